@@ -1,0 +1,77 @@
+// Requests/s and latency of /health and /health/live on loopback, with autocannon against a real
+// `iza start` process on a fresh embedded database. Prints a Markdown table for RESULTS.md.
+//
+//   npm run bench:health            (BENCH_DURATION=10 seconds per run by default)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const duration = Number(process.env.BENCH_DURATION ?? 10);
+const dataDir = mkdtempSync(join(tmpdir(), 'iza-bench-'));
+const bin = fileURLToPath(new URL('../bin/iza.mjs', import.meta.url));
+const server = spawn(process.execPath, [bin, 'start', '--port', '0', '--data-dir', dataDir], {
+  env: { ...process.env, IZA_LOG_LEVEL: 'warn' },
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+
+async function waitForUrl(): Promise<string> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      const lock = JSON.parse(readFileSync(join(dataDir, 'iza.lock'), 'utf8')) as {
+        pid: number;
+        apiUrl?: string;
+      };
+      if (lock.pid === server.pid && lock.apiUrl) return lock.apiUrl;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not start');
+}
+
+interface Row {
+  path: string;
+  connections: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function run(url: string, path: string, connections: number, seconds: number): Promise<Row> {
+  const result = await autocannon({ url: `${url}${path}`, connections, duration: seconds });
+  return {
+    path,
+    connections,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+try {
+  const url = await waitForUrl();
+  await run(url, '/health', 10, 3); // warm-up
+  const rows: Row[] = [];
+  for (const path of ['/health', '/health/live']) {
+    for (const connections of [1, 20]) rows.push(await run(url, path, connections, duration));
+  }
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(
+    `\nNode ${process.version}, ${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${duration} s per run\n`,
+  );
+  console.log('| route | connections | requests/s | p50 ms | p99 ms | errors |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(`| ${r.path} | ${r.connections} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} |`);
+  }
+} finally {
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,232 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { ErrorCodes, UserError } from './errors.ts';
+
+/**
+ * Configuration: environment variables over an optional `iza.config.json`, over defaults.
+ * Parsed once at start; nothing else in IZA OS reads `process.env`.
+ */
+
+const integer = (min: number, max: number) =>
+  z.preprocess(fromString(Number), z.number().int().min(min).max(max));
+const boolean = () => z.preprocess(fromString(parseBoolean), z.boolean());
+
+const ConfigSchema = z.strictObject({
+  profile: z.enum(['development', 'testing', 'staging', 'production']).default('development'),
+  host: z.string().min(1).default('localhost'),
+  port: integer(0, 65_535).default(3000),
+  dataDir: z.string().min(1).default('./.iza'),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  databasePoolMax: integer(1, 500).default(10),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  trustProxy: boolean().default(false),
+  bodyLimitBytes: integer(1024, 512 * 1024 * 1024).default(1024 * 1024),
+  shutdownTimeoutMs: integer(0, 600_000).default(30_000),
+  rateLimit: z
+    .strictObject({
+      /** Requests per window per client (API key, user or IP). */
+      max: integer(1, 10_000_000).default(600),
+      windowMs: integer(1000, 24 * 3600 * 1000).default(60_000),
+    })
+    .prefault({}),
+  jobs: z
+    .strictObject({
+      /** Whether `iza start` also works on background jobs (an `iza worker` always does). */
+      enabled: boolean().default(true),
+      /** How often an idle worker looks for new jobs, in seconds. */
+      pollingIntervalSeconds: z
+        .preprocess(fromString(Number), z.number().min(0.5).max(3600))
+        .default(2),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & {
+  /** The file the configuration was read from, if any. */
+  configFile: string | undefined;
+};
+
+/** Environment variable -> path in the configuration. */
+const ENV_KEYS: Record<string, readonly string[]> = {
+  IZA_PROFILE: ['profile'],
+  IZA_HOST: ['host'],
+  IZA_PORT: ['port'],
+  IZA_DATA_DIR: ['dataDir'],
+  DATABASE_URL: ['databaseUrl'],
+  IZA_DB_POOL_MAX: ['databasePoolMax'],
+  IZA_LOG_LEVEL: ['logLevel'],
+  IZA_TRUST_PROXY: ['trustProxy'],
+  IZA_BODY_LIMIT_BYTES: ['bodyLimitBytes'],
+  IZA_SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs'],
+  IZA_RATE_LIMIT_MAX: ['rateLimit', 'max'],
+  IZA_RATE_LIMIT_WINDOW_MS: ['rateLimit', 'windowMs'],
+  IZA_JOBS_ENABLED: ['jobs', 'enabled'],
+  IZA_JOBS_POLL_SECONDS: ['jobs', 'pollingIntervalSeconds'],
+};
+
+/** The environment variables IZA OS reads, for documentation and `iza --help`. */
+export const CONFIG_ENV_VARS = [...Object.keys(ENV_KEYS), 'IZA_CONFIG'] as const;
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Values from command-line flags; they win over everything else. `--flag` names the source. */
+  overrides?: Record<string, { path: readonly string[]; value: unknown }>;
+}
+
+export class ConfigError extends UserError {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(ErrorCodes.configInvalid, `Invalid configuration:\n  ${problems.join('\n  ')}`, {
+      details: problems,
+    });
+    this.problems = problems;
+  }
+}
+
+/**
+ * Reads and validates the configuration.
+ * @throws ConfigError naming every bad key, where it came from and what is allowed.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const raw: Record<string, unknown> = {};
+  const sources = new Map<string, string>();
+
+  const explicitFile = nonEmpty(env.IZA_CONFIG);
+  const configFile = explicitFile
+    ? resolve(cwd, explicitFile)
+    : existsSync(resolve(cwd, 'iza.config.json'))
+      ? resolve(cwd, 'iza.config.json')
+      : undefined;
+  if (configFile) {
+    const fileLabel = explicitFile ?? 'iza.config.json';
+    const parsed = readConfigFile(configFile, fileLabel);
+    Object.assign(raw, parsed);
+    for (const path of leafPaths(parsed))
+      sources.set(path.join('.'), `${fileLabel}: ${path.join('.')}`);
+  }
+  for (const [name, path] of Object.entries(ENV_KEYS)) {
+    const value = nonEmpty(env[name]);
+    if (value === undefined) continue;
+    setPath(raw, path, value);
+    sources.set(path.join('.'), name);
+  }
+  for (const [flag, { path, value }] of Object.entries(options.overrides ?? {})) {
+    if (value === undefined) continue;
+    setPath(raw, path, value);
+    sources.set(path.join('.'), flag);
+  }
+
+  const result = ConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = issue.path.map(String).join('.');
+      if (issue.code === 'unrecognized_keys') {
+        const where = [...issue.path.map(String)];
+        const prefix = where.length > 0 ? `${where.join('.')}.` : '';
+        const allowed = describeKeys(where);
+        return `${configFile ? 'iza.config.json' : 'config'}: unknown key ${issue.keys
+          .map((k) => `"${prefix}${k}"`)
+          .join(', ')} (allowed: ${allowed})`;
+      }
+      const source = sources.get(key) ?? key;
+      const got = getPath(raw, issue.path.map(String));
+      return `${source}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const config = result.data;
+  return {
+    ...config,
+    dataDir: isAbsolute(config.dataDir) ? config.dataDir : resolve(cwd, config.dataDir),
+    configFile,
+  };
+}
+
+function readConfigFile(path: string, label: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`${label}: cannot be read (${(error as Error).message})`]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([`${label}: is not valid JSON (${(error as Error).message})`]);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError([`${label}: must hold a JSON object`]);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function describeKeys(path: string[]): string {
+  let schema: z.ZodType = ConfigSchema;
+  for (const key of path) {
+    const inner = unwrap(schema);
+    if (!(inner instanceof z.ZodObject)) return '?';
+    schema = (inner.shape as Record<string, z.ZodType>)[key] ?? schema;
+  }
+  const inner = unwrap(schema);
+  return inner instanceof z.ZodObject ? Object.keys(inner.shape).join(', ') : '?';
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current: z.ZodType = schema;
+  while (current instanceof z.ZodDefault || current instanceof z.ZodPrefault) {
+    current = current.unwrap() as z.ZodType;
+  }
+  return current;
+}
+
+function fromString<T>(parse: (text: string) => T) {
+  return (value: unknown) => (typeof value === 'string' ? parse(value.trim()) : value);
+}
+
+function parseBoolean(text: string): boolean | string {
+  const lower = text.toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(lower)) return true;
+  if (['false', '0', 'no', 'off'].includes(lower)) return false;
+  return text;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  const last = path.at(-1);
+  if (last !== undefined) node[last] = value;
+}
+
+function getPath(target: unknown, path: readonly string[]): unknown {
+  let node = target;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+function leafPaths(value: Record<string, unknown>, prefix: string[] = []): string[][] {
+  return Object.entries(value).flatMap(([key, child]) =>
+    typeof child === 'object' && child !== null && !Array.isArray(child)
+      ? leafPaths(child as Record<string, unknown>, [...prefix, key])
+      : [[...prefix, key]],
+  );
+}

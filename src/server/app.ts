@@ -1,0 +1,157 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import {
+  ErrorCodes,
+  UserError,
+  VERSION,
+  newId,
+  runWithContext,
+  type Kernel,
+} from '../kernel/index.ts';
+import { registerAccessControl } from './access.ts';
+import { isEnveloped, successBody } from './envelope.ts';
+import { registerErrorHandling, registerNotFound } from './errors.ts';
+import { registerHealth } from './health.ts';
+import { registerMetrics } from './metrics.ts';
+import { registerRoot } from './root.ts';
+import { registerSystemRoutes } from './system.routes.ts';
+
+/** The security headers SPEC.md requires on every response. */
+export const CONTENT_SECURITY_POLICY = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:'],
+  'connect-src': ["'self'", 'ws:', 'wss:'],
+  'font-src': ["'self'"],
+  'frame-src': ["'self'"],
+};
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface BuildAppOptions {
+  kernel: Kernel;
+  /** The token the local CLI presents for `system` routes. */
+  localAdminToken?: string;
+  /** Registers extra routes (module routes, or test routes) before the app is ready. */
+  register?: (app: FastifyInstance) => void | Promise<void>;
+}
+
+/**
+ * The HTTP application: every JSON answer in the `ApiResponse` envelope, security headers,
+ * rate limits, request ids carried into every log line, OpenAPI at `/docs`.
+ */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { kernel } = options;
+  const { config } = kernel;
+  const log = kernel.log.child({ module: 'http' });
+  const fastifyLog: FastifyBaseLogger = log;
+  const now = () => kernel.clock.now();
+
+  const app = Fastify({
+    loggerInstance: fastifyLog,
+    // Request logs get the correlation id from the async context (one key, every line).
+    childLoggerFactory: (logger) => logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId();
+    },
+    requestIdHeader: false,
+    trustProxy: config.trustProxy,
+    bodyLimit: config.bodyLimitBytes,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  // First of all: everything that runs for this request sees its correlation id.
+  app.addHook('onRequest', (request, _reply, done) => {
+    runWithContext({ correlationId: request.id }, done);
+  });
+  // While shutting down, answers to requests in flight close their connection: a client's idle
+  // keep-alive connection would otherwise hold the server open until the shutdown timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const line = {
+      method: request.method,
+      url: request.url,
+      route: request.routeOptions.url,
+      statusCode: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    if (request.routeOptions.config.rateLimit === false) log.debug(line, 'request');
+    else log.info(line, 'request');
+  });
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app, log, now);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    referrerPolicy: { policy: 'no-referrer-when-downgrade' },
+    frameguard: { action: 'deny' },
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true, preload: false },
+  });
+
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rateLimit.max,
+    timeWindow: config.rateLimit.windowMs,
+    errorResponseBuilder: (_request, context) =>
+      new UserError(
+        ErrorCodes.rateLimited,
+        `Too many requests: at most ${context.max} per ${context.after}; retry after ${context.after}`,
+        { status: 429 },
+      ),
+  });
+
+  registerNotFound(app, now);
+  registerAccessControl(app, { localAdminToken: options.localAdminToken });
+
+  app.addHook('preSerialization', async (request, _reply, payload) => {
+    if (request.routeOptions.config.envelope === false || isEnveloped(payload)) return payload;
+    return successBody(payload, request.id, now());
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'IZA OS API',
+        version: VERSION,
+        description:
+          'Every JSON answer is an ApiResponse envelope: `{ success, data | error, metadata: { timestamp, requestId, version } }`.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  registerMetrics(app);
+  registerHealth(app, kernel);
+  registerSystemRoutes(app, kernel);
+  registerRoot(app);
+  if (options.register) await options.register(app);
+
+  await app.ready();
+  return app;
+}

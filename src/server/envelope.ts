@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { VERSION } from '../kernel/index.ts';
+
+/**
+ * The `ApiResponse` envelope from SPEC.md, around every JSON answer:
+ * `{ success, data?, error?: { code, message, details? }, metadata: { timestamp, requestId, version } }`.
+ */
+export const metadataSchema = z.object({
+  timestamp: z.string(),
+  requestId: z.string(),
+  version: z.string(),
+});
+
+export const errorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+
+/** The envelope around a route's `data`, for response schemas (and so for OpenAPI). */
+export function envelopeOf<T extends z.ZodType>(data: T) {
+  return z.object({ success: z.literal(true), data, metadata: metadataSchema });
+}
+
+export const errorEnvelopeSchema = z.object({
+  success: z.literal(false),
+  error: errorSchema,
+  metadata: metadataSchema,
+});
+
+const ENVELOPED = Symbol('iza.enveloped');
+
+function metadata(requestId: string, at: Date) {
+  return { timestamp: at.toISOString(), requestId, version: VERSION };
+}
+
+function mark<T extends object>(body: T): T {
+  Object.defineProperty(body, ENVELOPED, { value: true, enumerable: false });
+  return body;
+}
+
+export function isEnveloped(payload: unknown): boolean {
+  return typeof payload === 'object' && payload !== null && ENVELOPED in payload;
+}
+
+export function successBody(data: unknown, requestId: string, at: Date) {
+  return mark({ success: true as const, data, metadata: metadata(requestId, at) });
+}
+
+export function errorBody(
+  error: { code: string; message: string; details?: unknown },
+  requestId: string,
+  at: Date,
+) {
+  const body: z.infer<typeof errorSchema> = { code: error.code, message: error.message };
+  if (error.details !== undefined) body.details = error.details;
+  return mark({ success: false as const, error: body, metadata: metadata(requestId, at) });
+}

@@ -1,0 +1,7 @@
+export { buildApp, CONTENT_SECURITY_POLICY, type BuildAppOptions } from './app.ts';
+export { addRoute, type RouteSpec } from './route.ts';
+export { envelopeOf, errorEnvelopeSchema } from './envelope.ts';
+export { runServer, LOCAL_ADMIN_TOKEN_FILE, type RunningServer } from './run.ts';
+export { handleShutdownSignals } from './shutdown.ts';
+export { MODULES, defineModuleQueues, type ModuleDefinition } from './modules.ts';
+export type { RouteAccess } from './access.ts';

@@ -1,0 +1,83 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { RouteAccess } from './access.ts';
+import { envelopeOf, errorEnvelopeSchema } from './envelope.ts';
+
+type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteSpec<
+  B extends z.ZodType | undefined,
+  Q extends z.ZodType | undefined,
+  P extends z.ZodType | undefined,
+  R extends z.ZodType,
+> {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  /** Who may call it: required, so no route can forget it. */
+  access: RouteAccess;
+  tags: string[];
+  summary: string;
+  description?: string;
+  body?: B;
+  query?: Q;
+  params?: P;
+  /** The schema of `data` in the envelope. */
+  response: R;
+  /** The success status (default 200). */
+  status?: 200 | 201 | 202;
+}
+
+export interface RouteInput<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+/**
+ * Adds a JSON route: input validated by its zod schemas, the handler's return value wrapped in
+ * the `ApiResponse` envelope, and everything documented in OpenAPI.
+ */
+export function addRoute<
+  B extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  P extends z.ZodType | undefined = undefined,
+  R extends z.ZodType = z.ZodType,
+>(
+  app: FastifyInstance,
+  spec: RouteSpec<B, Q, P, R>,
+  handler: (input: RouteInput<Infer<B>, Infer<Q>, Infer<P>>) => Promise<z.input<R>>,
+): void {
+  const status = spec.status ?? 200;
+  app.route({
+    method: spec.method,
+    url: spec.url,
+    config: { access: spec.access },
+    schema: {
+      tags: spec.tags,
+      summary: spec.summary,
+      ...(spec.description ? { description: spec.description } : {}),
+      ...(spec.access === 'public' ? {} : { security: [{ bearer: [] }] }),
+      ...(spec.body ? { body: spec.body } : {}),
+      ...(spec.query ? { querystring: spec.query } : {}),
+      ...(spec.params ? { params: spec.params } : {}),
+      response: {
+        [status]: envelopeOf(spec.response),
+        '4XX': errorEnvelopeSchema,
+        '5XX': errorEnvelopeSchema,
+      },
+    },
+    handler: async (request, reply) => {
+      const data = await handler({
+        body: request.body as Infer<B>,
+        query: request.query as Infer<Q>,
+        params: request.params as Infer<P>,
+        request,
+        reply,
+      });
+      if (status !== 200) reply.status(status);
+      return data;
+    },
+  });
+}

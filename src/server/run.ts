@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { createKernel, type Config, type Kernel } from '../kernel/index.ts';
+import { buildApp } from './app.ts';
+import { defineModuleQueues, registerModuleRoutes } from './modules.ts';
+import { handleShutdownSignals } from './shutdown.ts';
+
+/** The file a server writes its local administrator token into, readable only by its owner. */
+export const LOCAL_ADMIN_TOKEN_FILE = 'local-admin.token';
+
+export interface RunServerOptions {
+  config: Config;
+  /** Extra routes (tests use this for routes that only tests need). */
+  register?: (app: FastifyInstance) => void | Promise<void>;
+  /** Stop and exit on SIGTERM/SIGINT (default true). */
+  handleSignals?: boolean;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  kernel: Kernel;
+  /** Where this server answers, e.g. http://127.0.0.1:3000. */
+  url: string;
+  /** Stops taking requests, finishes those in flight and the running jobs, closes the database. */
+  stop(): Promise<void>;
+}
+
+/** `iza start`: the kernel, the HTTP app on the configured port, and graceful shutdown. */
+export async function runServer(options: RunServerOptions): Promise<RunningServer> {
+  const { config } = options;
+  const kernel = await createKernel({
+    config,
+    command: 'iza start',
+    workJobs: config.jobs.enabled,
+  });
+  let tokenFile: string | undefined;
+  try {
+    await defineModuleQueues(kernel);
+    let localAdminToken: string | undefined;
+    if (kernel.database.lock) {
+      localAdminToken = randomBytes(32).toString('base64url');
+      tokenFile = join(config.dataDir, LOCAL_ADMIN_TOKEN_FILE);
+      writeFileSync(tokenFile, localAdminToken, { mode: 0o600 });
+    }
+    const app = await buildApp({
+      kernel,
+      localAdminToken,
+      register: async (instance) => {
+        await registerModuleRoutes(instance, kernel);
+        await options.register?.(instance);
+      },
+    });
+    await app.listen({ host: config.host, port: config.port });
+    const url = reachableUrl(app, config.host);
+    kernel.database.lock?.update({ apiUrl: url });
+    kernel.log.info(
+      { url, storage: kernel.database.kind, location: kernel.database.location },
+      'IZA OS is listening',
+    );
+
+    let stopping: Promise<void> | undefined;
+    const server: RunningServer = {
+      app,
+      kernel,
+      url,
+      stop() {
+        stopping ??= (async () => {
+          try {
+            await app.close();
+          } finally {
+            await kernel.close();
+            if (tokenFile) rmSync(tokenFile, { force: true });
+          }
+        })();
+        return stopping;
+      },
+    };
+    if (options.handleSignals ?? true) {
+      handleShutdownSignals({
+        log: kernel.log,
+        timeoutMs: config.shutdownTimeoutMs,
+        stop: () => server.stop(),
+      });
+    }
+    return server;
+  } catch (error) {
+    if (tokenFile) rmSync(tokenFile, { force: true });
+    await kernel.close();
+    throw error;
+  }
+}
+
+function reachableUrl(app: FastifyInstance, host: string): string {
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const name =
+    host === '0.0.0.0' || host === 'localhost'
+      ? '127.0.0.1'
+      : host === '::'
+        ? '[::1]'
+        : host.includes(':')
+          ? `[${host}]`
+          : host;
+  return `http://${name}:${port}`;
+}

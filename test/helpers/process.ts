@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const IZA_BIN = fileURLToPath(new URL('../../bin/iza.mjs', import.meta.url));
+
+export interface Spawned {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs a script (the `iza` command by default) under this Node.js with a clean environment. */
+export function spawnNode(args: string[], env: Record<string, string> = {}): Spawned {
+  const child = spawn(process.execPath, args, {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      IZA_LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, output: () => output, exited };
+}
+
+export function spawnIza(args: string[], env: Record<string, string> = {}): Spawned {
+  return spawnNode([IZA_BIN, ...args], env);
+}
+
+/** Runs `iza` to completion. */
+export async function runIza(args: string[], env: Record<string, string> = {}) {
+  const run = spawnIza(args, env);
+  const { code } = await run.exited;
+  return { code, output: run.output() };
+}
+
+/** Waits until the server on `dataDir` has written its URL into the lock file. */
+export async function waitForServer(
+  dataDir: string,
+  spawned: Spawned,
+  timeoutMs = 30_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (spawned.child.exitCode !== null) {
+      throw new Error(
+        `server exited (${spawned.child.exitCode}) before listening:\n${spawned.output()}`,
+      );
+    }
+    try {
+      const holder = JSON.parse(readFileSync(join(dataDir, 'iza.lock'), 'utf8')) as {
+        pid: number;
+        apiUrl?: string;
+      };
+      if (holder.pid === spawned.child.pid && holder.apiUrl) return holder.apiUrl;
+    } catch {
+      // not there yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server did not listen within ${timeoutMs} ms:\n${spawned.output()}`);
+}

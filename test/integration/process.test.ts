@@ -1,0 +1,141 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/kernel.ts';
+import { runIza, spawnIza, spawnNode, waitForServer, type Spawned } from '../helpers/process.ts';
+
+const SLOW_SERVER = fileURLToPath(new URL('../fixtures/slow-server.ts', import.meta.url));
+
+describe('iza processes on one data folder', { timeout: 90_000 }, () => {
+  const running: Spawned[] = [];
+  const dirs: ReturnType<typeof tempDir>[] = [];
+  afterEach(async () => {
+    for (const p of running.splice(0)) {
+      if (p.child.exitCode === null) {
+        p.child.kill('SIGKILL');
+        await p.exited;
+      }
+    }
+    for (const d of dirs.splice(0)) d.remove();
+  });
+  const dataDir = () => {
+    const d = tempDir('iza-proc-');
+    dirs.push(d);
+    return d.path;
+  };
+
+  it('refuses a second server on the same folder, naming the first, which keeps serving', async () => {
+    const dir = dataDir();
+    const first = spawnIza(['start', '--port', '0', '--data-dir', dir]);
+    running.push(first);
+    const url = await waitForServer(dir, first);
+
+    const second = await runIza(['start', '--port', '0', '--data-dir', dir]);
+    expect(second.code).toBe(1);
+    expect(second.output).toContain(
+      `The data folder ${dir} is in use by process ${first.child.pid}`,
+    );
+    expect(second.output).toContain(`serving ${url}`);
+
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    expect(((await health.json()) as { data: { status: string } }).data.status).toBe('ok');
+  });
+
+  it('lets CLI commands reach the running server through its API', async () => {
+    const dir = dataDir();
+    const server = spawnIza(['start', '--port', '0', '--data-dir', dir]);
+    running.push(server);
+    const url = await waitForServer(dir, server);
+
+    const status = await runIza(['status', '--json', '--data-dir', dir]);
+    expect(status.code).toBe(0);
+    const parsed = JSON.parse(status.output) as {
+      server: string;
+      pid: number;
+      storage: { kind: string };
+    };
+    expect(parsed).toMatchObject({
+      server: url,
+      pid: server.child.pid,
+      storage: { kind: 'pglite' },
+    });
+
+    const migrate = await runIza(['migrate', '--data-dir', dir]);
+    expect(migrate.code).toBe(0);
+    expect(migrate.output).toContain('The database schema is up to date.');
+  });
+
+  it('opens the database itself when no server runs', async () => {
+    const dir = dataDir();
+    const migrate = await runIza(['migrate', '--json', '--data-dir', dir]);
+    expect(migrate.code).toBe(0);
+    expect((JSON.parse(migrate.output) as { applied: string[] }).applied).toContain('0000_kernel');
+    const status = await runIza(['status', '--data-dir', dir]);
+    expect(status.code).toBe(0);
+    expect(status.output).toMatch(/server\s+not running/);
+    expect(status.output).toMatch(/migrations\s+1 of 1 applied/);
+    expect(existsSync(join(dir, 'iza.lock'))).toBe(false);
+  });
+
+  it('recovers the lock of a server that died', async () => {
+    const dir = dataDir();
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    writeFileSync(
+      join(dir, 'iza.lock'),
+      JSON.stringify({
+        pid: Number(dead.stdout.toString()),
+        startTime: '1',
+        hostname: hostname(),
+        command: 'iza start',
+        startedAt: '2026-01-01T00:00:00Z',
+        apiUrl: 'http://127.0.0.1:1',
+      }),
+    );
+    const server = spawnIza(['start', '--port', '0', '--data-dir', dir]);
+    running.push(server);
+    const url = await waitForServer(dir, server);
+    expect(url).not.toBe('http://127.0.0.1:1');
+    expect((await fetch(`${url}/health/live`)).status).toBe(200);
+  });
+
+  it('on SIGTERM finishes the request and the job in flight, then exits 0', async () => {
+    const dir = dataDir();
+    const server = spawnNode([SLOW_SERVER], {
+      IZA_DATA_DIR: dir,
+      IZA_PORT: '0',
+      IZA_JOBS_POLL_SECONDS: '0.5',
+    });
+    running.push(server);
+    const url = await waitForServer(dir, server);
+
+    const job = await fetch(`${url}/test/slow-job?ms=1500`, { method: 'POST' });
+    const jobId = ((await job.json()) as { data: { id: string } }).data.id;
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(join(dir, `job-started-${jobId}`)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const slow = fetch(`${url}/test/slow?ms=1500`);
+    await new Promise((r) => setTimeout(r, 300));
+    server.child.kill('SIGTERM');
+
+    const response = await slow;
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { data: unknown }).data).toEqual({ slept: 1500 });
+    const { code } = await server.exited;
+    expect(code).toBe(0);
+    expect(existsSync(join(dir, `job-done-${jobId}`))).toBe(true);
+    expect(readdirSync(dir)).not.toContain('iza.lock');
+    expect(server.output()).toContain('"msg":"stopped"');
+  });
+
+  it('stops at start-up with a message naming a bad setting', async () => {
+    const result = await runIza(['start', '--data-dir', dataDir()], { IZA_PORT: 'abc' });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/Invalid configuration:\n\s+IZA_PORT: .*\(got "abc"\)/);
+    expect(result.output).not.toContain('    at ');
+  });
+});
