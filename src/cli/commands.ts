@@ -50,7 +50,7 @@ export function buildCli(): Command {
 
   program
     .command('start')
-    .description('serve the API, docs and dashboard, and work background jobs')
+    .description('serve the HTTP API and its docs, and work background jobs')
     .option('-p, --port <port>', 'port to listen on (IZA_PORT, default 3000)')
     .option('--host <host>', 'address to listen on (IZA_HOST, default localhost)')
     .addOption(dataDirOption())

@@ -74,6 +74,20 @@ describe.each(storages)('jobs on $name', (storage) => {
     );
   });
 
+  it('keeps cron schedules, and refuses one with a bad expression', async () => {
+    const { target, drop } = await storage.create();
+    cleanup.push(drop);
+    const k = await kernel(target, false);
+    await k.jobs.define({ name: 'test.nightly', handler: async () => undefined });
+    await k.jobs.schedule('test.nightly', '0 3 * * *', { report: 'daily' });
+    expect(await k.jobs.schedules()).toEqual([
+      { queue: 'test.nightly', cron: '0 3 * * *', tz: 'UTC' },
+    ]);
+    await expect(k.jobs.schedule('test.nightly', 'every day', {})).rejects.toThrow();
+    await k.jobs.unschedule('test.nightly');
+    expect(await k.jobs.schedules()).toEqual([]);
+  });
+
   it('keeps a job queued before a stop and runs it after the restart', async () => {
     const { target, drop } = await durableTarget(storage);
     cleanup.push(drop);

@@ -65,6 +65,7 @@ export interface Jobs {
   /** Queues `data` on `queue` on a cron schedule (UTC unless `tz`). */
   schedule<T>(queue: string, cron: string, data: T, options?: { tz?: string }): Promise<void>;
   unschedule(queue: string): Promise<void>;
+  schedules(): Promise<{ queue: string; cron: string; tz: string }[]>;
   depth(): Promise<QueueDepth[]>;
   /** Stops taking jobs, waits up to `timeoutMs` for running ones, then stops. */
   stop(options?: { timeoutMs?: number }): Promise<void>;
@@ -184,11 +185,18 @@ export async function createJobs(options: CreateJobsOptions): Promise<Jobs> {
       return id;
     },
     async schedule(queue, cron, data, scheduleOptions = {}) {
+      if (!defined.has(queue) && !(await boss.getQueue(queue))) {
+        throw new UserError(ErrorCodes.notFound, `No job queue named "${queue}"`, { status: 404 });
+      }
       const envelope: Envelope<unknown> = { correlationId: `schedule:${queue}`, payload: data };
       await boss.schedule(queue, cron, envelope, { tz: scheduleOptions.tz ?? 'UTC' });
     },
     async unschedule(queue) {
       await boss.unschedule(queue);
+    },
+    async schedules() {
+      const all = await boss.getSchedules();
+      return all.map((s) => ({ queue: s.name, cron: s.cron, tz: s.timezone }));
     },
     async depth() {
       const queues = (await boss.getQueues()).filter((q) => !q.name.startsWith('__'));

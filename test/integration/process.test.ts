@@ -139,3 +139,26 @@ describe('iza processes on one data folder', { timeout: 90_000 }, () => {
     expect(result.output).not.toContain('    at ');
   });
 });
+
+describe('iza worker', { timeout: 90_000 }, () => {
+  it('holds the data folder, works jobs without HTTP, and stops cleanly on SIGTERM', async () => {
+    const dir = tempDir('iza-worker-');
+    const worker = spawnIza(['worker', '--data-dir', dir.path]);
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!worker.output().includes('IZA OS worker is running') && Date.now() < deadline) {
+        if (worker.child.exitCode !== null) throw new Error(worker.output());
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const status = await runIza(['status', '--data-dir', dir.path]);
+      expect(status.code).toBe(1);
+      expect(status.output).toContain(`in use by process ${worker.child.pid} (iza worker`);
+      worker.child.kill('SIGTERM');
+      expect((await worker.exited).code).toBe(0);
+      expect(existsSync(join(dir.path, 'iza.lock'))).toBe(false);
+    } finally {
+      if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+      dir.remove();
+    }
+  });
+});
