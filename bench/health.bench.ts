@@ -1,7 +1,8 @@
 // Requests/s and latency of /health and /health/live on loopback, with autocannon against a real
 // `iza start` process on a fresh embedded database. Prints a Markdown table for RESULTS.md.
 //
-//   npm run bench:health            (BENCH_DURATION=10 seconds per run by default)
+//   npm run bench:health    (BENCH_DURATION seconds per run, default 10; BENCH_REPEAT runs per
+//                            row, default 3: the table shows the median run by requests/s)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
+const repeat = Number(process.env.BENCH_REPEAT ?? 3);
 const dataDir = mkdtempSync(join(tmpdir(), 'iza-bench-'));
 const bin = fileURLToPath(new URL('../bin/iza.mjs', import.meta.url));
 const server = spawn(process.execPath, [bin, 'start', '--port', '0', '--data-dir', dataDir], {
@@ -59,11 +61,16 @@ try {
   await run(url, '/health', 10, 3); // warm-up
   const rows: Row[] = [];
   for (const path of ['/health', '/health/live']) {
-    for (const connections of [1, 20]) rows.push(await run(url, path, connections, duration));
+    for (const connections of [1, 20]) {
+      const runs: Row[] = [];
+      for (let i = 0; i < repeat; i++) runs.push(await run(url, path, connections, duration));
+      runs.sort((a, b) => a.rps - b.rps);
+      rows.push(runs[Math.floor(runs.length / 2)]!);
+    }
   }
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(
-    `\nNode ${process.version}, ${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${duration} s per run\n`,
+    `\nNode ${process.version}, ${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${duration} s per run, median of ${repeat}\n`,
   );
   console.log('| route | connections | requests/s | p50 ms | p99 ms | errors |');
   console.log('|---|---:|---:|---:|---:|---:|');

@@ -26,6 +26,29 @@ const ConfigSchema = z.strictObject({
   trustProxy: boolean().default(false),
   bodyLimitBytes: integer(1024, 512 * 1024 * 1024).default(1024 * 1024),
   shutdownTimeoutMs: integer(0, 600_000).default(30_000),
+  /** Master key for secrets at rest: 32 bytes, base64. When absent, a key file is used. */
+  masterKey: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded in base64')
+    .optional(),
+  /** The key file (created on first run when missing). Default: master.key in the data folder. */
+  masterKeyFile: z.string().min(1).optional(),
+  auth: z
+    .strictObject({
+      /** Lifetime of an access token, in seconds. */
+      accessTokenTtlSeconds: integer(30, 24 * 3600).default(900),
+      /** Lifetime of a refresh token (and so of an idle session), in seconds. */
+      refreshTokenTtlSeconds: integer(300, 365 * 24 * 3600).default(30 * 24 * 3600),
+      /** Failed logins of one account before it is locked. */
+      maxFailedLogins: integer(1, 100).default(5),
+      /** How long a locked account stays locked, in seconds. */
+      lockoutSeconds: integer(1, 24 * 3600).default(900),
+      /** Login attempts per IP address per minute. */
+      loginRateLimitPerMinute: integer(1, 10_000).default(20),
+      /** Mark session cookies Secure (browsers still send them to http://localhost). */
+      secureCookies: boolean().default(true),
+    })
+    .prefault({}),
   rateLimit: z
     .strictObject({
       /** Requests per window per client (API key, user or IP). */
@@ -45,7 +68,9 @@ const ConfigSchema = z.strictObject({
     .prefault({}),
 });
 
-export type Config = z.infer<typeof ConfigSchema> & {
+export type Config = Omit<z.infer<typeof ConfigSchema>, 'masterKeyFile'> & {
+  /** Where the master key file is (used when `masterKey` is not given). */
+  masterKeyFile: string;
   /** The file the configuration was read from, if any. */
   configFile: string | undefined;
 };
@@ -62,6 +87,14 @@ const ENV_KEYS: Record<string, readonly string[]> = {
   IZA_TRUST_PROXY: ['trustProxy'],
   IZA_BODY_LIMIT_BYTES: ['bodyLimitBytes'],
   IZA_SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs'],
+  IZA_MASTER_KEY: ['masterKey'],
+  IZA_MASTER_KEY_FILE: ['masterKeyFile'],
+  IZA_ACCESS_TOKEN_TTL_SECONDS: ['auth', 'accessTokenTtlSeconds'],
+  IZA_REFRESH_TOKEN_TTL_SECONDS: ['auth', 'refreshTokenTtlSeconds'],
+  IZA_MAX_FAILED_LOGINS: ['auth', 'maxFailedLogins'],
+  IZA_LOCKOUT_SECONDS: ['auth', 'lockoutSeconds'],
+  IZA_LOGIN_RATE_LIMIT_PER_MINUTE: ['auth', 'loginRateLimitPerMinute'],
+  IZA_SECURE_COOKIES: ['auth', 'secureCookies'],
   IZA_RATE_LIMIT_MAX: ['rateLimit', 'max'],
   IZA_RATE_LIMIT_WINDOW_MS: ['rateLimit', 'windowMs'],
   IZA_JOBS_ENABLED: ['jobs', 'enabled'],
@@ -143,9 +176,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     throw new ConfigError(problems);
   }
   const config = result.data;
+  const dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(cwd, config.dataDir);
   return {
     ...config,
-    dataDir: isAbsolute(config.dataDir) ? config.dataDir : resolve(cwd, config.dataDir),
+    dataDir,
+    masterKeyFile: resolve(cwd, config.masterKeyFile ?? resolve(dataDir, 'master.key')),
     configFile,
   };
 }

@@ -1,8 +1,19 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
+/** Who is acting: a signed-in user, an API key, the local administrator, or the system itself. */
+export interface Actor {
+  type: 'user' | 'apikey' | 'system';
+  /** The user or API key id; null for the system. */
+  id: string | null;
+  /** The organisation the actor works in; null for the system and the local administrator. */
+  orgId: string | null;
+}
+
 /** What travels with a unit of work (a request, a job) through every await. */
 export interface WorkContext {
   correlationId: string;
+  /** Set once the request is authenticated; audit entries read it. */
+  actor?: Actor;
 }
 
 const storage = new AsyncLocalStorage<WorkContext>();
@@ -18,4 +29,8 @@ export function currentContext(): WorkContext | undefined {
 
 export function currentCorrelationId(): string | undefined {
   return storage.getStore()?.correlationId;
+}
+
+export function currentActor(): Actor | undefined {
+  return storage.getStore()?.actor;
 }

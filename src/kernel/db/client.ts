@@ -13,6 +13,10 @@ import * as schema from './schema.ts';
 export type Schema = typeof schema;
 /** The Drizzle database every module queries; the same type on PGlite and on PostgreSQL. */
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction, as `db.transaction(async (tx) => ...)` hands it to its callback. */
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+/** Either: services take this so callers can enlist them in their own transaction. */
+export type DbOrTx = Database | Transaction;
 
 export type StorageTarget =
   | { kind: 'pglite'; dataDir: string }
