@@ -15,7 +15,10 @@ import {
   type SystemStatus,
 } from '../kernel/index.ts';
 import { defineModuleQueues, handleShutdownSignals, runServer } from '../server/index.ts';
+import { registerAccessCommands } from './access.commands.ts';
+import { registerAuditCommand } from './audit.command.ts';
 import { emit, keyValues, table } from './output.ts';
+import { registerSecretsCommand } from './secrets.command.ts';
 import { callServer, findRunningServer } from './remote.ts';
 
 interface CommonFlags {
@@ -125,6 +128,9 @@ export function buildCli(): Command {
       emit(status, flags.json ?? false, renderStatus);
     });
 
+  registerAccessCommands(program, configFrom);
+  registerAuditCommand(program);
+  registerSecretsCommand(program);
   return program;
 }
 

@@ -44,7 +44,7 @@ export function findRunningServer(config: Config): RemoteServer | undefined {
 /** Calls the server and unwraps the `ApiResponse` envelope, raising its error as a `UserError`. */
 export async function callServer<T>(
   server: RemoteServer,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<T> {

@@ -1,4 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -16,7 +18,8 @@ import {
   runWithContext,
   type Kernel,
 } from '../kernel/index.ts';
-import { registerAccessControl } from './access.ts';
+import { createAccess, registerAccessRoutes, type Access } from '../access/index.ts';
+import { registerAccessControl, type RegisteredRoute } from './access.ts';
 import { isEnveloped, successBody } from './envelope.ts';
 import { registerErrorHandling, registerNotFound } from './errors.ts';
 import { registerHealth } from './health.ts';
@@ -37,10 +40,19 @@ export const CONTENT_SECURITY_POLICY = {
 
 const DOCS_LOGO = `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="32" viewBox="0 0 120 32"><text x="0" y="24" font-family="system-ui, sans-serif" font-size="22" font-weight="700" fill="#ffffff">IZA OS</text></svg>`;
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with its declared access (see server/access.ts). */
+    registeredRoutes: RegisteredRoute[];
+  }
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface BuildAppOptions {
   kernel: Kernel;
+  /** The access module; built from the kernel when not given. */
+  access?: Access;
   /** The token the local CLI presents for `system` routes. */
   localAdminToken?: string;
   /** Registers extra routes (module routes, or test routes) before the app is ready. */
@@ -111,10 +123,29 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true, preload: false },
   });
 
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+
+  const access = options.access ?? createAccess(kernel);
+  const routes = registerAccessControl(app, {
+    localAdminToken: options.localAdminToken,
+    authenticator: access.authenticator,
+  });
+  app.decorate('registeredRoutes', routes);
+
+  // Limits count per API key or user once authenticated (this runs after authentication), and
+  // per address otherwise.
   await app.register(rateLimit, {
     global: true,
+    hook: 'preHandler',
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
+    keyGenerator: (request) => {
+      const p = request.principal;
+      if (p?.apiKeyId) return `key:${p.apiKeyId}`;
+      if (p?.userId) return `user:${p.userId}`;
+      return `ip:${request.ip}`;
+    },
     errorResponseBuilder: (_request, context) =>
       new UserError(
         ErrorCodes.rateLimited,
@@ -124,7 +155,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   registerNotFound(app, now);
-  registerAccessControl(app, { localAdminToken: options.localAdminToken });
 
   app.addHook('preSerialization', async (request, _reply, payload) => {
     if (request.routeOptions.config.envelope === false || isEnveloped(payload)) return payload;
@@ -155,7 +185,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerMetrics(app);
   registerHealth(app, kernel);
   registerSystemRoutes(app, kernel);
-  registerRoot(app);
+  registerAccessRoutes(app, access, {
+    secureCookies: config.auth.secureCookies,
+    accessTtlSeconds: config.auth.accessTokenTtlSeconds,
+    refreshTtlSeconds: config.auth.refreshTokenTtlSeconds,
+    loginRateLimitPerMinute: config.auth.loginRateLimitPerMinute,
+  });
+  registerRoot(app, access);
   if (options.register) await options.register(app);
 
   await app.ready();

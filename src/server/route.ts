@@ -25,6 +25,8 @@ export interface RouteSpec<
   response: R;
   /** The success status (default 200). */
   status?: 200 | 201 | 202;
+  /** A stricter rate limit for this route (requests per minute per client). */
+  rateLimitPerMinute?: number;
 }
 
 export interface RouteInput<B, Q, P> {
@@ -53,7 +55,12 @@ export function addRoute<
   app.route({
     method: spec.method,
     url: spec.url,
-    config: { access: spec.access },
+    config: {
+      access: spec.access,
+      ...(spec.rateLimitPerMinute
+        ? { rateLimit: { max: spec.rateLimitPerMinute, timeWindow: 60_000 } }
+        : {}),
+    },
     schema: {
       tags: spec.tags,
       summary: spec.summary,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { createAccess } from '../access/index.ts';
 import { createKernel, type Config, type Kernel } from '../kernel/index.ts';
 import { buildApp } from './app.ts';
 import { defineModuleQueues, registerModuleRoutes } from './modules.ts';
@@ -44,8 +45,10 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       tokenFile = join(config.dataDir, LOCAL_ADMIN_TOKEN_FILE);
       writeFileSync(tokenFile, localAdminToken, { mode: 0o600 });
     }
+    const access = createAccess(kernel);
     const app = await buildApp({
       kernel,
+      access,
       localAdminToken,
       register: async (instance) => {
         await registerModuleRoutes(instance, kernel);
@@ -59,6 +62,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       { url, storage: kernel.database.kind, location: kernel.database.location },
       'IZA OS is listening',
     );
+    await access.setup.issueToken(url);
 
     let stopping: Promise<void> | undefined;
     const server: RunningServer = {

@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
+import { createAccess, type Access } from '../../src/access/index.ts';
 import { buildApp } from '../../src/server/index.ts';
-import type { Kernel, StorageTarget } from '../../src/kernel/index.ts';
+import type { Clock, Kernel, StorageTarget } from '../../src/kernel/index.ts';
 import { captureLogs, createTestKernel } from './kernel.ts';
 
 export interface TestApp {
   app: FastifyInstance;
   kernel: Kernel;
+  access: Access;
   logs: ReturnType<typeof captureLogs>['lines'];
   close(): Promise<void>;
 }
@@ -15,6 +17,7 @@ export async function createTestApp(options: {
   target: StorageTarget;
   env?: Record<string, string>;
   localAdminToken?: string;
+  clock?: Clock;
   register?: (app: FastifyInstance) => void | Promise<void>;
 }): Promise<TestApp> {
   const { log, lines } = captureLogs('info');
@@ -23,16 +26,20 @@ export async function createTestApp(options: {
     log,
     workJobs: false,
     ...(options.env ? { env: options.env } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   try {
+    const access = createAccess(kernel);
     const app = await buildApp({
       kernel,
+      access,
       ...(options.localAdminToken ? { localAdminToken: options.localAdminToken } : {}),
       ...(options.register ? { register: options.register } : {}),
     });
     return {
       app,
       kernel,
+      access,
       logs: lines,
       async close() {
         await app.close();

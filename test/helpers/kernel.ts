@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,16 @@ import {
 export function testConfig(env: Record<string, string> = {}): Config {
   const cwd = mkdtempSync(join(tmpdir(), 'iza-config-'));
   try {
-    return loadConfig({ env: { IZA_PROFILE: 'testing', IZA_LOG_LEVEL: 'warn', ...env }, cwd });
+    return loadConfig({
+      env: {
+        IZA_PROFILE: 'testing',
+        IZA_LOG_LEVEL: 'warn',
+        // A key per test kernel: nothing is written to a key file.
+        IZA_MASTER_KEY: randomBytes(32).toString('base64'),
+        ...env,
+      },
+      cwd,
+    });
   } finally {
     rmSync(cwd, { recursive: true, force: true });
   }

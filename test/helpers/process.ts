@@ -12,7 +12,11 @@ export interface Spawned {
 }
 
 /** Runs a script (the `iza` command by default) under this Node.js with a clean environment. */
-export function spawnNode(args: string[], env: Record<string, string> = {}): Spawned {
+export function spawnNode(
+  args: string[],
+  env: Record<string, string> = {},
+  input?: string,
+): Spawned {
   const child = spawn(process.execPath, args, {
     env: {
       PATH: process.env.PATH ?? '',
@@ -20,8 +24,9 @@ export function spawnNode(args: string[], env: Record<string, string> = {}): Spa
       IZA_LOG_LEVEL: 'info',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (input !== undefined) child.stdin?.end(input);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -31,13 +36,17 @@ export function spawnNode(args: string[], env: Record<string, string> = {}): Spa
   return { child, output: () => output, exited };
 }
 
-export function spawnIza(args: string[], env: Record<string, string> = {}): Spawned {
-  return spawnNode([IZA_BIN, ...args], env);
+export function spawnIza(
+  args: string[],
+  env: Record<string, string> = {},
+  input?: string,
+): Spawned {
+  return spawnNode([IZA_BIN, ...args], env, input);
 }
 
-/** Runs `iza` to completion. */
-export async function runIza(args: string[], env: Record<string, string> = {}) {
-  const run = spawnIza(args, env);
+/** Runs `iza` to completion, with `input` on its standard input. */
+export async function runIza(args: string[], env: Record<string, string> = {}, input?: string) {
+  const run = spawnIza(args, env, input);
   const { code } = await run.exited;
   return { code, output: run.output() };
 }

@@ -77,7 +77,7 @@ describe('iza processes on one data folder', { timeout: 90_000 }, () => {
     const status = await runIza(['status', '--data-dir', dir]);
     expect(status.code).toBe(0);
     expect(status.output).toMatch(/server\s+not running/);
-    expect(status.output).toMatch(/migrations\s+1 of 1 applied/);
+    expect(status.output).toMatch(/migrations\s+(\d+) of \1 applied/);
     expect(existsSync(join(dir, 'iza.lock'))).toBe(false);
   });
 

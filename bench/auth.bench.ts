@@ -1,0 +1,153 @@
+// What authentication costs: requests/s of one route without and with a credential (access
+// token, API key), as ratios, and sign-ins per second (argon2id-bound). autocannon on loopback
+// against a real server process on a fresh embedded database.
+//
+//   npm run bench:auth    (BENCH_DURATION seconds per run, default 10; BENCH_REPEAT, default 3)
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const duration = Number(process.env.BENCH_DURATION ?? 10);
+const repeat = Number(process.env.BENCH_REPEAT ?? 3);
+const dataDir = mkdtempSync(join(tmpdir(), 'iza-bench-auth-'));
+const env = {
+  ...process.env,
+  IZA_LOG_LEVEL: 'warn',
+  IZA_DATA_DIR: dataDir,
+  IZA_PORT: '0',
+  IZA_RATE_LIMIT_MAX: '10000000',
+  IZA_LOGIN_RATE_LIMIT_PER_MINUTE: '10000',
+};
+const password = 'benchmark password 1';
+const email = 'bench@bench.test';
+
+const bin = fileURLToPath(new URL('../bin/iza.mjs', import.meta.url));
+const created = spawnSync(
+  process.execPath,
+  [
+    bin,
+    'user',
+    'create-admin',
+    '--org',
+    'Bench',
+    '--email',
+    email,
+    '--name',
+    'Bench',
+    '--password-stdin',
+  ],
+  { env, input: `${password}\n` },
+);
+if (created.status !== 0) throw new Error(`create-admin failed: ${created.stderr.toString()}`);
+const key = spawnSync(
+  process.execPath,
+  [bin, 'apikey', 'create', '--org', 'bench', '--name', 'bench', '--role', 'viewer', '--json'],
+  { env },
+);
+const apiKey = (JSON.parse(key.stdout.toString()) as { key: string }).key;
+
+const fixture = fileURLToPath(new URL('./fixtures/auth-server.ts', import.meta.url));
+const server = spawn(process.execPath, [fixture], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+
+async function waitForUrl(): Promise<string> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      const lock = JSON.parse(readFileSync(join(dataDir, 'iza.lock'), 'utf8')) as {
+        pid: number;
+        apiUrl?: string;
+      };
+      if (lock.pid === server.pid && lock.apiUrl) return lock.apiUrl;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not start');
+}
+
+interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function measure(options: autocannon.Options): Promise<Run> {
+  const runs: Run[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const r = await autocannon({ duration, ...options });
+    runs.push({
+      rps: Math.round(r.requests.average),
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      errors: r.errors + r.non2xx,
+    });
+  }
+  runs.sort((a, b) => a.rps - b.rps);
+  return runs[Math.floor(runs.length / 2)]!;
+}
+
+try {
+  const url = await waitForUrl();
+  const login = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const { accessToken } = ((await login.json()) as { data: { accessToken: string } }).data;
+
+  await autocannon({ url: `${url}/bench/open`, connections: 10, duration: 3 }); // warm-up
+  const rows: [string, Run][] = [];
+  for (const connections of [1, 20]) {
+    rows.push([
+      `public, c=${connections}`,
+      await measure({ url: `${url}/bench/open`, connections }),
+    ]);
+    rows.push([
+      `access token, c=${connections}`,
+      await measure({
+        url: `${url}/bench/guarded`,
+        connections,
+        headers: { authorization: `Bearer ${accessToken}` },
+      }),
+    ]);
+    rows.push([
+      `API key, c=${connections}`,
+      await measure({
+        url: `${url}/bench/guarded`,
+        connections,
+        headers: { authorization: `Bearer ${apiKey}` },
+      }),
+    ]);
+  }
+  const signIn = await measure({
+    url: `${url}/api/v1/auth/login`,
+    connections: 4,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(
+    `\nNode ${process.version}, ${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${duration} s per run, median of ${repeat}\n`,
+  );
+  console.log('| GET one route | requests/s | vs public | p50 ms | p99 ms | errors |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const [label, r] of rows) {
+    const base = rows.find(([l]) => l === `public, c=${label.split('c=')[1]}`)![1];
+    console.log(
+      `| ${label} | ${r.rps} | ${(r.rps / base.rps).toFixed(2)} | ${r.p50} | ${r.p99} | ${r.errors} |`,
+    );
+  }
+  console.log(
+    `\nSign-in (POST /api/v1/auth/login, argon2id, c=4): ${signIn.rps} requests/s, p50 ${signIn.p50} ms, p99 ${signIn.p99} ms, errors ${signIn.errors}`,
+  );
+} finally {
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  rmSync(dataDir, { recursive: true, force: true });
+}

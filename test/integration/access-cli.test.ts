@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/kernel.ts';
+import { runIza, spawnIza, waitForServer, type Spawned } from '../helpers/process.ts';
+
+const PASSWORD = 'a long enough password\n';
+
+describe('iza user, apikey and audit commands', { timeout: 120_000 }, () => {
+  const running: Spawned[] = [];
+  const dirs: ReturnType<typeof tempDir>[] = [];
+  afterEach(async () => {
+    for (const p of running.splice(0)) {
+      if (p.child.exitCode === null) {
+        p.child.kill('SIGKILL');
+        await p.exited;
+      }
+    }
+    for (const d of dirs.splice(0)) d.remove();
+  });
+
+  it('work on the database directly, and through a running server that holds it', async () => {
+    const d = tempDir('iza-cli-');
+    dirs.push(d);
+    const dir = ['--data-dir', d.path];
+
+    // no server: the commands open the database themselves
+    const admin = await runIza(
+      [
+        'user',
+        'create-admin',
+        '--org',
+        'Omega Studio',
+        '--email',
+        'o@omega.test',
+        '--name',
+        'Olu',
+        '--password-stdin',
+        '--json',
+        ...dir,
+      ],
+      {},
+      PASSWORD,
+    );
+    expect(admin.code, admin.output).toBe(0);
+    expect(JSON.parse(admin.output)).toMatchObject({
+      organisation: { slug: 'omega-studio' },
+      user: { email: 'o@omega.test', role: 'admin' },
+    });
+    const weak = await runIza(
+      [
+        'user',
+        'create-admin',
+        '--org',
+        'omega-studio',
+        '--email',
+        'p@omega.test',
+        '--name',
+        'P',
+        ...dir,
+      ],
+      {},
+      'short\n',
+    );
+    expect(weak.code).toBe(1);
+    expect(weak.output).toContain('A password must have 12');
+
+    // with a server running on the same folder: through its API
+    const server = spawnIza(['start', '--port', '0', ...dir]);
+    running.push(server);
+    const url = await waitForServer(d.path, server);
+    expect(server.output()).not.toContain('setup token');
+
+    const key = await runIza([
+      'apikey',
+      'create',
+      '--org',
+      'omega-studio',
+      '--name',
+      'deploy bot',
+      '--json',
+      ...dir,
+    ]);
+    expect(key.code, key.output).toBe(0);
+    const created = JSON.parse(key.output) as { id: string; key: string; role: string };
+    expect(created.role).toBe('bot');
+    const me = await fetch(`${url}/api/v1/auth/me`, {
+      headers: { authorization: `Bearer ${created.key}` },
+    });
+    expect(me.status).toBe(200);
+
+    const list = await runIza(['apikey', 'list', '--org', 'omega-studio', ...dir]);
+    expect(list.output).toContain('deploy bot');
+    expect(list.output).not.toContain(created.key);
+    const revoke = await runIza(['apikey', 'revoke', created.id, '--org', 'omega-studio', ...dir]);
+    expect(revoke.code, revoke.output).toBe(0);
+    expect(
+      (
+        await fetch(`${url}/api/v1/auth/me`, {
+          headers: { authorization: `Bearer ${created.key}` },
+        })
+      ).status,
+    ).toBe(401);
+
+    const users = await runIza(['user', 'list', '--json', ...dir]);
+    expect(JSON.parse(users.output)).toEqual([
+      expect.objectContaining({ email: 'o@omega.test', organisation: 'omega-studio' }),
+    ]);
+
+    const verify = await runIza(['audit', 'verify', ...dir]);
+    expect(verify.code, verify.output).toBe(0);
+    expect(verify.output).toMatch(/ok/);
+  });
+
+  it('prints a one-time setup token when a fresh server has no administrator', async () => {
+    const d = tempDir('iza-cli-');
+    dirs.push(d);
+    const server = spawnIza(['start', '--port', '0', '--data-dir', d.path]);
+    running.push(server);
+    await waitForServer(d.path, server);
+    const deadline = Date.now() + 10_000;
+    while (!server.output().includes('setupToken') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(server.output()).toMatch(/"setupToken":"[a-z0-9]{5}(-[a-z0-9]{5}){3}"/);
+  });
+});
