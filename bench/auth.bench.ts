@@ -75,19 +75,32 @@ interface Run {
   errors: number;
 }
 
-async function measure(options: autocannon.Options): Promise<Run> {
-  const runs: Run[] = [];
-  for (let i = 0; i < repeat; i++) {
-    const r = await autocannon({ duration, ...options });
-    runs.push({
-      rps: Math.round(r.requests.average),
-      p50: r.latency.p50,
-      p99: r.latency.p99,
-      errors: r.errors + r.non2xx,
-    });
+function once(r: autocannon.Result): Run {
+  return {
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.non2xx,
+  };
+}
+
+function median(runs: Run[]): Run {
+  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/**
+ * Runs every variant once per round, `repeat` rounds, and keeps each variant's median: variants
+ * measured side by side in each round share whatever else the machine is doing.
+ */
+async function interleaved(variants: [string, autocannon.Options][]): Promise<[string, Run][]> {
+  const runs = new Map<string, Run[]>(variants.map(([label]) => [label, []]));
+  for (let round = 0; round < repeat; round++) {
+    for (const [label, options] of variants) {
+      runs.get(label)!.push(once(await autocannon({ duration, ...options })));
+    }
   }
-  runs.sort((a, b) => a.rps - b.rps);
-  return runs[Math.floor(runs.length / 2)]!;
+  return variants.map(([label]) => [label, median(runs.get(label)!)]);
 }
 
 try {
@@ -102,34 +115,40 @@ try {
   await autocannon({ url: `${url}/bench/open`, connections: 10, duration: 3 }); // warm-up
   const rows: [string, Run][] = [];
   for (const connections of [1, 20]) {
-    rows.push([
-      `public, c=${connections}`,
-      await measure({ url: `${url}/bench/open`, connections }),
-    ]);
-    rows.push([
-      `access token, c=${connections}`,
-      await measure({
-        url: `${url}/bench/guarded`,
-        connections,
-        headers: { authorization: `Bearer ${accessToken}` },
-      }),
-    ]);
-    rows.push([
-      `API key, c=${connections}`,
-      await measure({
-        url: `${url}/bench/guarded`,
-        connections,
-        headers: { authorization: `Bearer ${apiKey}` },
-      }),
-    ]);
+    rows.push(
+      ...(await interleaved([
+        [`public, c=${connections}`, { url: `${url}/bench/open`, connections }],
+        [
+          `access token, c=${connections}`,
+          {
+            url: `${url}/bench/guarded`,
+            connections,
+            headers: { authorization: `Bearer ${accessToken}` },
+          },
+        ],
+        [
+          `API key, c=${connections}`,
+          {
+            url: `${url}/bench/guarded`,
+            connections,
+            headers: { authorization: `Bearer ${apiKey}` },
+          },
+        ],
+      ])),
+    );
   }
-  const signIn = await measure({
-    url: `${url}/api/v1/auth/login`,
-    connections: 4,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
+  const [[, signIn]] = (await interleaved([
+    [
+      'sign-in',
+      {
+        url: `${url}/api/v1/auth/login`,
+        connections: 4,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      },
+    ],
+  ])) as [[string, Run]];
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(

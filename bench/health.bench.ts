@@ -59,15 +59,18 @@ async function run(url: string, path: string, connections: number, seconds: numb
 try {
   const url = await waitForUrl();
   await run(url, '/health', 10, 3); // warm-up
-  const rows: Row[] = [];
-  for (const path of ['/health', '/health/live']) {
-    for (const connections of [1, 20]) {
-      const runs: Row[] = [];
-      for (let i = 0; i < repeat; i++) runs.push(await run(url, path, connections, duration));
-      runs.sort((a, b) => a.rps - b.rps);
-      rows.push(runs[Math.floor(runs.length / 2)]!);
+  // Every configuration runs once per round, `repeat` rounds; each keeps its median run, so
+  // configurations compared in one table share whatever else the machine was doing.
+  const configs = ['/health', '/health/live'].flatMap((path) =>
+    [1, 20].map((c) => [path, c] as const),
+  );
+  const runs = configs.map(() => [] as Row[]);
+  for (let round = 0; round < repeat; round++) {
+    for (const [i, [path, connections]] of configs.entries()) {
+      runs[i]!.push(await run(url, path, connections, duration));
     }
   }
+  const rows = runs.map((r) => [...r].sort((a, b) => a.rps - b.rps)[Math.floor(r.length / 2)]!);
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(
     `\nNode ${process.version}, ${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${duration} s per run, median of ${repeat}\n`,

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { ROLES } from './permissions.ts';
+
+/** Request and response shapes of the access API (shared with the dashboard). */
+export const email = z.email().max(254);
+export const name = z.string().trim().min(1).max(200);
+export const password = z.string().min(1).max(256);
+export const role = z.enum(ROLES);
+export const idParams = z.strictObject({ id: z.uuid() });
+
+export const memberSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role,
+  status: z.string(),
+  lastLoginAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export const organisationSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  slug: z.string(),
+  requireMfaForAdmins: z.boolean(),
+  createdAt: z.string(),
+});
+export const apiKeySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  role,
+  ventureIds: z.array(z.string()).nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+});
+export const tokensSchema = z.object({
+  accessToken: z.string().optional(),
+  refreshToken: z.string().optional(),
+  csrfToken: z.string().nullable(),
+  expiresIn: z.number(),
+  sessionId: z.string(),
+  organisationId: z.string(),
+  role,
+  mfaEnrolmentRequired: z.boolean(),
+});
+export const sessionSchema = z.object({
+  id: z.string(),
+  via: z.string(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  createdAt: z.string(),
+  lastUsedAt: z.string(),
+  expiresAt: z.string(),
+  current: z.boolean(),
+});
+export const exportSchema = z.record(z.string(), z.unknown());
+export const ok = z.object({ ok: z.literal(true) });
