@@ -4,11 +4,12 @@
 //
 //   npm run bench:auth    (BENCH_DURATION seconds per run, default 10; BENCH_REPEAT, default 3)
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { machineLine, waitForServerUrl } from './lib.ts';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const repeat = Number(process.env.BENCH_REPEAT ?? 3);
@@ -52,22 +53,6 @@ const apiKey = (JSON.parse(key.stdout.toString()) as { key: string }).key;
 const fixture = fileURLToPath(new URL('./fixtures/auth-server.ts', import.meta.url));
 const server = spawn(process.execPath, [fixture], { env, stdio: ['ignore', 'inherit', 'inherit'] });
 
-async function waitForUrl(): Promise<string> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      const lock = JSON.parse(readFileSync(join(dataDir, 'iza.lock'), 'utf8')) as {
-        pid: number;
-        apiUrl?: string;
-      };
-      if (lock.pid === server.pid && lock.apiUrl) return lock.apiUrl;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not start');
-}
-
 interface Run {
   rps: number;
   p50: number;
@@ -104,7 +89,7 @@ async function interleaved(variants: [string, autocannon.Options][]): Promise<[s
 }
 
 try {
-  const url = await waitForUrl();
+  const url = await waitForServerUrl(dataDir, server.pid);
   const login = await fetch(`${url}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -150,10 +135,7 @@ try {
     ],
   ])) as [[string, Run]];
 
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(
-    `\nNode ${process.version}, ${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${duration} s per run, median of ${repeat}\n`,
-  );
+  console.log(`\n${machineLine(duration, repeat)}\n`);
   console.log('| GET one route | requests/s | vs public | p50 ms | p99 ms | errors |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const [label, r] of rows) {

@@ -4,11 +4,12 @@
 //   npm run bench:health    (BENCH_DURATION seconds per run, default 10; BENCH_REPEAT runs per
 //                            row, default 3: the table shows the median run by requests/s)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { machineLine, waitForServerUrl } from './lib.ts';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const repeat = Number(process.env.BENCH_REPEAT ?? 3);
@@ -18,22 +19,6 @@ const server = spawn(process.execPath, [bin, 'start', '--port', '0', '--data-dir
   env: { ...process.env, IZA_LOG_LEVEL: 'warn' },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
-
-async function waitForUrl(): Promise<string> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      const lock = JSON.parse(readFileSync(join(dataDir, 'iza.lock'), 'utf8')) as {
-        pid: number;
-        apiUrl?: string;
-      };
-      if (lock.pid === server.pid && lock.apiUrl) return lock.apiUrl;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not start');
-}
 
 interface Row {
   path: string;
@@ -57,7 +42,7 @@ async function run(url: string, path: string, connections: number, seconds: numb
 }
 
 try {
-  const url = await waitForUrl();
+  const url = await waitForServerUrl(dataDir, server.pid);
   await run(url, '/health', 10, 3); // warm-up
   // Every configuration runs once per round, `repeat` rounds; each keeps its median run, so
   // configurations compared in one table share whatever else the machine was doing.
@@ -71,10 +56,7 @@ try {
     }
   }
   const rows = runs.map((r) => [...r].sort((a, b) => a.rps - b.rps)[Math.floor(r.length / 2)]!);
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(
-    `\nNode ${process.version}, ${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${duration} s per run, median of ${repeat}\n`,
-  );
+  console.log(`\n${machineLine(duration, repeat)}\n`);
   console.log('| route | connections | requests/s | p50 ms | p99 ms | errors |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const r of rows) {

@@ -57,3 +57,11 @@ export const sessionSchema = z.object({
 });
 export const exportSchema = z.record(z.string(), z.unknown());
 export const ok = z.object({ ok: z.literal(true) });
+
+export const apiKeyCreateSchema = z.strictObject({
+  name,
+  role: role.default('bot'),
+  ventureIds: z.array(z.uuid()).max(1000).optional(),
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+});
+export const apiKeyCreatedSchema = apiKeySchema.extend({ key: z.string() });

@@ -4,6 +4,8 @@ import { ErrorCodes, UserError } from '../kernel/index.ts';
 import { addRoute } from '../server/route.ts';
 import type { Access } from './index.ts';
 import {
+  apiKeyCreateSchema,
+  apiKeyCreatedSchema,
   apiKeySchema,
   email,
   idParams,
@@ -11,7 +13,6 @@ import {
   name,
   organisationSchema,
   password,
-  role,
 } from './access.dto.ts';
 
 /** What the local administrator (the iza CLI while a server runs) may do across organisations. */
@@ -85,13 +86,8 @@ export function registerAdminRoutes(app: FastifyInstance, access: Access): void 
       tags: ['system'],
       summary: 'Creates an API key in an organisation',
       params: orgParams,
-      body: z.strictObject({
-        name,
-        role: role.default('bot'),
-        ventureIds: z.array(z.uuid()).max(1000).optional(),
-        expiresAt: z.iso.datetime({ offset: true }).optional(),
-      }),
-      response: apiKeySchema.extend({ key: z.string() }),
+      body: apiKeyCreateSchema,
+      response: apiKeyCreatedSchema,
       status: 201,
     },
     async ({ params, body }) =>

@@ -4,6 +4,8 @@ import { orgOf, principalOf } from '../server/access.ts';
 import { addRoute } from '../server/route.ts';
 import type { Access } from './index.ts';
 import {
+  apiKeyCreateSchema,
+  apiKeyCreatedSchema,
   apiKeySchema,
   email,
   exportSchema,
@@ -168,13 +170,8 @@ export function registerMemberRoutes(app: FastifyInstance, access: Access): void
       access: 'manage_bots',
       tags: ['access'],
       summary: 'Creates an API key for a bot or script; the key is in this answer only',
-      body: z.strictObject({
-        name,
-        role: role.default('bot'),
-        ventureIds: z.array(z.uuid()).max(1000).optional(),
-        expiresAt: z.iso.datetime({ offset: true }).optional(),
-      }),
-      response: apiKeySchema.extend({ key: z.string() }),
+      body: apiKeyCreateSchema,
+      response: apiKeyCreatedSchema,
       status: 201,
     },
     async ({ request, body }) => {

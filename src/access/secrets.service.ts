@@ -1,3 +1,4 @@
+import type { AuditEntryInput } from './audit.service.ts';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Cipher, KeyRotation, Vault } from '../kernel/crypto/index.ts';
 import {
@@ -43,17 +44,7 @@ export const sealedValueAad = {
 
 /** What the secrets service records in the audit log (the audit module's `record`). */
 export interface SecretsAudit {
-  record(
-    tx: DbOrTx,
-    entry: {
-      action: string;
-      entityType: string;
-      entityId?: string | null;
-      before?: unknown;
-      after?: unknown;
-      orgId?: string | null;
-    },
-  ): Promise<unknown>;
+  record(tx: DbOrTx, entry: AuditEntryInput): Promise<unknown>;
 }
 
 export interface SecretsServiceDeps {

@@ -4,18 +4,13 @@ import type { Role } from '../access/index.ts';
 import { ROLES } from '../access/index.ts';
 import type { ApiKeyDto } from '../access/apikeys.service.ts';
 import type { MemberDto, OrganisationDto } from '../access/users.service.ts';
-import { ErrorCodes, UserError, type Config } from '../kernel/index.ts';
+import { ErrorCodes, UserError } from '../kernel/index.ts';
 import { viaServerOrLocally, readSecret } from './local.ts';
+import { configFrom, dataDirOption, jsonOption } from './options.ts';
 import { emit, keyValues, table } from './output.ts';
 
-type ConfigFrom = (flags: { dataDir?: string }) => Config;
-
-const dataDirOption = () =>
-  new Option('--data-dir <dir>', 'data folder of the embedded database (IZA_DATA_DIR)');
-const jsonOption = () => new Option('--json', 'print JSON instead of a table');
-
 /** `iza user ...` and `iza apikey ...`. */
-export function registerAccessCommands(program: Command, configFrom: ConfigFrom): void {
+export function registerAccessCommands(program: Command): void {
   const user = program.command('user').description('people and their roles');
 
   user

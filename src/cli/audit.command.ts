@@ -1,26 +1,15 @@
-import { Option, type Command } from 'commander';
+import { type Command } from 'commander';
 import {
   createAuditLog,
   type AuditChainReport,
   type AuditVerifyReport,
 } from '../access/audit.service.ts';
-import { createKernel, createLogger, loadConfig, type Config } from '../kernel/index.ts';
+import { createKernel, createLogger, type Config } from '../kernel/index.ts';
+import { configFrom, dataDirOption, jsonOption, type CommonFlags } from './options.ts';
 import { emit } from './output.ts';
 import { callServer, findRunningServer } from './remote.ts';
 
-interface AuditFlags {
-  dataDir?: string;
-  json?: boolean;
-}
-
-function configFrom(flags: AuditFlags): Config {
-  return loadConfig({
-    overrides:
-      flags.dataDir === undefined
-        ? {}
-        : { '--data-dir': { path: ['dataDir'], value: flags.dataDir } },
-  });
-}
+type AuditFlags = CommonFlags;
 
 /** `iza audit verify`: recomputes every hash chain; exits with 1 when one is broken. */
 export function registerAuditCommand(program: Command): void {
@@ -28,10 +17,8 @@ export function registerAuditCommand(program: Command): void {
   audit
     .command('verify')
     .description('recompute every audit chain and report the first altered or missing entry')
-    .addOption(
-      new Option('--data-dir <dir>', 'data folder of the embedded database (IZA_DATA_DIR)'),
-    )
-    .addOption(new Option('--json', 'print JSON instead of one line per chain'))
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
     .action(async (flags: AuditFlags) => {
       const config = configFrom(flags);
       const server = findRunningServer(config);

@@ -1,44 +1,24 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import {
   CONFIG_ENV_VARS,
   VERSION,
   collectStatus,
   createKernel,
   createLogger,
-  loadConfig,
   migrateDatabase,
   openDatabase,
   storageFromConfig,
   type Config,
-  type LoadConfigOptions,
   type MigrationReport,
   type SystemStatus,
 } from '../kernel/index.ts';
 import { defineModuleQueues, handleShutdownSignals, runServer } from '../server/index.ts';
 import { registerAccessCommands } from './access.commands.ts';
 import { registerAuditCommand } from './audit.command.ts';
+import { configFrom, dataDirOption, jsonOption, type CommonFlags } from './options.ts';
 import { emit, keyValues, table } from './output.ts';
 import { registerSecretsCommand } from './secrets.command.ts';
 import { callServer, findRunningServer } from './remote.ts';
-
-interface CommonFlags {
-  dataDir?: string;
-  json?: boolean;
-}
-
-function configFrom(flags: CommonFlags & { port?: string; host?: string; jobs?: boolean }): Config {
-  const overrides: NonNullable<LoadConfigOptions['overrides']> = {};
-  if (flags.dataDir !== undefined)
-    overrides['--data-dir'] = { path: ['dataDir'], value: flags.dataDir };
-  if (flags.port !== undefined) overrides['--port'] = { path: ['port'], value: flags.port };
-  if (flags.host !== undefined) overrides['--host'] = { path: ['host'], value: flags.host };
-  if (flags.jobs === false) overrides['--no-jobs'] = { path: ['jobs', 'enabled'], value: false };
-  return loadConfig({ overrides });
-}
-
-const dataDirOption = () =>
-  new Option('--data-dir <dir>', 'data folder of the embedded database (IZA_DATA_DIR)');
-const jsonOption = () => new Option('--json', 'print JSON instead of a table');
 
 export function buildCli(): Command {
   const program = new Command('iza')
@@ -128,7 +108,7 @@ export function buildCli(): Command {
       emit(status, flags.json ?? false, renderStatus);
     });
 
-  registerAccessCommands(program, configFrom);
+  registerAccessCommands(program);
   registerAuditCommand(program);
   registerSecretsCommand(program);
   return program;

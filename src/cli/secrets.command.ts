@@ -1,11 +1,12 @@
-import { Option, type Command } from 'commander';
+import { type Command } from 'commander';
 import { rotateVaultKey } from '../access/secrets.service.ts';
 import {
   KeyRotationUnavailableError,
   openVault,
   type KeyRotation,
 } from '../kernel/crypto/index.ts';
-import { createKernel, createLogger, loadConfig, UserError, type Config } from '../kernel/index.ts';
+import { createKernel, createLogger, UserError, type Config } from '../kernel/index.ts';
+import { configFrom, dataDirOption, jsonOption } from './options.ts';
 import { emit, keyValues } from './output.ts';
 import { findRunningServer } from './remote.ts';
 
@@ -28,17 +29,10 @@ export function registerSecretsCommand(program: Command): void {
       'replace the key in the key file and re-seal every stored secret with it; stop the server ' +
         '(and, on PostgreSQL, every server and worker using the database) first',
     )
-    .addOption(
-      new Option('--data-dir <dir>', 'data folder of the embedded database (IZA_DATA_DIR)'),
-    )
-    .addOption(new Option('--json', 'print JSON instead of text'))
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
     .action(async (flags: Flags) => {
-      const config = loadConfig({
-        overrides:
-          flags.dataDir === undefined
-            ? {}
-            : { '--data-dir': { path: ['dataDir'], value: flags.dataDir } },
-      });
+      const config = configFrom(flags);
       const report = await rotateDirectly(config);
       emit(report, flags.json ?? false, render);
     });

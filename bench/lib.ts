@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+/** Waits until the server process `pid` has written the URL it listens on into the lock file. */
+export async function waitForServerUrl(dataDir: string, pid: number | undefined): Promise<string> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      const lock = JSON.parse(readFileSync(join(dataDir, 'iza.lock'), 'utf8')) as {
+        pid: number;
+        apiUrl?: string;
+      };
+      if (lock.pid === pid && lock.apiUrl) return lock.apiUrl;
+    } catch {
+      // not written yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the server did not start within 60 s');
+}
+
+/** One line describing this machine and run, for RESULTS.md. */
+export function machineLine(durationSeconds: number, repeat: number): string {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  return `Node ${process.version}, ${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${durationSeconds} s per run, median of ${repeat} interleaved rounds`;
+}
