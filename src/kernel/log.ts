@@ -17,9 +17,12 @@ export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level,
+      // The customer's LogEntry shape: timestamp, level (upper case), service, correlationId,
+      // message; the other fields of a line sit beside them.
       base: { service: 'iza-os' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      messageKey: 'message',
+      timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
+      formatters: { level: (label) => ({ level: label.toUpperCase() }) },
       serializers: { err: serializeError },
       mixin() {
         const correlationId = currentCorrelationId();

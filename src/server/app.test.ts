@@ -178,7 +178,7 @@ describe.each(storages)('HTTP app on $name', (storage) => {
     expect(res.body).not.toContain('.ts:');
     const logged = t
       .logs()
-      .find((l) => l.msg === 'request failed' && l.correlationId === body.metadata.requestId);
+      .find((l) => l.message === 'request failed' && l.correlationId === body.metadata.requestId);
     expect(JSON.stringify(logged?.err)).toContain('secret internal detail');
   });
 
@@ -214,7 +214,7 @@ describe.each(storages)('HTTP app on $name', (storage) => {
     expect(res.headers['x-request-id']).toBe('client-req-123');
     expect(res.json().metadata.requestId).toBe('client-req-123');
     const lines = t.logs().filter((l) => l.correlationId === 'client-req-123');
-    expect(lines.map((l) => l.msg)).toEqual(['inside the handler', 'request']);
+    expect(lines.map((l) => l.message)).toEqual(['inside the handler', 'request']);
     expect(lines[0]).toMatchObject({ module: 'ledger' });
 
     const bad = await t.app.inject({

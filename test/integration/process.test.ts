@@ -129,7 +129,7 @@ describe('iza processes on one data folder', { timeout: 90_000 }, () => {
     expect(code).toBe(0);
     expect(existsSync(join(dir, `job-done-${jobId}`))).toBe(true);
     expect(readdirSync(dir)).not.toContain('iza.lock');
-    expect(server.output()).toContain('"msg":"stopped"');
+    expect(server.output()).toContain('"message":"stopped"');
   });
 
   it('stops at start-up with a message naming a bad setting', async () => {
