@@ -12,7 +12,13 @@ import {
   type MigrationReport,
   type SystemStatus,
 } from '../kernel/index.ts';
-import { defineModuleQueues, handleShutdownSignals, runServer } from '../server/index.ts';
+import { createAccess } from '../access/index.ts';
+import {
+  createModules,
+  defineModuleQueues,
+  handleShutdownSignals,
+  runServer,
+} from '../server/index.ts';
 import { registerAccessCommands } from './access.commands.ts';
 import { registerAuditCommand } from './audit.command.ts';
 import { configFrom, dataDirOption, jsonOption, type CommonFlags } from './options.ts';
@@ -51,7 +57,7 @@ export function buildCli(): Command {
       const config = configFrom(flags);
       const kernel = await createKernel({ config, command: 'iza worker', workJobs: true });
       try {
-        await defineModuleQueues(kernel);
+        await defineModuleQueues(createModules({ kernel, access: createAccess(kernel) }));
       } catch (error) {
         await kernel.close();
         throw error;

@@ -24,6 +24,7 @@ import { isEnveloped, successBody } from './envelope.ts';
 import { registerErrorHandling, registerNotFound } from './errors.ts';
 import { registerHealth } from './health.ts';
 import { registerMetrics } from './metrics.ts';
+import { createModules, registerModuleRoutes, type ModuleInstance } from './modules.ts';
 import { registerRoot } from './root.ts';
 import { registerSystemRoutes } from './system.routes.ts';
 
@@ -53,6 +54,8 @@ export interface BuildAppOptions {
   kernel: Kernel;
   /** The access module; built from the kernel when not given. */
   access?: Access;
+  /** The domain modules whose routes to serve; all of `MODULES` when not given. */
+  modules?: ModuleInstance[];
   /** The token the local CLI presents for `system` routes. */
   localAdminToken?: string;
   /** Registers extra routes (module routes, or test routes) before the app is ready. */
@@ -192,6 +195,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     loginRateLimitPerMinute: config.auth.loginRateLimitPerMinute,
   });
   registerRoot(app, access);
+  await registerModuleRoutes(app, options.modules ?? createModules({ kernel, access }));
   if (options.register) await options.register(app);
 
   await app.ready();

@@ -3,5 +3,11 @@ export { addRoute, type RouteSpec } from './route.ts';
 export { envelopeOf, errorEnvelopeSchema } from './envelope.ts';
 export { runServer, LOCAL_ADMIN_TOKEN_FILE, type RunningServer } from './run.ts';
 export { handleShutdownSignals } from './shutdown.ts';
-export { MODULES, defineModuleQueues, type ModuleDefinition } from './modules.ts';
+export {
+  MODULES,
+  createModules,
+  defineModuleQueues,
+  type ModuleContext,
+  type ModuleInstance,
+} from './modules.ts';
 export type { RouteAccess } from './access.ts';

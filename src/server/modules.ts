@@ -1,22 +1,52 @@
 import type { FastifyInstance } from 'fastify';
+import type { Access } from '../access/index.ts';
 import type { Kernel } from '../kernel/index.ts';
+import { createLedgerService, defineLedgerQueues, registerLedgerRoutes } from '../ledger/index.ts';
+
+/** What a domain module is built from: the kernel and the access module (audit log, secrets). */
+export interface ModuleContext {
+  kernel: Kernel;
+  access: Access;
+}
+
+/** A built module: the HTTP routes it serves and the background job queues it works. */
+export interface ModuleInstance {
+  name: string;
+  routes?: (app: FastifyInstance) => void | Promise<void>;
+  queues?: () => Promise<void>;
+}
 
 /**
- * The domain modules this build serves. Each contributes HTTP routes and background job
- * queues; `iza start` mounts both, `iza worker` only the queues.
+ * The domain modules this build serves. `iza start` mounts their routes and queues, `iza worker`
+ * only their queues; both build them once per process.
  */
-export interface ModuleDefinition {
-  name: string;
-  routes?: (app: FastifyInstance, kernel: Kernel) => void | Promise<void>;
-  queues?: (kernel: Kernel) => Promise<void>;
+export const MODULES: readonly ((context: ModuleContext) => ModuleInstance)[] = [
+  ({ kernel, access }) => {
+    const ledger = createLedgerService({
+      db: kernel.db,
+      clock: kernel.clock,
+      audit: access.audit,
+      log: kernel.log.child({ module: 'ledger' }),
+    });
+    return {
+      name: 'ledger',
+      routes: (app) => registerLedgerRoutes(app, ledger),
+      queues: () => defineLedgerQueues(kernel.jobs, ledger),
+    };
+  },
+];
+
+export function createModules(context: ModuleContext): ModuleInstance[] {
+  return MODULES.map((build) => build(context));
 }
 
-export const MODULES: readonly ModuleDefinition[] = [];
-
-export async function defineModuleQueues(kernel: Kernel): Promise<void> {
-  for (const module of MODULES) await module.queues?.(kernel);
+export async function defineModuleQueues(modules: ModuleInstance[]): Promise<void> {
+  for (const module of modules) await module.queues?.();
 }
 
-export async function registerModuleRoutes(app: FastifyInstance, kernel: Kernel): Promise<void> {
-  for (const module of MODULES) await module.routes?.(app, kernel);
+export async function registerModuleRoutes(
+  app: FastifyInstance,
+  modules: ModuleInstance[],
+): Promise<void> {
+  for (const module of modules) await module.routes?.(app);
 }

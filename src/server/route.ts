@@ -27,6 +27,8 @@ export interface RouteSpec<
   status?: 200 | 201 | 202;
   /** A stricter rate limit for this route (requests per minute per client). */
   rateLimitPerMinute?: number;
+  /** A larger (or smaller) body limit than the server's, in bytes (batch endpoints). */
+  bodyLimit?: number;
 }
 
 export interface RouteInput<B, Q, P> {
@@ -55,6 +57,7 @@ export function addRoute<
   app.route({
     method: spec.method,
     url: spec.url,
+    ...(spec.bodyLimit ? { bodyLimit: spec.bodyLimit } : {}),
     config: {
       access: spec.access,
       ...(spec.rateLimitPerMinute

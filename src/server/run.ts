@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { createAccess } from '../access/index.ts';
 import { createKernel, type Config, type Kernel } from '../kernel/index.ts';
 import { buildApp } from './app.ts';
-import { defineModuleQueues, registerModuleRoutes } from './modules.ts';
+import { createModules, defineModuleQueues } from './modules.ts';
 import { handleShutdownSignals } from './shutdown.ts';
 
 /** The file a server writes its local administrator token into, readable only by its owner. */
@@ -38,22 +38,21 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   });
   let tokenFile: string | undefined;
   try {
-    await defineModuleQueues(kernel);
+    const access = createAccess(kernel);
+    const modules = createModules({ kernel, access });
+    await defineModuleQueues(modules);
     let localAdminToken: string | undefined;
     if (kernel.database.lock) {
       localAdminToken = randomBytes(32).toString('base64url');
       tokenFile = join(config.dataDir, LOCAL_ADMIN_TOKEN_FILE);
       writeFileSync(tokenFile, localAdminToken, { mode: 0o600 });
     }
-    const access = createAccess(kernel);
     const app = await buildApp({
       kernel,
       access,
       localAdminToken,
-      register: async (instance) => {
-        await registerModuleRoutes(instance, kernel);
-        await options.register?.(instance);
-      },
+      modules,
+      ...(options.register ? { register: options.register } : {}),
     });
     await app.listen({ host: config.host, port: config.port });
     const url = reachableUrl(app, config.host);

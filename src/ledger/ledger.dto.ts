@@ -1,0 +1,258 @@
+import { z } from 'zod';
+import {
+  ACCOUNT_TYPES,
+  ENTITY_KINDS,
+  MAX_BATCH,
+  TRANSFER_KINDS,
+  TRANSFER_RESULT_CODES,
+  TRANSFER_STATUSES,
+  type Account,
+  type Balances,
+  type Entity,
+  type Posting,
+  type Transfer,
+  type TransferInput,
+} from './ledger.types.ts';
+
+/**
+ * The ledger's JSON shapes (shared with the dashboard). Amounts travel as decimal strings of
+ * minor units ("12345" is 123.45 EUR): JSON numbers lose precision past 2^53.
+ */
+
+/** Up to 19 digits, the width of an int8; the service refuses what exceeds it. */
+export const amount = z
+  .string()
+  .regex(/^\d{1,19}$/, 'must be a whole number of minor units, as a string of digits');
+/** Signed, for balances and releases. */
+const signedAmount = z.string().regex(/^-?\d+$/);
+export const currency = z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code');
+const code = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, 'must be 1 to 32 letters, digits, ".", "_" or "-"');
+const name = z.string().trim().min(1).max(200);
+const timestamp = z.iso.datetime({ offset: true });
+
+/** A transfer's outcome: `ok`, `exists`, or why it was not applied (see the ledger README). */
+const resultCode = z.enum(TRANSFER_RESULT_CODES as [string, ...string[]]);
+
+export const idParams = z.strictObject({ id: z.uuid() });
+
+export const entityCreateSchema = z.strictObject({
+  code,
+  name,
+  kind: z.enum(ENTITY_KINDS),
+  baseCurrency: currency,
+  parentId: z.uuid().nullable().optional(),
+});
+
+export const accountCreateSchema = z.strictObject({
+  entityId: z.uuid(),
+  code,
+  name,
+  type: z.enum(ACCOUNT_TYPES),
+  currency: currency.optional(),
+  parentAccountId: z.uuid().nullable().optional(),
+  debitsMustNotExceedCredits: z.boolean().optional(),
+  creditsMustNotExceedDebits: z.boolean().optional(),
+});
+
+export const accountListQuery = z.strictObject({ entityId: z.uuid().optional() });
+
+export const transferInputSchema = z.strictObject({
+  id: z.uuid(),
+  kind: z.enum(TRANSFER_KINDS).optional(),
+  debitAccountId: z.uuid().optional(),
+  creditAccountId: z.uuid().optional(),
+  amount: amount.optional(),
+  currency: currency.optional(),
+  pendingId: z.uuid().optional(),
+  timeoutSeconds: z.number().int().min(0).max(2_147_483_647).optional(),
+  linked: z.boolean().optional(),
+  effectiveAt: timestamp.optional(),
+  description: z.string().max(500).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const transferBatchSchema = z.strictObject({
+  transfers: z.array(transferInputSchema).min(1).max(MAX_BATCH),
+});
+
+export const reverseBodySchema = z.strictObject({
+  /** The reversing transfer's own id (its idempotency key). */
+  id: z.uuid(),
+  description: z.string().max(500).optional(),
+});
+
+export const transferLookupQuery = z.strictObject({
+  /** Comma-separated. */
+  ids: z
+    .string()
+    .transform((s) => s.split(',').filter((id) => id !== ''))
+    .pipe(z.array(z.uuid()).min(1).max(200)),
+});
+
+export const postingsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+const balancesSchema = z.object({
+  debitsPending: signedAmount,
+  creditsPending: signedAmount,
+  debitsPosted: signedAmount,
+  creditsPosted: signedAmount,
+});
+
+export const entitySchema = z.object({
+  id: z.uuid(),
+  code: z.string(),
+  name: z.string(),
+  kind: z.enum(ENTITY_KINDS),
+  baseCurrency: z.string(),
+  parentId: z.uuid().nullable(),
+  createdAt: timestamp,
+});
+
+export const accountSchema = balancesSchema.extend({
+  id: z.uuid(),
+  entityId: z.uuid(),
+  code: z.string(),
+  name: z.string(),
+  type: z.enum(ACCOUNT_TYPES),
+  currency: z.string(),
+  parentAccountId: z.uuid().nullable(),
+  debitsMustNotExceedCredits: z.boolean(),
+  creditsMustNotExceedDebits: z.boolean(),
+  closedAt: timestamp.nullable(),
+  createdAt: timestamp,
+  /** Posted balance on the account's normal side (debit for assets and expenses). */
+  balance: signedAmount,
+});
+
+export const entityCreatedSchema = entitySchema.extend({ accounts: z.array(accountSchema) });
+
+export const transferSchema = z.object({
+  id: z.uuid(),
+  kind: z.enum(TRANSFER_KINDS),
+  debitAccountId: z.uuid().nullable(),
+  creditAccountId: z.uuid().nullable(),
+  amount: amount.nullable(),
+  currency: z.string().nullable(),
+  pendingId: z.uuid().nullable(),
+  timeoutSeconds: z.number(),
+  timeoutAt: timestamp.nullable(),
+  status: z.enum(TRANSFER_STATUSES),
+  result: resultCode,
+  reversesId: z.uuid().nullable(),
+  effectiveAt: timestamp,
+  description: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+  batchId: z.uuid(),
+  createdAt: timestamp,
+});
+
+export const transferResultsSchema = z.object({
+  results: z.array(z.object({ id: z.uuid(), index: z.number(), result: resultCode })),
+});
+
+export const postingPageSchema = z.object({
+  postings: z.array(
+    z.object({
+      id: z.number(),
+      transferId: z.uuid(),
+      accountId: z.uuid(),
+      side: z.enum(['debit', 'credit']),
+      amount: signedAmount,
+      pending: z.boolean(),
+      after: balancesSchema,
+      createdAt: timestamp,
+    }),
+  ),
+  nextAfter: z.number().nullable(),
+});
+
+export type TransferInputJson = z.output<typeof transferInputSchema>;
+
+/** A transfer as JSON gave it, with its amount and date parsed. */
+export function fromTransferJson(t: TransferInputJson): TransferInput {
+  const { amount: value, effectiveAt, ...rest } = t;
+  return {
+    ...rest,
+    ...(value === undefined ? {} : { amount: BigInt(value) }),
+    ...(effectiveAt === undefined ? {} : { effectiveAt: new Date(effectiveAt) }),
+  };
+}
+
+function balancesJson(b: Balances): z.input<typeof balancesSchema> {
+  return {
+    debitsPending: b.debitsPending.toString(),
+    creditsPending: b.creditsPending.toString(),
+    debitsPosted: b.debitsPosted.toString(),
+    creditsPosted: b.creditsPosted.toString(),
+  };
+}
+
+export function entityJson(e: Entity): z.input<typeof entitySchema> {
+  return {
+    id: e.id,
+    code: e.code,
+    name: e.name,
+    kind: e.kind,
+    baseCurrency: e.baseCurrency,
+    parentId: e.parentId,
+    createdAt: e.createdAt.toISOString(),
+  };
+}
+
+export function accountJson(a: Account): z.input<typeof accountSchema> {
+  return {
+    id: a.id,
+    entityId: a.entityId,
+    code: a.code,
+    name: a.name,
+    type: a.type,
+    currency: a.currency,
+    parentAccountId: a.parentAccountId,
+    debitsMustNotExceedCredits: a.debitsMustNotExceedCredits,
+    creditsMustNotExceedDebits: a.creditsMustNotExceedDebits,
+    closedAt: a.closedAt?.toISOString() ?? null,
+    createdAt: a.createdAt.toISOString(),
+    ...balancesJson(a),
+    balance: a.balance.toString(),
+  };
+}
+
+export function transferJson(t: Transfer): z.input<typeof transferSchema> {
+  return {
+    id: t.id,
+    kind: t.kind,
+    debitAccountId: t.debitAccountId,
+    creditAccountId: t.creditAccountId,
+    amount: t.amount?.toString() ?? null,
+    currency: t.currency,
+    pendingId: t.pendingId,
+    timeoutSeconds: t.timeoutSeconds,
+    timeoutAt: t.timeoutAt?.toISOString() ?? null,
+    status: t.status,
+    result: t.result,
+    reversesId: t.reversesId,
+    effectiveAt: t.effectiveAt.toISOString(),
+    description: t.description,
+    metadata: t.metadata,
+    batchId: t.batchId,
+    createdAt: t.createdAt.toISOString(),
+  };
+}
+
+export function postingJson(p: Posting): z.input<typeof postingPageSchema>['postings'][number] {
+  return {
+    id: p.id,
+    transferId: p.transferId,
+    accountId: p.accountId,
+    side: p.side,
+    amount: p.amount.toString(),
+    pending: p.pending,
+    after: balancesJson(p.after),
+    createdAt: p.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,239 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { orgOf } from '../server/access.ts';
+import { addRoute } from '../server/route.ts';
+import {
+  accountCreateSchema,
+  accountJson,
+  accountListQuery,
+  accountSchema,
+  entityCreateSchema,
+  entityCreatedSchema,
+  entityJson,
+  entitySchema,
+  fromTransferJson,
+  idParams,
+  postingJson,
+  postingPageSchema,
+  postingsQuery,
+  reverseBodySchema,
+  transferBatchSchema,
+  transferJson,
+  transferLookupQuery,
+  transferResultsSchema,
+  transferSchema,
+} from './ledger.dto.ts';
+import type { LedgerService } from './ledger.service.ts';
+
+const BASE = '/api/v1/ledger';
+const TRANSFERS_URL = `${BASE}/transfers`;
+/**
+ * A full batch (8,190 transfers) is about 2 MB of JSON, above the server's default body limit;
+ * this route alone takes up to this much.
+ */
+const TRANSFERS_BODY_LIMIT = 16 * 1024 * 1024;
+const tags = ['ledger'];
+
+/**
+ * The ledger's HTTP API under `/api/v1/ledger/`: entities, accounts, transfers and postings of
+ * the caller's organisation. Amounts are decimal strings of minor units.
+ */
+export function registerLedgerRoutes(app: FastifyInstance, ledger: LedgerService): void {
+  registerEntityRoutes(app, ledger);
+  registerAccountRoutes(app, ledger);
+  registerTransferRoutes(app, ledger);
+}
+
+function registerEntityRoutes(app: FastifyInstance, ledger: LedgerService): void {
+  addRoute(
+    app,
+    {
+      method: 'GET',
+      url: `${BASE}/entities`,
+      access: 'read',
+      tags,
+      summary: 'Legal entities (ventures and holding companies)',
+      response: z.array(entitySchema),
+    },
+    async ({ request }) => (await ledger.listEntities(orgOf(request))).map(entityJson),
+  );
+  addRoute(
+    app,
+    {
+      method: 'POST',
+      url: `${BASE}/entities`,
+      access: 'write',
+      tags,
+      summary: 'Creates a legal entity with the template chart of accounts',
+      body: entityCreateSchema,
+      response: entityCreatedSchema,
+      status: 201,
+    },
+    async ({ request, body }) => {
+      const { entity, accounts } = await ledger.createEntity(orgOf(request), body);
+      return { ...entityJson(entity), accounts: accounts.map(accountJson) };
+    },
+  );
+  addRoute(
+    app,
+    {
+      method: 'GET',
+      url: `${BASE}/entities/:id`,
+      access: 'read',
+      tags,
+      summary: 'One legal entity',
+      params: idParams,
+      response: entitySchema,
+    },
+    async ({ request, params }) => entityJson(await ledger.getEntity(orgOf(request), params.id)),
+  );
+}
+
+function registerAccountRoutes(app: FastifyInstance, ledger: LedgerService): void {
+  addRoute(
+    app,
+    {
+      method: 'GET',
+      url: `${BASE}/accounts`,
+      access: 'read',
+      tags,
+      summary: 'Accounts with their totals, optionally of one entity',
+      query: accountListQuery,
+      response: z.array(accountSchema),
+    },
+    async ({ request, query }) =>
+      (await ledger.listAccounts(orgOf(request), query)).map(accountJson),
+  );
+  addRoute(
+    app,
+    {
+      method: 'POST',
+      url: `${BASE}/accounts`,
+      access: 'write',
+      tags,
+      summary: "Adds an account to an entity (default currency: the entity's)",
+      body: accountCreateSchema,
+      response: accountSchema,
+      status: 201,
+    },
+    async ({ request, body }) => accountJson(await ledger.createAccount(orgOf(request), body)),
+  );
+  addRoute(
+    app,
+    {
+      method: 'GET',
+      url: `${BASE}/accounts/:id`,
+      access: 'read',
+      tags,
+      summary: 'One account with its pending and posted totals and balance',
+      params: idParams,
+      response: accountSchema,
+    },
+    async ({ request, params }) => accountJson(await ledger.getAccount(orgOf(request), params.id)),
+  );
+  addRoute(
+    app,
+    {
+      method: 'POST',
+      url: `${BASE}/accounts/:id/close`,
+      access: 'write',
+      tags,
+      summary: 'Closes an account: no transfer may touch it afterwards',
+      description:
+        'Refused with 409 `account_has_pending_transfers` while it holds pending transfers.',
+      params: idParams,
+      response: accountSchema,
+    },
+    async ({ request, params }) =>
+      accountJson(await ledger.closeAccount(orgOf(request), params.id)),
+  );
+  addRoute(
+    app,
+    {
+      method: 'GET',
+      url: `${BASE}/accounts/:id/postings`,
+      access: 'read',
+      tags,
+      summary: "An account's postings, oldest first, each with the totals after it",
+      params: idParams,
+      query: postingsQuery,
+      response: postingPageSchema,
+    },
+    async ({ request, params, query }) => {
+      const page = await ledger.listPostings(orgOf(request), params.id, query);
+      return { postings: page.postings.map(postingJson), nextAfter: page.nextAfter };
+    },
+  );
+}
+
+function registerTransferRoutes(app: FastifyInstance, ledger: LedgerService): void {
+  addRoute(
+    app,
+    {
+      method: 'POST',
+      url: TRANSFERS_URL,
+      access: 'write',
+      // A full batch of 8,190 transfers is about 2 MB of JSON.
+      bodyLimit: TRANSFERS_BODY_LIMIT,
+      tags,
+      summary: 'Applies a batch of up to 8,190 transfers atomically per linked chain',
+      description:
+        'Answers one result per transfer, in order (`ok`, `exists`, or a failure code: see the ' +
+        'ledger README). The transfer `id` is the idempotency key: send the same batch again ' +
+        'after a timeout and nothing is applied twice.',
+      body: transferBatchSchema,
+      response: transferResultsSchema,
+    },
+    async ({ request, body }) => ({
+      results: await ledger.createTransfers(orgOf(request), body.transfers.map(fromTransferJson)),
+    }),
+  );
+  addRoute(
+    app,
+    {
+      method: 'POST',
+      url: `${TRANSFERS_URL}/:id/reverse`,
+      access: 'write',
+      tags,
+      summary: 'Corrects a posted transfer with its opposite, under a new id you choose',
+      description:
+        'The history is never edited. A transfer is reversed at most once ' +
+        '(`transfer_already_reversed`); the reversal obeys balance limits like any transfer.',
+      params: idParams,
+      body: reverseBodySchema,
+      response: transferResultsSchema.shape.results.element,
+    },
+    async ({ request, params, body }) =>
+      ledger.reverseTransfer(orgOf(request), params.id, body.id, {
+        ...(body.description === undefined ? {} : { description: body.description }),
+      }),
+  );
+  addRoute(
+    app,
+    {
+      method: 'GET',
+      url: TRANSFERS_URL,
+      access: 'read',
+      tags,
+      summary: 'Transfers by id (`?ids=a,b,c`, up to 200); unknown ids are left out',
+      query: transferLookupQuery,
+      response: z.array(transferSchema),
+    },
+    async ({ request, query }) =>
+      (await ledger.lookupTransfers(orgOf(request), query.ids)).map(transferJson),
+  );
+  addRoute(
+    app,
+    {
+      method: 'GET',
+      url: `${TRANSFERS_URL}/:id`,
+      access: 'read',
+      tags,
+      summary: 'One transfer, applied or failed, with its status',
+      params: idParams,
+      response: transferSchema,
+    },
+    async ({ request, params }) =>
+      transferJson(await ledger.getTransfer(orgOf(request), params.id)),
+  );
+}

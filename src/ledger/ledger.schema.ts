@@ -1,0 +1,226 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * The ledger's tables. Money is `int8` minor units everywhere (`mode: 'bigint'`, never a float);
+ * every row carries `org_id`, and the foreign keys between entities and accounts include it, so
+ * the database itself refuses a link across organisations. See README.md beside this file.
+ */
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const money = (name: string) => bigint(name, { mode: 'bigint' });
+const total = (name: string) =>
+  money(name)
+    .notNull()
+    .default(sql`0`);
+
+/** Legal entities: one per venture plus holding companies, each with its own chart. */
+export const ledgerEntities = pgTable(
+  'ledger_entities',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id').notNull(),
+    code: text('code').notNull(),
+    name: text('name').notNull(),
+    /** `venture` | `holding`. */
+    kind: text('kind').notNull(),
+    baseCurrency: text('base_currency').notNull(),
+    parentId: uuid('parent_id'),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('ledger_entities_org_code_idx').on(t.orgId, t.code),
+    // The target of the (org_id, id) foreign keys below.
+    unique('ledger_entities_org_id_key').on(t.orgId, t.id),
+    foreignKey({
+      name: 'ledger_entities_parent_fk',
+      columns: [t.orgId, t.parentId],
+      foreignColumns: [t.orgId, t.id],
+    }),
+    check('ledger_entities_kind_check', sql`${t.kind} in ('venture', 'holding')`),
+    check('ledger_entities_currency_check', sql`${t.baseCurrency} ~ '^[A-Z]{3}$'`),
+  ],
+);
+
+/**
+ * Accounts with their running totals. The totals are the only mutable money in the ledger; each
+ * change to them is also a row in `ledger_postings`, which records the totals after it.
+ */
+export const ledgerAccounts = pgTable(
+  'ledger_accounts',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id').notNull(),
+    entityId: uuid('entity_id').notNull(),
+    code: text('code').notNull(),
+    name: text('name').notNull(),
+    /** `asset` | `liability` | `equity` | `revenue` | `expense`. */
+    type: text('type').notNull(),
+    currency: text('currency').notNull(),
+    parentAccountId: uuid('parent_account_id'),
+    debitsMustNotExceedCredits: boolean('debits_must_not_exceed_credits').notNull().default(false),
+    creditsMustNotExceedDebits: boolean('credits_must_not_exceed_debits').notNull().default(false),
+    closedAt: at('closed_at'),
+    debitsPending: total('debits_pending'),
+    creditsPending: total('credits_pending'),
+    debitsPosted: total('debits_posted'),
+    creditsPosted: total('credits_posted'),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('ledger_accounts_entity_code_idx').on(t.entityId, t.code),
+    index('ledger_accounts_org_entity_idx').on(t.orgId, t.entityId),
+    unique('ledger_accounts_org_id_key').on(t.orgId, t.id),
+    foreignKey({
+      name: 'ledger_accounts_entity_fk',
+      columns: [t.orgId, t.entityId],
+      foreignColumns: [ledgerEntities.orgId, ledgerEntities.id],
+    }),
+    foreignKey({
+      name: 'ledger_accounts_parent_fk',
+      columns: [t.orgId, t.parentAccountId],
+      foreignColumns: [t.orgId, t.id],
+    }),
+    check(
+      'ledger_accounts_type_check',
+      sql`${t.type} in ('asset', 'liability', 'equity', 'revenue', 'expense')`,
+    ),
+    check('ledger_accounts_currency_check', sql`${t.currency} ~ '^[A-Z]{3}$'`),
+    check(
+      'ledger_accounts_flags_check',
+      sql`not (${t.debitsMustNotExceedCredits} and ${t.creditsMustNotExceedDebits})`,
+    ),
+    check(
+      'ledger_accounts_totals_check',
+      sql`${t.debitsPending} >= 0 and ${t.creditsPending} >= 0 and ${t.debitsPosted} >= 0 and ${t.creditsPosted} >= 0`,
+    ),
+    // The last line of defence behind the engine's own checks: a bug cannot overdraw a flagged
+    // account, the transaction fails instead.
+    check(
+      'ledger_accounts_debit_limit_check',
+      sql`not ${t.debitsMustNotExceedCredits} or ${t.debitsPending} + ${t.debitsPosted} <= ${t.creditsPosted}`,
+    ),
+    check(
+      'ledger_accounts_credit_limit_check',
+      sql`not ${t.creditsMustNotExceedDebits} or ${t.creditsPending} + ${t.creditsPosted} <= ${t.debitsPosted}`,
+    ),
+  ],
+);
+
+/**
+ * Every transfer ever submitted that was applied or failed on the ledger's state. The id is the
+ * client's idempotency key, unique per organisation. Rows are never updated, except `status` of
+ * a `pending` transfer when it is posted, voided or expires.
+ *
+ * Account ids are not foreign keys: a failed transfer keeps the ids it was given, which may name
+ * no account (`debit_account_not_found`). Tenancy is enforced by the engine, which loads accounts
+ * by (org_id, id) only.
+ */
+export const ledgerTransfers = pgTable(
+  'ledger_transfers',
+  {
+    id: uuid('id').notNull(),
+    orgId: uuid('org_id').notNull(),
+    debitAccountId: uuid('debit_account_id'),
+    creditAccountId: uuid('credit_account_id'),
+    /** Null only on a failed post/void that named no amount. */
+    amount: money('amount'),
+    currency: text('currency'),
+    /** `single` | `pending` | `post_pending` | `void_pending`. */
+    kind: text('kind').notNull(),
+    pendingId: uuid('pending_id'),
+    /** As requested (0: none); kept so a retry can be compared with the original. */
+    timeoutSeconds: integer('timeout_seconds').notNull().default(0),
+    timeoutAt: at('timeout_at'),
+    /** `posted` | `pending` | `posted_pending` | `voided` | `expired` | `failed`. */
+    status: text('status').notNull(),
+    /** `ok`, or the failure code of a failed transfer. */
+    result: text('result').notNull(),
+    /** The reversed transfer, for a correction made by `reverseTransfer`. */
+    reversesId: uuid('reverses_id'),
+    effectiveAt: at('effective_at').notNull(),
+    description: text('description'),
+    metadata: jsonb('metadata'),
+    batchId: uuid('batch_id').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'ledger_transfers_pkey', columns: [t.orgId, t.id] }),
+    index('ledger_transfers_debit_idx').on(t.orgId, t.debitAccountId),
+    index('ledger_transfers_credit_idx').on(t.orgId, t.creditAccountId),
+    index('ledger_transfers_pending_idx')
+      .on(t.orgId, t.pendingId)
+      .where(sql`${t.pendingId} is not null`),
+    // Holds that can expire: the sweep and the lazy expiry read only these.
+    index('ledger_transfers_open_holds_idx')
+      .on(t.orgId, t.timeoutAt)
+      .where(sql`${t.status} = 'pending' and ${t.timeoutAt} is not null`),
+    // A transfer is reversed at most once.
+    uniqueIndex('ledger_transfers_reverses_idx')
+      .on(t.orgId, t.reversesId)
+      .where(sql`${t.reversesId} is not null and ${t.status} <> 'failed'`),
+    check(
+      'ledger_transfers_kind_check',
+      sql`${t.kind} in ('single', 'pending', 'post_pending', 'void_pending')`,
+    ),
+    check(
+      'ledger_transfers_status_check',
+      sql`${t.status} in ('posted', 'pending', 'posted_pending', 'voided', 'expired', 'failed')`,
+    ),
+    check('ledger_transfers_amount_check', sql`${t.amount} is null or ${t.amount} > 0`),
+    check('ledger_transfers_result_check', sql`(${t.status} = 'failed') = (${t.result} <> 'ok')`),
+  ],
+);
+
+/**
+ * The immutable history: one row per account per change of its totals. `amount` is signed: a
+ * hold adds to the pending totals, its post, void or expiry takes the same amount off again
+ * (negative), so each account's totals are exactly the sums of its postings. The `*_after`
+ * columns are the account's totals after this posting.
+ */
+export const ledgerPostings = pgTable(
+  'ledger_postings',
+  {
+    /**
+     * Assigned by the database in the order the engine produced the postings; an account's
+     * postings are written while its row is locked, so their ids also order its history.
+     */
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    orgId: uuid('org_id').notNull(),
+    /** The transfer that made the change (for an expiry: the expired pending transfer). */
+    transferId: uuid('transfer_id').notNull(),
+    accountId: uuid('account_id').notNull(),
+    /** `debit` | `credit`. */
+    side: text('side').notNull(),
+    amount: money('amount').notNull(),
+    pending: boolean('pending').notNull(),
+    debitsPendingAfter: money('debits_pending_after').notNull(),
+    creditsPendingAfter: money('credits_pending_after').notNull(),
+    debitsPostedAfter: money('debits_posted_after').notNull(),
+    creditsPostedAfter: money('credits_posted_after').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    index('ledger_postings_account_idx').on(t.orgId, t.accountId, t.id),
+    index('ledger_postings_transfer_idx').on(t.orgId, t.transferId),
+    check('ledger_postings_side_check', sql`${t.side} in ('debit', 'credit')`),
+    check(
+      'ledger_postings_amount_check',
+      sql`${t.amount} > 0 or (${t.pending} and ${t.amount} < 0)`,
+    ),
+  ],
+);

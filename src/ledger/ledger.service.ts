@@ -1,0 +1,321 @@
+import { and, asc, eq, gt } from 'drizzle-orm';
+import {
+  ErrorCodes,
+  UserError,
+  isUuid,
+  newId,
+  notFound,
+  type Clock,
+  type Database,
+  type Logger,
+} from '../kernel/index.ts';
+import { chartRows } from './chart.ts';
+import { ledgerAccounts, ledgerEntities, ledgerPostings } from './ledger.schema.ts';
+import type {
+  Account,
+  AccountInput,
+  AccountType,
+  Entity,
+  EntityInput,
+  EntityKind,
+  Posting,
+  PostingPage,
+} from './ledger.types.ts';
+import { createTransfersService, type LedgerAudit } from './transfers.service.ts';
+
+export interface LedgerServiceDeps {
+  db: Database;
+  clock: Clock;
+  /** `access.audit`: every write appends to it inside its own transaction. */
+  audit: LedgerAudit;
+  log?: Logger;
+}
+
+type EntityRow = typeof ledgerEntities.$inferSelect;
+type AccountRow = typeof ledgerAccounts.$inferSelect;
+
+const CURRENCY = /^[A-Z]{3}$/;
+const DEBIT_NORMAL: ReadonlySet<AccountType> = new Set(['asset', 'expense']);
+
+/**
+ * The ledger: legal entities with their chart of accounts, accounts with running totals, and
+ * double-entry transfers (see README.md beside this file for the guarantees).
+ * @example const ledger = createLedgerService({ db: kernel.db, clock: kernel.clock, audit: access.audit });
+ */
+export function createLedgerService(deps: LedgerServiceDeps) {
+  const { db, clock, audit } = deps;
+  const log = deps.log?.child({ module: 'ledger' });
+  const transfers = createTransfersService({ db, clock, audit, log });
+
+  async function getEntity(orgId: string, id: string): Promise<Entity> {
+    const [row] = isUuid(id)
+      ? await db
+          .select()
+          .from(ledgerEntities)
+          .where(and(eq(ledgerEntities.orgId, orgId), eq(ledgerEntities.id, id)))
+      : [];
+    if (!row) throw notFound(`Entity ${id}`);
+    return toEntity(row);
+  }
+
+  async function getAccount(orgId: string, id: string): Promise<Account> {
+    const [row] = isUuid(id)
+      ? await db
+          .select()
+          .from(ledgerAccounts)
+          .where(and(eq(ledgerAccounts.orgId, orgId), eq(ledgerAccounts.id, id)))
+      : [];
+    if (!row) throw notFound(`Account ${id}`);
+    return toAccount(row);
+  }
+
+  return {
+    createTransfers: transfers.createTransfers,
+    lookupTransfers: transfers.lookupTransfers,
+    getTransfer: transfers.getTransfer,
+    reverseTransfer: transfers.reverseTransfer,
+    expirePending: transfers.expirePending,
+
+    /**
+     * Creates a legal entity and, in the same transaction, its chart of accounts from the
+     * template (`chart.ts`) in its base currency.
+     */
+    async createEntity(
+      orgId: string,
+      input: EntityInput,
+    ): Promise<{ entity: Entity; accounts: Account[] }> {
+      requireCurrency(input.baseCurrency, 'baseCurrency');
+      const parentId = input.parentId ?? null;
+      if (parentId !== null) await getEntity(orgId, parentId);
+      const now = clock.now();
+      const entity: EntityRow = {
+        id: newId(),
+        orgId,
+        code: input.code,
+        name: input.name,
+        kind: input.kind,
+        baseCurrency: input.baseCurrency,
+        parentId,
+        createdAt: now,
+      };
+      const accounts = chartRows(entity, now);
+      return db.transaction(async (tx) => {
+        const inserted = await tx
+          .insert(ledgerEntities)
+          .values(entity)
+          .onConflictDoNothing()
+          .returning({ id: ledgerEntities.id });
+        if (inserted.length === 0) throw conflict(`An entity with code "${input.code}" exists`);
+        const rows = await tx.insert(ledgerAccounts).values(accounts).returning();
+        await audit.record(tx, {
+          action: 'ledger.entity.create',
+          entityType: 'ledger_entity',
+          entityId: entity.id,
+          orgId,
+          after: { ...input, parentId, accounts: rows.length },
+        });
+        return { entity: toEntity(entity), accounts: rows.map(toAccount) };
+      });
+    },
+
+    async listEntities(orgId: string): Promise<Entity[]> {
+      const rows = await db
+        .select()
+        .from(ledgerEntities)
+        .where(eq(ledgerEntities.orgId, orgId))
+        .orderBy(asc(ledgerEntities.code));
+      return rows.map(toEntity);
+    },
+
+    getEntity,
+
+    /** Adds an account to an entity; its currency defaults to the entity's base currency. */
+    async createAccount(orgId: string, input: AccountInput): Promise<Account> {
+      const entity = await getEntity(orgId, input.entityId);
+      const currency = input.currency ?? entity.baseCurrency;
+      requireCurrency(currency, 'currency');
+      if (input.debitsMustNotExceedCredits && input.creditsMustNotExceedDebits) {
+        throw invalid('flags', 'an account takes at most one of the two balance limits');
+      }
+      const parentAccountId = input.parentAccountId ?? null;
+      if (parentAccountId !== null) {
+        const parent = await getAccount(orgId, parentAccountId).catch(() => undefined);
+        if (parent?.entityId !== entity.id) {
+          throw invalid('parentAccountId', 'must be an account of the same entity');
+        }
+      }
+      const row = {
+        id: newId(),
+        orgId,
+        entityId: entity.id,
+        code: input.code,
+        name: input.name,
+        type: input.type,
+        currency,
+        parentAccountId,
+        debitsMustNotExceedCredits: input.debitsMustNotExceedCredits ?? false,
+        creditsMustNotExceedDebits: input.creditsMustNotExceedDebits ?? false,
+        createdAt: clock.now(),
+      };
+      return db.transaction(async (tx) => {
+        const [created] = await tx
+          .insert(ledgerAccounts)
+          .values(row)
+          .onConflictDoNothing()
+          .returning();
+        if (!created) throw conflict(`Entity ${entity.code} has an account ${input.code}`);
+        await audit.record(tx, {
+          action: 'ledger.account.create',
+          entityType: 'ledger_account',
+          entityId: row.id,
+          orgId,
+          after: { ...input, currency, parentAccountId },
+        });
+        return toAccount(created);
+      });
+    },
+
+    /** Accounts with their totals, by entity then code. */
+    async listAccounts(orgId: string, filter: { entityId?: string } = {}): Promise<Account[]> {
+      if (filter.entityId !== undefined && !isUuid(filter.entityId)) return [];
+      const rows = await db
+        .select()
+        .from(ledgerAccounts)
+        .where(
+          and(
+            eq(ledgerAccounts.orgId, orgId),
+            filter.entityId === undefined
+              ? undefined
+              : eq(ledgerAccounts.entityId, filter.entityId),
+          ),
+        )
+        .orderBy(asc(ledgerAccounts.entityId), asc(ledgerAccounts.code));
+      return rows.map(toAccount);
+    },
+
+    getAccount,
+
+    /**
+     * Closes an account: no transfer may touch it afterwards. Refused while it holds pending
+     * transfers (void or post them first); holds past their timeout are released on the way.
+     */
+    async closeAccount(orgId: string, accountId: string): Promise<Account> {
+      // The stored id (lower case, as PostgreSQL prints it) is the key of the locked accounts.
+      const { id } = await getAccount(orgId, accountId);
+      return db.transaction(async (tx) => {
+        const locked = (await transfers.lockReleasingExpired(tx, orgId, new Set([id]))).get(id);
+        if (!locked) throw notFound(`Account ${id}`);
+        if (locked.closed) throw conflict(`Account ${id} is already closed`, 'account_closed');
+        if (locked.debitsPending !== 0n || locked.creditsPending !== 0n) {
+          throw conflict(
+            `Account ${id} has pending transfers: post or void them first`,
+            'account_has_pending_transfers',
+          );
+        }
+        const [row] = await tx
+          .update(ledgerAccounts)
+          .set({ closedAt: clock.now() })
+          .where(and(eq(ledgerAccounts.orgId, orgId), eq(ledgerAccounts.id, id)))
+          .returning();
+        await audit.record(tx, {
+          action: 'ledger.account.close',
+          entityType: 'ledger_account',
+          entityId: id,
+          orgId,
+          after: { closedAt: row!.closedAt },
+        });
+        return toAccount(row!);
+      });
+    },
+
+    /**
+     * An account's postings, oldest first, `limit` (1..1000, default 100) at a time after the
+     * `after` id (the previous page's `nextAfter`).
+     */
+    async listPostings(
+      orgId: string,
+      accountId: string,
+      page: { after?: number; limit?: number } = {},
+    ): Promise<PostingPage> {
+      await getAccount(orgId, accountId);
+      const limit = Math.min(Math.max(page.limit ?? 100, 1), 1000);
+      const rows = await db
+        .select()
+        .from(ledgerPostings)
+        .where(
+          and(
+            eq(ledgerPostings.orgId, orgId),
+            eq(ledgerPostings.accountId, accountId),
+            page.after === undefined ? undefined : gt(ledgerPostings.id, page.after),
+          ),
+        )
+        .orderBy(asc(ledgerPostings.id))
+        .limit(limit + 1);
+      const postings = rows.slice(0, limit).map(toPosting);
+      return {
+        postings,
+        nextAfter: rows.length > limit ? (postings[postings.length - 1]?.id ?? null) : null,
+      };
+    },
+
+    /** Every posting of a transfer (its own, or for a hold also its expiry), in order. */
+    async transferPostings(orgId: string, transferId: string): Promise<Posting[]> {
+      if (!isUuid(transferId)) return [];
+      const rows = await db
+        .select()
+        .from(ledgerPostings)
+        .where(
+          and(
+            eq(ledgerPostings.orgId, orgId),
+            eq(ledgerPostings.transferId, transferId.toLowerCase()),
+          ),
+        )
+        .orderBy(asc(ledgerPostings.id));
+      return rows.map(toPosting);
+    },
+  };
+}
+
+export type LedgerService = ReturnType<typeof createLedgerService>;
+
+function toEntity(row: EntityRow): Entity {
+  return { ...row, kind: row.kind as EntityKind };
+}
+
+function toAccount(row: AccountRow): Account {
+  const type = row.type as AccountType;
+  const debitBalance = row.debitsPosted - row.creditsPosted;
+  return { ...row, type, balance: DEBIT_NORMAL.has(type) ? debitBalance : -debitBalance };
+}
+
+function toPosting(row: typeof ledgerPostings.$inferSelect): Posting {
+  return {
+    id: row.id,
+    transferId: row.transferId,
+    accountId: row.accountId,
+    side: row.side as Posting['side'],
+    amount: row.amount,
+    pending: row.pending,
+    after: {
+      debitsPending: row.debitsPendingAfter,
+      creditsPending: row.creditsPendingAfter,
+      debitsPosted: row.debitsPostedAfter,
+      creditsPosted: row.creditsPostedAfter,
+    },
+    createdAt: row.createdAt,
+  };
+}
+
+function requireCurrency(value: string, path: string): void {
+  if (!CURRENCY.test(value)) throw invalid(path, 'must be a three-letter ISO 4217 code');
+}
+
+function invalid(path: string, message: string): UserError {
+  return new UserError(ErrorCodes.validationFailed, `${path} ${message}`, {
+    details: [{ path, message }],
+  });
+}
+
+function conflict(message: string, code: string = ErrorCodes.conflict): UserError {
+  return new UserError(code, message, { status: 409 });
+}

@@ -1,0 +1,249 @@
+/**
+ * The ledger's domain types: what the service takes and returns. Money is `bigint` minor units
+ * with an ISO 4217 currency code; JSON forms (amounts as decimal strings) are in `ledger.dto.ts`.
+ */
+
+export const ENTITY_KINDS = ['venture', 'holding'] as const;
+export type EntityKind = (typeof ENTITY_KINDS)[number];
+
+export const ACCOUNT_TYPES = ['asset', 'liability', 'equity', 'revenue', 'expense'] as const;
+export type AccountType = (typeof ACCOUNT_TYPES)[number];
+
+export const TRANSFER_KINDS = ['single', 'pending', 'post_pending', 'void_pending'] as const;
+export type TransferKind = (typeof TRANSFER_KINDS)[number];
+
+export const TRANSFER_STATUSES = [
+  'posted',
+  'pending',
+  /** A pending transfer that was later posted (in full or in part). */
+  'posted_pending',
+  'voided',
+  'expired',
+  'failed',
+] as const;
+export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
+
+/** The largest amount or total an `int8` column holds. */
+export const MAX_AMOUNT = 9_223_372_036_854_775_807n;
+/** The most transfers one `createTransfers` call takes (TigerBeetle's batch size). */
+export const MAX_BATCH = 8_190;
+
+/**
+ * The fields compared when a transfer id comes back: `exists_with_different_<field>` names the
+ * first that differs, in this order.
+ */
+export const COMPARED_FIELDS = [
+  'kind',
+  'pending_id',
+  'debit_account_id',
+  'credit_account_id',
+  'amount',
+  'currency',
+  'timeout',
+  'effective_at',
+  'description',
+  'metadata',
+  'reverses_id',
+] as const;
+export type ComparedField = (typeof COMPARED_FIELDS)[number];
+
+/** Failures that are the request's own fault: not stored, so a corrected retry may succeed. */
+export const VALIDATION_RESULTS = [
+  'accounts_must_be_different',
+  'amount_must_be_positive',
+  'amount_too_large',
+  'debit_account_id_required',
+  'credit_account_id_required',
+  'amount_required',
+  'currency_required',
+  'currency_invalid',
+  'pending_id_required',
+  'pending_id_must_not_be_set',
+  'pending_id_must_be_different',
+  'timeout_reserved_for_pending_transfer',
+  'timeout_invalid',
+] as const;
+export type ValidationResult = (typeof VALIDATION_RESULTS)[number];
+
+/**
+ * Failures that depend on the ledger's state: stored with the transfer, so a retry of the same id
+ * answers the same failure even when the state would now allow it (unless inside a linked chain:
+ * nothing of a failed chain is stored).
+ */
+export const STATE_RESULTS = [
+  'debit_account_not_found',
+  'credit_account_not_found',
+  'account_closed',
+  'accounts_must_have_the_same_entity',
+  'currency_mismatch',
+  'overflows_debits',
+  'overflows_credits',
+  'exceeds_credits',
+  'exceeds_debits',
+  'pending_transfer_not_found',
+  'pending_transfer_not_pending',
+  'pending_transfer_has_different_debit_account_id',
+  'pending_transfer_has_different_credit_account_id',
+  'pending_transfer_has_different_currency',
+  'pending_transfer_has_different_amount',
+  'pending_transfer_already_posted',
+  'pending_transfer_already_voided',
+  'pending_transfer_expired',
+  'exceeds_pending_transfer_amount',
+  'transfer_already_reversed',
+] as const;
+export type StateResult = (typeof STATE_RESULTS)[number];
+
+export type ExistsResult = 'exists' | `exists_with_different_${ComparedField}`;
+
+/** The outcome of one transfer of a batch. See README.md for each code. */
+export type TransferResultCode =
+  | 'ok'
+  | ExistsResult
+  | 'linked_event_failed'
+  | 'linked_event_chain_open'
+  | ValidationResult
+  | StateResult;
+
+/** Every result code, for documentation and exhaustive tests. */
+export const TRANSFER_RESULT_CODES: readonly TransferResultCode[] = [
+  'ok',
+  'exists',
+  ...COMPARED_FIELDS.map((field): ExistsResult => `exists_with_different_${field}`),
+  'linked_event_failed',
+  'linked_event_chain_open',
+  ...VALIDATION_RESULTS,
+  ...STATE_RESULTS,
+];
+
+export interface EntityInput {
+  /** Unique in the organisation, e.g. "ACME". */
+  code: string;
+  name: string;
+  kind: EntityKind;
+  /** ISO 4217, e.g. "EUR". */
+  baseCurrency: string;
+  parentId?: string | null;
+}
+
+export interface Entity {
+  id: string;
+  orgId: string;
+  code: string;
+  name: string;
+  kind: EntityKind;
+  baseCurrency: string;
+  parentId: string | null;
+  createdAt: Date;
+}
+
+export interface AccountInput {
+  entityId: string;
+  /** Unique in the entity, e.g. "1010". */
+  code: string;
+  name: string;
+  type: AccountType;
+  /** Default: the entity's base currency. */
+  currency?: string;
+  parentAccountId?: string | null;
+  debitsMustNotExceedCredits?: boolean;
+  creditsMustNotExceedDebits?: boolean;
+}
+
+export interface Balances {
+  debitsPending: bigint;
+  creditsPending: bigint;
+  debitsPosted: bigint;
+  creditsPosted: bigint;
+}
+
+export interface Account extends Balances {
+  id: string;
+  orgId: string;
+  entityId: string;
+  code: string;
+  name: string;
+  type: AccountType;
+  currency: string;
+  parentAccountId: string | null;
+  debitsMustNotExceedCredits: boolean;
+  creditsMustNotExceedDebits: boolean;
+  closedAt: Date | null;
+  createdAt: Date;
+  /** Posted balance on the account's normal side: debits - credits for assets and expenses. */
+  balance: bigint;
+}
+
+/**
+ * One transfer of a batch. `single` and `pending` need both accounts, the amount and the currency;
+ * `post_pending` and `void_pending` need `pendingId` and take the rest from the pending transfer
+ * (any field given must match it; a smaller `amount` posts part and releases the remainder).
+ */
+export interface TransferInput {
+  /** The client's idempotency key: a UUID it generated and keeps for retries. */
+  id: string;
+  /** Default `single`. */
+  kind?: TransferKind;
+  debitAccountId?: string;
+  creditAccountId?: string;
+  amount?: bigint;
+  currency?: string;
+  pendingId?: string;
+  /** A `pending` transfer's hold expires this many seconds after it is created (none: never). */
+  timeoutSeconds?: number;
+  /** Links this transfer's outcome to the next one's: a chain succeeds or fails as a whole. */
+  linked?: boolean;
+  /** When the transfer counts in the books (default: now). */
+  effectiveAt?: Date;
+  description?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface TransferResult {
+  id: string;
+  /** Position in the batch. */
+  index: number;
+  result: TransferResultCode;
+}
+
+export interface Transfer {
+  id: string;
+  orgId: string;
+  kind: TransferKind;
+  debitAccountId: string | null;
+  creditAccountId: string | null;
+  amount: bigint | null;
+  currency: string | null;
+  pendingId: string | null;
+  timeoutSeconds: number;
+  timeoutAt: Date | null;
+  status: TransferStatus;
+  result: TransferResultCode;
+  reversesId: string | null;
+  effectiveAt: Date;
+  description: string | null;
+  metadata: Record<string, unknown> | null;
+  batchId: string;
+  createdAt: Date;
+}
+
+export interface Posting {
+  /** Increasing: orders an account's postings. */
+  id: number;
+  transferId: string;
+  accountId: string;
+  side: 'debit' | 'credit';
+  /** Signed: negative for a hold's release (pending postings only). */
+  amount: bigint;
+  pending: boolean;
+  /** The account's totals after this posting. */
+  after: Balances;
+  createdAt: Date;
+}
+
+export interface PostingPage {
+  /** Oldest first. */
+  postings: Posting[];
+  /** The last posting's id: pass as `after` for the next page; null on the last page. */
+  nextAfter: number | null;
+}

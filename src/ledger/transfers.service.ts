@@ -1,0 +1,354 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { AuditLog } from '../access/index.ts';
+import {
+  ErrorCodes,
+  OperationalError,
+  UserError,
+  newId,
+  notFound,
+  type Clock,
+  type Database,
+  type Logger,
+  type Transaction,
+} from '../kernel/index.ts';
+import { ledgerTransfers } from './ledger.schema.ts';
+import {
+  MAX_BATCH,
+  type Transfer,
+  type TransferInput,
+  type TransferResult,
+  type TransferResultCode,
+  type ValidationResult,
+} from './ledger.types.ts';
+import { applyBatch, expireHolds } from './transfers.engine.ts';
+import type { AccountState, EngineOutput } from './transfers.journal.ts';
+import { normalise, uuid } from './transfers.input.ts';
+import { validateTransfer, type EngineTransfer } from './transfers.rules.ts';
+import {
+  dueHolds,
+  expiredHolds,
+  holdAccounts,
+  lockAccounts,
+  loadTransfers,
+  orgsWithDueHolds,
+  reversedAmong,
+  toTransfer,
+  writeOutput,
+} from './transfers.store.ts';
+
+/** The part of the audit log the ledger writes to. */
+export type LedgerAudit = Pick<AuditLog, 'record'>;
+
+export interface TransfersDeps {
+  db: Database;
+  clock: Clock;
+  audit: LedgerAudit;
+  log?: Logger | undefined;
+  /** Attempts of a batch that meets a serialization failure or a racing duplicate (default 6). */
+  maxAttempts?: number | undefined;
+}
+
+/** Holds released per transaction by `expirePending`. */
+const EXPIRE_CHUNK = 1_000;
+const RETRYABLE_CODES = new Set(['40001', '40P01']);
+/** A concurrent batch stored the same id (or reversed the same transfer) first: re-evaluate. */
+const RACE_CONSTRAINTS = new Set(['ledger_transfers_pkey', 'ledger_transfers_reverses_idx']);
+
+/** Thrown inside a batch's transaction when it must start again with what it has learned. */
+class RestartBatch extends Error {}
+
+export function createTransfersService(deps: TransfersDeps) {
+  const { db, clock, audit } = deps;
+  const maxAttempts = deps.maxAttempts ?? 6;
+
+  /** Runs `work` in a transaction, again when it meets contention that a retry resolves. */
+  async function transact<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db.transaction(work);
+      } catch (error) {
+        if (!isRetryable(error)) throw error;
+        if (attempt >= maxAttempts) {
+          throw new OperationalError('ledger_contention', 'The ledger is busy; retry the batch', {
+            cause: error,
+            retryAfterSeconds: 1,
+          });
+        }
+        deps.log?.debug({ code: retryReason(error), attempt }, 'ledger transaction retried');
+        await sleep(Math.random() * 10 * attempt);
+      }
+    }
+  }
+
+  async function submit(orgId: string, transfers: EngineTransfer[]): Promise<TransferResult[]> {
+    if (transfers.length === 0 || transfers.length > MAX_BATCH) {
+      throw new UserError(
+        ErrorCodes.validationFailed,
+        `A batch holds 1 to ${MAX_BATCH} transfers, not ${transfers.length}`,
+      );
+    }
+    const validation = transfers.map(validateTransfer);
+    const output = await transact((tx) => runBatch(tx, orgId, transfers, validation));
+    return output.results.map((result, index) => ({ id: transfers[index]!.id, index, result }));
+  }
+
+  async function runBatch(
+    tx: Transaction,
+    orgId: string,
+    transfers: readonly EngineTransfer[],
+    validation: readonly (ValidationResult | undefined)[],
+  ): Promise<EngineOutput> {
+    const now = clock.now();
+    const batchId = newId();
+    const valid = transfers.filter((_, i) => validation[i] === undefined);
+    const ids = new Set(valid.map((t) => t.id));
+    const pendingIds = new Set(valid.flatMap((t) => (t.pendingId ? [t.pendingId] : [])));
+    const reversesIds = new Set(valid.flatMap((t) => (t.reversesId ? [t.reversesId] : [])));
+
+    // Everything the batch may change, known before locking: the accounts it names, those of
+    // the holds it resolves, and those of expired holds on them (released on the way).
+    const lockSet = new Set(
+      valid.flatMap((t) => [t.debitAccountId, t.creditAccountId]).filter((id) => id !== undefined),
+    );
+    for (const id of await holdAccounts(tx, orgId, pendingIds)) lockSet.add(id);
+    for (const hold of await expiredHolds(tx, orgId, lockSet, now)) {
+      lockSet.add(hold.debitAccountId!);
+      lockSet.add(hold.creditAccountId!);
+    }
+    const accounts = await lockAccounts(tx, orgId, lockSet);
+    // Read after locking, so statuses and ids stored by batches we waited for are seen.
+    const stored = await loadTransfers(tx, orgId, new Set([...ids, ...pendingIds]));
+    for (const id of pendingIds) {
+      const hold = stored.get(id);
+      // A hold committed after the first look: its accounts are not locked yet.
+      if (
+        hold?.kind === 'pending' &&
+        !(lockSet.has(hold.debitAccountId!) && lockSet.has(hold.creditAccountId!))
+      ) {
+        throw new RestartBatch();
+      }
+    }
+    const expiring = await expiredHolds(tx, orgId, lockSet, now);
+    const reversed = await reversedAmong(tx, orgId, reversesIds);
+    const output = applyBatch(
+      { orgId, now, batchId, accounts, transfers: stored, reversed },
+      transfers,
+      validation,
+      expiring,
+    );
+    if (!hasWrites(output)) return output;
+    await writeOutput(tx, orgId, output, now);
+    await audit.record(tx, {
+      action: 'ledger.transfers.create',
+      entityType: 'ledger_transfer_batch',
+      entityId: batchId,
+      orgId,
+      after: batchSummary(transfers, output),
+    });
+    return output;
+  }
+
+  async function expireChunk(orgId: string): Promise<{ found: number; expired: number }> {
+    return transact(async (tx) => {
+      const now = clock.now();
+      const due = await dueHolds(tx, orgId, now, EXPIRE_CHUNK);
+      if (due.length === 0) return { found: 0, expired: 0 };
+      const accounts = await lockAccounts(
+        tx,
+        orgId,
+        new Set(due.flatMap((h) => [h.debitAccountId!, h.creditAccountId!])),
+      );
+      const fresh = await loadTransfers(tx, orgId, new Set(due.map((h) => h.id)));
+      const output = expireHolds(
+        { orgId, now, batchId: newId(), accounts, transfers: fresh, reversed: new Set() },
+        [...fresh.values()],
+      );
+      await recordExpiry(tx, orgId, output, now);
+      return { found: due.length, expired: output.expired.length };
+    });
+  }
+
+  /**
+   * Locks accounts for a change other than a transfer (closing one), releasing the expired holds
+   * on them first: their other accounts join the lock set, still taken in id order.
+   */
+  async function lockReleasingExpired(
+    tx: Transaction,
+    orgId: string,
+    accountIds: ReadonlySet<string>,
+  ): Promise<Map<string, AccountState>> {
+    const now = clock.now();
+    const lockSet = new Set(accountIds);
+    for (const hold of await expiredHolds(tx, orgId, accountIds, now)) {
+      lockSet.add(hold.debitAccountId!);
+      lockSet.add(hold.creditAccountId!);
+    }
+    const accounts = await lockAccounts(tx, orgId, lockSet);
+    const due = await expiredHolds(tx, orgId, lockSet, now);
+    const output = expireHolds(
+      { orgId, now, batchId: newId(), accounts, transfers: new Map(), reversed: new Set() },
+      due,
+    );
+    await recordExpiry(tx, orgId, output, now);
+    return accounts;
+  }
+
+  async function recordExpiry(tx: Transaction, orgId: string, output: EngineOutput, now: Date) {
+    if (output.expired.length === 0) return;
+    await writeOutput(tx, orgId, output, now);
+    await audit.record(tx, {
+      action: 'ledger.transfers.expire',
+      entityType: 'ledger_transfer_batch',
+      orgId,
+      after: { count: output.expired.length, ids: output.expired.map((h) => h.id) },
+    });
+  }
+
+  async function lookup(orgId: string, ids: readonly string[]): Promise<Transfer[]> {
+    const wanted = ids.map((id) => uuid(id, 'ids'));
+    if (wanted.length === 0) return [];
+    const rows = await db
+      .select()
+      .from(ledgerTransfers)
+      .where(
+        and(
+          eq(ledgerTransfers.orgId, orgId),
+          sql`${ledgerTransfers.id} = any(${`{${wanted.join(',')}}`}::uuid[])`,
+        ),
+      );
+    const byId = new Map(rows.map((row) => [row.id, toTransfer(row)]));
+    return [...new Set(wanted)].flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async function getTransfer(orgId: string, id: string): Promise<Transfer> {
+    const [found] = await lookup(orgId, [id]);
+    if (!found) throw notFound(`Transfer ${id}`);
+    return found;
+  }
+
+  return {
+    /**
+     * Applies a batch of up to 8,190 transfers in one transaction and answers one result per
+     * transfer, in order. Never throws for a transfer's own failure: that is its result code.
+     * @example createTransfers(org, [{ id, debitAccountId, creditAccountId, amount: 1250n, currency: 'EUR' }])
+     */
+    createTransfers: async (orgId: string, transfers: readonly TransferInput[]) => {
+      return submit(
+        orgId,
+        transfers.map((t, i) => normalise(t, i)),
+      );
+    },
+
+    /** Stored transfers (applied or failed) with these ids, in the order asked; unknown ones left out. */
+    lookupTransfers: lookup,
+
+    getTransfer,
+    lockReleasingExpired,
+
+    /**
+     * Corrects a posted transfer with its opposite (the history is never edited). `newId` is the
+     * correction's own idempotency key; a transfer is reversed at most once
+     * (`transfer_already_reversed`). The reversal obeys the accounts' limits like any transfer.
+     */
+    reverseTransfer: async (
+      orgId: string,
+      id: string,
+      newTransferId: string,
+      options: { description?: string; effectiveAt?: Date } = {},
+    ): Promise<TransferResult> => {
+      const original = await getTransfer(orgId, id);
+      if (original.status !== 'posted' || original.kind === 'void_pending') {
+        throw new UserError(
+          'ledger_transfer_not_reversible',
+          `Transfer ${id} is ${original.kind}/${original.status}: only posted movements can be reversed`,
+          { status: 409 },
+        );
+      }
+      const [result] = await submit(orgId, [
+        {
+          id: uuid(newTransferId, 'newId'),
+          kind: 'single',
+          debitAccountId: original.creditAccountId!,
+          creditAccountId: original.debitAccountId!,
+          amount: original.amount!,
+          currency: original.currency!,
+          description: options.description ?? `Reversal of ${original.id}`,
+          ...(options.effectiveAt ? { effectiveAt: options.effectiveAt } : {}),
+          reversesId: original.id,
+        },
+      ]);
+      return result!;
+    },
+
+    /**
+     * Releases every hold whose timeout has passed (one organisation's, or all), a thousand
+     * per transaction. For the job system to call on a schedule; holds are also released
+     * lazily when a batch touches their accounts.
+     * @returns how many holds expired.
+     */
+    expirePending: async (orgId?: string): Promise<{ expired: number }> => {
+      const orgs = orgId ? [uuid(orgId, 'orgId')] : await orgsWithDueHolds(db, clock.now());
+      let expired = 0;
+      for (const org of orgs) {
+        for (;;) {
+          const chunk = await expireChunk(org);
+          expired += chunk.expired;
+          if (chunk.found < EXPIRE_CHUNK || chunk.expired === 0) break;
+        }
+      }
+      return { expired };
+    },
+  };
+}
+
+export type TransfersService = ReturnType<typeof createTransfersService>;
+
+function hasWrites(output: EngineOutput): boolean {
+  return output.inserted.length > 0 || output.statusChanges.length > 0;
+}
+
+/** The batch's audit entry: counts, ids and totals per result (not one entry per transfer). */
+function batchSummary(transfers: readonly EngineTransfer[], output: EngineOutput) {
+  const byResult: Record<string, { count: number; ids: string[]; totals: Record<string, string> }> =
+    {};
+  const amounts = new Map(output.inserted.map((t) => [t.id, t]));
+  output.results.forEach((result: TransferResultCode, i) => {
+    const request = transfers[i]!;
+    const entry = (byResult[result] ??= { count: 0, ids: [], totals: {} });
+    entry.count++;
+    entry.ids.push(request.id);
+    const stored = result === 'ok' ? amounts.get(request.id) : undefined;
+    const amount = stored?.amount ?? request.amount;
+    const currency = stored?.currency ?? request.currency;
+    if (amount !== undefined && amount !== null && currency) {
+      entry.totals[currency] = (BigInt(entry.totals[currency] ?? '0') + amount).toString();
+    }
+  });
+  return {
+    count: transfers.length,
+    results: byResult,
+    expired: output.expired.map((h) => h.id),
+  };
+}
+
+/** Serialization failures, deadlocks and a racing duplicate id: a fresh attempt resolves them. */
+function isRetryable(error: unknown): boolean {
+  return retryReason(error) !== undefined;
+}
+
+/** Why a fresh attempt may succeed (a PostgreSQL error code, or `restart`); undefined if not. */
+function retryReason(error: unknown): string | undefined {
+  if (error instanceof RestartBatch) return 'restart';
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const { code, constraint } = e as { code?: unknown; constraint?: unknown };
+    if (typeof code === 'string' && RETRYABLE_CODES.has(code)) return code;
+    if (code === '23505' && typeof constraint === 'string' && RACE_CONSTRAINTS.has(constraint)) {
+      return `${code} ${constraint}`;
+    }
+  }
+  return undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
