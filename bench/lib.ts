@@ -20,7 +20,7 @@ export async function waitForServerUrl(dataDir: string, pid: number | undefined)
 }
 
 /** One line describing this machine and run, for RESULTS.md. */
-export function machineLine(durationSeconds: number, repeat: number): string {
+export function machineLine(durationSeconds: number, repeat?: number): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  return `Node ${process.version}, ${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${durationSeconds} s per run, median of ${repeat} interleaved rounds`;
+  return `Node ${process.version}, ${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${durationSeconds} s per run${repeat ? `, median of ${repeat} interleaved rounds` : ''}`;
 }
