@@ -1,19 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { readLiveLockHolder } from '../src/kernel/index.ts';
 
 /** Waits until the server process `pid` has written the URL it listens on into the lock file. */
 export async function waitForServerUrl(dataDir: string, pid: number | undefined): Promise<string> {
   for (let i = 0; i < 600; i++) {
-    try {
-      const lock = JSON.parse(readFileSync(join(dataDir, 'iza.lock'), 'utf8')) as {
-        pid: number;
-        apiUrl?: string;
-      };
-      if (lock.pid === pid && lock.apiUrl) return lock.apiUrl;
-    } catch {
-      // not written yet
-    }
+    const holder = readLiveLockHolder(dataDir);
+    if (holder && holder.pid === pid && holder.apiUrl) return holder.apiUrl;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('the server did not start within 60 s');

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readLiveLockHolder } from '../../src/kernel/index.ts';
 
 export const IZA_BIN = fileURLToPath(new URL('../../bin/iza.mjs', import.meta.url));
 
@@ -64,16 +63,37 @@ export async function waitForServer(
         `server exited (${spawned.child.exitCode}) before listening:\n${spawned.output()}`,
       );
     }
-    try {
-      const holder = JSON.parse(readFileSync(join(dataDir, 'iza.lock'), 'utf8')) as {
-        pid: number;
-        apiUrl?: string;
-      };
-      if (holder.pid === spawned.child.pid && holder.apiUrl) return holder.apiUrl;
-    } catch {
-      // not there yet
-    }
+    const holder = readLiveLockHolder(dataDir);
+    if (holder && holder.pid === spawned.child.pid && holder.apiUrl) return holder.apiUrl;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`server did not listen within ${timeoutMs} ms:\n${spawned.output()}`);
+}
+
+/**
+ * Processes and folders a test file starts, ended (SIGKILL) and removed after each test:
+ * `const t = trackProcesses(); afterEach(t.cleanup)`.
+ */
+export function trackProcesses() {
+  const running: Spawned[] = [];
+  const dirs: { remove(): void }[] = [];
+  return {
+    process<T extends Spawned>(spawned: T): T {
+      running.push(spawned);
+      return spawned;
+    },
+    dir<T extends { remove(): void }>(dir: T): T {
+      dirs.push(dir);
+      return dir;
+    },
+    async cleanup(): Promise<void> {
+      for (const p of running.splice(0)) {
+        if (p.child.exitCode === null) {
+          p.child.kill('SIGKILL');
+          await p.exited;
+        }
+      }
+      for (const d of dirs.splice(0)) d.remove();
+    },
+  };
 }

@@ -1,25 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/kernel.ts';
-import { runIza, spawnIza, waitForServer, type Spawned } from '../helpers/process.ts';
+import { runIza, spawnIza, trackProcesses, waitForServer } from '../helpers/process.ts';
 
 const PASSWORD = 'a long enough password\n';
 
 describe('iza user, apikey and audit commands', { timeout: 120_000 }, () => {
-  const running: Spawned[] = [];
-  const dirs: ReturnType<typeof tempDir>[] = [];
-  afterEach(async () => {
-    for (const p of running.splice(0)) {
-      if (p.child.exitCode === null) {
-        p.child.kill('SIGKILL');
-        await p.exited;
-      }
-    }
-    for (const d of dirs.splice(0)) d.remove();
-  });
+  const tracked = trackProcesses();
+  afterEach(() => tracked.cleanup());
 
   it('work on the database directly, and through a running server that holds it', async () => {
     const d = tempDir('iza-cli-');
-    dirs.push(d);
+    tracked.dir(d);
     const dir = ['--data-dir', d.path];
 
     // no server: the commands open the database themselves
@@ -65,7 +56,7 @@ describe('iza user, apikey and audit commands', { timeout: 120_000 }, () => {
 
     // with a server running on the same folder: through its API
     const server = spawnIza(['start', '--port', '0', ...dir]);
-    running.push(server);
+    tracked.process(server);
     const url = await waitForServer(d.path, server);
     expect(server.output()).not.toContain('setup token');
 
@@ -112,9 +103,9 @@ describe('iza user, apikey and audit commands', { timeout: 120_000 }, () => {
 
   it('prints a one-time setup token when a fresh server has no administrator', async () => {
     const d = tempDir('iza-cli-');
-    dirs.push(d);
+    tracked.dir(d);
     const server = spawnIza(['start', '--port', '0', '--data-dir', d.path]);
-    running.push(server);
+    tracked.process(server);
     await waitForServer(d.path, server);
     const deadline = Date.now() + 10_000;
     while (!server.output().includes('setupToken') && Date.now() < deadline)

@@ -5,32 +5,23 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/kernel.ts';
-import { runIza, spawnIza, spawnNode, waitForServer, type Spawned } from '../helpers/process.ts';
+import { runIza, spawnIza, spawnNode, trackProcesses, waitForServer } from '../helpers/process.ts';
 
 const SLOW_SERVER = fileURLToPath(new URL('../fixtures/slow-server.ts', import.meta.url));
 
 describe('iza processes on one data folder', { timeout: 90_000 }, () => {
-  const running: Spawned[] = [];
-  const dirs: ReturnType<typeof tempDir>[] = [];
-  afterEach(async () => {
-    for (const p of running.splice(0)) {
-      if (p.child.exitCode === null) {
-        p.child.kill('SIGKILL');
-        await p.exited;
-      }
-    }
-    for (const d of dirs.splice(0)) d.remove();
-  });
+  const tracked = trackProcesses();
+  afterEach(() => tracked.cleanup());
   const dataDir = () => {
     const d = tempDir('iza-proc-');
-    dirs.push(d);
+    tracked.dir(d);
     return d.path;
   };
 
   it('refuses a second server on the same folder, naming the first, which keeps serving', async () => {
     const dir = dataDir();
     const first = spawnIza(['start', '--port', '0', '--data-dir', dir]);
-    running.push(first);
+    tracked.process(first);
     const url = await waitForServer(dir, first);
 
     const second = await runIza(['start', '--port', '0', '--data-dir', dir]);
@@ -48,7 +39,7 @@ describe('iza processes on one data folder', { timeout: 90_000 }, () => {
   it('lets CLI commands reach the running server through its API', async () => {
     const dir = dataDir();
     const server = spawnIza(['start', '--port', '0', '--data-dir', dir]);
-    running.push(server);
+    tracked.process(server);
     const url = await waitForServer(dir, server);
 
     const status = await runIza(['status', '--json', '--data-dir', dir]);
@@ -96,7 +87,7 @@ describe('iza processes on one data folder', { timeout: 90_000 }, () => {
       }),
     );
     const server = spawnIza(['start', '--port', '0', '--data-dir', dir]);
-    running.push(server);
+    tracked.process(server);
     const url = await waitForServer(dir, server);
     expect(url).not.toBe('http://127.0.0.1:1');
     expect((await fetch(`${url}/health/live`)).status).toBe(200);
@@ -109,7 +100,7 @@ describe('iza processes on one data folder', { timeout: 90_000 }, () => {
       IZA_PORT: '0',
       IZA_JOBS_POLL_SECONDS: '0.5',
     });
-    running.push(server);
+    tracked.process(server);
     const url = await waitForServer(dir, server);
 
     const job = await fetch(`${url}/test/slow-job?ms=1500`, { method: 'POST' });
