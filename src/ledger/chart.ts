@@ -1,6 +1,6 @@
 import { newId } from '../kernel/index.ts';
 import type { ledgerAccounts } from './ledger.schema.ts';
-import type { AccountType } from './ledger.types.ts';
+import type { AccountType, CashFlowClass } from './ledger.types.ts';
 
 /** One account of the template chart; `parent` names the code of its parent account. */
 export interface ChartAccount {
@@ -10,6 +10,10 @@ export interface ChartAccount {
   parent?: string;
   /** Set on accounts that must never go below zero on their normal side. */
   creditsMustNotExceedDebits?: boolean;
+  /** Cash or a cash equivalent (the cash-flow statement's accounts). */
+  cash?: boolean;
+  /** Where cash moving against this account is reported (default `operating`). */
+  cashFlow?: CashFlowClass;
 }
 
 /**
@@ -23,17 +27,17 @@ export interface ChartAccount {
  */
 export const CHART_TEMPLATE: readonly ChartAccount[] = [
   // Cash on hand cannot be negative: spending more than is there is refused.
-  { code: '1000', name: 'Cash', type: 'asset', creditsMustNotExceedDebits: true },
-  { code: '1100', name: 'Bank accounts', type: 'asset' },
+  { code: '1000', name: 'Cash', type: 'asset', creditsMustNotExceedDebits: true, cash: true },
+  { code: '1100', name: 'Bank accounts', type: 'asset', cash: true },
   { code: '1200', name: 'Accounts receivable', type: 'asset' },
-  { code: '1300', name: 'Intercompany receivable', type: 'asset' },
+  { code: '1300', name: 'Intercompany receivable', type: 'asset', cashFlow: 'investing' },
   { code: '1400', name: 'Prepaid expenses', type: 'asset' },
   { code: '2000', name: 'Accounts payable', type: 'liability' },
-  { code: '2100', name: 'Intercompany payable', type: 'liability' },
-  { code: '2200', name: 'Loans payable', type: 'liability' },
+  { code: '2100', name: 'Intercompany payable', type: 'liability', cashFlow: 'financing' },
+  { code: '2200', name: 'Loans payable', type: 'liability', cashFlow: 'financing' },
   { code: '2300', name: 'Taxes payable', type: 'liability' },
-  { code: '3000', name: 'Share capital', type: 'equity' },
-  { code: '3100', name: 'Retained earnings', type: 'equity' },
+  { code: '3000', name: 'Share capital', type: 'equity', cashFlow: 'financing' },
+  { code: '3100', name: 'Retained earnings', type: 'equity', cashFlow: 'financing' },
   { code: '4000', name: 'Revenue', type: 'revenue' },
   { code: '4100', name: 'Service revenue', type: 'revenue', parent: '4000' },
   { code: '4200', name: 'Product revenue', type: 'revenue', parent: '4000' },
@@ -74,6 +78,8 @@ export function chartRows(
       currency: entity.baseCurrency,
       parentAccountId,
       creditsMustNotExceedDebits: account.creditsMustNotExceedDebits ?? false,
+      cash: account.cash ?? false,
+      cashFlow: account.cashFlow ?? 'operating',
       createdAt,
     };
   });

@@ -3,10 +3,12 @@ import {
   bigint,
   boolean,
   check,
+  date,
   foreignKey,
   index,
   integer,
   jsonb,
+  numeric,
   pgTable,
   primaryKey,
   text,
@@ -22,6 +24,8 @@ import {
  * the database itself refuses a link across organisations. See README.md beside this file.
  */
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+/** A calendar day (UTC), as `YYYY-MM-DD`. */
+const day = (name: string) => date(name, { mode: 'string' });
 const money = (name: string) => bigint(name, { mode: 'bigint' });
 const total = (name: string) =>
   money(name)
@@ -40,6 +44,8 @@ export const ledgerEntities = pgTable(
     kind: text('kind').notNull(),
     baseCurrency: text('base_currency').notNull(),
     parentId: uuid('parent_id'),
+    /** The last day of the closed periods (UTC, inclusive): nothing may be dated on or before it. */
+    closedThrough: day('closed_through'),
     createdAt: at('created_at').notNull(),
   },
   (t) => [
@@ -75,6 +81,17 @@ export const ledgerAccounts = pgTable(
     debitsMustNotExceedCredits: boolean('debits_must_not_exceed_credits').notNull().default(false),
     creditsMustNotExceedDebits: boolean('credits_must_not_exceed_debits').notNull().default(false),
     closedAt: at('closed_at'),
+    /** Cash or cash equivalent: the accounts the cash-flow statement is made of. */
+    cash: boolean('cash').notNull().default(false),
+    /** `operating` | `investing` | `financing`: where cash moving against it is reported. */
+    cashFlow: text('cash_flow').notNull().default('operating'),
+    /** Set on an intercompany account: the entity it is owed by or owes. */
+    counterpartyEntityId: uuid('counterparty_entity_id'),
+    /**
+     * The entity's `closed_through`, copied onto each of its accounts when a period closes, so a
+     * batch sees it on the rows it locks (closing locks them too, so neither can miss the other).
+     */
+    closedThrough: day('closed_through'),
     debitsPending: total('debits_pending'),
     creditsPending: total('credits_pending'),
     debitsPosted: total('debits_posted'),
@@ -95,6 +112,15 @@ export const ledgerAccounts = pgTable(
       columns: [t.orgId, t.parentAccountId],
       foreignColumns: [t.orgId, t.id],
     }),
+    foreignKey({
+      name: 'ledger_accounts_counterparty_fk',
+      columns: [t.orgId, t.counterpartyEntityId],
+      foreignColumns: [ledgerEntities.orgId, ledgerEntities.id],
+    }),
+    check(
+      'ledger_accounts_cash_flow_check',
+      sql`${t.cashFlow} in ('operating', 'investing', 'financing')`,
+    ),
     check(
       'ledger_accounts_type_check',
       sql`${t.type} in ('asset', 'liability', 'equity', 'revenue', 'expense')`,
@@ -221,6 +247,58 @@ export const ledgerPostings = pgTable(
     check(
       'ledger_postings_amount_check',
       sql`${t.amount} > 0 or (${t.pending} and ${t.amount} < 0)`,
+    ),
+  ],
+);
+
+/**
+ * Exchange rates as recorded: one unit of `base` is worth `rate` units of `quote` on
+ * `effective_on` and after, until a later rate for the pair. Rates are decimals (never floats);
+ * amounts are converted with integer arithmetic. See fx.ts.
+ */
+export const ledgerFxRates = pgTable(
+  'ledger_fx_rates',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id').notNull(),
+    base: text('base').notNull(),
+    quote: text('quote').notNull(),
+    rate: numeric('rate', { precision: 30, scale: 12 }).notNull(),
+    effectiveOn: day('effective_on').notNull(),
+    source: text('source'),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('ledger_fx_rates_pair_day_idx').on(t.orgId, t.base, t.quote, t.effectiveOn),
+    check('ledger_fx_rates_base_check', sql`${t.base} ~ '^[A-Z]{3}$'`),
+    check('ledger_fx_rates_quote_check', sql`${t.quote} ~ '^[A-Z]{3}$'`),
+    check('ledger_fx_rates_pair_check', sql`${t.base} <> ${t.quote}`),
+    check('ledger_fx_rates_rate_check', sql`${t.rate} > 0`),
+  ],
+);
+
+/** Every period close of an entity, in order: the history behind `ledger_entities.closed_through`. */
+export const ledgerPeriodCloses = pgTable(
+  'ledger_period_closes',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id').notNull(),
+    entityId: uuid('entity_id').notNull(),
+    closedThrough: day('closed_through').notNull(),
+    previousClosedThrough: day('previous_closed_through'),
+    note: text('note'),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('ledger_period_closes_entity_day_idx').on(t.orgId, t.entityId, t.closedThrough),
+    foreignKey({
+      name: 'ledger_period_closes_entity_fk',
+      columns: [t.orgId, t.entityId],
+      foreignColumns: [ledgerEntities.orgId, ledgerEntities.id],
+    }),
+    check(
+      'ledger_period_closes_order_check',
+      sql`${t.previousClosedThrough} is null or ${t.previousClosedThrough} < ${t.closedThrough}`,
     ),
   ],
 );

@@ -15,6 +15,7 @@ import type {
   Account,
   AccountInput,
   AccountType,
+  CashFlowClass,
   Entity,
   EntityInput,
   EntityKind,
@@ -96,6 +97,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
         kind: input.kind,
         baseCurrency: input.baseCurrency,
         parentId,
+        closedThrough: null,
         createdAt: now,
       };
       const accounts = chartRows(entity, now);
@@ -285,7 +287,12 @@ function toEntity(row: EntityRow): Entity {
 function toAccount(row: AccountRow): Account {
   const type = row.type as AccountType;
   const debitBalance = row.debitsPosted - row.creditsPosted;
-  return { ...row, type, balance: DEBIT_NORMAL.has(type) ? debitBalance : -debitBalance };
+  return {
+    ...row,
+    type,
+    cashFlow: row.cashFlow as CashFlowClass,
+    balance: DEBIT_NORMAL.has(type) ? debitBalance : -debitBalance,
+  };
 }
 
 function toPosting(row: typeof ledgerPostings.$inferSelect): Posting {

@@ -9,6 +9,10 @@ export type EntityKind = (typeof ENTITY_KINDS)[number];
 export const ACCOUNT_TYPES = ['asset', 'liability', 'equity', 'revenue', 'expense'] as const;
 export type AccountType = (typeof ACCOUNT_TYPES)[number];
 
+/** Where the cash-flow statement reports cash moving against an account. */
+export const CASH_FLOW_CLASSES = ['operating', 'investing', 'financing'] as const;
+export type CashFlowClass = (typeof CASH_FLOW_CLASSES)[number];
+
 export const TRANSFER_KINDS = ['single', 'pending', 'post_pending', 'void_pending'] as const;
 export type TransferKind = (typeof TRANSFER_KINDS)[number];
 
@@ -134,6 +138,8 @@ export interface Entity {
   kind: EntityKind;
   baseCurrency: string;
   parentId: string | null;
+  /** The last day (UTC, `YYYY-MM-DD`) of its closed periods: nothing may be dated on or before it. */
+  closedThrough: string | null;
   createdAt: Date;
 }
 
@@ -169,6 +175,14 @@ export interface Account extends Balances {
   debitsMustNotExceedCredits: boolean;
   creditsMustNotExceedDebits: boolean;
   closedAt: Date | null;
+  /** Cash or a cash equivalent: the cash-flow statement is made of these accounts. */
+  cash: boolean;
+  /** Where cash moving against this account is reported. */
+  cashFlow: CashFlowClass;
+  /** On an intercompany account: the entity it is owed by or owes (eliminated on consolidation). */
+  counterpartyEntityId: string | null;
+  /** The entity's closed-through day, as of this account's last lock. */
+  closedThrough: string | null;
   createdAt: Date;
   /** Posted balance on the account's normal side: debits - credits for assets and expenses. */
   balance: bigint;
