@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   ACCOUNT_TYPES,
+  CASH_FLOW_CLASSES,
   ENTITY_KINDS,
   MAX_BATCH,
   TRANSFER_KINDS,
@@ -54,6 +55,9 @@ export const accountCreateSchema = z.strictObject({
   parentAccountId: z.uuid().nullable().optional(),
   debitsMustNotExceedCredits: z.boolean().optional(),
   creditsMustNotExceedDebits: z.boolean().optional(),
+  cash: z.boolean().optional(),
+  cashFlow: z.enum(CASH_FLOW_CLASSES).optional(),
+  counterpartyEntityId: z.uuid().nullable().optional(),
 });
 
 export const accountListQuery = z.strictObject({ entityId: z.uuid().optional() });
@@ -110,6 +114,8 @@ export const entitySchema = z.object({
   kind: z.enum(ENTITY_KINDS),
   baseCurrency: z.string(),
   parentId: z.uuid().nullable(),
+  /** Last day (UTC) of the closed periods: nothing may be dated on or before it. */
+  closedThrough: z.iso.date().nullable(),
   createdAt: timestamp,
 });
 
@@ -124,6 +130,10 @@ export const accountSchema = balancesSchema.extend({
   debitsMustNotExceedCredits: z.boolean(),
   creditsMustNotExceedDebits: z.boolean(),
   closedAt: timestamp.nullable(),
+  cash: z.boolean(),
+  cashFlow: z.enum(CASH_FLOW_CLASSES),
+  counterpartyEntityId: z.uuid().nullable(),
+  closedThrough: z.iso.date().nullable(),
   createdAt: timestamp,
   /** Posted balance on the account's normal side (debit for assets and expenses). */
   balance: signedAmount,
@@ -200,6 +210,7 @@ export function entityJson(e: Entity): z.input<typeof entitySchema> {
     kind: e.kind,
     baseCurrency: e.baseCurrency,
     parentId: e.parentId,
+    closedThrough: e.closedThrough,
     createdAt: e.createdAt.toISOString(),
   };
 }
@@ -216,6 +227,10 @@ export function accountJson(a: Account): z.input<typeof accountSchema> {
     debitsMustNotExceedCredits: a.debitsMustNotExceedCredits,
     creditsMustNotExceedDebits: a.creditsMustNotExceedDebits,
     closedAt: a.closedAt?.toISOString() ?? null,
+    cash: a.cash,
+    cashFlow: a.cashFlow,
+    counterpartyEntityId: a.counterpartyEntityId,
+    closedThrough: a.closedThrough,
     createdAt: a.createdAt.toISOString(),
     ...balancesJson(a),
     balance: a.balance.toString(),

@@ -134,6 +134,13 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     /** Adds an account to an entity; its currency defaults to the entity's base currency. */
     async createAccount(orgId: string, input: AccountInput): Promise<Account> {
       const entity = await getEntity(orgId, input.entityId);
+      const counterpartyEntityId = input.counterpartyEntityId ?? null;
+      if (counterpartyEntityId !== null) {
+        const counterparty = await getEntity(orgId, counterpartyEntityId).catch(() => undefined);
+        if (!counterparty || counterparty.id === entity.id) {
+          throw invalid('counterpartyEntityId', 'must be another entity of the organisation');
+        }
+      }
       const currency = input.currency ?? entity.baseCurrency;
       requireCurrency(currency, 'currency');
       if (input.debitsMustNotExceedCredits && input.creditsMustNotExceedDebits) {
@@ -157,12 +164,22 @@ export function createLedgerService(deps: LedgerServiceDeps) {
         parentAccountId,
         debitsMustNotExceedCredits: input.debitsMustNotExceedCredits ?? false,
         creditsMustNotExceedDebits: input.creditsMustNotExceedDebits ?? false,
+        cash: input.cash ?? false,
+        cashFlow: input.cashFlow ?? 'operating',
+        counterpartyEntityId,
         createdAt: clock.now(),
       };
       return db.transaction(async (tx) => {
+        // The entity's closed periods apply to the new account too: read them under a share
+        // lock, which a period close (FOR UPDATE on the entity) waits for and vice versa.
+        const [locked] = await tx
+          .select({ closedThrough: ledgerEntities.closedThrough })
+          .from(ledgerEntities)
+          .where(and(eq(ledgerEntities.orgId, orgId), eq(ledgerEntities.id, entity.id)))
+          .for('share');
         const [created] = await tx
           .insert(ledgerAccounts)
-          .values(row)
+          .values({ ...row, closedThrough: locked?.closedThrough ?? null })
           .onConflictDoNothing()
           .returning();
         if (!created) throw conflict(`Entity ${entity.code} has an account ${input.code}`);
@@ -171,7 +188,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
           entityType: 'ledger_account',
           entityId: row.id,
           orgId,
-          after: { ...input, currency, parentAccountId },
+          after: { ...input, currency, parentAccountId, counterpartyEntityId },
         });
         return toAccount(created);
       });

@@ -154,6 +154,12 @@ export interface AccountInput {
   parentAccountId?: string | null;
   debitsMustNotExceedCredits?: boolean;
   creditsMustNotExceedDebits?: boolean;
+  /** Cash or a cash equivalent (default false). */
+  cash?: boolean;
+  /** Default `operating`. */
+  cashFlow?: CashFlowClass;
+  /** Makes it an intercompany account with this other entity of the organisation. */
+  counterpartyEntityId?: string | null;
 }
 
 export interface Balances {
