@@ -104,6 +104,9 @@ export function createAccess(kernel: Kernel, options: { vault?: Vault } = {}) {
         if (found) cache.set(key, { ...found, csrfHash: null }, found.expiresAt);
         return found;
       },
+      async organisationId(idOrSlug: string) {
+        return (await users.findOrganisation(idOrSlug))?.id;
+      },
     },
   };
 }

@@ -8,7 +8,7 @@ import {
   readLiveLockHolder,
   type Config,
 } from '../kernel/index.ts';
-import { LOCAL_ADMIN_TOKEN_FILE } from '../server/index.ts';
+import { LOCAL_ADMIN_TOKEN_FILE, ORG_HEADER } from '../server/index.ts';
 
 /**
  * An embedded database belongs to one process. When a server holds the data folder, CLI
@@ -17,6 +17,8 @@ import { LOCAL_ADMIN_TOKEN_FILE } from '../server/index.ts';
 export interface RemoteServer {
   url: string;
   token: string;
+  /** The organisation (id or slug) calls act within, as its administrator; none for system routes. */
+  org?: string;
 }
 
 /**
@@ -44,7 +46,7 @@ export function findRunningServer(config: Config): RemoteServer | undefined {
 /** Calls the server and unwraps the `ApiResponse` envelope, raising its error as a `UserError`. */
 export async function callServer<T>(
   server: RemoteServer,
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<T> {
@@ -54,6 +56,7 @@ export async function callServer<T>(
       method,
       headers: {
         authorization: `Bearer ${server.token}`,
+        ...(server.org === undefined ? {} : { [ORG_HEADER]: server.org }),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? null : JSON.stringify(body),

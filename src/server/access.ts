@@ -54,7 +54,15 @@ export interface Authenticator {
   /** The principal behind an access token, with the CSRF hash of its session when a cookie one. */
   accessToken(token: string): Promise<(Principal & { csrfHash: string | null }) | undefined>;
   apiKey(key: string): Promise<Principal | undefined>;
+  /** The id of an organisation named by id or slug, if it exists. */
+  organisationId(idOrSlug: string): Promise<string | undefined>;
 }
+
+/**
+ * With the local administrator token, this header names the organisation (id or slug) a request
+ * to an organisation's routes acts within, as that organisation's administrator.
+ */
+export const ORG_HEADER = 'x-iza-org';
 
 export interface AccessOptions {
   /** The local administrator token, when this server has one. */
@@ -99,6 +107,9 @@ export function registerAccessControl(
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
       if (!match) throw unauthorized('The Authorization header must be "Bearer <token>"');
       const token = match[1]!;
+      if (localDigest && timingSafeEqual(digest(token), localDigest)) {
+        return localAdminIn(request.headers[ORG_HEADER]);
+      }
       const kind = tokenKind(token);
       if (kind === 'at') {
         const principal = await options.authenticator.accessToken(token);
@@ -136,6 +147,19 @@ export function registerAccessControl(
       return { ...principal, via: 'cookie' };
     }
     throw unauthorized('Sign in, or send an API key, as "Authorization: Bearer <token>"');
+  };
+
+  /** The local administrator acting within one organisation, as its administrator. */
+  const localAdminIn = async (org: string | string[] | undefined): Promise<Principal> => {
+    if (typeof org !== 'string' || org === '') {
+      throw forbidden(
+        ErrorCodes.forbidden,
+        `The local administrator token acts within an organisation only with the ${ORG_HEADER} header`,
+      );
+    }
+    const orgId = await options.authenticator.organisationId(org);
+    if (!orgId) throw forbidden(ErrorCodes.forbidden, `No organisation "${org}"`);
+    return { ...SYSTEM_PRINCIPAL, orgId, role: 'admin' };
   };
 
   app.addHook('onRequest', async (request) => {

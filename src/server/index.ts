@@ -10,4 +10,4 @@ export {
   type ModuleContext,
   type ModuleInstance,
 } from './modules.ts';
-export type { RouteAccess } from './access.ts';
+export { ORG_HEADER, type RouteAccess } from './access.ts';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_PERMISSIONS, can, type Permission, type Role } from '../../src/access/index.ts';
+import { ORG_HEADER } from '../../src/server/index.ts';
 import { createAccessWorld, LOCAL_TOKEN, type AccessWorld } from '../helpers/access.ts';
 import { pgliteStorage } from '../helpers/storage.ts';
 
@@ -53,11 +54,20 @@ describe('permission matrix over every route', { timeout: 120_000 }, () => {
           authorization: `Bearer ${LOCAL_TOKEN}`,
           role: 'system' as const,
         },
+        {
+          name: 'local administrator within alpha-studio',
+          authorization: `Bearer ${LOCAL_TOKEN}`,
+          org: 'alpha-studio',
+          role: 'system-in-org' as const,
+        },
       ]) {
         const res = await w.inject({
           method: route.method as 'GET',
           url: fill(route.url),
-          headers: caller.authorization ? { authorization: caller.authorization } : {},
+          headers: {
+            ...(caller.authorization ? { authorization: caller.authorization } : {}),
+            ...('org' in caller ? { [ORG_HEADER]: caller.org } : {}),
+          },
           ...(['POST', 'PUT', 'PATCH'].includes(route.method) ? { payload: {} } : {}),
         });
         const denied = res.statusCode === 401 || res.statusCode === 403;
@@ -109,18 +119,46 @@ describe('permission matrix over every route', { timeout: 120_000 }, () => {
     expect(revoke.statusCode).toBe(404);
     expect((await w.access.apiKeys.list(w.orgA))[0]!.revokedAt).toBeNull();
   });
+
+  it('lets the local administrator act within the organisation it names, and only there', async () => {
+    const as = (org?: string) => ({
+      authorization: `Bearer ${LOCAL_TOKEN}`,
+      ...(org === undefined ? {} : { [ORG_HEADER]: org }),
+    });
+    const list = await w.inject({
+      method: 'GET',
+      url: '/api/v1/users',
+      headers: as('beta-studio'),
+    });
+    expect(list.json().data.map((u: { email: string }) => u.email)).toEqual(['admin@beta.test']);
+    const byId = await w.inject({ method: 'GET', url: '/api/v1/users', headers: as(w.orgB) });
+    expect(byId.json().data).toEqual(list.json().data);
+    for (const headers of [as(), as('no-such-studio'), as('')]) {
+      const res = await w.inject({ method: 'GET', url: '/api/v1/users', headers });
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error.message).toMatch(/x-iza-org|No organisation/);
+    }
+    // A wrong token with the header is still nobody.
+    const wrong = await w.inject({
+      method: 'GET',
+      url: '/api/v1/users',
+      headers: { authorization: 'Bearer not-the-token', [ORG_HEADER]: 'beta-studio' },
+    });
+    expect(wrong.statusCode).toBe(401);
+  });
 });
 
 function expectation(
   access: string,
-  role: Role | 'anonymous' | 'other-org-admin' | 'system',
+  role: Role | 'anonymous' | 'other-org-admin' | 'system' | 'system-in-org',
 ): 'allow' | 'unauthenticated' | 'forbidden' {
   if (access === 'public') return 'allow';
   if (role === 'anonymous') return 'unauthenticated';
-  if (access === 'system') return role === 'system' ? 'allow' : 'forbidden';
-  // The local administrator's token is only a credential on system routes.
-  if (role === 'system') return 'unauthenticated';
-  const effective: Role = role === 'other-org-admin' ? 'admin' : role;
+  if (access === 'system')
+    return role === 'system' || role === 'system-in-org' ? 'allow' : 'forbidden';
+  // Elsewhere the local administrator's token acts only within the organisation it names.
+  if (role === 'system') return 'forbidden';
+  const effective: Role = role === 'other-org-admin' || role === 'system-in-org' ? 'admin' : role;
   if (access === 'authenticated') return 'allow';
   return can(effective, access as Permission) ? 'allow' : 'forbidden';
 }
