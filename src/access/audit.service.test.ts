@@ -135,6 +135,50 @@ describe.each(storages)('audit log on $name', (storage) => {
     expect((await audit.verify({ orgId: null })).chains.map((c) => c.chain)).toEqual(['system']);
   });
 
+  it('appends many entries at once as one after another would, across chains', async () => {
+    const { kernel, clock, audit } = await setup();
+    const orgA = newId();
+    const orgB = newId();
+    await fill(audit, kernel, clock, orgA, 2);
+    const entry = (orgId: string, i: number, actorId: string) => ({
+      action: 'thing.update',
+      entityType: 'thing',
+      entityId: `m${i}`,
+      after: { i },
+      orgId,
+      actor: { type: 'apikey' as const, id: actorId, orgId },
+      requestId: `req-${i}`,
+    });
+    const receipts = await kernel.db.transaction((tx) =>
+      audit.recordMany(tx, [
+        entry(orgA, 1, 'k1'),
+        entry(orgB, 2, 'k2'),
+        entry(orgA, 3, 'k3'),
+        entry(orgA, 4, 'k1'),
+      ]),
+    );
+    // in input order, each continuing its own chain
+    expect(receipts.map((r) => [r.chain, r.seq])).toEqual([
+      [`org:${orgA}`, 3],
+      [`org:${orgB}`, 1],
+      [`org:${orgA}`, 4],
+      [`org:${orgA}`, 5],
+    ]);
+    expect(await audit.recordMany(kernel.db, [])).toEqual([]);
+    // a later single append continues after the batch
+    const [next] = await fill(audit, kernel, clock, orgA, 1);
+    expect(next!.seq).toBe(6);
+    const report = await audit.verify();
+    expect(report.ok).toBe(true);
+    const page = await audit.list(orgA);
+    const batch = page.entries.filter((e) => e.entityId?.startsWith('m'));
+    expect(batch.map((e) => [e.seq, e.actorId, e.requestId]).sort()).toEqual([
+      [3, 'k1', 'req-1'],
+      [4, 'k3', 'req-3'],
+      [5, 'k1', 'req-4'],
+    ]);
+  });
+
   it('verifies an empty log and an organisation without entries', async () => {
     const { audit } = await setup();
     expect(await audit.verify()).toEqual({ ok: true, chains: [] });

@@ -121,6 +121,12 @@ export interface AuditLog {
    * snapshot would not see the chain's latest head, and the append would fail on the unique seq.
    */
   record(tx: DbOrTx, entry: AuditEntryInput): Promise<AuditReceipt>;
+  /**
+   * Appends several entries in order, as `record` would one after another, with one lock, one
+   * read of the chain's tip, one insert and one head update per chain: for a write that stands
+   * for many callers at once (the ledger's group commit). Receipts come back in input order.
+   */
+  recordMany(tx: DbOrTx, entries: readonly AuditEntryInput[]): Promise<AuditReceipt[]>;
   /** Recomputes every chain (or one: `{ orgId }`, null for the `system` chain), page by page. */
   verify(options?: { orgId?: string | null }): Promise<AuditVerifyReport>;
   /** One organisation's entries (null: the `system` chain), newest first. */
@@ -356,49 +362,93 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   const { db, clock } = deps;
   const pageSize = deps.verifyPageSize ?? 1_000;
 
-  /** Appends to a chain whose lock the transaction holds. */
-  async function append(
+  type Resolved = AuditEntryInput & { orgId: string | null; actor: Actor };
+
+  /** Appends entries of one chain, whose lock the transaction holds, in order. */
+  async function appendAll(
     tx: Transaction,
-    entry: AuditEntryInput & { orgId: string | null; actor: Actor },
-  ): Promise<AuditReceipt> {
-    const chain = chainOf(entry.orgId);
-    const tip = await chainTip(tx, chain);
-    const before = toJsonValue(entry.before);
-    const after = toJsonValue(entry.after);
-    const fields: HashedFields = {
-      id: newId(),
-      chain,
-      seq: tip.seq + 1,
-      orgId: entry.orgId,
-      actorType: entry.actor.type,
-      actorId: entry.actor.id,
-      action: entry.action,
-      entityType: entry.entityType,
-      entityId: entry.entityId ?? null,
-      requestId: entry.requestId ?? currentCorrelationId() ?? null,
-      at: clock.now(),
-      payloadHash: payloadHashOf(before, after),
-      prevHash: tip.hash,
-    };
-    const hash = rowHashOf(fields);
-    await tx.insert(auditLog).values({ ...fields, before, after, hash });
-    const head = { seq: fields.seq, hash, id: fields.id };
+    chain: string,
+    entries: readonly Resolved[],
+  ): Promise<AuditReceipt[]> {
+    let tip = await chainTip(tx, chain);
+    const at = clock.now();
+    const rows = entries.map((entry) => {
+      const before = toJsonValue(entry.before);
+      const after = toJsonValue(entry.after);
+      const fields: HashedFields = {
+        id: newId(),
+        chain,
+        seq: tip.seq + 1,
+        orgId: entry.orgId,
+        actorType: entry.actor.type,
+        actorId: entry.actor.id,
+        action: entry.action,
+        entityType: entry.entityType,
+        entityId: entry.entityId ?? null,
+        requestId: entry.requestId ?? currentCorrelationId() ?? null,
+        at,
+        payloadHash: payloadHashOf(before, after),
+        prevHash: tip.hash,
+      };
+      const hash = rowHashOf(fields);
+      tip = { seq: fields.seq, hash };
+      return { ...fields, before, after, hash };
+    });
+    await tx.insert(auditLog).values(rows);
+    const last = rows.at(-1)!;
+    const head = { seq: last.seq, hash: last.hash, id: last.id };
     await tx
       .insert(kernelSettings)
-      .values({ key: headKey(chain), value: head, updatedAt: fields.at })
-      .onConflictDoUpdate({
-        target: kernelSettings.key,
-        set: { value: head, updatedAt: fields.at },
-      });
-    return { id: fields.id, chain, seq: fields.seq, hash };
+      .values({ key: headKey(chain), value: head, updatedAt: at })
+      .onConflictDoUpdate({ target: kernelSettings.key, set: { value: head, updatedAt: at } });
+    return rows.map((row) => ({ id: row.id, chain, seq: row.seq, hash: row.hash }));
+  }
+
+  async function append(tx: Transaction, entry: Resolved): Promise<AuditReceipt> {
+    const [receipt] = await appendAll(tx, chainOf(entry.orgId), [entry]);
+    return receipt!;
+  }
+
+  function resolve(entry: AuditEntryInput): Resolved {
+    const actor = entry.actor ?? currentActor() ?? SYSTEM_ACTOR;
+    const orgId = normaliseOrgId(entry.orgId === undefined ? actor.orgId : entry.orgId);
+    return { ...entry, orgId, actor };
   }
 
   async function record(tx: DbOrTx, entry: AuditEntryInput): Promise<AuditReceipt> {
-    const actor = entry.actor ?? currentActor() ?? SYSTEM_ACTOR;
-    const orgId = normaliseOrgId(entry.orgId === undefined ? actor.orgId : entry.orgId);
+    const resolved = resolve(entry);
     return inTransaction(tx, async (inner) => {
-      await lockChain(inner, chainOf(orgId));
-      return append(inner, { ...entry, orgId, actor });
+      await lockChain(inner, chainOf(resolved.orgId));
+      return append(inner, resolved);
+    });
+  }
+
+  async function recordMany(
+    tx: DbOrTx,
+    entries: readonly AuditEntryInput[],
+  ): Promise<AuditReceipt[]> {
+    if (entries.length === 0) return [];
+    const resolved = entries.map(resolve);
+    const byChain = new Map<string, number[]>();
+    resolved.forEach((entry, i) => {
+      const chain = chainOf(entry.orgId);
+      byChain.set(chain, [...(byChain.get(chain) ?? []), i]);
+    });
+    // Chains locked in a fixed order, so two multi-chain appends cannot deadlock.
+    const chains = [...byChain.keys()].sort();
+    return inTransaction(tx, async (inner) => {
+      const receipts: AuditReceipt[] = [];
+      for (const chain of chains) {
+        await lockChain(inner, chain);
+        const indexes = byChain.get(chain)!;
+        const appended = await appendAll(
+          inner,
+          chain,
+          indexes.map((i) => resolved[i]!),
+        );
+        indexes.forEach((i, k) => (receipts[i] = appended[k]!));
+      }
+      return receipts;
     });
   }
 
@@ -588,7 +638,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     return row?.n ?? 0;
   }
 
-  return { record, verify, list, redact };
+  return { record, recordMany, verify, list, redact };
 }
 
 function report(

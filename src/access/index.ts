@@ -27,7 +27,7 @@ export {
 } from './permissions.ts';
 export type { Principal } from './principal.ts';
 export { SYSTEM_PRINCIPAL } from './principal.ts';
-export type { AuditLog } from './audit.service.ts';
+export type { AuditEntryInput, AuditLog } from './audit.service.ts';
 export { registerAccessRoutes } from './access.routes.ts';
 
 /**
