@@ -1,16 +1,22 @@
-// Transfers per second through the ledger (in-process service calls, no HTTP): single-transfer
-// calls from 1 and 8 concurrent callers, and batches of 1,000 and 8,000, on embedded PGlite and
-// on a PostgreSQL server; and, on that same server, PostgreSQL's own pgbench TPC-B (three
-// balance updates and an insert per transaction, like a transfer) for the ratio.
+// Transfers per second through the ledger, on embedded PGlite and on a PostgreSQL server:
+// in-process service calls (single-transfer calls from 1, 8 and 64 concurrent callers, batches
+// of 1,000 and 8,000), and single-transfer HTTP requests (POST /api/v1/ledger/transfers with an
+// API key, autocannon with 8 and 64 connections) against a real server process
+// (fixtures/ledger-server.ts). On that same PostgreSQL server, its own pgbench TPC-B (three
+// balance updates and an insert per transaction, like a transfer) gives the ratio.
 //
 //   npm run bench:ledger   (BENCH_DURATION seconds per measurement, default 5; the server is
 //                           BENCH_DATABASE_URL, or a throwaway one from scripts/pg-test-server.sh)
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
 import pg from 'pg';
 import { createAccess } from '../src/access/index.ts';
 import {
@@ -129,11 +135,96 @@ async function benchStorage(name: string, target: StorageTarget, dataDir: string
     return [
       await measure('single transfer, 1 caller', 1, 1),
       await measure('single transfer, 8 callers', 8, 1),
+      await measure('single transfer, 64 callers', 64, 1),
       await measure('batches of 1,000', 1, 1000),
       await measure('batches of 8,000', 1, 8000),
     ];
   } finally {
     await kernel.close();
+  }
+}
+
+/** The fixture's `ready` line; whatever else the server prints is passed on. */
+async function readyLine(server: ChildProcessByStdio<null, Readable, null>): Promise<string> {
+  const exited = once(server, 'exit').then(([code]) => {
+    throw new Error(`the ledger server exited (${String(code)})`);
+  });
+  const ready = (async () => {
+    for await (const line of createInterface({ input: server.stdout })) {
+      if (line.startsWith(READY)) return line.slice(READY.length);
+      process.stderr.write(`${line}\n`);
+    }
+    throw new Error('the ledger server closed its output');
+  })();
+  return Promise.race([ready, exited]);
+}
+
+/**
+ * Single-transfer requests over HTTP against a server process on the storage `env` selects:
+ * every request a new transfer between two random accounts, authenticated with an API key.
+ */
+async function benchHttp(name: string, env: Record<string, string>): Promise<Row[]> {
+  const server = spawn(process.execPath, [fixture], {
+    env: {
+      ...process.env,
+      IZA_LOG_LEVEL: 'warn',
+      IZA_PORT: '0',
+      IZA_RATE_LIMIT_MAX: '10000000',
+      IZA_MASTER_KEY: randomBytes(32).toString('base64'),
+      BENCH_ACCOUNTS: String(ACCOUNTS),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const line = await readyLine(server);
+    const { url, apiKey, accounts } = JSON.parse(line) as {
+      url: string;
+      apiKey: string;
+      accounts: string[];
+    };
+    const body = () => {
+      const d = Math.floor(Math.random() * accounts.length);
+      const c = (d + 1 + Math.floor(Math.random() * (accounts.length - 1))) % accounts.length;
+      return JSON.stringify({
+        transfers: [
+          {
+            id: randomUUID(),
+            debitAccountId: accounts[d],
+            creditAccountId: accounts[c],
+            amount: '1',
+            currency: 'USD',
+          },
+        ],
+      });
+    };
+    const run = (connections: number, seconds: number) =>
+      autocannon({
+        url: `${url}/api/v1/ledger/transfers`,
+        method: 'POST',
+        connections,
+        duration: seconds,
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        requests: [{ setupRequest: (request) => ({ ...request, body: body() }) }],
+      });
+    await run(8, 2); // warm-up
+    const rows: Row[] = [];
+    for (const connections of [8, 64]) {
+      const result = await run(connections, duration / 1000);
+      const failed = result.errors + result.timeouts + result.non2xx;
+      if (failed > 0) throw new Error(`${failed} requests failed at ${connections} connections`);
+      rows.push({
+        storage: name,
+        mode: `HTTP, single transfer, ${connections} connections`,
+        transfersPerSecond: Math.round(result['2xx'] / result.duration),
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+      });
+    }
+    return rows;
+  } finally {
+    server.kill('SIGTERM');
+    if (server.exitCode === null) await new Promise((r) => server.once('exit', r));
   }
 }
 
@@ -161,6 +252,9 @@ async function freshDatabase(serverUrl: string, name: string): Promise<string> {
   return url.toString();
 }
 
+const fixture = fileURLToPath(new URL('./fixtures/ledger-server.ts', import.meta.url));
+/** How the fixture's line with its URL, key and accounts starts. */
+const READY = 'ledger-server ready ';
 const work = mkdtempSync(join(tmpdir(), 'iza-bench-ledger-'));
 // Its own folder under /tmp: the server runs as the postgres user, who cannot enter `work`.
 const pgDir = mkdtempSync(join(tmpdir(), 'iza-bench-pg-'));
@@ -185,6 +279,12 @@ try {
       { kind: 'postgres', url: await freshDatabase(serverUrl!, 'iza_bench_ledger'), poolMax: 10 },
       join(work, 'pgdata'),
     )),
+    ...(await benchHttp('PGlite', { IZA_DATA_DIR: join(work, 'http-pglite') })),
+    ...(await benchHttp('PostgreSQL', {
+      IZA_DATA_DIR: join(work, 'http-pgdata'),
+      DATABASE_URL: await freshDatabase(serverUrl!, 'iza_bench_ledger_http'),
+      IZA_DB_POOL_MAX: '10',
+    })),
   ];
   const tps = pgbenchTps(await freshDatabase(serverUrl!, 'iza_bench_pgbench'), pgBin);
   console.log(`\n${machineLine(duration / 1000)}\n`);

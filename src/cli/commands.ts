@@ -21,6 +21,7 @@ import {
 } from '../server/index.ts';
 import { registerAccessCommands } from './access.commands.ts';
 import { registerAuditCommand } from './audit.command.ts';
+import { ledgerCommand } from './ledger.commands.ts';
 import { configFrom, dataDirOption, jsonOption, type CommonFlags } from './options.ts';
 import { emit, keyValues, table } from './output.ts';
 import { registerSecretsCommand } from './secrets.command.ts';
@@ -117,6 +118,7 @@ export function buildCli(): Command {
   registerAccessCommands(program);
   registerAuditCommand(program);
   registerSecretsCommand(program);
+  program.addCommand(ledgerCommand());
   return program;
 }
 

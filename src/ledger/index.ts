@@ -21,3 +21,56 @@ export {
   type TransferInputJson,
 } from './ledger.dto.ts';
 export { defineLedgerQueues, LEDGER_EXPIRE_QUEUE } from './ledger.jobs.ts';
+export {
+  convertMinor,
+  minorUnitExponent,
+  parseRate,
+  rateOn,
+  requireRateOn,
+  utcDay,
+  type AppliedRate,
+  type Fraction,
+} from './fx.ts';
+export { secondLegId } from './intercompany.ts';
+export {
+  fromIntercompanyJson,
+  fxRateAppliedJson,
+  fxRateAppliedSchema,
+  fxRateInputSchema,
+  fxRateSchema,
+  intercompanyJson,
+  intercompanyResultSchema,
+  intercompanyTransferSchema,
+  periodCloseSchema,
+} from './ledger.dto.ts';
+export {
+  createReportsService,
+  type ReportsService,
+  type ReportsServiceDeps,
+} from './reports.service.ts';
+export { registerLedgerReportRoutes } from './reports.routes.ts';
+export {
+  REPORT_KINDS,
+  type AccountBalance,
+  type BalanceSheet,
+  type CashFlowStatement,
+  type EliminationEntry,
+  type ProfitAndLoss,
+  type ReportKind,
+  type ReportQuery,
+  type TrialBalance,
+} from './reports.types.ts';
+export {
+  REPORT_SCHEMAS,
+  accountBalanceSchema,
+  balanceSheetSchema,
+  cashFlowSchema,
+  profitAndLossSchema,
+  reportJson,
+  trialBalanceSchema,
+  type AccountBalanceJson,
+  type BalanceSheetJson,
+  type CashFlowJson,
+  type ProfitAndLossJson,
+  type TrialBalanceJson,
+} from './reports.dto.ts';

@@ -1,15 +1,22 @@
 import { z } from 'zod';
+import type { AppliedRate } from './fx.ts';
 import {
   ACCOUNT_TYPES,
   CASH_FLOW_CLASSES,
   ENTITY_KINDS,
+  INTERCOMPANY_KINDS,
   MAX_BATCH,
+  MAX_FX_BATCH,
   TRANSFER_KINDS,
   TRANSFER_RESULT_CODES,
   TRANSFER_STATUSES,
   type Account,
   type Balances,
   type Entity,
+  type FxRate,
+  type IntercompanyTransferInput,
+  type IntercompanyTransferResult,
+  type PeriodClose,
   type Posting,
   type Transfer,
   type TransferInput,
@@ -181,6 +188,133 @@ export const postingPageSchema = z.object({
   nextAfter: z.number().nullable(),
 });
 
+/** A calendar day, `YYYY-MM-DD` (UTC where the ledger compares it with an instant). */
+const day = z.iso.date();
+/** A positive decimal with at most 12 decimals ("1.0825"): rates are never floats. */
+const rate = z
+  .string()
+  .regex(/^\d{1,18}(\.\d{1,12})?$/, 'must be a decimal with at most 12 decimals, e.g. "1.0825"');
+
+/** One unit of `base` is worth `rate` units of `quote`. */
+export const fxRateInputSchema = z.strictObject({
+  base: currency,
+  quote: currency,
+  rate,
+  /** In force from this day until a later rate for the pair. */
+  effectiveOn: day,
+  source: z.string().max(200).optional(),
+});
+
+export const fxRatesRecordSchema = z.strictObject({
+  rates: z.array(fxRateInputSchema).min(1).max(MAX_FX_BATCH),
+});
+
+export const fxRateListQuery = z.strictObject({
+  base: currency.optional(),
+  quote: currency.optional(),
+  /** Inclusive. */
+  from: day.optional(),
+  /** Inclusive. */
+  to: day.optional(),
+});
+
+export const fxRateLookupQuery = z.strictObject({ base: currency, quote: currency, on: day });
+
+export const fxRateSchema = z.object({
+  id: z.uuid(),
+  base: z.string(),
+  quote: z.string(),
+  rate: z.string(),
+  effectiveOn: day,
+  source: z.string().nullable(),
+  createdAt: timestamp,
+});
+
+export const fxRatesRecordedSchema = z.object({
+  /** Rates stored by this call. */
+  recorded: z.number(),
+  /** Rates given that were already stored with the same value. */
+  unchanged: z.number(),
+  /** Each pair and day given, as stored. */
+  rates: z.array(fxRateSchema),
+});
+
+export const fxRateAppliedSchema = z.object({
+  base: z.string(),
+  quote: z.string(),
+  /** The day asked for. */
+  on: day,
+  /** The recorded decimal; when `inverted`, the rate of `quote`/`base` whose inverse applies. */
+  rate: z.string(),
+  /** The day the recorded rate took effect. */
+  effectiveOn: day,
+  inverted: z.boolean(),
+  /** The rate applied, exactly: units of `quote` per unit of `base` = numerator / denominator. */
+  numerator: z.string(),
+  denominator: z.string(),
+});
+
+export const intercompanyTransferSchema = z.strictObject({
+  /** The idempotency key, and the first (lending or paying) entity's transfer id. */
+  id: z.uuid(),
+  kind: z.enum(INTERCOMPANY_KINDS).optional(),
+  /** Where the cash leaves: the lender of a loan, the borrower of a repayment. */
+  fromEntityId: z.uuid(),
+  toEntityId: z.uuid(),
+  amount,
+  /** The base currency of one of the two entities; the other side is converted. */
+  currency,
+  /** Default: the entity's 1100 bank account. */
+  fromAccountId: z.uuid().optional(),
+  toAccountId: z.uuid().optional(),
+  effectiveAt: timestamp.optional(),
+  description: z.string().max(500).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+const intercompanyLegSchema = z.object({
+  id: z.uuid(),
+  entityId: z.uuid(),
+  result: resultCode,
+  debitAccountId: z.uuid(),
+  creditAccountId: z.uuid(),
+  amount,
+  currency: z.string(),
+});
+
+export const intercompanyResultSchema = z.object({
+  id: z.uuid(),
+  kind: z.enum(INTERCOMPANY_KINDS),
+  fromEntityId: z.uuid(),
+  toEntityId: z.uuid(),
+  /** `ok` or `exists` for both legs, else the failure that stopped them. */
+  result: resultCode,
+  /** `from`'s transfer, then `to`'s. */
+  legs: z.array(intercompanyLegSchema),
+  rate: z.object({
+    base: z.string(),
+    quote: z.string(),
+    rate: z.string(),
+    effectiveOn: day,
+    inverted: z.boolean(),
+  }),
+});
+
+export const periodCloseBodySchema = z.strictObject({
+  /** The last day to close (UTC, inclusive): after the current close, not after today. */
+  through: day,
+  note: z.string().max(2000).optional(),
+});
+
+export const periodCloseSchema = z.object({
+  id: z.uuid(),
+  entityId: z.uuid(),
+  closedThrough: day,
+  previousClosedThrough: day.nullable(),
+  note: z.string().nullable(),
+  createdAt: timestamp,
+});
+
 export type TransferInputJson = z.output<typeof transferInputSchema>;
 
 /** A transfer as JSON gave it, with its amount and date parsed. */
@@ -270,4 +404,43 @@ export function postingJson(p: Posting): z.input<typeof postingPageSchema>['post
     after: balancesJson(p.after),
     createdAt: p.createdAt.toISOString(),
   };
+}
+
+export function fxRateJson(r: FxRate): z.input<typeof fxRateSchema> {
+  return { ...r, createdAt: r.createdAt.toISOString() };
+}
+
+export function fxRateAppliedJson(r: AppliedRate, on: string): z.input<typeof fxRateAppliedSchema> {
+  return {
+    base: r.base,
+    quote: r.quote,
+    on,
+    rate: r.rate,
+    effectiveOn: r.effectiveOn,
+    inverted: r.inverted,
+    numerator: r.fraction.numerator.toString(),
+    denominator: r.fraction.denominator.toString(),
+  };
+}
+
+/** An intercompany transfer as JSON gave it, with its amount and date parsed. */
+export function fromIntercompanyJson(
+  t: z.output<typeof intercompanyTransferSchema>,
+): IntercompanyTransferInput {
+  const { amount: value, effectiveAt, ...rest } = t;
+  return {
+    ...rest,
+    amount: BigInt(value),
+    ...(effectiveAt === undefined ? {} : { effectiveAt: new Date(effectiveAt) }),
+  };
+}
+
+export function intercompanyJson(
+  r: IntercompanyTransferResult,
+): z.input<typeof intercompanyResultSchema> {
+  return { ...r, legs: r.legs.map((leg) => ({ ...leg, amount: leg.amount.toString() })) };
+}
+
+export function periodCloseJson(p: PeriodClose): z.input<typeof periodCloseSchema> {
+  return { ...p, createdAt: p.createdAt.toISOString() };
 }

@@ -14,6 +14,8 @@ export interface ModelAccount {
   entity: string;
   currency: string;
   closed: boolean;
+  /** The entity's closed-through day (`YYYY-MM-DD`), or null. */
+  closedThrough: string | null;
   debitsLimited: boolean;
   creditsLimited: boolean;
   dp: bigint;
@@ -32,6 +34,8 @@ interface ModelTransfer {
   pendingId: string | null;
   timeoutSeconds: number;
   expiresAt: number | null;
+  /** Milliseconds. */
+  effectiveAt: number;
   status: string;
   result: TransferResultCode;
   description: string | null;
@@ -100,6 +104,19 @@ export class LedgerModel {
     return 'ok';
   }
 
+  /**
+   * Closes the books of `entity` through `through` (a `YYYY-MM-DD` day): 'ok' or the service's
+   * error code.
+   */
+  closePeriod(entity: string, through: string): string {
+    if (through > day(this.now)) return 'ledger_period_not_over';
+    const accounts = [...this.state.accounts.values()].filter((a) => a.entity === entity);
+    const current = accounts[0]?.closedThrough ?? null;
+    if (current !== null && through <= current) return 'ledger_period_already_closed';
+    for (const a of accounts) a.closedThrough = through;
+    return 'ok';
+  }
+
   batch(transfers: TransferInput[]): TransferResultCode[] {
     this.expire();
     const results: TransferResultCode[] = [];
@@ -159,6 +176,7 @@ export class LedgerModel {
         pendingId: t.pendingId ?? null,
         timeoutSeconds: t.timeoutSeconds ?? 0,
         expiresAt: null,
+        effectiveAt: t.effectiveAt?.getTime() ?? this.now,
         status: 'failed',
         result,
         description: t.description ?? null,
@@ -208,6 +226,9 @@ export class LedgerModel {
     if (!same(t.amount, e.amount)) return 'exists_with_different_amount';
     if (!same(t.currency, e.currency)) return 'exists_with_different_currency';
     if ((t.timeoutSeconds ?? 0) !== e.timeoutSeconds) return 'exists_with_different_timeout';
+    if (t.effectiveAt !== undefined && t.effectiveAt.getTime() !== e.effectiveAt) {
+      return 'exists_with_different_effective_at';
+    }
     if ((t.description ?? null) !== e.description) return 'exists_with_different_description';
     return e.status === 'failed' ? e.result : 'exists';
   }
@@ -218,6 +239,7 @@ export class LedgerModel {
     const c = this.state.accounts.get(t.creditAccountId!);
     if (!c) return 'credit_account_not_found';
     if (d.closed || c.closed) return 'account_closed';
+    if (this.inClosedPeriod(t, d, c)) return 'period_closed';
     if (d.entity !== c.entity) return 'accounts_must_have_the_same_entity';
     if (d.currency !== t.currency || c.currency !== t.currency) return 'currency_mismatch';
     const amount = t.amount!;
@@ -244,6 +266,7 @@ export class LedgerModel {
       pendingId: null,
       timeoutSeconds: timeout,
       expiresAt: pending && timeout > 0 ? this.now + timeout * 1000 : null,
+      effectiveAt: t.effectiveAt?.getTime() ?? this.now,
       status: pending ? 'pending' : 'posted',
       result: 'ok',
       description: t.description ?? null,
@@ -275,6 +298,7 @@ export class LedgerModel {
     const d = this.state.accounts.get(p.debit!)!;
     const c = this.state.accounts.get(p.credit!)!;
     if (d.closed || c.closed) return 'account_closed';
+    if (this.inClosedPeriod(t, d, c)) return 'period_closed';
     const amount = post ? (t.amount ?? p.amount!) : p.amount!;
     d.dp -= p.amount!;
     c.cp -= p.amount!;
@@ -293,10 +317,21 @@ export class LedgerModel {
       pendingId: p.id,
       timeoutSeconds: 0,
       expiresAt: null,
+      effectiveAt: t.effectiveAt?.getTime() ?? this.now,
       status: post ? 'posted' : 'voided',
       result: 'ok',
       description: t.description ?? null,
     });
     return 'ok';
   }
+
+  /** Dated (UTC day, default now) on or before either account's closed-through day. */
+  private inClosedPeriod(t: TransferInput, d: ModelAccount, c: ModelAccount): boolean {
+    const on = day(t.effectiveAt?.getTime() ?? this.now);
+    return [d.closedThrough, c.closedThrough].some((through) => through !== null && on <= through);
+  }
+}
+
+function day(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
 }

@@ -13,6 +13,7 @@ import { MAX_AMOUNT, type Account, type TransferInput } from './ledger.types.ts'
  * resolved when a step runs, so fast-check can shrink a failing sequence to a small one.
  */
 const ACCOUNT_SLOTS = 6; // 5 accounts + an id that names no account
+const DAY_MS = 86_400_000;
 const arbAmount = fc.oneof(
   { weight: 8, arbitrary: fc.bigInt(1n, 120n) },
   { weight: 1, arbitrary: fc.constant(0n) },
@@ -28,6 +29,8 @@ type TransferSpec =
       amount: bigint;
       usd: boolean;
       timeout: number;
+      /** Dated this many days before now (0: not given, so now). */
+      daysBack: number;
       linked: boolean;
     }
   | {
@@ -35,6 +38,7 @@ type TransferSpec =
       kind: 'post_pending' | 'void_pending';
       target: number;
       amount: bigint | undefined;
+      daysBack: number;
       linked: boolean;
     }
   | { op: 'again'; target: number; change: 'none' | 'amount' | 'description'; linked: boolean };
@@ -50,6 +54,8 @@ const arbPair = fc.oneof(
   { weight: 15, arbitrary: fc.tuple(arbSlot, arbSlot).filter(([d, c]) => d !== c) },
   { weight: 1, arbitrary: arbSlot.map((slot) => [slot, slot] as [number, number]) },
 );
+/** Mostly undated (now); now and then backdated by a day or two, maybe into a closed period. */
+const arbDaysBack = fc.constantFrom(0, 0, 0, 0, 1, 2);
 /** About one transfer in seven links to the next. */
 const arbLinked = fc.nat(6).map((n) => n === 0);
 const arbNew = fc.record({
@@ -59,6 +65,7 @@ const arbNew = fc.record({
   amount: arbAmount,
   usd: fc.nat(19).map((n) => n === 0),
   timeout: fc.constantFrom(0, 0, 10, 30),
+  daysBack: arbDaysBack,
   linked: arbLinked,
 });
 const arbResolve = fc.record({
@@ -66,6 +73,7 @@ const arbResolve = fc.record({
   kind: fc.constantFrom('post_pending' as const, 'void_pending' as const),
   target: fc.nat(50),
   amount: fc.option(fc.bigInt(1n, 130n), { nil: undefined }),
+  daysBack: arbDaysBack,
   linked: arbLinked,
 });
 const arbAgain = fc.record({
@@ -88,7 +96,9 @@ const arbSpec: fc.Arbitrary<TransferSpec> = fc.oneof(
 type Step =
   | { step: 'batch'; specs: TransferSpec[] }
   | { step: 'expire'; seconds: number }
-  | { step: 'close'; account: number };
+  | { step: 'close'; account: number }
+  /** Closes the entity's books through this many days before today. */
+  | { step: 'closePeriod'; daysBack: number };
 
 const arbStep = (maxBatch: number): fc.Arbitrary<Step> =>
   fc.oneof(
@@ -107,6 +117,13 @@ const arbStep = (maxBatch: number): fc.Arbitrary<Step> =>
       weight: 1,
       arbitrary: fc.record({ step: fc.constant('close' as const), account: fc.nat(4) }),
     },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        step: fc.constant('closePeriod' as const),
+        daysBack: fc.constantFrom(0, 1, 1, 2, 3),
+      }),
+    },
   );
 
 /** A fresh organisation with the accounts the generated steps refer to by slot. */
@@ -121,6 +138,10 @@ async function scenario(world: LedgerWorld) {
   ];
   const slots = [...accounts.map((a) => a.id), newId()];
   const sent: TransferInput[] = [];
+  const dated = (daysBack: number) =>
+    daysBack === 0
+      ? {}
+      : { effectiveAt: new Date(world.clock.now().getTime() - daysBack * DAY_MS) };
   const fresh = (spec: TransferSpec): TransferInput => {
     // a reference with nothing sent yet to refer to becomes a plain transfer
     const s = spec.op === 'new' ? spec : undefined;
@@ -132,6 +153,7 @@ async function scenario(world: LedgerWorld) {
       amount: s?.amount ?? 1n,
       currency: s?.usd ? 'USD' : 'EUR',
       ...(s?.kind === 'pending' && s.timeout > 0 ? { timeoutSeconds: s.timeout } : {}),
+      ...dated(s?.daysBack ?? 0),
     };
   };
   const refer = (spec: Exclude<TransferSpec, { op: 'new' }>): TransferInput => {
@@ -145,6 +167,7 @@ async function scenario(world: LedgerWorld) {
         kind: spec.kind,
         pendingId: target.id,
         ...(spec.amount === undefined ? {} : { amount: spec.amount }),
+        ...dated(spec.daysBack),
       };
     }
     const again: TransferInput = { ...target };
@@ -178,7 +201,10 @@ async function scenario(world: LedgerWorld) {
       currency: 'EUR',
     },
   ];
-  return { ...book, accounts, slots, concrete, funding };
+  /** The day `daysBack` days before the clock's (UTC). */
+  const through = (daysBack: number) =>
+    new Date(world.clock.now().getTime() - daysBack * DAY_MS).toISOString().slice(0, 10);
+  return { ...book, accounts, slots, concrete, funding, through };
 }
 
 describe.each(storages)('ledger properties on $name', { timeout: 300_000 }, (storage) => {
@@ -300,6 +326,14 @@ describe.each(storages)('ledger properties on $name', { timeout: 300_000 }, (sto
           } else if (step.step === 'expire') {
             world.clock.advance(step.seconds * 1000);
             await world.ledger.expirePending(s.orgId);
+          } else if (step.step === 'closePeriod') {
+            // closing a period changes no money, whether it is refused or not
+            await world.ledger
+              .closePeriod(s.orgId, s.entity.id, { through: s.through(step.daysBack) })
+              .then(
+                () => undefined,
+                (error: IzaError) => expect(error.code).toBe('ledger_period_already_closed'),
+              );
           } else {
             rejected = await world.ledger.closeAccount(s.orgId, s.slots[step.account]!).then(
               () => false,
@@ -330,6 +364,7 @@ describe.each(storages)('ledger properties on $name', { timeout: 300_000 }, (sto
             entity: a.entityId,
             currency: a.currency,
             closed: false,
+            closedThrough: null,
             debitsLimited: a.debitsMustNotExceedCredits,
             creditsLimited: a.creditsMustNotExceedDebits,
             dp: 0n,
@@ -351,6 +386,14 @@ describe.each(storages)('ledger properties on $name', { timeout: 300_000 }, (sto
           } else if (step.step === 'expire') {
             world.clock.advance(step.seconds * 1000);
             model.now = world.clock.now().getTime();
+          } else if (step.step === 'closePeriod') {
+            const through = s.through(step.daysBack);
+            const expected = model.closePeriod(s.entity.id, through);
+            const actual = await world.ledger.closePeriod(s.orgId, s.entity.id, { through }).then(
+              () => 'ok',
+              (error: IzaError) => error.code,
+            );
+            expect(actual).toBe(expected);
           } else {
             const expected = model.close(s.slots[step.account]!);
             const actual = await world.ledger.closeAccount(s.orgId, s.slots[step.account]!).then(

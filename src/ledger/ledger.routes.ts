@@ -11,8 +11,23 @@ import {
   entityCreatedSchema,
   entityJson,
   entitySchema,
+  fromIntercompanyJson,
   fromTransferJson,
+  fxRateAppliedJson,
+  fxRateAppliedSchema,
+  fxRateJson,
+  fxRateListQuery,
+  fxRateLookupQuery,
+  fxRateSchema,
+  fxRatesRecordSchema,
+  fxRatesRecordedSchema,
   idParams,
+  intercompanyJson,
+  intercompanyResultSchema,
+  intercompanyTransferSchema,
+  periodCloseBodySchema,
+  periodCloseJson,
+  periodCloseSchema,
   postingJson,
   postingPageSchema,
   postingsQuery,
@@ -24,6 +39,7 @@ import {
   transferSchema,
 } from './ledger.dto.ts';
 import type { LedgerService } from './ledger.service.ts';
+import { MAX_FX_BATCH } from './ledger.types.ts';
 
 const BASE = '/api/v1/ledger';
 const TRANSFERS_URL = `${BASE}/transfers`;
@@ -42,6 +58,9 @@ export function registerLedgerRoutes(app: FastifyInstance, ledger: LedgerService
   registerEntityRoutes(app, ledger);
   registerAccountRoutes(app, ledger);
   registerTransferRoutes(app, ledger);
+  registerFxRoutes(app, ledger);
+  registerIntercompanyRoutes(app, ledger);
+  registerPeriodRoutes(app, ledger);
 }
 
 function registerEntityRoutes(app: FastifyInstance, ledger: LedgerService): void {
@@ -235,5 +254,121 @@ function registerTransferRoutes(app: FastifyInstance, ledger: LedgerService): vo
     },
     async ({ request, params }) =>
       transferJson(await ledger.getTransfer(orgOf(request), params.id)),
+  );
+}
+
+function registerFxRoutes(app: FastifyInstance, ledger: LedgerService): void {
+  addRoute(
+    app,
+    {
+      method: 'POST',
+      url: `${BASE}/fx-rates`,
+      access: 'write',
+      tags,
+      summary: `Records up to ${MAX_FX_BATCH} exchange rates, all or nothing`,
+      description:
+        'A rate is a decimal string: one unit of `base` is worth `rate` units of `quote` from ' +
+        '`effectiveOn` until a later rate for the pair. The same pair and day again with the ' +
+        'same rate changes nothing; with another rate the call is refused with 409 ' +
+        '`ledger_fx_rate_conflict` (recorded rates are never changed).',
+      body: fxRatesRecordSchema,
+      response: fxRatesRecordedSchema,
+    },
+    async ({ request, body }) => {
+      const out = await ledger.recordFxRates(orgOf(request), body.rates);
+      return { ...out, rates: out.rates.map(fxRateJson) };
+    },
+  );
+  addRoute(
+    app,
+    {
+      method: 'GET',
+      url: `${BASE}/fx-rates`,
+      access: 'read',
+      tags,
+      summary: 'Recorded exchange rates by pair and day (`from`/`to`: inclusive days)',
+      query: fxRateListQuery,
+      response: z.array(fxRateSchema),
+    },
+    async ({ request, query }) => (await ledger.listFxRates(orgOf(request), query)).map(fxRateJson),
+  );
+  addRoute(
+    app,
+    {
+      method: 'GET',
+      url: `${BASE}/fx-rates/lookup`,
+      access: 'read',
+      tags,
+      summary: 'The exchange rate in force on a day, recorded for the pair or its inverse',
+      description: '422 `ledger_fx_rate_missing` when neither pair has a rate on or before `on`.',
+      query: fxRateLookupQuery,
+      response: fxRateAppliedSchema,
+    },
+    async ({ request, query }) =>
+      fxRateAppliedJson(
+        await ledger.lookupFxRate(orgOf(request), query.base, query.quote, query.on),
+        query.on,
+      ),
+  );
+}
+
+function registerIntercompanyRoutes(app: FastifyInstance, ledger: LedgerService): void {
+  addRoute(
+    app,
+    {
+      method: 'POST',
+      url: `${BASE}/intercompany-transfers`,
+      access: 'write',
+      tags,
+      summary: 'Moves cash between two entities (a loan or its repayment), across currencies',
+      description:
+        "Books a transfer in each entity's own base currency through their intercompany " +
+        'accounts (created on first use), as one linked pair: both apply or neither. The other ' +
+        'side is converted at the rate in force on the effective day. `id` is the idempotency ' +
+        'key: a retry answers `exists` for both legs with the amounts first booked.',
+      body: intercompanyTransferSchema,
+      response: intercompanyResultSchema,
+    },
+    async ({ request, body }) =>
+      intercompanyJson(
+        await ledger.createIntercompanyTransfer(orgOf(request), fromIntercompanyJson(body)),
+      ),
+  );
+}
+
+function registerPeriodRoutes(app: FastifyInstance, ledger: LedgerService): void {
+  addRoute(
+    app,
+    {
+      method: 'POST',
+      url: `${BASE}/entities/:id/close-period`,
+      access: 'write',
+      tags,
+      summary: "Closes an entity's books through a day: nothing may be dated on or before it",
+      description:
+        'Transfers dated (UTC) on or before the day on any of its accounts then fail with ' +
+        '`period_closed`. 409 `ledger_period_already_closed` when `through` is not after the ' +
+        'current close, 422 `ledger_period_not_over` when it is after today.',
+      params: idParams,
+      body: periodCloseBodySchema,
+      response: periodCloseSchema,
+      status: 201,
+    },
+    async ({ request, params, body }) =>
+      periodCloseJson(await ledger.closePeriod(orgOf(request), params.id, body)),
+  );
+  addRoute(
+    app,
+    {
+      method: 'GET',
+      url: `${BASE}/entities/:id/periods`,
+      access: 'read',
+      tags,
+      summary: "An entity's period closes, oldest first",
+      params: idParams,
+      response: z.array(periodCloseSchema),
+    },
+    async ({ request, params }) =>
+      (await ledger.listPeriodCloses(orgOf(request), params.id)).map(periodCloseJson),
   );
 }

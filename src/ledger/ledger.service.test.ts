@@ -237,6 +237,11 @@ describe.each(storages)('ledger service on $name', { timeout: 60_000 }, (storage
         await world.ledger.closeAccount(orgId, b.id);
         return [single(a, b, 1n)];
       },
+      period_closed: async ({ orgId, entity, account }) => {
+        const [a, b] = [await account(), await account()];
+        await world.ledger.closePeriod(orgId, entity.id, { through: '2026-02-27' });
+        return [single(a, b, 1n, { effectiveAt: new Date('2026-02-27T23:59:59.999Z') })];
+      },
       accounts_must_have_the_same_entity: async ({ orgId, entity, account }) => {
         const { entity: other } = await world.ledger.createEntity(orgId, {
           code: 'SUB',

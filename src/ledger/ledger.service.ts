@@ -22,6 +22,9 @@ import type {
   Posting,
   PostingPage,
 } from './ledger.types.ts';
+import { createFxService } from './fx.service.ts';
+import { createIntercompany } from './intercompany.ts';
+import { createPeriods } from './periods.ts';
 import { createTransfersService, type LedgerAudit } from './transfers.service.ts';
 
 export interface LedgerServiceDeps {
@@ -70,12 +73,22 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     return toAccount(row);
   }
 
-  return {
+  const fx = createFxService({ db, clock, audit });
+  const periods = createPeriods({ db, clock, audit });
+
+  const service = {
     createTransfers: transfers.createTransfers,
     lookupTransfers: transfers.lookupTransfers,
     getTransfer: transfers.getTransfer,
     reverseTransfer: transfers.reverseTransfer,
     expirePending: transfers.expirePending,
+
+    recordFxRates: fx.recordFxRates,
+    listFxRates: fx.listFxRates,
+    lookupFxRate: fx.lookupFxRate,
+
+    closePeriod: periods.closePeriod,
+    listPeriodCloses: periods.listPeriodCloses,
 
     /**
      * Creates a legal entity and, in the same transaction, its chart of accounts from the
@@ -292,6 +305,21 @@ export function createLedgerService(deps: LedgerServiceDeps) {
         .orderBy(asc(ledgerPostings.id));
       return rows.map(toPosting);
     },
+  };
+
+  const intercompany = createIntercompany({
+    db,
+    clock,
+    getEntity,
+    createAccount: (orgId, input) => service.createAccount(orgId, input),
+    createTransfers: transfers.createTransfers,
+    lookupTransfers: transfers.lookupTransfers,
+  });
+
+  return {
+    ...service,
+    /** Cash between two entities, in each one's currency, as one linked pair (intercompany.ts). */
+    createIntercompanyTransfer: intercompany.createIntercompanyTransfer,
   };
 }
 

@@ -4,6 +4,8 @@ import { createTestKernel } from '../../test/helpers/kernel.ts';
 import {
   ledgerAccounts,
   ledgerEntities,
+  ledgerFxRates,
+  ledgerPeriodCloses,
   ledgerPostings,
   ledgerTransfers,
 } from './ledger.schema.ts';
@@ -34,6 +36,8 @@ export async function resetLedger(kernel: Kernel): Promise<void> {
   await kernel.db.delete(ledgerPostings);
   await kernel.db.delete(ledgerTransfers);
   await kernel.db.delete(ledgerAccounts);
+  await kernel.db.delete(ledgerPeriodCloses);
+  await kernel.db.delete(ledgerFxRates);
   await kernel.db.delete(ledgerEntities);
 }
 

@@ -78,6 +78,7 @@ export const STATE_RESULTS = [
   'debit_account_not_found',
   'credit_account_not_found',
   'account_closed',
+  'period_closed',
   'accounts_must_have_the_same_entity',
   'currency_mismatch',
   'overflows_debits',
@@ -266,4 +267,108 @@ export interface PostingPage {
   postings: Posting[];
   /** The last posting's id: pass as `after` for the next page; null on the last page. */
   nextAfter: number | null;
+}
+
+/** The most rates one `recordFxRates` call takes. */
+export const MAX_FX_BATCH = 1_000;
+
+/** An exchange rate as recorded: one unit of `base` is worth `rate` units of `quote`. */
+export interface FxRateInput {
+  /** ISO 4217, e.g. "EUR". */
+  base: string;
+  quote: string;
+  /** A positive decimal string with at most 12 decimals, e.g. "1.0825"; never a float. */
+  rate: string;
+  /** The first day (UTC, `YYYY-MM-DD`) it applies; it stays in force until a later one. */
+  effectiveOn: string;
+  /** Where it came from, e.g. "ECB". */
+  source?: string | null;
+}
+
+export interface FxRate {
+  id: string;
+  base: string;
+  quote: string;
+  /** As stored, trailing zeros dropped ("1.0825"). */
+  rate: string;
+  effectiveOn: string;
+  source: string | null;
+  createdAt: Date;
+}
+
+export const INTERCOMPANY_KINDS = ['loan', 'repayment'] as const;
+export type IntercompanyKind = (typeof INTERCOMPANY_KINDS)[number];
+
+/**
+ * Money moving between two entities of the organisation, booked in each one's own base currency.
+ * Cash leaves `fromEntityId` and arrives at `toEntityId`: a `loan` makes `from` the lender, a
+ * `repayment` is the borrower (`from`) paying its lender (`to`) back.
+ */
+export interface IntercompanyTransferInput {
+  /** The client's idempotency key: the first leg's transfer id. */
+  id: string;
+  /** Default `loan`. */
+  kind?: IntercompanyKind;
+  fromEntityId: string;
+  toEntityId: string;
+  /** Minor units of `currency`. */
+  amount: bigint;
+  /** The base currency of one of the two entities; the other leg is converted. */
+  currency: string;
+  /** Where the cash leaves (default: `from`'s 1100 bank account). */
+  fromAccountId?: string;
+  /** Where the cash arrives (default: `to`'s 1100 bank account). */
+  toAccountId?: string;
+  /** Default: now. Its UTC day picks the exchange rate. */
+  effectiveAt?: Date;
+  description?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** One entity's side of an intercompany transfer: a transfer in its own books and currency. */
+export interface IntercompanyLeg {
+  id: string;
+  entityId: string;
+  result: TransferResultCode;
+  debitAccountId: string;
+  creditAccountId: string;
+  amount: bigint;
+  currency: string;
+}
+
+export interface IntercompanyTransferResult {
+  id: string;
+  kind: IntercompanyKind;
+  fromEntityId: string;
+  toEntityId: string;
+  /**
+   * `ok` or `exists` when both legs are, else the failure that stopped them (the other leg then
+   * answers `linked_event_failed`).
+   */
+  result: TransferResultCode;
+  /** `from`'s leg (its id is the request's `id`), then `to`'s. */
+  legs: [IntercompanyLeg, IntercompanyLeg];
+  /** From `sourceCurrency` (the request's) into the other leg's currency. */
+  rate: {
+    base: string;
+    quote: string;
+    rate: string;
+    effectiveOn: string;
+    inverted: boolean;
+  };
+}
+
+export interface PeriodCloseInput {
+  /** The last day (UTC, `YYYY-MM-DD`, inclusive) to close; after the current one, not after today. */
+  through: string;
+  note?: string | null;
+}
+
+export interface PeriodClose {
+  id: string;
+  entityId: string;
+  closedThrough: string;
+  previousClosedThrough: string | null;
+  note: string | null;
+  createdAt: Date;
 }

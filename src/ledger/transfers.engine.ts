@@ -9,6 +9,7 @@ import {
   adopt,
   createJournal,
   isExpired,
+  type AccountState,
   type EngineOutput,
   type EngineState,
   type Journal,
@@ -125,6 +126,7 @@ function rules(state: EngineState, journal: Journal) {
     const credit = accounts.get(t.creditAccountId!);
     if (!credit) return fail('credit_account_not_found');
     if (debit.closed || credit.closed) return fail('account_closed');
+    if (inClosedPeriod(t.effectiveAt ?? now, debit, credit)) return fail('period_closed');
     // Each entity's books balance on their own: between entities, book one transfer in each,
     // through the intercompany accounts, linked.
     if (debit.entityId !== credit.entityId) return fail('accounts_must_have_the_same_entity');
@@ -194,6 +196,8 @@ function rules(state: EngineState, journal: Journal) {
     // The caller locks a hold's accounts with the batch; missing ones would be a bug there.
     if (!debit || !credit) throw new Error(`accounts of pending transfer ${hold.id} not loaded`);
     if (debit.closed || credit.closed) return fail('account_closed');
+    // The post or void is dated on its own (default: now), whatever the hold's date was.
+    if (inClosedPeriod(t.effectiveAt ?? now, debit, credit)) return fail('period_closed');
     return {
       ok: true,
       commit: () => {
@@ -248,6 +252,19 @@ function rules(state: EngineState, journal: Journal) {
     newRecord(t, { status: 'failed', result, timeoutAt: null });
 
   return apply;
+}
+
+/**
+ * Whether `effectiveAt` falls on or before the closed-through day (UTC) of either account. Days
+ * are `YYYY-MM-DD`, so they compare as strings.
+ */
+function inClosedPeriod(effectiveAt: Date, debit: AccountState, credit: AccountState): boolean {
+  if (debit.closedThrough === null && credit.closedThrough === null) return false;
+  const day = effectiveAt.toISOString().slice(0, 10);
+  return (
+    (debit.closedThrough !== null && day <= debit.closedThrough) ||
+    (credit.closedThrough !== null && day <= credit.closedThrough)
+  );
 }
 
 function timeoutOf(t: EngineTransfer, now: Date): Date | null {

@@ -13,6 +13,8 @@ export interface AccountState extends Balances {
   entityId: string;
   currency: string;
   closed: boolean;
+  /** The last closed day (UTC, `YYYY-MM-DD`): nothing may be dated on or before it. */
+  closedThrough: string | null;
   debitsMustNotExceedCredits: boolean;
   creditsMustNotExceedDebits: boolean;
 }

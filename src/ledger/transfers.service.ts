@@ -1,9 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { AuditLog } from '../access/index.ts';
+import type { AuditEntryInput, AuditLog } from '../access/index.ts';
 import {
   ErrorCodes,
   OperationalError,
   UserError,
+  currentContext,
   newId,
   notFound,
   type Clock,
@@ -18,17 +19,25 @@ import {
   type TransferInput,
   type TransferResult,
   type TransferResultCode,
-  type ValidationResult,
 } from './ledger.types.ts';
 import { applyBatch, expireHolds } from './transfers.engine.ts';
+import {
+  callSummary,
+  createGroupCommit,
+  shareOutput,
+  type Caller,
+  type Settled,
+  type Share,
+} from './transfers.group.ts';
 import type { AccountState, EngineOutput } from './transfers.journal.ts';
 import { normalise, uuid } from './transfers.input.ts';
 import { validateTransfer, type EngineTransfer } from './transfers.rules.ts';
 import {
   dueHolds,
   expiredHolds,
-  holdAccounts,
+  loadForBatch,
   lockAccounts,
+  lockBatchAccounts,
   loadTransfers,
   orgsWithDueHolds,
   reversedAmong,
@@ -37,7 +46,7 @@ import {
 } from './transfers.store.ts';
 
 /** The part of the audit log the ledger writes to. */
-export type LedgerAudit = Pick<AuditLog, 'record'>;
+export type LedgerAudit = Pick<AuditLog, 'record' | 'recordMany'>;
 
 export interface TransfersDeps {
   db: Database;
@@ -80,6 +89,12 @@ export function createTransfersService(deps: TransfersDeps) {
     }
   }
 
+  /** One group in flight per organisation; calls arriving meanwhile form the next one. */
+  const groups = createGroupCommit<Caller, TransferResultCode[]>({
+    limit: MAX_BATCH,
+    run: runGroup,
+  });
+
   async function submit(orgId: string, transfers: EngineTransfer[]): Promise<TransferResult[]> {
     if (transfers.length === 0 || transfers.length > MAX_BATCH) {
       throw new UserError(
@@ -87,65 +102,137 @@ export function createTransfersService(deps: TransfersDeps) {
         `A batch holds 1 to ${MAX_BATCH} transfers, not ${transfers.length}`,
       );
     }
-    const validation = transfers.map(validateTransfer);
-    const output = await transact((tx) => runBatch(tx, orgId, transfers, validation));
-    return output.results.map((result, index) => ({ id: transfers[index]!.id, index, result }));
+    const caller: Caller = {
+      transfers,
+      validation: transfers.map(validateTransfer),
+      context: currentContext(),
+    };
+    // A call ending in an open linked chain runs alone: its chain must not reach into the
+    // transfers of the caller after it.
+    const alone = transfers[transfers.length - 1]!.linked === true;
+    const results = await groups.submit(orgId, caller, transfers.length, alone);
+    return results.map((result, index) => ({ id: transfers[index]!.id, index, result }));
   }
 
+  /**
+   * Runs a group in one transaction. If it fails (other than on contention, which every call
+   * would meet alike), each call runs again on its own, in order, so that one caller's problem
+   * fails that caller only.
+   */
+  async function runGroup(
+    orgId: string,
+    callers: Caller[],
+  ): Promise<Settled<TransferResultCode[]>[]> {
+    try {
+      const results = await transact((tx) => runBatch(tx, orgId, callers));
+      return results.map((value) => ({ ok: true, value }));
+    } catch (error) {
+      if (callers.length === 1 || isContention(error)) {
+        return callers.map(() => ({ ok: false, error }));
+      }
+      deps.log?.warn(
+        { err: error, calls: callers.length },
+        'ledger group failed; its calls run one by one',
+      );
+      const settled: Settled<TransferResultCode[]>[] = [];
+      for (const caller of callers) {
+        try {
+          const [value] = await transact((tx) => runBatch(tx, orgId, [caller]));
+          settled.push({ ok: true, value: value! });
+        } catch (error) {
+          settled.push({ ok: false, error });
+        }
+      }
+      return settled;
+    }
+  }
+
+  /** One group's transaction; answers each caller's results. */
   async function runBatch(
     tx: Transaction,
     orgId: string,
-    transfers: readonly EngineTransfer[],
-    validation: readonly (ValidationResult | undefined)[],
-  ): Promise<EngineOutput> {
+    callers: readonly Caller[],
+  ): Promise<TransferResultCode[][]> {
     const now = clock.now();
     const batchId = newId();
+    const transfers = callers.flatMap((c) => c.transfers);
+    const validation = callers.flatMap((c) => c.validation);
     const valid = transfers.filter((_, i) => validation[i] === undefined);
     const ids = new Set(valid.map((t) => t.id));
     const pendingIds = new Set(valid.flatMap((t) => (t.pendingId ? [t.pendingId] : [])));
     const reversesIds = new Set(valid.flatMap((t) => (t.reversesId ? [t.reversesId] : [])));
-
-    // Everything the batch may change, known before locking: the accounts it names, those of
-    // the holds it resolves, and those of expired holds on them (released on the way).
-    const lockSet = new Set(
+    const named = new Set(
       valid.flatMap((t) => [t.debitAccountId, t.creditAccountId]).filter((id) => id !== undefined),
     );
-    for (const id of await holdAccounts(tx, orgId, pendingIds)) lockSet.add(id);
-    for (const hold of await expiredHolds(tx, orgId, lockSet, now)) {
-      lockSet.add(hold.debitAccountId!);
-      lockSet.add(hold.creditAccountId!);
-    }
-    const accounts = await lockAccounts(tx, orgId, lockSet);
+
+    // Everything the batch may change, found and locked in one statement: the accounts it
+    // names, those of the holds it resolves, and those of expired holds on them (released on
+    // the way).
+    const accounts = await lockBatchAccounts(tx, orgId, named, pendingIds, now);
+    const lockSet = new Set(accounts.keys());
     // Read after locking, so statuses and ids stored by batches we waited for are seen.
-    const stored = await loadTransfers(tx, orgId, new Set([...ids, ...pendingIds]));
+    const { stored, expiring } = await loadForBatch(
+      tx,
+      orgId,
+      new Set([...ids, ...pendingIds]),
+      lockSet,
+      now,
+    );
     for (const id of pendingIds) {
       const hold = stored.get(id);
-      // A hold committed after the first look: its accounts are not locked yet.
+      // A hold committed after the first look: its accounts are not locked yet. (A failed one
+      // changes nothing, and may name accounts that do not exist.)
       if (
         hold?.kind === 'pending' &&
+        hold.status !== 'failed' &&
         !(lockSet.has(hold.debitAccountId!) && lockSet.has(hold.creditAccountId!))
       ) {
         throw new RestartBatch();
       }
     }
-    const expiring = await expiredHolds(tx, orgId, lockSet, now);
     const reversed = await reversedAmong(tx, orgId, reversesIds);
+    // The holds as stored before the group: the engine adds the transfers it applies to
+    // `stored`, and a hold a later caller creates was not there for an earlier caller naming it.
+    const storedBefore = new Map(stored);
     const output = applyBatch(
       { orgId, now, batchId, accounts, transfers: stored, reversed },
       transfers,
       validation,
       expiring,
     );
-    if (!hasWrites(output)) return output;
+    const shares = shareOutput(callers, output, (id) => storedBefore.get(id));
+    if (!hasWrites(output)) return shares.map((share) => share.results);
     await writeOutput(tx, orgId, output, now);
-    await audit.record(tx, {
+    const inserted = new Map(output.inserted.map((t) => [t.id, t]));
+    const entries = shares.flatMap((share, i) =>
+      share.wrote ? [callEntry(orgId, batchId, callers[i]!, share, inserted)] : [],
+    );
+    // One append for the whole group: the chain is locked and its tip read once.
+    await audit.recordMany(tx, entries);
+    return shares.map((share) => share.results);
+  }
+
+  /**
+   * One caller's audit entry (`ledger.transfers.create`), with its own actor and correlation id
+   * (the group runs outside any caller's work context).
+   */
+  function callEntry(
+    orgId: string,
+    batchId: string,
+    caller: Caller,
+    share: Share,
+    inserted: ReadonlyMap<string, Transfer>,
+  ): AuditEntryInput {
+    const { context } = caller;
+    return {
       action: 'ledger.transfers.create',
       entityType: 'ledger_transfer_batch',
       entityId: batchId,
       orgId,
-      after: batchSummary(transfers, output),
-    });
-    return output;
+      after: callSummary(caller.transfers, share, inserted),
+      ...(context?.actor ? { actor: context.actor } : {}),
+      ...(context ? { requestId: context.correlationId } : {}),
+    };
   }
 
   async function expireChunk(orgId: string): Promise<{ found: number; expired: number }> {
@@ -307,28 +394,9 @@ function hasWrites(output: EngineOutput): boolean {
   return output.inserted.length > 0 || output.statusChanges.length > 0;
 }
 
-/** The batch's audit entry: counts, ids and totals per result (not one entry per transfer). */
-function batchSummary(transfers: readonly EngineTransfer[], output: EngineOutput) {
-  const byResult: Record<string, { count: number; ids: string[]; totals: Record<string, string> }> =
-    {};
-  const amounts = new Map(output.inserted.map((t) => [t.id, t]));
-  output.results.forEach((result: TransferResultCode, i) => {
-    const request = transfers[i]!;
-    const entry = (byResult[result] ??= { count: 0, ids: [], totals: {} });
-    entry.count++;
-    entry.ids.push(request.id);
-    const stored = result === 'ok' ? amounts.get(request.id) : undefined;
-    const amount = stored?.amount ?? request.amount;
-    const currency = stored?.currency ?? request.currency;
-    if (amount !== undefined && amount !== null && currency) {
-      entry.totals[currency] = (BigInt(entry.totals[currency] ?? '0') + amount).toString();
-    }
-  });
-  return {
-    count: transfers.length,
-    results: byResult,
-    expired: output.expired.map((h) => h.id),
-  };
+/** Contention that outlasted the retries: a fresh attempt right away would meet it too. */
+function isContention(error: unknown): boolean {
+  return error instanceof OperationalError && error.code === 'ledger_contention';
 }
 
 /** Serialization failures, deadlocks and a racing duplicate id: a fresh attempt resolves them. */

@@ -52,6 +52,7 @@ function toAccountState(row: AccountRow): AccountState {
     entityId: row.entityId,
     currency: row.currency,
     closed: row.closedAt !== null,
+    closedThrough: row.closedThrough,
     debitsMustNotExceedCredits: row.debitsMustNotExceedCredits,
     creditsMustNotExceedDebits: row.creditsMustNotExceedDebits,
     debitsPending: row.debitsPending,
@@ -75,24 +76,41 @@ export async function loadTransfers(
   return new Map(rows.map((row) => [row.id, toTransfer(row)]));
 }
 
-/** The accounts of the pending transfers among `ids` (they never change, so no lock needed). */
-export async function holdAccounts(
+/**
+ * What a batch reads once its accounts are locked, in one statement: the stored transfers with
+ * `ids` (any status), and the open holds past their timeout that touch any of `accountIds` (also
+ * in `stored`, as one object each).
+ */
+export async function loadForBatch(
   tx: Transaction,
   orgId: string,
   ids: ReadonlySet<string>,
-): Promise<string[]> {
-  if (ids.size === 0) return [];
+  accountIds: ReadonlySet<string>,
+  now: Date,
+): Promise<{ stored: Map<string, Transfer>; expiring: Transfer[] }> {
+  if (ids.size === 0 && accountIds.size === 0) return { stored: new Map(), expiring: [] };
   const rows = await tx
-    .select({ debit: ledgerTransfers.debitAccountId, credit: ledgerTransfers.creditAccountId })
+    .select()
     .from(ledgerTransfers)
     .where(
       and(
         eq(ledgerTransfers.orgId, orgId),
-        anyOf(ledgerTransfers.id, ids),
-        eq(ledgerTransfers.kind, 'pending'),
+        sql`(${anyOf(ledgerTransfers.id, ids)} or (${ledgerTransfers.status} = 'pending'
+          and ${lte(ledgerTransfers.timeoutAt, now)}
+          and (${anyOf(ledgerTransfers.debitAccountId, accountIds)}
+            or ${anyOf(ledgerTransfers.creditAccountId, accountIds)})))`,
       ),
     );
-  return rows.flatMap((r) => [r.debit, r.credit]).filter((id): id is string => id !== null);
+  const stored = new Map(rows.map((row) => [row.id, toTransfer(row)]));
+  const touches = (id: string | null) => id !== null && accountIds.has(id);
+  const expiring = [...stored.values()].filter(
+    (t) =>
+      t.status === 'pending' &&
+      t.timeoutAt !== null &&
+      t.timeoutAt.getTime() <= now.getTime() &&
+      (touches(t.debitAccountId) || touches(t.creditAccountId)),
+  );
+  return { stored, expiring };
 }
 
 /** Open holds past their timeout that touch any of `accountIds`. */
@@ -189,6 +207,46 @@ export async function lockAccounts(
   return new Map(rows.map((row) => [row.id, toAccountState(row)]));
 }
 
+/**
+ * Finds and locks, in one statement, every account a batch may change: the accounts it names,
+ * those of the pending transfers among `pendingIds`, and those of the expired holds on any of
+ * them (released on the way). Locked `FOR UPDATE` in ascending id order like `lockAccounts`;
+ * the ids are found with the statement's snapshot, before it waits for any lock, so a hold
+ * committed meanwhile is seen only by the reads that follow.
+ */
+export async function lockBatchAccounts(
+  tx: Transaction,
+  orgId: string,
+  accountIds: ReadonlySet<string>,
+  pendingIds: ReadonlySet<string>,
+  now: Date,
+): Promise<Map<string, AccountState>> {
+  if (accountIds.size === 0 && pendingIds.size === 0) return new Map();
+  const org = sql`${orgId}::uuid`;
+  const candidates = sql`
+    with holds as (
+      select debit_account_id as debit, credit_account_id as credit from ledger_transfers
+      where org_id = ${org} and id = any(${uuidArray(pendingIds)}::uuid[]) and kind = 'pending'
+    ), named as (
+      select unnest(${uuidArray(accountIds)}::uuid[]) as id
+      union select debit from holds union select credit from holds
+    )
+    select id from named
+    union
+    select unnest(array[t.debit_account_id, t.credit_account_id]) from ledger_transfers t
+    where t.org_id = ${org} and t.status = 'pending'
+      and t.timeout_at <= ${now.toISOString()}::timestamptz
+      and (t.debit_account_id in (select id from named)
+        or t.credit_account_id in (select id from named))`;
+  const rows = await tx
+    .select()
+    .from(ledgerAccounts)
+    .where(and(eq(ledgerAccounts.orgId, orgId), sql`${ledgerAccounts.id} in (${candidates})`))
+    .orderBy(asc(ledgerAccounts.id))
+    .for('update');
+  return new Map(rows.map((row) => [row.id, toAccountState(row)]));
+}
+
 /** JSON for `json_to_recordset`: bigints as decimal strings, which int8 columns parse exactly. */
 function recordsJson(rows: readonly object[]): string {
   return JSON.stringify(rows, (_key, value: unknown) =>
@@ -196,21 +254,42 @@ function recordsJson(rows: readonly object[]): string {
   );
 }
 
-/** Writes everything a batch (or a sweep) produced. */
+/**
+ * Writes everything a batch (or a sweep) produced in one statement: each table's rows are a
+ * data-modifying `WITH` part (the parts do not touch the same rows, and nothing references
+ * another table's new rows).
+ */
 export async function writeOutput(
   tx: Transaction,
   orgId: string,
   output: EngineOutput,
   now: Date,
 ): Promise<void> {
-  await insertTransfers(tx, orgId, output.inserted);
-  await insertPostings(tx, orgId, output, now);
-  await updateAccounts(tx, orgId, output.changedAccounts);
-  await updateStatuses(tx, orgId, output.statusChanges);
+  const org = sql`${orgId}::uuid`;
+  const parts = [
+    insertTransfers(org, output.inserted),
+    insertPostings(org, output, now),
+    updateAccounts(org, output.changedAccounts),
+    updateStatuses(org, output.statusChanges),
+  ].filter((part): part is SQL => part !== undefined);
+  if (parts.length === 0) return;
+  const expected = output.statusChanges.length;
+  const result = await tx.execute(
+    sql`with ${sql.join(parts, sql`, `)}
+    select ${expected > 0 ? sql`(select count(*) from statuses)::int` : sql`0`} as statuses`,
+  );
+  // The accounts are locked, so nobody else can have resolved these holds meanwhile.
+  const [row] = rowsOf(result) as { statuses: number }[];
+  if (Number(row?.statuses) !== expected) {
+    throw new UnexpectedError(
+      ErrorCodes.internal,
+      'A pending transfer changed status while its accounts were locked',
+    );
+  }
 }
 
-async function insertTransfers(tx: Transaction, orgId: string, rows: readonly Transfer[]) {
-  if (rows.length === 0) return;
+function insertTransfers(org: SQL, rows: readonly Transfer[]): SQL | undefined {
+  if (rows.length === 0) return undefined;
   const json = recordsJson(
     rows.map((t) => ({
       id: t.id,
@@ -232,22 +311,22 @@ async function insertTransfers(tx: Transaction, orgId: string, rows: readonly Tr
       created_at: t.createdAt,
     })),
   );
-  await tx.execute(sql`
+  return sql`transfers as (
     insert into ledger_transfers (id, org_id, debit_account_id, credit_account_id, amount,
       currency, kind, pending_id, timeout_seconds, timeout_at, status, result, reverses_id,
       effective_at, description, metadata, batch_id, created_at)
-    select r.id, ${orgId}::uuid, r.debit_account_id, r.credit_account_id, r.amount, r.currency,
+    select r.id, ${org}, r.debit_account_id, r.credit_account_id, r.amount, r.currency,
       r.kind, r.pending_id, r.timeout_seconds, r.timeout_at, r.status, r.result, r.reverses_id,
       r.effective_at, r.description, r.metadata, r.batch_id, r.created_at
     from json_to_recordset(${json}::json) as r(id uuid, debit_account_id uuid,
       credit_account_id uuid, amount int8, currency text, kind text, pending_id uuid,
       timeout_seconds int4, timeout_at timestamptz, status text, result text, reverses_id uuid,
       effective_at timestamptz, description text, metadata jsonb, batch_id uuid,
-      created_at timestamptz)`);
+      created_at timestamptz))`;
 }
 
-async function insertPostings(tx: Transaction, orgId: string, output: EngineOutput, now: Date) {
-  if (output.postings.length === 0) return;
+function insertPostings(org: SQL, output: EngineOutput, now: Date): SQL | undefined {
+  if (output.postings.length === 0) return undefined;
   const json = recordsJson(
     output.postings.map((p, n) => ({
       n,
@@ -263,20 +342,20 @@ async function insertPostings(tx: Transaction, orgId: string, output: EngineOutp
     })),
   );
   // Ordered by n: the identity then numbers each account's postings in the applied order.
-  await tx.execute(sql`
+  return sql`postings as (
     insert into ledger_postings (org_id, transfer_id, account_id, side, amount, pending,
       debits_pending_after, credits_pending_after, debits_posted_after, credits_posted_after,
       created_at)
-    select ${orgId}::uuid, r.transfer_id, r.account_id, r.side, r.amount, r.pending,
+    select ${org}, r.transfer_id, r.account_id, r.side, r.amount, r.pending,
       r.dp, r.cp, r.dpo, r.cpo, ${now.toISOString()}::timestamptz
     from json_to_recordset(${json}::json) as r(n int4, transfer_id uuid,
       account_id uuid, side text, amount int8, pending boolean, dp int8, cp int8, dpo int8,
       cpo int8)
-    order by r.n`);
+    order by r.n)`;
 }
 
-async function updateAccounts(tx: Transaction, orgId: string, accounts: readonly AccountState[]) {
-  if (accounts.length === 0) return;
+function updateAccounts(org: SQL, accounts: readonly AccountState[]): SQL | undefined {
+  if (accounts.length === 0) return undefined;
   const json = recordsJson(
     accounts.map((a) => ({
       id: a.id,
@@ -286,31 +365,26 @@ async function updateAccounts(tx: Transaction, orgId: string, accounts: readonly
       cpo: a.creditsPosted,
     })),
   );
-  await tx.execute(sql`
+  return sql`accounts as (
     update ledger_accounts a
     set debits_pending = r.dp, credits_pending = r.cp, debits_posted = r.dpo,
       credits_posted = r.cpo
     from json_to_recordset(${json}::json) as r(id uuid, dp int8, cp int8, dpo int8, cpo int8)
-    where a.org_id = ${orgId}::uuid and a.id = r.id`);
+    where a.org_id = ${org} and a.id = r.id)`;
 }
 
-/** The one update history allows: a pending transfer's status, and only from `pending`. */
-async function updateStatuses(tx: Transaction, orgId: string, transfers: readonly Transfer[]) {
-  if (transfers.length === 0) return;
+/**
+ * The one update history allows: a pending transfer's status, and only from `pending`. Stored
+ * transfers only (never one the same statement inserts), so it sees every row it must change.
+ */
+function updateStatuses(org: SQL, transfers: readonly Transfer[]): SQL | undefined {
+  if (transfers.length === 0) return undefined;
   const json = recordsJson(transfers.map((t) => ({ id: t.id, status: t.status })));
-  const updated = await tx.execute(sql`
+  return sql`statuses as (
     update ledger_transfers t set status = r.status
     from json_to_recordset(${json}::json) as r(id uuid, status text)
-    where t.org_id = ${orgId}::uuid and t.id = r.id and t.kind = 'pending'
-      and t.status = 'pending'
-    returning t.id`);
-  // The accounts are locked, so nobody else can have resolved these holds meanwhile.
-  if (rowsOf(updated).length !== transfers.length) {
-    throw new UnexpectedError(
-      ErrorCodes.internal,
-      'A pending transfer changed status while its accounts were locked',
-    );
-  }
+    where t.org_id = ${org} and t.id = r.id and t.kind = 'pending' and t.status = 'pending'
+    returning t.id)`;
 }
 
 /** The rows of a raw query's result on either driver (both name them `rows`). */

@@ -1,7 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Access } from '../access/index.ts';
 import type { Kernel } from '../kernel/index.ts';
-import { createLedgerService, defineLedgerQueues, registerLedgerRoutes } from '../ledger/index.ts';
+import {
+  createLedgerService,
+  createReportsService,
+  defineLedgerQueues,
+  registerLedgerReportRoutes,
+  registerLedgerRoutes,
+} from '../ledger/index.ts';
 
 /** What a domain module is built from: the kernel and the access module (audit log, secrets). */
 export interface ModuleContext {
@@ -28,9 +34,13 @@ export const MODULES: readonly ((context: ModuleContext) => ModuleInstance)[] = 
       audit: access.audit,
       log: kernel.log.child({ module: 'ledger' }),
     });
+    const reports = createReportsService({ db: kernel.db, clock: kernel.clock });
     return {
       name: 'ledger',
-      routes: (app) => registerLedgerRoutes(app, ledger),
+      routes: (app) => {
+        registerLedgerRoutes(app, ledger);
+        registerLedgerReportRoutes(app, reports);
+      },
       queues: () => defineLedgerQueues(kernel.jobs, ledger),
     };
   },

@@ -119,17 +119,29 @@ describe.each(storages)('ledger HTTP API on $name', { timeout: 120_000 }, (stora
     const res = await app.inject({ method: 'GET', url: '/docs/json' });
     expect(res.statusCode).toBe(200);
     const paths = Object.keys(res.json().paths as Record<string, unknown>);
-    expect(paths.filter((p) => p.startsWith(BASE)).sort()).toEqual([
-      `${BASE}/accounts`,
-      `${BASE}/accounts/{id}`,
-      `${BASE}/accounts/{id}/close`,
-      `${BASE}/accounts/{id}/postings`,
-      `${BASE}/entities`,
-      `${BASE}/entities/{id}`,
-      `${BASE}/transfers`,
-      `${BASE}/transfers/{id}`,
-      `${BASE}/transfers/{id}/reverse`,
-    ]);
+    const documented = paths.filter((p) => p.startsWith(BASE)).sort();
+    const registered = app.registeredRoutes
+      .filter((r) => r.url.startsWith(BASE))
+      .map((r) => r.url.replace(/:(\w+)/g, '{$1}'));
+    expect(documented).toEqual([...new Set(registered)].sort());
+    expect(documented).toEqual(
+      expect.arrayContaining([
+        `${BASE}/accounts`,
+        `${BASE}/accounts/{id}`,
+        `${BASE}/accounts/{id}/close`,
+        `${BASE}/accounts/{id}/postings`,
+        `${BASE}/entities`,
+        `${BASE}/entities/{id}`,
+        `${BASE}/entities/{id}/close-period`,
+        `${BASE}/entities/{id}/periods`,
+        `${BASE}/fx-rates`,
+        `${BASE}/fx-rates/lookup`,
+        `${BASE}/intercompany-transfers`,
+        `${BASE}/transfers`,
+        `${BASE}/transfers/{id}`,
+        `${BASE}/transfers/{id}/reverse`,
+      ]),
+    );
   });
 
   it('creates an entity with its chart and reads it back', async () => {

@@ -1,0 +1,305 @@
+import type { z } from 'zod';
+import type { Access } from '../access/index.ts';
+import { ErrorCodes, UserError, type Config } from '../kernel/index.ts';
+import {
+  accountSchema,
+  createLedgerService,
+  createReportsService,
+  entitySchema,
+  reportJson,
+  postingPageSchema,
+  transferInputSchema,
+  transferSchema,
+  type transferResultsSchema,
+  type AccountInput,
+  type EntityInput,
+  type FxRate,
+  type FxRateInput,
+  type IntercompanyLeg,
+  type IntercompanyTransferInput,
+  type IntercompanyTransferResult,
+  type PeriodClose,
+  type LedgerService,
+  type ReportKind,
+  type ReportQuery,
+  type ReportsService,
+  type TransferInput,
+  type TransferInputJson,
+} from '../ledger/index.ts';
+import { viaServerOrLocally } from './local.ts';
+import type { callServer, RemoteServer } from './remote.ts';
+
+/** The ledger's JSON, exactly as `/api/v1/ledger/` answers it (amounts in minor units). */
+export type EntityJson = z.output<typeof entitySchema>;
+export type AccountJson = z.output<typeof accountSchema>;
+export type TransferJson = z.output<typeof transferSchema>;
+export type PostingPageJson = z.output<typeof postingPageSchema>;
+export type TransferResultJson = z.output<typeof transferResultsSchema>['results'][number];
+export type EntityCreateBody = Omit<EntityInput, 'parentId'> & { parentId?: string };
+export type AccountCreateBody = AccountInput;
+export type FxRateJson = Omit<FxRate, 'createdAt'> & { createdAt: string };
+export type IntercompanyBody = Omit<IntercompanyTransferInput, 'amount' | 'effectiveAt'> & {
+  amount: string;
+  effectiveAt?: string;
+};
+export type IntercompanyResultJson = Omit<IntercompanyTransferResult, 'legs'> & {
+  legs: (Omit<IntercompanyLeg, 'amount'> & { amount: string })[];
+};
+export type PeriodCloseJson = Omit<PeriodClose, 'createdAt'> & { createdAt: string };
+/** The rate in force on a day: `numerator / denominator` units of `quote` per unit of `base`. */
+export interface FxRateAppliedJson {
+  base: string;
+  quote: string;
+  on: string;
+  rate: string;
+  effectiveOn: string;
+  inverted: boolean;
+  numerator: string;
+  denominator: string;
+}
+
+/**
+ * What `iza ledger` asks of the ledger, one method per route of `/api/v1/ledger/`. The two
+ * implementations answer the same JSON: over HTTP to the server that holds the data folder, or
+ * from the ledger service on the database directly when no server runs.
+ */
+export interface LedgerClient {
+  /** How the commands reach the ledger: the server's URL, or "database". */
+  via: string;
+  listEntities(): Promise<EntityJson[]>;
+  getEntity(id: string): Promise<EntityJson>;
+  createEntity(body: EntityCreateBody): Promise<EntityJson & { accounts: AccountJson[] }>;
+  listAccounts(entityId?: string): Promise<AccountJson[]>;
+  getAccount(id: string): Promise<AccountJson>;
+  createAccount(body: AccountCreateBody): Promise<AccountJson>;
+  closeAccount(id: string): Promise<AccountJson>;
+  listPostings(id: string, page: { after?: number; limit?: number }): Promise<PostingPageJson>;
+  createTransfers(transfers: TransferInputJson[]): Promise<TransferResultJson[]>;
+  lookupTransfers(ids: string[]): Promise<TransferJson[]>;
+  getTransfer(id: string): Promise<TransferJson>;
+  reverseTransfer(
+    id: string,
+    body: { id: string; description?: string },
+  ): Promise<TransferResultJson>;
+  recordFxRates(
+    rates: FxRateInput[],
+  ): Promise<{ recorded: number; unchanged: number; rates: FxRateJson[] }>;
+  listFxRates(filter: {
+    base?: string;
+    quote?: string;
+    from?: string;
+    to?: string;
+  }): Promise<FxRateJson[]>;
+  lookupFxRate(base: string, quote: string, on: string): Promise<FxRateAppliedJson>;
+  createIntercompanyTransfer(body: IntercompanyBody): Promise<IntercompanyResultJson>;
+  closePeriod(entityId: string, body: { through: string; note?: string }): Promise<PeriodCloseJson>;
+  listPeriodCloses(entityId: string): Promise<PeriodCloseJson[]>;
+  /** A financial statement, as `/api/v1/ledger/reports/<kind>` answers it. */
+  report(kind: ReportKind, query: ReportQuery): Promise<unknown>;
+}
+
+export interface LedgerFlags {
+  dataDir?: string;
+  org?: string;
+}
+
+/**
+ * Runs `run` with a ledger client for the organisation `flags.org` (slug or id; default: the only
+ * one), through the server holding the data folder when one runs (as the local administrator
+ * acting within that organisation), else on the database.
+ */
+export async function withLedger<T>(
+  config: Config,
+  flags: LedgerFlags,
+  command: string,
+  run: (ledger: LedgerClient) => Promise<T>,
+): Promise<T> {
+  return viaServerOrLocally(
+    config,
+    command,
+    async (server, call) => {
+      const org = flags.org ?? (await onlyOrganisation(server, call));
+      return run(remoteLedger({ ...server, org }, call));
+    },
+    async ({ kernel, access }) => {
+      const orgId = await localOrganisation(access, flags.org);
+      const service = createLedgerService({
+        db: kernel.db,
+        clock: kernel.clock,
+        audit: access.audit,
+        log: kernel.log.child({ module: 'ledger' }),
+      });
+      const reports = createReportsService({ db: kernel.db, clock: kernel.clock });
+      return run(localLedger(service, reports, orgId));
+    },
+  );
+}
+
+async function onlyOrganisation(server: RemoteServer, call: typeof callServer): Promise<string> {
+  const users = await call<{ organisation: string }[]>(server, 'GET', '/api/v1/system/users');
+  return pickOnly(users.map((u) => u.organisation));
+}
+
+async function localOrganisation(access: Access, org: string | undefined): Promise<string> {
+  const slug = org ?? pickOnly((await access.users.listAllUsers()).map((u) => u.organisation));
+  const found = await access.users.findOrganisation(slug);
+  if (!found)
+    throw new UserError(ErrorCodes.notFound, `No organisation "${slug}"`, { status: 404 });
+  return found.id;
+}
+
+function pickOnly(organisations: string[]): string {
+  const distinct = [...new Set(organisations)];
+  if (distinct.length === 1) return distinct[0]!;
+  throw new UserError(
+    ErrorCodes.badRequest,
+    distinct.length === 0
+      ? 'No organisation yet: create one with iza user create-admin'
+      : `Several organisations (${distinct.join(', ')}): choose one with --org <slug>`,
+  );
+}
+
+function remoteLedger(server: RemoteServer, call: typeof callServer): LedgerClient {
+  const base = '/api/v1/ledger';
+  const id = (value: string) => encodeURIComponent(value);
+  return {
+    via: server.url,
+    listEntities: () => call(server, 'GET', `${base}/entities`),
+    getEntity: (entityId) => call(server, 'GET', `${base}/entities/${id(entityId)}`),
+    createEntity: (body) => call(server, 'POST', `${base}/entities`, body),
+    listAccounts: (entityId) =>
+      call(server, 'GET', `${base}/accounts${entityId ? `?entityId=${id(entityId)}` : ''}`),
+    getAccount: (accountId) => call(server, 'GET', `${base}/accounts/${id(accountId)}`),
+    createAccount: (body) => call(server, 'POST', `${base}/accounts`, body),
+    closeAccount: (accountId) => call(server, 'POST', `${base}/accounts/${id(accountId)}/close`),
+    listPostings: (accountId, page) => {
+      const query = new URLSearchParams();
+      if (page.after !== undefined) query.set('after', String(page.after));
+      if (page.limit !== undefined) query.set('limit', String(page.limit));
+      return call(server, 'GET', `${base}/accounts/${id(accountId)}/postings?${query.toString()}`);
+    },
+    createTransfers: async (transfers) =>
+      (
+        await call<{ results: TransferResultJson[] }>(server, 'POST', `${base}/transfers`, {
+          transfers,
+        })
+      ).results,
+    lookupTransfers: (ids) => call(server, 'GET', `${base}/transfers?ids=${ids.map(id).join(',')}`),
+    getTransfer: (transferId) => call(server, 'GET', `${base}/transfers/${id(transferId)}`),
+    reverseTransfer: (transferId, body) =>
+      call(server, 'POST', `${base}/transfers/${id(transferId)}/reverse`, body),
+    recordFxRates: (rates) => call(server, 'POST', `${base}/fx-rates`, { rates }),
+    listFxRates: (filter) =>
+      call(server, 'GET', `${base}/fx-rates?${new URLSearchParams(filter).toString()}`),
+    lookupFxRate: (b, quote, on) =>
+      call(
+        server,
+        'GET',
+        `${base}/fx-rates/lookup?${new URLSearchParams({ base: b, quote, on }).toString()}`,
+      ),
+    createIntercompanyTransfer: (body) =>
+      call(server, 'POST', `${base}/intercompany-transfers`, body),
+    closePeriod: (entityId, body) =>
+      call(server, 'POST', `${base}/entities/${id(entityId)}/close-period`, body),
+    listPeriodCloses: (entityId) => call(server, 'GET', `${base}/entities/${id(entityId)}/periods`),
+    report: (kind, query) => {
+      const params = new URLSearchParams(
+        Object.entries(query).flatMap(([k, v]): [string, string][] =>
+          v === undefined ? [] : [[k, String(v)]],
+        ),
+      );
+      return call(server, 'GET', `${base}/reports/${kind}?${params.toString()}`);
+    },
+  };
+}
+
+/** The service's values as the API's JSON: bigints as digit strings, dates as ISO strings. */
+function jsonify(value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(jsonify);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonify(v)]));
+  }
+  return value;
+}
+
+function localLedger(ledger: LedgerService, reports: ReportsService, orgId: string): LedgerClient {
+  const entity = (value: unknown) => entitySchema.parse(jsonify(value));
+  const account = (value: unknown) => accountSchema.parse(jsonify(value));
+  const transfer = (value: unknown) => transferSchema.parse(jsonify(value));
+  return {
+    via: 'database',
+    listEntities: async () => (await ledger.listEntities(orgId)).map(entity),
+    getEntity: async (id) => entity(await ledger.getEntity(orgId, id)),
+    createEntity: async (body) => {
+      const created = await ledger.createEntity(orgId, body);
+      return { ...entity(created.entity), accounts: created.accounts.map(account) };
+    },
+    listAccounts: async (entityId) =>
+      (await ledger.listAccounts(orgId, entityId === undefined ? {} : { entityId })).map(account),
+    getAccount: async (id) => account(await ledger.getAccount(orgId, id)),
+    createAccount: async (body) => account(await ledger.createAccount(orgId, body)),
+    closeAccount: async (id) => account(await ledger.closeAccount(orgId, id)),
+    listPostings: async (id, page) =>
+      postingPageSchema.parse(jsonify(await ledger.listPostings(orgId, id, page))),
+    createTransfers: async (transfers) =>
+      ledger.createTransfers(orgId, transfers.map(validTransfer)),
+    lookupTransfers: async (ids) => (await ledger.lookupTransfers(orgId, ids)).map(transfer),
+    getTransfer: async (id) => transfer(await ledger.getTransfer(orgId, id)),
+    reverseTransfer: (id, body) =>
+      ledger.reverseTransfer(orgId, id, body.id, {
+        ...(body.description === undefined ? {} : { description: body.description }),
+      }),
+    recordFxRates: async (rates) => {
+      const out = await ledger.recordFxRates(orgId, rates);
+      return { ...out, rates: out.rates.map((r) => jsonify(r) as FxRateJson) };
+    },
+    listFxRates: async (filter) =>
+      (await ledger.listFxRates(orgId, filter)).map((r) => jsonify(r) as FxRateJson),
+    lookupFxRate: async (base, quote, on) => {
+      const { fraction, ...applied } = await ledger.lookupFxRate(orgId, base, quote, on);
+      return {
+        ...applied,
+        on,
+        numerator: fraction.numerator.toString(),
+        denominator: fraction.denominator.toString(),
+      };
+    },
+    createIntercompanyTransfer: async ({ amount, effectiveAt, ...rest }) =>
+      jsonify(
+        await ledger.createIntercompanyTransfer(orgId, {
+          ...rest,
+          amount: BigInt(amount),
+          ...(effectiveAt === undefined ? {} : { effectiveAt: new Date(effectiveAt) }),
+        }),
+      ) as IntercompanyResultJson,
+    closePeriod: async (entityId, body) =>
+      jsonify(await ledger.closePeriod(orgId, entityId, body)) as PeriodCloseJson,
+    listPeriodCloses: async (entityId) =>
+      (await ledger.listPeriodCloses(orgId, entityId)).map((p) => jsonify(p) as PeriodCloseJson),
+    report: async (kind, query) => reportJson(await reports.report(orgId, kind, query)),
+  };
+}
+
+/** The route's own check of a transfer, for the same answer without a server. */
+function validTransfer(input: TransferInputJson, index: number): TransferInput {
+  const parsed = transferInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((issue) => ({
+      path: ['transfers', index, ...issue.path].join('.'),
+      message: issue.message,
+    }));
+    throw new UserError(
+      ErrorCodes.validationFailed,
+      `Invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+      { details },
+    );
+  }
+  const { amount, effectiveAt, ...rest } = parsed.data;
+  return {
+    ...rest,
+    ...(amount === undefined ? {} : { amount: BigInt(amount) }),
+    ...(effectiveAt === undefined ? {} : { effectiveAt: new Date(effectiveAt) }),
+  };
+}

@@ -1,0 +1,218 @@
+import { z } from 'zod';
+import { ACCOUNT_TYPES } from './ledger.types.ts';
+import { currency } from './ledger.dto.ts';
+
+/**
+ * The reports' JSON shapes (shared with the dashboard and the CLI). Amounts are decimal strings
+ * of minor units of the report's currency, possibly negative: JSON numbers lose precision past
+ * 2^53, and money is never a float.
+ */
+
+const signed = z.string().regex(/^-?\d+$/);
+const day = z.iso.date();
+
+/** The query of every statement route. */
+export const reportQuerySchema = z.strictObject({
+  entityId: z.uuid(),
+  /** The entity and all its descendants, translated, with intercompany balances eliminated. */
+  consolidated: z.stringbool().optional(),
+  /** First day (UTC) of a range: profit and loss, cash flow, a trial balance over a range. */
+  from: day.optional(),
+  /** Last day (UTC, inclusive) of a range; default today. */
+  to: day.optional(),
+  /** The day (UTC, inclusive) a balance sheet or trial balance is taken at; default today. */
+  asOf: day.optional(),
+  /** Default: the entity's base currency. */
+  currency: currency.optional(),
+});
+
+export const accountBalanceQuery = z.strictObject({
+  /** A day (its end, UTC) or an instant (ISO 8601, inclusive); default now. */
+  asOf: z.union([day, z.iso.datetime({ offset: true })]).optional(),
+  from: day.optional(),
+  to: day.optional(),
+});
+
+const reportEntity = z.object({
+  id: z.uuid(),
+  code: z.string(),
+  name: z.string(),
+  baseCurrency: z.string(),
+  parentId: z.uuid().nullable(),
+});
+
+const rateInfo = z.object({ rate: z.string(), effectiveOn: day, inverted: z.boolean() });
+
+const entityRates = z.object({
+  entityId: z.uuid(),
+  entityCode: z.string(),
+  currency: z.string(),
+  sameCurrency: z.boolean(),
+  closing: rateInfo.extend({ day }).nullable(),
+  opening: rateInfo.extend({ day }).nullable(),
+  movements: z.array(rateInfo.extend({ firstDay: day, lastDay: day })),
+});
+
+const header = {
+  entity: reportEntity,
+  consolidated: z.boolean(),
+  entities: z.array(reportEntity),
+  currency: z.string(),
+  from: day.nullable(),
+  to: day,
+  rates: z.array(entityRates),
+};
+
+const lineBase = {
+  code: z.string(),
+  name: z.string(),
+  type: z.enum(ACCOUNT_TYPES),
+  parentCode: z.string().nullable(),
+  depth: z.number().int(),
+  accountIds: z.array(z.uuid()),
+};
+
+const trialBalanceFigures = z.object({
+  opening: signed,
+  debits: signed,
+  credits: signed,
+  translation: signed,
+  closing: signed,
+});
+
+const eliminationSide = z.object({
+  entityId: z.uuid(),
+  entityCode: z.string(),
+  accounts: z.array(z.object({ id: z.uuid(), code: z.string(), name: z.string() })),
+  amount: signed,
+});
+
+const eliminationEntry = z.object({
+  first: eliminationSide,
+  second: eliminationSide,
+  difference: signed,
+});
+
+export const trialBalanceSchema = z.object({
+  ...header,
+  lines: z.array(trialBalanceFigures.extend({ ...lineBase, eliminated: signed })),
+  translationDifferences: trialBalanceFigures,
+  totals: trialBalanceFigures,
+  eliminations: z.array(eliminationEntry),
+});
+
+const section = z.object({
+  lines: z.array(z.object({ ...lineBase, amount: signed, total: signed, eliminated: signed })),
+  total: signed,
+});
+
+export const balanceSheetSchema = z.object({
+  ...header,
+  assets: section,
+  liabilities: section,
+  equity: section.extend({
+    accounts: signed,
+    unclosedEarnings: signed,
+    translationDifferences: signed,
+  }),
+  liabilitiesAndEquity: signed,
+  eliminations: z.array(eliminationEntry),
+});
+
+export const profitAndLossSchema = z.object({
+  ...header,
+  revenue: section,
+  expenses: section,
+  netIncome: signed,
+});
+
+const cashFlowSection = z.object({
+  lines: z.array(
+    z.object({
+      code: z.string(),
+      name: z.string(),
+      type: z.enum(ACCOUNT_TYPES),
+      accountIds: z.array(z.uuid()),
+      inflows: signed,
+      outflows: signed,
+      net: signed,
+    }),
+  ),
+  inflows: signed,
+  outflows: signed,
+  net: signed,
+});
+
+export const cashFlowSchema = z.object({
+  ...header,
+  openingCash: signed,
+  operating: cashFlowSection,
+  investing: cashFlowSection,
+  financing: cashFlowSection,
+  exchangeRateEffect: signed,
+  eliminationDifferences: signed,
+  netChange: signed,
+  closingCash: signed,
+  cashAccounts: z.array(
+    z.object({
+      code: z.string(),
+      name: z.string(),
+      accountIds: z.array(z.uuid()),
+      opening: signed,
+      closing: signed,
+    }),
+  ),
+  eliminations: z.array(eliminationEntry),
+});
+
+const balanceTotals = z.object({ debits: signed, credits: signed, balance: signed });
+
+export const accountBalanceSchema = z.object({
+  accountId: z.uuid(),
+  code: z.string(),
+  currency: z.string(),
+  type: z.enum(ACCOUNT_TYPES),
+  from: day.nullable(),
+  asOf: z.string(),
+  opening: balanceTotals,
+  debits: signed,
+  credits: signed,
+  closing: balanceTotals,
+});
+
+/** The statement schemas by kind, as in the URLs. */
+export const REPORT_SCHEMAS = {
+  'trial-balance': trialBalanceSchema,
+  'balance-sheet': balanceSheetSchema,
+  'profit-and-loss': profitAndLossSchema,
+  'cash-flow': cashFlowSchema,
+} as const;
+
+export type TrialBalanceJson = z.input<typeof trialBalanceSchema>;
+export type BalanceSheetJson = z.input<typeof balanceSheetSchema>;
+export type ProfitAndLossJson = z.input<typeof profitAndLossSchema>;
+export type CashFlowJson = z.input<typeof cashFlowSchema>;
+export type AccountBalanceJson = z.input<typeof accountBalanceSchema>;
+
+/** A value with every bigint as its decimal string: the reports' JSON form. */
+export type Jsonified<T> = T extends bigint
+  ? string
+  : T extends readonly (infer U)[]
+    ? Jsonified<U>[]
+    : T extends object
+      ? { [K in keyof T]: Jsonified<T[K]> }
+      : T;
+
+/** Turns every bigint of a report into its decimal string (plain data only: no dates). */
+export function reportJson<T>(value: T): Jsonified<T> {
+  return convert(value) as Jsonified<T>;
+}
+
+function convert(value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (Array.isArray(value)) return value.map(convert);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convert(v)]));
+  }
+  return value;
+}

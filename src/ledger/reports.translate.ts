@@ -1,0 +1,295 @@
+import { and, asc, eq, lte, or } from 'drizzle-orm';
+import { UserError, type DbOrTx } from '../kernel/index.ts';
+import { convertMinor, invert, normaliseRate, parseRate, type AppliedRate } from './fx.ts';
+import { ledgerFxRates } from './ledger.schema.ts';
+import type { Bucket, ReportAccount } from './reports.queries.ts';
+import type { EntityRates, RateInfo, TrialBalanceFigures } from './reports.types.ts';
+
+/**
+ * Currency translation for the statements: every amount is converted from its account's
+ * currency into the report currency with the rates of `ledger_fx_rates` (exact fractions,
+ * rounded half to even once per converted sum, see fx.ts). Balance-sheet balances use the rate
+ * in force on the day they are taken (closing rate); movements use the rate in force on their
+ * own day, one conversion per account and day. Whatever that leaves unbalanced is the currency
+ * translation difference, an equity line of its own.
+ */
+
+interface Recorded {
+  effectiveOn: string;
+  rate: string;
+}
+
+/** The rate history of one currency against the report currency, both directions. */
+interface History {
+  direct: Recorded[];
+  inverse: Recorded[];
+}
+
+/** Rates in force on any day, read once per currency pair (the same choice as `rateOn`). */
+export interface RateBook {
+  readonly target: string;
+  /** @throws UserError `ledger_fx_rate_missing` (422) naming the pair and day. */
+  on(currency: string, day: string): AppliedRate;
+}
+
+/**
+ * Loads the rates between each of `currencies` and `target` recorded up to `lastDay`: one query
+ * per currency, whatever the number of days to translate.
+ */
+export async function loadRateBook(
+  db: DbOrTx,
+  orgId: string,
+  target: string,
+  currencies: Iterable<string>,
+  lastDay: string,
+): Promise<RateBook> {
+  const histories = new Map<string, History>();
+  for (const currency of new Set(currencies)) {
+    if (currency === target) continue;
+    const rows = await db
+      .select({
+        base: ledgerFxRates.base,
+        rate: ledgerFxRates.rate,
+        effectiveOn: ledgerFxRates.effectiveOn,
+      })
+      .from(ledgerFxRates)
+      .where(
+        and(
+          eq(ledgerFxRates.orgId, orgId),
+          or(
+            and(eq(ledgerFxRates.base, currency), eq(ledgerFxRates.quote, target)),
+            and(eq(ledgerFxRates.base, target), eq(ledgerFxRates.quote, currency)),
+          ),
+          lte(ledgerFxRates.effectiveOn, lastDay),
+        ),
+      )
+      .orderBy(asc(ledgerFxRates.effectiveOn));
+    const history: History = { direct: [], inverse: [] };
+    for (const row of rows) {
+      const recorded = { effectiveOn: row.effectiveOn, rate: normaliseRate(row.rate) };
+      (row.base === currency ? history.direct : history.inverse).push(recorded);
+    }
+    histories.set(currency, history);
+  }
+  const cache = new Map<string, AppliedRate>();
+  return {
+    target,
+    on(currency, day) {
+      if (currency === target) {
+        const one = { numerator: 1n, denominator: 1n };
+        return {
+          base: currency,
+          quote: target,
+          rate: '1',
+          effectiveOn: day,
+          inverted: false,
+          fraction: one,
+        };
+      }
+      const key = `${currency} ${day}`;
+      let applied = cache.get(key);
+      if (!applied) {
+        applied = pick(histories.get(currency), currency, target, day);
+        cache.set(key, applied);
+      }
+      return applied;
+    },
+  };
+}
+
+/** The latest rate on or before `day`; a direct rate wins over an inverse one of the same day. */
+function pick(history: History | undefined, base: string, quote: string, day: string): AppliedRate {
+  const direct = history && latest(history.direct, day);
+  const inverse = history && latest(history.inverse, day);
+  const useDirect = direct !== undefined && (!inverse || direct.effectiveOn >= inverse.effectiveOn);
+  const chosen = useDirect ? direct : inverse;
+  if (!chosen) throw missingRate(base, quote, day);
+  const recorded = parseRate(chosen.rate);
+  return {
+    base,
+    quote,
+    rate: chosen.rate,
+    effectiveOn: chosen.effectiveOn,
+    inverted: !useDirect,
+    fraction: useDirect ? recorded : invert(recorded),
+  };
+}
+
+function latest(sorted: readonly Recorded[], day: string): Recorded | undefined {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]!.effectiveOn <= day) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? undefined : sorted[lo - 1];
+}
+
+/** The error `requireRateOn` gives, for a pair without any rate on or before `day`. */
+function missingRate(base: string, quote: string, day: string): UserError {
+  return new UserError(
+    'ledger_fx_rate_missing',
+    `No ${base}/${quote} exchange rate (or ${quote}/${base}) is recorded on or before ${day}`,
+    { status: 422, details: [{ path: 'currency', message: `record a ${base}/${quote} rate` }] },
+  );
+}
+
+/** Why an amount is converted: which rate of the period applies. */
+export type RateRole = 'opening' | 'closing' | 'movement';
+
+/** Converts amounts into the report currency and remembers which rates each entity used. */
+export interface Translator {
+  readonly currency: string;
+  convert(amount: bigint, account: ReportAccount, day: string, role: RateRole): bigint;
+  /** The rates used, by entity (in `entityOrder`) then currency. */
+  used(entityOrder: readonly { id: string; code: string }[]): EntityRates[];
+}
+
+export function createTranslator(book: RateBook): Translator {
+  const uses = new Map<string, EntityRates>();
+  const record = (account: ReportAccount, day: string, role: RateRole, rate: AppliedRate) => {
+    const key = `${account.entityId} ${account.currency}`;
+    let use = uses.get(key);
+    if (!use) {
+      use = {
+        entityId: account.entityId,
+        entityCode: '',
+        currency: account.currency,
+        sameCurrency: account.currency === book.target,
+        closing: null,
+        opening: null,
+        movements: [],
+      };
+      uses.set(key, use);
+    }
+    if (use.sameCurrency) return;
+    const info: RateInfo = {
+      rate: rate.rate,
+      effectiveOn: rate.effectiveOn,
+      inverted: rate.inverted,
+    };
+    if (role !== 'movement') {
+      use[role] = { ...info, day };
+      return;
+    }
+    let movement = use.movements.find(
+      (m) => m.effectiveOn === info.effectiveOn && m.inverted === info.inverted,
+    );
+    if (!movement) {
+      movement = { ...info, firstDay: day, lastDay: day };
+      use.movements.push(movement);
+    }
+    if (day < movement.firstDay) movement.firstDay = day;
+    if (day > movement.lastDay) movement.lastDay = day;
+  };
+  return {
+    currency: book.target,
+    convert(amount, account, day, role) {
+      if (amount === 0n) return 0n;
+      const rate = book.on(account.currency, day);
+      record(account, day, role, rate);
+      return account.currency === book.target
+        ? amount
+        : convertMinor(amount, account.currency, book.target, rate.fraction);
+    },
+    used(entityOrder) {
+      const order = new Map(entityOrder.map((e, i) => [e.id, i]));
+      return [...uses.values()]
+        .map((use) => {
+          const entity = entityOrder[order.get(use.entityId) ?? -1];
+          return {
+            ...use,
+            entityCode: entity?.code ?? '',
+            movements: [...use.movements].sort((a, b) => compareText(a.firstDay, b.firstDay)),
+          };
+        })
+        .sort(
+          (a, b) =>
+            (order.get(a.entityId) ?? 0) - (order.get(b.entityId) ?? 0) ||
+            compareText(a.currency, b.currency),
+        );
+    },
+  };
+}
+
+/** Translated figures of every account, debit-positive. See TrialBalanceFigures. */
+export type Figures = Omit<TrialBalanceFigures, 'translation'>;
+
+export const ZERO_FIGURES: Readonly<Figures> = {
+  opening: 0n,
+  debits: 0n,
+  credits: 0n,
+  closing: 0n,
+};
+
+const BALANCE_SHEET_TYPES = new Set(['asset', 'liability', 'equity']);
+
+export function isBalanceSheetAccount(account: { type: string }): boolean {
+  return BALANCE_SHEET_TYPES.has(account.type);
+}
+
+/**
+ * Each account's opening (before `from`), debits and credits (from `from` to `to`) and closing
+ * balance, translated. Balance-sheet accounts: opening at the rate in force the day before
+ * `from`, closing at the rate of `to`, debits and credits at each day's rate. Revenue and
+ * expense accounts: every day's net movement at that day's rate, so closing = opening + the
+ * period's movements, and the period's debits and credits at each day's rate.
+ *
+ * Debits and credits are left at zero unless `debitsAndCredits` (only the trial balance shows
+ * them): a statement that shows none needs no rate for the days balance-sheet accounts moved.
+ */
+export function translateFigures(
+  accounts: readonly ReportAccount[],
+  buckets: readonly Bucket[],
+  period: { from: string | null; to: string; openingDay: string | null },
+  translator: Translator,
+  options: { debitsAndCredits: boolean },
+): Map<string, Figures> {
+  const byAccount = new Map<string, Bucket[]>();
+  for (const bucket of buckets) {
+    const list = byAccount.get(bucket.accountId);
+    if (list) list.push(bucket);
+    else byAccount.set(bucket.accountId, [bucket]);
+  }
+  const result = new Map<string, Figures>();
+  for (const account of accounts) {
+    const figures = { ...ZERO_FIGURES };
+    let nativeOpening = 0n;
+    let nativeClosing = 0n;
+    for (const b of byAccount.get(account.id) ?? []) {
+      const net = b.debits - b.credits;
+      nativeClosing += net;
+      const before = period.from !== null && b.day < period.from;
+      if (before) {
+        nativeOpening += net;
+        if (!isBalanceSheetAccount(account)) {
+          figures.opening += translator.convert(net, account, b.day, 'movement');
+        }
+        continue;
+      }
+      if (options.debitsAndCredits) {
+        figures.debits += translator.convert(b.debits, account, b.day, 'movement');
+        figures.credits += translator.convert(b.credits, account, b.day, 'movement');
+      }
+      if (!isBalanceSheetAccount(account)) {
+        figures.closing += translator.convert(net, account, b.day, 'movement');
+      }
+    }
+    if (isBalanceSheetAccount(account)) {
+      if (period.openingDay !== null) {
+        figures.opening = translator.convert(nativeOpening, account, period.openingDay, 'opening');
+      }
+      figures.closing = translator.convert(nativeClosing, account, period.to, 'closing');
+    } else {
+      figures.closing += figures.opening;
+    }
+    result.set(account.id, figures);
+  }
+  return result;
+}
+
+/** Orders codes and days by their characters, whatever the locale. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

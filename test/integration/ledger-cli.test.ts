@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/kernel.ts';
+import { runIza, spawnIza, trackProcesses, waitForServer } from '../helpers/process.ts';
+
+const PASSWORD = 'a long enough password\n';
+
+/** The JSON an `iza ... --json` run printed, with the run's output in the failure message. */
+function json(run: { code: number | null; output: string }): ReturnType<typeof JSON.parse> {
+  expect(run.code, run.output).toBe(0);
+  return JSON.parse(run.output);
+}
+
+describe('iza ledger', { timeout: 300_000 }, () => {
+  const tracked = trackProcesses();
+  afterEach(() => tracked.cleanup());
+
+  it('books on the database directly, and through a running server that holds it', async () => {
+    const d = tracked.dir(tempDir('iza-ledger-cli-'));
+    const dir = ['--data-dir', d.path];
+    const ledger = (...args: string[]) => runIza(['ledger', ...args, ...dir]);
+
+    const admin = await runIza(
+      [
+        'user',
+        'create-admin',
+        '--org',
+        'Omega Studio',
+        '--email',
+        'o@omega.test',
+        '--name',
+        'Olu',
+        '--password-stdin',
+        ...dir,
+      ],
+      {},
+      PASSWORD,
+    );
+    expect(admin.code, admin.output).toBe(0);
+
+    // --- no server: the commands open the database themselves ---------------------------------
+    const entity = json(
+      await ledger(
+        'entity',
+        'create',
+        '--code',
+        'ACME',
+        '--name',
+        'Acme GmbH',
+        '--kind',
+        'venture',
+        '--currency',
+        'EUR',
+        '--json',
+      ),
+    );
+    expect(entity).toMatchObject({ code: 'ACME', baseCurrency: 'EUR' });
+    expect(entity.accounts.map((a: { code: string }) => a.code)).toContain('1100');
+
+    // more decimals than the currency has: refused before anything is booked
+    const bad = await ledger(
+      'transfer',
+      'create',
+      '--debit',
+      'ACME:1100',
+      '--credit',
+      'ACME:3000',
+      '--amount',
+      '12.345',
+      '--currency',
+      'EUR',
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.output).toContain('--amount "12.345": EUR has 2 decimals');
+    expect(bad.output).toContain('(amount_invalid)');
+
+    const booked = json(
+      await ledger(
+        'transfer',
+        'create',
+        '--debit',
+        'ACME:1100',
+        '--credit',
+        'ACME:3000',
+        '--amount',
+        '12.50',
+        '--description',
+        'capital',
+        '--json',
+      ),
+    );
+    expect(booked).toMatchObject({ index: 0, result: 'ok' });
+
+    const csv = await ledger('account', 'list', '--entity', 'ACME', '--csv');
+    expect(csv.code, csv.output).toBe(0);
+    const lines = csv.output.trim().split('\n');
+    expect(lines[0]).toMatch(/^id,entity,code,name,type,currency,balance,/);
+    expect(lines.find((l) => l.includes(',1100,'))).toMatch(
+      /,ACME,1100,Bank accounts,asset,EUR,12\.50,12\.50,0\.00,0\.00,0\.00,/,
+    );
+
+    // --- a server holds the folder: the same commands go through its API ---------------------
+    const server = tracked.process(spawnIza(['start', '--port', '0', ...dir]));
+    await waitForServer(d.path, server);
+
+    const list = await ledger('account', 'list', '--entity', 'ACME');
+    expect(list.code, list.output).toBe(0);
+    expect(list.output).toMatch(/ACME:1100\s*│ Bank accounts\s*│ asset\s*│ 12\.50 EUR/);
+
+    const accounts = json(await ledger('account', 'list', '--entity', 'ACME', '--json'));
+    expect(accounts.find((a: { code: string }) => a.code === '1100')).toMatchObject({
+      balance: '1250',
+      currency: 'EUR',
+    });
+
+    // two-phase: two holds from a JSON file (ids chosen here), then post 80 of 100 and void 7
+    const holds = join(d.path, 'holds.json');
+    const [big, small] = [randomUUID(), randomUUID()];
+    writeFileSync(
+      holds,
+      JSON.stringify([
+        {
+          id: big,
+          kind: 'pending',
+          debit: 'ACME:1100',
+          credit: 'ACME:3000',
+          amount: '100',
+          timeout: 3600,
+        },
+        { id: small, kind: 'pending', debit: 'ACME:1100', credit: 'ACME:3000', amount: '7.00' },
+      ]),
+    );
+    expect(json(await ledger('transfer', 'import', holds, '--json'))).toEqual([
+      { row: 1, id: big, result: 'ok' },
+      { row: 2, id: small, result: 'ok' },
+    ]);
+    const post = await ledger('transfer', 'post', big, '--amount', '80');
+    expect(post.code, post.output).toBe(0);
+    expect(post.output).toMatch(/result\s+ok/);
+    expect(post.output).toMatch(/amount\s+80\.00 EUR/);
+    const voided = await ledger('transfer', 'void', small);
+    expect(voided.code, voided.output).toBe(0);
+    expect(voided.output).toMatch(/result\s+ok/);
+
+    // a CSV batch: the bad row is reported on its own, the others are booked
+    const file = join(d.path, 'batch.csv');
+    writeFileSync(
+      file,
+      [
+        'debit,credit,amount,description',
+        'ACME:1100,ACME:3000,1.25,"rent, March"',
+        'ACME:1100,ACME:9999,2.00,no such account',
+        'ACME:1100,ACME:3000,0.25,',
+      ].join('\n'),
+    );
+    const imported = await ledger('transfer', 'import', file);
+    expect(imported.code).toBe(1);
+    expect(imported.output).toContain('Entity ACME has no account 9999');
+    expect(imported.output).toContain('3 rows: 2 applied or already there, 1 not applied.');
+    expect(imported.output).toContain('1 of 3 rows were not applied (import_incomplete)');
+
+    const bank = json(await ledger('account', 'show', 'ACME:1100', '--json'));
+    // 12.50 + 80 + 1.25 + 0.25, nothing pending
+    expect(bank).toMatchObject({ balance: '9400', debitsPending: '0', creditsPending: '0' });
+
+    // the commands act as the local administrator within the organisation: no keys were made
+    const keys = json(await runIza(['apikey', 'list', '--org', 'omega-studio', '--json', ...dir]));
+    expect(keys).toEqual([]);
+  });
+});

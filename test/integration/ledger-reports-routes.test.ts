@@ -1,0 +1,223 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../src/kernel/index.ts';
+import { createLedgerService, type Account, type Entity } from '../../src/ledger/index.ts';
+import { ledgerFxRates } from '../../src/ledger/ledger.schema.ts';
+import { createAccessWorld, type AccessWorld } from '../helpers/access.ts';
+import { storages } from '../helpers/storage.ts';
+
+const BASE = '/api/v1/ledger';
+
+describe.each(storages)('ledger report routes on $name', { timeout: 120_000 }, (storage) => {
+  let w: AccessWorld;
+  let drop: () => Promise<void>;
+  let entity: Entity;
+  let bank: Account;
+  const who: Record<'viewer' | 'other' | 'anonymous', string | undefined> = {
+    viewer: undefined,
+    other: undefined,
+    anonymous: undefined,
+  };
+
+  beforeAll(async () => {
+    const created = await storage.create();
+    drop = created.drop;
+    w = await createAccessWorld(created.target);
+    who.viewer = w.callers.find((c) => c.role === 'viewer')!.authorization;
+    who.other = w.callers.find((c) => c.role === 'other-org-admin')!.authorization;
+    const ledger = createLedgerService({
+      db: w.kernel.db,
+      clock: w.kernel.clock,
+      audit: w.access.audit,
+    });
+    const made = await ledger.createEntity(w.orgA, {
+      code: 'ACME',
+      name: 'Acme Holding',
+      kind: 'holding',
+      baseCurrency: 'EUR',
+    });
+    entity = made.entity;
+    const child = await ledger.createEntity(w.orgA, {
+      code: 'SUB',
+      name: 'Acme US',
+      kind: 'venture',
+      baseCurrency: 'USD',
+      parentId: entity.id,
+    });
+    const code = (c: string, accounts = made.accounts) => accounts.find((a) => a.code === c)!;
+    bank = code('1100');
+    const at = new Date('2026-01-10T08:00:00.000Z');
+    const results = await ledger.createTransfers(w.orgA, [
+      {
+        id: newId(),
+        debitAccountId: bank.id,
+        creditAccountId: code('3000').id,
+        amount: 500_000n,
+        currency: 'EUR',
+        effectiveAt: at,
+      },
+      {
+        id: newId(),
+        debitAccountId: code('6200').id,
+        creditAccountId: bank.id,
+        amount: 12_345n,
+        currency: 'EUR',
+        effectiveAt: at,
+      },
+      {
+        id: newId(),
+        debitAccountId: code('1100', child.accounts).id,
+        creditAccountId: code('4100', child.accounts).id,
+        amount: 99_999n,
+        currency: 'USD',
+        effectiveAt: at,
+      },
+    ]);
+    expect(results.map((r) => r.result)).toEqual(['ok', 'ok', 'ok']);
+    await w.kernel.db.insert(ledgerFxRates).values({
+      id: newId(),
+      orgId: w.orgA,
+      base: 'EUR',
+      quote: 'USD',
+      rate: '1.25',
+      effectiveOn: '2026-01-01',
+      createdAt: new Date(),
+    });
+  });
+  afterAll(async () => {
+    await w?.close();
+    await drop?.();
+  });
+
+  const get = (url: string, as: keyof typeof who = 'viewer') => {
+    const authorization = who[as];
+    return w.inject({ method: 'GET', url, headers: authorization ? { authorization } : {} });
+  };
+  const report = (kind: string, query: string, as: keyof typeof who = 'viewer') =>
+    get(`${BASE}/reports/${kind}?entityId=${entity.id}&${query}`, as);
+
+  it('serves the four statements to a viewer, amounts as strings of minor units', async () => {
+    const tb = await report('trial-balance', 'asOf=2026-01-31');
+    expect(tb.statusCode, tb.body).toBe(200);
+    const data = tb.json().data;
+    expect(data.totals).toEqual({
+      opening: '0',
+      debits: '512345',
+      credits: '512345',
+      translation: '0',
+      closing: '0',
+    });
+    expect(data.lines.find((l: { code: string }) => l.code === '1100')).toMatchObject({
+      closing: '487655',
+    });
+
+    const bs = await report('balance-sheet', 'asOf=2026-01-31');
+    expect(bs.statusCode, bs.body).toBe(200);
+    expect(bs.json().data).toMatchObject({
+      currency: 'EUR',
+      liabilitiesAndEquity: '487655',
+      assets: { total: '487655' },
+      equity: { unclosedEarnings: '-12345', translationDifferences: '0' },
+    });
+
+    const pl = await report('profit-and-loss', 'from=2026-01-01&to=2026-01-31');
+    expect(pl.statusCode, pl.body).toBe(200);
+    expect(pl.json().data.netIncome).toBe('-12345');
+
+    const cf = await report('cash-flow', 'from=2026-01-01&to=2026-01-31');
+    expect(cf.statusCode, cf.body).toBe(200);
+    expect(cf.json().data).toMatchObject({
+      openingCash: '0',
+      closingCash: '487655',
+      financing: { net: '500000' },
+      operating: { net: '-12345' },
+    });
+  });
+
+  it('consolidates the tree and translates with the recorded rates', async () => {
+    const res = await report('balance-sheet', 'asOf=2026-01-31&consolidated=true');
+    expect(res.statusCode, res.body).toBe(200);
+    const data = res.json().data;
+    expect(data.entities.map((e: { code: string }) => e.code)).toEqual(['ACME', 'SUB']);
+    // 999.99 USD at 1/1.25: 799.992 EUR
+    expect(data.assets.total).toBe(String(487_655 + 79_999));
+    expect(data.liabilitiesAndEquity).toBe(data.assets.total);
+    expect(data.rates.find((r: { entityCode: string }) => r.entityCode === 'SUB')).toMatchObject({
+      currency: 'USD',
+      closing: { rate: '1.25', inverted: true, effectiveOn: '2026-01-01', day: '2026-01-31' },
+    });
+    const usd = await report('trial-balance', 'asOf=2026-01-31&currency=USD&consolidated=true');
+    expect(usd.statusCode, usd.body).toBe(200);
+    expect(usd.json().data.currency).toBe('USD');
+  });
+
+  it("answers an account's balance at a point in time and over a range", async () => {
+    const day = await get(`${BASE}/accounts/${bank.id}/balance?asOf=2026-01-10`);
+    expect(day.statusCode, day.body).toBe(200);
+    expect(day.json().data).toMatchObject({
+      asOf: '2026-01-10',
+      currency: 'EUR',
+      closing: { debits: '500000', credits: '12345', balance: '487655' },
+    });
+    const before = await get(`${BASE}/accounts/${bank.id}/balance?asOf=2026-01-10T07:59:59Z`);
+    expect(before.json().data.closing.balance).toBe('0');
+    const range = await get(`${BASE}/accounts/${bank.id}/balance?from=2026-01-11&to=2026-01-31`);
+    expect(range.json().data).toMatchObject({
+      from: '2026-01-11',
+      opening: { balance: '487655' },
+      debits: '0',
+      credits: '0',
+    });
+  });
+
+  it("answers 404 for another organisation's entity or account", async () => {
+    for (const kind of ['trial-balance', 'balance-sheet', 'profit-and-loss', 'cash-flow']) {
+      const res = await report(kind, 'consolidated=true', 'other');
+      expect(res.statusCode, `${kind} ${res.body}`).toBe(404);
+      expect(res.json().error.code).toBe('not_found');
+    }
+    const account = await get(`${BASE}/accounts/${bank.id}/balance`, 'other');
+    expect(account.statusCode).toBe(404);
+    const anonymous = await report('balance-sheet', '', 'anonymous');
+    expect(anonymous.statusCode).toBe(401);
+  });
+
+  it('refuses bad dates, currencies and flags with 400, and a missing rate with 422', async () => {
+    for (const [kind, query] of [
+      ['balance-sheet', 'asOf=2026-02-30'],
+      ['balance-sheet', 'asOf=31.01.2026'],
+      ['balance-sheet', 'from=2026-01-01'],
+      ['profit-and-loss', 'from=2026-02-01&to=2026-01-01'],
+      ['profit-and-loss', 'asOf=2026-01-31'],
+      ['trial-balance', 'asOf=2026-01-31&to=2026-01-31'],
+      ['cash-flow', 'currency=eur'],
+      ['cash-flow', 'consolidated=maybe'],
+      ['cash-flow', 'unknown=1'],
+    ]) {
+      const res = await report(kind!, query!);
+      expect(res.statusCode, `${kind}?${query}: ${res.body}`).toBe(400);
+      expect(res.json().error.code).toBe('validation_failed');
+    }
+    const noEntity = await get(`${BASE}/reports/balance-sheet?asOf=2026-01-31`);
+    expect(noEntity.statusCode).toBe(400);
+    const badAsOf = await get(`${BASE}/accounts/${bank.id}/balance?asOf=yesterday`);
+    expect(badAsOf.statusCode).toBe(400);
+
+    const missing = await report('balance-sheet', 'asOf=2026-01-31&currency=GBP');
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json().error).toMatchObject({
+      code: 'ledger_fx_rate_missing',
+      message: expect.stringContaining('EUR/GBP'),
+    });
+    expect(missing.json().error.message).toContain('2026-01-31');
+  });
+
+  it('documents the routes in OpenAPI', async () => {
+    const res = await w.inject({ method: 'GET', url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const paths = Object.keys(res.json<{ paths: Record<string, unknown> }>().paths);
+    for (const kind of ['trial-balance', 'balance-sheet', 'profit-and-loss', 'cash-flow']) {
+      expect(paths).toContain(`${BASE}/reports/${kind}`);
+    }
+    expect(paths).toContain(`${BASE}/accounts/{id}/balance`);
+  });
+});
