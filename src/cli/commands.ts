@@ -25,6 +25,7 @@ import { ledgerCommand } from './ledger.commands.ts';
 import { configFrom, dataDirOption, jsonOption, type CommonFlags } from './options.ts';
 import { emit, keyValues, table } from './output.ts';
 import { registerSecretsCommand } from './secrets.command.ts';
+import { registerMcpCommands } from '../mcp/mcp.commands.ts';
 import { callServer, findRunningServer } from './remote.ts';
 
 export function buildCli(): Command {
@@ -119,6 +120,7 @@ export function buildCli(): Command {
   registerAuditCommand(program);
   registerSecretsCommand(program);
   program.addCommand(ledgerCommand());
+  registerMcpCommands(program);
   return program;
 }
 

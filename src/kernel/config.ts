@@ -11,6 +11,17 @@ import { ErrorCodes, UserError } from './errors.ts';
 const integer = (min: number, max: number) =>
   z.preprocess(fromString(Number), z.number().int().min(min).max(max));
 const boolean = () => z.preprocess(fromString(parseBoolean), z.boolean());
+/** A list: a JSON array in the file, comma-separated in the environment. */
+const list = () =>
+  z.preprocess(
+    fromString((text) =>
+      text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+    ),
+    z.array(z.string().min(1)),
+  );
 
 const ConfigSchema = z.strictObject({
   profile: z.enum(['development', 'testing', 'staging', 'production']).default('development'),
@@ -56,6 +67,27 @@ const ConfigSchema = z.strictObject({
       windowMs: integer(1000, 24 * 3600 * 1000).default(60_000),
     })
     .prefault({}),
+  /** The API key `iza mcp` (the stdio MCP server) acts with: its role decides what it may do. */
+  apiKey: z.string().min(1).optional(),
+  mcp: z
+    .strictObject({
+      /** How often the hub pings each connected external MCP server, in milliseconds. */
+      healthIntervalMs: integer(100, 3_600_000).default(30_000),
+      /** First delay before reconnecting to a server that failed, doubled per failure (ms). */
+      reconnectBaseMs: integer(10, 3_600_000).default(1000),
+      /** The longest delay between two reconnection attempts, in milliseconds. */
+      reconnectMaxMs: integer(10, 24 * 3_600_000).default(300_000),
+      /**
+       * Executables that organisation administrators may register as stdio MCP servers over the
+       * API (the local administrator may register any). Empty: none.
+       */
+      stdioCommands: list().default([]),
+      /** Host names `/mcp` answers besides the loopback names (DNS rebinding protection). */
+      allowedHosts: list().default([]),
+      /** Browser origins allowed to call `/mcp` besides the server's own. */
+      allowedOrigins: list().default([]),
+    })
+    .prefault({}),
   jobs: z
     .strictObject({
       /** Whether `iza start` also works on background jobs (an `iza worker` always does). */
@@ -97,6 +129,13 @@ const ENV_KEYS: Record<string, readonly string[]> = {
   IZA_SECURE_COOKIES: ['auth', 'secureCookies'],
   IZA_RATE_LIMIT_MAX: ['rateLimit', 'max'],
   IZA_RATE_LIMIT_WINDOW_MS: ['rateLimit', 'windowMs'],
+  IZA_API_KEY: ['apiKey'],
+  IZA_MCP_HEALTH_INTERVAL_MS: ['mcp', 'healthIntervalMs'],
+  IZA_MCP_RECONNECT_BASE_MS: ['mcp', 'reconnectBaseMs'],
+  IZA_MCP_RECONNECT_MAX_MS: ['mcp', 'reconnectMaxMs'],
+  IZA_MCP_STDIO_COMMANDS: ['mcp', 'stdioCommands'],
+  IZA_MCP_ALLOWED_HOSTS: ['mcp', 'allowedHosts'],
+  IZA_MCP_ALLOWED_ORIGINS: ['mcp', 'allowedOrigins'],
   IZA_JOBS_ENABLED: ['jobs', 'enabled'],
   IZA_JOBS_POLL_SECONDS: ['jobs', 'pollingIntervalSeconds'],
 };

@@ -13,12 +13,27 @@ const healthSchema = z.object({
   status: z.enum(['ok', 'down']),
   version: z.string(),
   uptimeSeconds: z.number(),
-  components: z.object({
-    database: componentSchema.extend({ kind: z.enum(['pglite', 'postgres']) }),
-    jobs: componentSchema.extend({ working: z.boolean() }),
-    events: componentSchema.extend({ mode: z.enum(['in-process', 'postgres']) }),
-  }),
+  components: z
+    .object({
+      database: componentSchema.extend({ kind: z.enum(['pglite', 'postgres']) }),
+      jobs: componentSchema.extend({ working: z.boolean() }),
+      events: componentSchema.extend({ mode: z.enum(['in-process', 'postgres']) }),
+    })
+    // What modules add (`app.healthDetails`), e.g. the MCP hub.
+    .catchall(componentSchema.loose()),
 });
+
+/**
+ * A module's line in `/health` (the route is public: counts, never names). Informational: only
+ * the database and the queues decide whether the answer is 503.
+ */
+export type HealthDetail = () => z.infer<typeof componentSchema>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    healthDetails: Map<string, HealthDetail>;
+  }
+}
 
 type Health = z.infer<typeof healthSchema>;
 
@@ -27,6 +42,7 @@ const CACHE_MS = 1000;
 
 export function registerHealth(app: FastifyInstance, kernel: Kernel): void {
   const started = Date.now();
+  app.decorate('healthDetails', new Map<string, HealthDetail>());
   let cached: { at: number; value: Promise<Health> } | undefined;
 
   const check = async (): Promise<Health> => {
@@ -53,6 +69,7 @@ export function registerHealth(app: FastifyInstance, kernel: Kernel): void {
         database: { ...database, kind: kernel.database.kind },
         jobs: { ...jobs, working: kernel.jobs.working },
         events: { status: 'up', mode: kernel.events.mode },
+        ...Object.fromEntries([...app.healthDetails].map(([name, detail]) => [name, detail()])),
       },
     };
   };

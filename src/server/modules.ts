@@ -8,6 +8,7 @@ import {
   registerLedgerReportRoutes,
   registerLedgerRoutes,
 } from '../ledger/index.ts';
+import { createMcpModule } from '../mcp/index.ts';
 
 /** What a domain module is built from: the kernel and the access module (audit log, secrets). */
 export interface ModuleContext {
@@ -44,6 +45,7 @@ export const MODULES: readonly ((context: ModuleContext) => ModuleInstance)[] = 
       queues: () => defineLedgerQueues(kernel.jobs, ledger),
     };
   },
+  (context) => createMcpModule(context),
 ];
 
 export function createModules(context: ModuleContext): ModuleInstance[] {

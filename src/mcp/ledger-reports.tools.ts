@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import {
+  REPORT_KINDS,
+  REPORT_SCHEMAS,
+  fromIntercompanyJson,
+  fxRateAppliedJson,
+  fxRateAppliedSchema,
+  intercompanyJson,
+  intercompanyResultSchema,
+  intercompanyTransferSchema,
+  reportJson,
+  type LedgerService,
+  type ReportsService,
+} from '../ledger/index.ts';
+import { defineTool, type McpToolset } from './mcp.tools.ts';
+
+/**
+ * The ledger's statements, exchange rates and intercompany transfers over MCP, with the shapes
+ * and permissions of `/api/v1/ledger/reports/`, `/fx-rates/lookup` and `/intercompany-transfers`.
+ */
+
+const day = z.iso.date();
+const currency = z.string().regex(/^[A-Z]{3}$/, 'a three-letter ISO 4217 code');
+
+export function ledgerReportsToolset(ledger: LedgerService, reports: ReportsService): McpToolset {
+  const tools = [
+    defineTool({
+      name: 'ledger_report',
+      title: 'Financial statement',
+      description:
+        'A trial balance, balance sheet, profit and loss or cash flow (direct method) of an entity, or consolidated over the entity and its descendants (translated into one currency, intercompany balances eliminated, each elimination shown). Days are UTC and inclusive; amounts are strings of minor units of the report currency.',
+      permission: 'read',
+      input: z.strictObject({
+        statement: z.enum(REPORT_KINDS),
+        entityId: z.uuid().describe('The entity (the root of the tree when consolidated)'),
+        consolidated: z.boolean().optional(),
+        from: day.optional().describe('First day (profit and loss, cash flow, trial balance)'),
+        to: day.optional().describe('Last day, inclusive'),
+        asOf: day.optional().describe('The day of a balance sheet or trial balance'),
+        currency: currency.optional().describe("Default: the entity's base currency"),
+      }),
+      output: z.object({
+        statement: z.enum(REPORT_KINDS),
+        report: z.union([
+          REPORT_SCHEMAS['trial-balance'],
+          REPORT_SCHEMAS['balance-sheet'],
+          REPORT_SCHEMAS['profit-and-loss'],
+          REPORT_SCHEMAS['cash-flow'],
+        ]),
+      }),
+      annotations: { readOnlyHint: true, openWorldHint: false },
+      run: async ({ statement, ...query }, { orgId }) => ({
+        statement,
+        report: reportJson(await reports.report(orgId, statement, query)),
+      }),
+    }),
+    defineTool({
+      name: 'ledger_fx_rate',
+      title: 'Exchange rate on a day',
+      description:
+        'The exchange rate in force on a day (the latest recorded on or before it, for the pair or its inverse), exactly as a decimal and as a fraction.',
+      permission: 'read',
+      input: z.strictObject({ base: currency, quote: currency, on: day }),
+      output: fxRateAppliedSchema,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+      run: async ({ base, quote, on }, { orgId }) =>
+        fxRateAppliedJson(await ledger.lookupFxRate(orgId, base, quote, on), on),
+    }),
+    defineTool({
+      name: 'ledger_intercompany_transfer',
+      title: 'Intercompany loan or repayment',
+      description:
+        "Moves cash between two entities: a transfer in each entity's own base currency through their intercompany accounts, both or neither, the other side converted at the rate in force on the day. `id` is the idempotency key (a retry answers `exists`). `amount` is a string of minor units of `currency`.",
+      permission: 'write',
+      input: intercompanyTransferSchema,
+      output: intercompanyResultSchema,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+      run: async (args, { orgId }) =>
+        intercompanyJson(
+          await ledger.createIntercompanyTransfer(orgId, fromIntercompanyJson(args)),
+        ),
+    }),
+  ];
+  return { module: 'ledger-reports', tools, resources: [], prompts: [] };
+}

@@ -1,0 +1,225 @@
+import { z } from 'zod';
+import {
+  MAX_BATCH,
+  accountSchema,
+  entitySchema,
+  postingPageSchema,
+  transferInputSchema,
+  transferResultsSchema,
+  transferSchema,
+  type LedgerService,
+  type TransferInput,
+  type TransferInputJson,
+} from '../ledger/index.ts';
+import { defineTool, type McpResourceTemplate, type McpToolset } from './mcp.tools.ts';
+import { ledgerPrompts } from './ledger.prompts.ts';
+
+/**
+ * The ledger over MCP: the same calls and JSON shapes as `/api/v1/ledger/` (amounts are strings
+ * of minor units), the same permissions (`read` to look, `write` to book). Writes go through the
+ * ledger service, which audits them. Reports and FX tools belong here when the ledger has them.
+ */
+
+const account = (id: string) => `iza://ledger/accounts/${id}`;
+const entity = (id: string) => `iza://ledger/entities/${id}`;
+
+const balanceSchema = accountSchema.pick({
+  id: true,
+  entityId: true,
+  code: true,
+  name: true,
+  type: true,
+  currency: true,
+  balance: true,
+  debitsPosted: true,
+  creditsPosted: true,
+  debitsPending: true,
+  creditsPending: true,
+  closedAt: true,
+});
+
+const reverseResultSchema = transferResultsSchema.shape.results.element;
+const uuid = z.uuid();
+
+export function ledgerToolset(ledger: LedgerService): McpToolset {
+  const entityJson = (value: unknown) => entitySchema.parse(jsonify(value));
+  const accountJson = (value: unknown) => accountSchema.parse(jsonify(value));
+
+  const tools = [
+    defineTool({
+      name: 'ledger_list_entities',
+      title: 'List legal entities',
+      description:
+        'The legal entities of the studio (ventures and holding companies), each with its own chart of accounts and base currency.',
+      permission: 'read',
+      input: z.strictObject({}),
+      output: z.object({ entities: z.array(entitySchema) }),
+      annotations: { readOnlyHint: true, openWorldHint: false },
+      run: async (_args, { orgId }) => ({
+        entities: (await ledger.listEntities(orgId)).map(entityJson),
+      }),
+    }),
+    defineTool({
+      name: 'ledger_list_accounts',
+      title: 'List the accounts of an entity',
+      description:
+        "An entity's accounts (its chart: 1xxx assets, 2xxx liabilities, 3xxx equity, 4xxx revenue, 5xxx-6xxx expenses) with their totals and balances, in minor units.",
+      permission: 'read',
+      input: z.strictObject({ entityId: uuid.describe('The entity id') }),
+      output: z.object({ accounts: z.array(accountSchema) }),
+      annotations: { readOnlyHint: true, openWorldHint: false },
+      run: async ({ entityId }, { orgId }) => {
+        await ledger.getEntity(orgId, entityId);
+        return { accounts: (await ledger.listAccounts(orgId, { entityId })).map(accountJson) };
+      },
+    }),
+    defineTool({
+      name: 'ledger_get_account_balance',
+      title: 'Account balance',
+      description:
+        "An account's posted balance on its normal side (debit for assets and expenses, credit for the rest) and its pending and posted totals, as strings of minor units of its currency.",
+      permission: 'read',
+      input: z.strictObject({ accountId: uuid.describe('The account id') }),
+      output: balanceSchema,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+      run: async ({ accountId }, { orgId }) =>
+        balanceSchema.parse(accountJson(await ledger.getAccount(orgId, accountId))),
+    }),
+    defineTool({
+      name: 'ledger_list_postings',
+      title: 'Postings of an account',
+      description:
+        "An account's postings, oldest first, each with the account's totals after it. Page with `after` (the previous page's `nextAfter`).",
+      permission: 'read',
+      input: z.strictObject({
+        accountId: uuid,
+        after: z.number().int().min(0).optional(),
+        limit: z.number().int().min(1).max(500).default(100),
+      }),
+      output: postingPageSchema,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+      run: async ({ accountId, after, limit }, { orgId }) =>
+        postingPageSchema.parse(
+          jsonify(
+            await ledger.listPostings(orgId, accountId, {
+              limit,
+              ...(after === undefined ? {} : { after }),
+            }),
+          ),
+        ),
+    }),
+    defineTool({
+      name: 'ledger_get_transfer',
+      title: 'Get a transfer',
+      description:
+        'One transfer by id, applied or failed, with its status (`posted`, `pending`, `posted_pending`, `voided`, `expired`, `failed`) and result code.',
+      permission: 'read',
+      input: z.strictObject({ id: uuid.describe('The transfer id') }),
+      output: z.object({ transfer: transferSchema }),
+      annotations: { readOnlyHint: true, openWorldHint: false },
+      run: async ({ id }, { orgId }) => ({
+        transfer: transferSchema.parse(jsonify(await ledger.getTransfer(orgId, id))),
+      }),
+    }),
+    defineTool({
+      name: 'ledger_create_transfers',
+      title: 'Book transfers',
+      description:
+        'Applies a batch of double-entry transfers (debit one account, credit another of the same entity, same currency, amount in minor units as a string). ' +
+        'Each transfer `id` is a UUID you choose and keep: it is the idempotency key, so sending the same batch again applies nothing twice. ' +
+        'Answers one result per transfer, in order: `ok`, `exists`, or why it was refused (e.g. `exceeds_credits` when cash would go negative). ' +
+        '`linked: true` ties a transfer to the next one (all or nothing); `kind: "pending"` reserves, then `post_pending` or `void_pending` with `pendingId` settles.',
+      permission: 'write',
+      input: z.strictObject({
+        transfers: z.array(transferInputSchema).min(1).max(MAX_BATCH),
+      }),
+      output: transferResultsSchema,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+      run: async ({ transfers }, { orgId }) => ({
+        results: await ledger.createTransfers(orgId, transfers.map(fromTransferJson)),
+      }),
+    }),
+    defineTool({
+      name: 'ledger_reverse_transfer',
+      title: 'Reverse a transfer',
+      description:
+        'Corrects a posted transfer by booking its opposite under a new id you choose (`reversalId`, the idempotency key). History is never edited; a transfer is reversed at most once.',
+      permission: 'write',
+      input: z.strictObject({
+        id: uuid.describe('The transfer to reverse'),
+        reversalId: uuid.describe('The id of the reversing transfer (choose a new UUID)'),
+        description: z.string().max(500).optional(),
+      }),
+      output: reverseResultSchema,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+      run: async ({ id, reversalId, description }, { orgId }) =>
+        ledger.reverseTransfer(
+          orgId,
+          id,
+          reversalId,
+          description === undefined ? {} : { description },
+        ),
+    }),
+  ];
+
+  const resources: McpResourceTemplate[] = [
+    {
+      name: 'ledger-entity',
+      title: 'Legal entity',
+      description: 'A legal entity with its accounts and their balances',
+      uriTemplate: 'iza://ledger/entities/{id}',
+      permission: 'read',
+      list: async ({ orgId }) =>
+        (await ledger.listEntities(orgId)).map((e) => ({
+          uri: entity(e.id),
+          name: `${e.code} ${e.name}`,
+          title: `${e.name} (${e.kind}, ${e.baseCurrency})`,
+        })),
+      read: async ({ id }, { orgId }) => {
+        const found = await ledger.getEntity(orgId, id ?? '');
+        const accounts = await ledger.listAccounts(orgId, { entityId: found.id });
+        return {
+          ...entityJson(found),
+          uri: entity(found.id),
+          accounts: accounts.map((a) => ({ ...accountJson(a), uri: account(a.id) })),
+        };
+      },
+    },
+    {
+      name: 'ledger-account',
+      title: 'Account',
+      description: 'An account with its totals and balance (minor units)',
+      uriTemplate: 'iza://ledger/accounts/{id}',
+      permission: 'read',
+      read: async ({ id }, { orgId }) => {
+        const found = await ledger.getAccount(orgId, id ?? '');
+        return { ...accountJson(found), uri: account(found.id), entity: entity(found.entityId) };
+      },
+    },
+  ];
+
+  return { module: 'ledger', tools, resources, prompts: ledgerPrompts(ledger) };
+}
+
+function fromTransferJson(t: TransferInputJson): TransferInput {
+  const { amount, effectiveAt, ...rest } = t;
+  return {
+    ...rest,
+    ...(amount === undefined ? {} : { amount: BigInt(amount) }),
+    ...(effectiveAt === undefined ? {} : { effectiveAt: new Date(effectiveAt) }),
+  };
+}
+
+/**
+ * A domain value as JSON data: dates as ISO strings, bigints (money) as decimal strings. The
+ * ledger's own zod schemas then pick the fields its API shows.
+ */
+export function jsonify(value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(jsonify);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonify(v)]));
+  }
+  return value;
+}
