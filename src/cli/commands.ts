@@ -22,6 +22,8 @@ import {
 import { registerAccessCommands } from './access.commands.ts';
 import { registerAuditCommand } from './audit.command.ts';
 import { ledgerCommand } from './ledger.commands.ts';
+import { demoCommand } from './demo.commands.ts';
+import { ventureCommand } from './venture.commands.ts';
 import { configFrom, dataDirOption, jsonOption, type CommonFlags } from './options.ts';
 import { emit, keyValues, table } from './output.ts';
 import { registerSecretsCommand } from './secrets.command.ts';
@@ -120,6 +122,8 @@ export function buildCli(): Command {
   registerAuditCommand(program);
   registerSecretsCommand(program);
   program.addCommand(ledgerCommand());
+  program.addCommand(ventureCommand());
+  program.addCommand(demoCommand());
   registerMcpCommands(program);
   return program;
 }

@@ -5,6 +5,8 @@ import { auditToolset } from './audit.tools.ts';
 import { ledgerReportsToolset } from './ledger-reports.tools.ts';
 import { ledgerToolset } from './ledger.tools.ts';
 import type { McpToolset } from './mcp.tools.ts';
+import { portfolioServiceFor } from '../portfolio/index.ts';
+import { portfolioToolset } from './portfolio.tools.ts';
 
 export interface McpToolsetContext {
   kernel: Kernel;
@@ -35,6 +37,7 @@ export const MCP_TOOLSETS: readonly ((context: McpToolsetContext) => McpToolset)
     };
   },
   ({ access }) => auditToolset(access.audit),
+  ({ kernel, access }) => portfolioToolset(portfolioServiceFor(kernel, access)),
 ];
 
 export function createToolsets(context: McpToolsetContext): McpToolset[] {

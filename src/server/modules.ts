@@ -9,6 +9,7 @@ import {
   registerLedgerRoutes,
 } from '../ledger/index.ts';
 import { createMcpModule } from '../mcp/index.ts';
+import { createPortfolioModule } from '../portfolio/index.ts';
 
 /** What a domain module is built from: the kernel and the access module (audit log, secrets). */
 export interface ModuleContext {
@@ -45,6 +46,7 @@ export const MODULES: readonly ((context: ModuleContext) => ModuleInstance)[] = 
       queues: () => defineLedgerQueues(kernel.jobs, ledger),
     };
   },
+  (context) => createPortfolioModule(context),
   (context) => createMcpModule(context),
 ];
 

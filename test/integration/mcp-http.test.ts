@@ -19,6 +19,10 @@ const TOOLS = [
   'ledger_list_postings',
   'ledger_report',
   'ledger_reverse_transfer',
+  'portfolio_add_kpi',
+  'portfolio_create_venture',
+  'portfolio_get_venture',
+  'portfolio_list_ventures',
 ];
 
 /** IZA OS as an MCP server over Streamable HTTP, driven by the SDK's own client. */
@@ -100,6 +104,7 @@ describe.each(storages)('MCP over HTTP on $name', { timeout: 120_000 }, (storage
     expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual([
       'iza://ledger/accounts/{id}',
       'iza://ledger/entities/{id}',
+      'iza://portfolio/ventures/{id}',
     ]);
     const { prompts } = await client.listPrompts();
     expect(prompts.map((p) => p.name).sort()).toEqual([

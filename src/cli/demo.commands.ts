@@ -1,0 +1,84 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { utcDay } from '../ledger/index.ts';
+import { DEFAULT_DEMO_VENTURES, resetDemo, runDemo } from '../flows/index.ts';
+import { act } from './ledger-actions.ts';
+import { configFrom, dataDirOption, jsonOption } from './options.ts';
+import { emit, keyValues } from './output.ts';
+import { withVentures } from './venture-client.ts';
+
+const whole = (value: string) => {
+  if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('Not a whole number.');
+  return Number(value);
+};
+
+/** `iza demo`: a reproducible, clearly-labelled demo portfolio (see src/flows/demo.ts). */
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description(
+      'fill an empty installation with a fictional demo portfolio: ventures, a year of KPIs, ledger entities and transfers',
+    )
+    .option('--seed <n>', 'seed of the generator: the same seed gives the same data', whole, 1)
+    .option('--ventures <n>', 'how many ventures', whole, DEFAULT_DEMO_VENTURES)
+    .option('--force', 'add the demo even though ventures exist')
+    .option('--reset', 'delete the demo ventures and their KPIs (ledger entities stay)')
+    .addOption(new Option('--org <slug>', 'organisation, by slug or id (default: the only one)'))
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
+    .action(
+      act(
+        async (flags: {
+          seed: number;
+          ventures: number;
+          force?: boolean;
+          reset?: boolean;
+          org?: string;
+          dataDir?: string;
+          json?: boolean;
+        }) => {
+          const json = flags.json ?? false;
+          await withVentures(configFrom(flags), flags, 'iza demo', async (client) => {
+            if (flags.reset) {
+              const report = await resetDemo(client.demo);
+              emit(report, json, (r) => `Removed ${r.ventures} demo venture(s).\n${r.note}`);
+              return;
+            }
+            let last = '';
+            const report = await runDemo(client.demo, {
+              seed: flags.seed,
+              ventures: flags.ventures,
+              force: flags.force ?? false,
+              today: utcDay(new Date()),
+              progress: json
+                ? undefined
+                : (step, done, total) => {
+                    const line = `${step}: ${done}/${total}`;
+                    if (process.stderr.isTTY) process.stderr.write(`\r${line}   `);
+                    else if (done === total && line !== last) process.stderr.write(`${line}\n`);
+                    last = line;
+                  },
+            });
+            if (!json && process.stderr.isTTY) process.stderr.write('\n');
+            emit(report, json, (r) =>
+              [
+                `Demo portfolio created (all of it fictional: flag "demo", tag "demo", ledger codes DEMO-*).`,
+                keyValues([
+                  ['seed', r.seed],
+                  ['ventures', r.ventures],
+                  ['KPI values', r.kpis],
+                  ['months', `${r.months.from} to ${r.months.to}`],
+                  ['ledger entities', `${r.ledger.entities} new, ${r.ledger.reused} reused`],
+                  [
+                    'transfers',
+                    `${r.ledger.transfers} booked, ${r.ledger.alreadyBooked} already there`,
+                  ],
+                  ['exchange rates', `${r.ledger.fxRates} monthly EUR rates (source "demo")`],
+                  ['via', client.via],
+                ]),
+                'Remove it with: iza demo --reset (the ledger entities and transfers stay: the books are append-only).',
+              ].join('\n'),
+            );
+          });
+        },
+      ),
+    );
+}

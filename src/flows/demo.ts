@@ -1,0 +1,425 @@
+import { createHash } from 'node:crypto';
+import { ErrorCodes, UserError } from '../kernel/index.ts';
+import {
+  BUILTIN_CATEGORIES,
+  addMonths,
+  type KpiInput,
+  type Stage,
+  type VentureInput,
+} from '../portfolio/index.ts';
+
+/**
+ * `iza demo`: fills an empty installation with a clearly-labelled, fictional portfolio, a use
+ * case that spans the portfolio and the ledger. Everything is derived from a seed through a
+ * seeded PRNG, so the same seed (and the same current month) gives the same ventures, KPIs and
+ * transfers. Every venture is flagged `demo` and tagged `demo`; every ledger entity's code starts
+ * with `DEMO-`. `--reset` deletes the demo ventures and their KPIs; ledger entities cannot be
+ * deleted (the books are append-only), so the demo's entities and transfers stay, and a later
+ * run with the same seed reuses them (its transfers' ids repeat, so nothing is booked twice).
+ */
+
+/** What the flow needs, implemented on the services directly or over the HTTP API. */
+export interface DemoPorts {
+  countVentures(): Promise<number>;
+  createVenture(input: VentureInput & { demo: true }): Promise<{ id: string }>;
+  postKpis(kpis: KpiInput[]): Promise<void>;
+  deleteDemoVentures(): Promise<number>;
+  listEntities(): Promise<{ id: string; code: string }[]>;
+  createEntity(input: {
+    code: string;
+    name: string;
+    kind: 'venture' | 'holding';
+    baseCurrency: string;
+    parentId?: string;
+  }): Promise<{ id: string; accounts: { id: string; code: string }[] }>;
+  listAccounts(entityId: string): Promise<{ id: string; code: string }[]>;
+  createTransfers(transfers: DemoTransfer[]): Promise<{ result: string }[]>;
+  recordFxRates(rates: DemoFxRate[]): Promise<void>;
+}
+
+export interface DemoFxRate {
+  base: string;
+  quote: string;
+  /** A decimal string. */
+  rate: string;
+  effectiveOn: string;
+  source: string;
+}
+
+export interface DemoTransfer {
+  id: string;
+  debitAccountId: string;
+  creditAccountId: string;
+  /** Minor units. */
+  amount: bigint;
+  currency: string;
+  effectiveAt: Date;
+  description: string;
+}
+
+export interface DemoOptions {
+  seed: number;
+  ventures: number;
+  /** Run even though the installation already holds ventures. */
+  force?: boolean;
+  /** `YYYY-MM-DD`: the history ends with the month before this day's. */
+  today: string;
+  /** Called after each step with what is done so far (for a progress line). */
+  progress?: (step: string, done: number, total: number) => void;
+}
+
+export interface DemoReport {
+  seed: number;
+  ventures: number;
+  kpis: number;
+  months: { from: string; to: string };
+  ledger: {
+    entities: number;
+    reused: number;
+    transfers: number;
+    alreadyBooked: number;
+    fxRates: number;
+  };
+}
+
+export interface DemoResetReport {
+  ventures: number;
+  note: string;
+}
+
+export const DEMO_TAG = 'demo';
+export const DEMO_HOLDING_CODE = 'DEMO-HOLDING';
+export const DEFAULT_DEMO_VENTURES = 300;
+export const MAX_DEMO_VENTURES = 5_000;
+const HISTORY_MONTHS = 12;
+const LEDGER_MONTHS = 3;
+const KPI_BATCH = 5_000;
+const TRANSFER_BATCH = 8_000;
+
+const ADJECTIVES = [
+  'Quantum',
+  'Velvet',
+  'Cosmic',
+  'Lucky',
+  'Sleepy',
+  'Brave',
+  'Tiny',
+  'Mighty',
+  'Silver',
+  'Purple',
+  'Jolly',
+  'Nimble',
+  'Rusty',
+  'Sunny',
+  'Polar',
+  'Clever',
+  'Golden',
+  'Hidden',
+];
+const NOUNS = [
+  'Pickle',
+  'Otter',
+  'Teapot',
+  'Falcon',
+  'Lantern',
+  'Walrus',
+  'Pebble',
+  'Comet',
+  'Mango',
+  'Badger',
+  'Kettle',
+  'Cactus',
+  'Narwhal',
+  'Biscuit',
+  'Harbor',
+  'Meadow',
+  'Rocket',
+  'Acorn',
+];
+const TRADES: Record<string, string[]> = {
+  financial: ['Pay', 'Ledger', 'Lending', 'Invest'],
+  ecommerce: ['Shop', 'Market', 'Boutique', 'Store'],
+  technology: ['Labs', 'Cloud', 'AI', 'Systems'],
+  education: ['Academy', 'Tutors', 'School', 'Courses'],
+  community: ['Club', 'Circle', 'Guild', 'Forum'],
+  emerging: ['Ventures', 'Works', 'Studio', 'Foundry'],
+};
+const CURRENCIES = ['EUR', 'EUR', 'EUR', 'USD', 'USD', 'GBP'];
+/** Typical MRR (major units) by stage; ideas have none yet. */
+const STAGE_MRR: Record<Stage, number> = {
+  idea: 0,
+  building: 300,
+  launched: 2_000,
+  growing: 8_000,
+  mature: 25_000,
+  sunset: 3_000,
+};
+const STAGE_GROWTH: Record<Stage, number> = {
+  idea: 0,
+  building: 0.08,
+  launched: 0.05,
+  growing: 0.06,
+  mature: 0.01,
+  sunset: -0.04,
+};
+const STAGE_WEIGHTS: [Stage, number][] = [
+  ['idea', 10],
+  ['building', 15],
+  ['launched', 25],
+  ['growing', 25],
+  ['mature', 15],
+  ['sunset', 10],
+];
+
+/** mulberry32: a small, fast PRNG; the same seed gives the same sequence on every machine. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** A UUID (version 8) derived from a name: the same demo transfer gets the same id every run. */
+export function demoUuid(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex');
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export interface DemoVenturePlan {
+  input: VentureInput & { demo: true };
+  currency: string;
+  kpis: Omit<KpiInput, 'ventureId'>[];
+  /** Revenue and expenses of the last months, minor units, for the ledger. */
+  books: { month: string; revenue: bigint; expenses: bigint }[];
+}
+
+/** The whole demo portfolio as data: pure and deterministic (seed, size, current month). */
+export function planDemo(seed: number, count: number, today: string): DemoVenturePlan[] {
+  const random = seededRandom(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const weighted = (): Stage => {
+    let r = random() * 100;
+    for (const [stage, weight] of STAGE_WEIGHTS) if ((r -= weight) < 0) return stage;
+    return 'mature';
+  };
+  const lastMonth = addMonths(today.slice(0, 7), -1);
+  const months = Array.from({ length: HISTORY_MONTHS }, (_, i) =>
+    addMonths(lastMonth, i - HISTORY_MONTHS + 1),
+  );
+  const width = String(count).length;
+  const plans: DemoVenturePlan[] = [];
+  for (let i = 0; i < count; i++) {
+    const category = BUILTIN_CATEGORIES[i % BUILTIN_CATEGORIES.length]!.key;
+    const name = `${pick(ADJECTIVES)} ${pick(NOUNS)} ${pick(TRADES[category]!)}`;
+    const number = String(i + 1).padStart(Math.max(3, width), '0');
+    const stage = weighted();
+    const currency = pick(CURRENCIES);
+    const slug = `demo-${number}-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+    const scale = 0.5 + random();
+    const growth = STAGE_GROWTH[stage] * (0.5 + random());
+    const amplitude = 0.05 + random() * 0.1;
+    const arpu = 20 + Math.floor(random() * 80);
+    let churn = 150 + Math.floor(random() * 600);
+    let mrr = STAGE_MRR[stage] * scale * Math.pow(1 + growth, -HISTORY_MONTHS);
+    const kpis: Omit<KpiInput, 'ventureId'>[] = [];
+    const books: DemoVenturePlan['books'] = [];
+    for (const [m, month] of months.entries()) {
+      mrr *= 1 + growth;
+      const season = 1 + amplitude * Math.sin((2 * Math.PI * Number(month.slice(5))) / 12);
+      const noise = 1 + (random() - 0.5) * 0.1;
+      const mrrMinor = Math.round(mrr * 100);
+      const revenueMinor = Math.round(mrr * season * noise * 100);
+      churn = Math.min(2_000, Math.max(50, churn + Math.round((random() - 0.5) * 100)));
+      kpis.push(
+        { metric: 'mrr', day: month, value: String(mrrMinor), currency },
+        { metric: 'revenue', day: month, value: String(revenueMinor), currency },
+        { metric: 'customers', day: month, value: String(Math.round(mrr / arpu)) },
+      );
+      if (stage !== 'idea') kpis.push({ metric: 'churn', day: month, value: String(churn) });
+      if (m >= HISTORY_MONTHS - LEDGER_MONTHS && revenueMinor > 0) {
+        const expenses = BigInt(Math.round(revenueMinor * (0.4 + random() * 0.5)));
+        books.push({ month, revenue: BigInt(revenueMinor), expenses });
+      }
+    }
+    plans.push({
+      input: {
+        slug,
+        name: `${name} (demo)`,
+        description: 'A fictional venture created by iza demo.',
+        category,
+        stage,
+        tags: [DEMO_TAG, stage === 'growing' || stage === 'mature' ? 'core' : 'explore'],
+        siteUrl: `https://${slug}.example`,
+        demo: true,
+      },
+      currency,
+      kpis,
+      books,
+    });
+  }
+  return plans;
+}
+
+/**
+ * Creates the demo portfolio: ventures (each with a ledger entity under a demo holding), a year
+ * of monthly KPIs, and a few months of revenue and expense transfers per venture.
+ */
+export async function runDemo(ports: DemoPorts, options: DemoOptions): Promise<DemoReport> {
+  if (
+    !Number.isInteger(options.ventures) ||
+    options.ventures < 1 ||
+    options.ventures > MAX_DEMO_VENTURES
+  ) {
+    throw new UserError(
+      ErrorCodes.validationFailed,
+      `--ventures must be 1 to ${MAX_DEMO_VENTURES}`,
+    );
+  }
+  const existing = await ports.countVentures();
+  if (existing > 0 && !options.force) {
+    throw new UserError(
+      'not_empty',
+      `This installation already holds ${existing} venture(s): the demo fills empty ones only (add --force to add it anyway, or --reset to remove an earlier demo)`,
+      { status: 409 },
+    );
+  }
+  const progress = options.progress ?? (() => undefined);
+  const plans = planDemo(options.seed, options.ventures, options.today);
+
+  const entities = new Map((await ports.listEntities()).map((e) => [e.code, e.id]));
+  let reused = 0;
+  const entityFor = async (input: Parameters<DemoPorts['createEntity']>[0]) => {
+    const found = entities.get(input.code);
+    if (found) {
+      reused++;
+      return { id: found, accounts: await ports.listAccounts(found) };
+    }
+    const created = await ports.createEntity(input);
+    entities.set(input.code, created.id);
+    return created;
+  };
+  const holding = await entityFor({
+    code: DEMO_HOLDING_CODE,
+    name: 'Demo Holding (fictional)',
+    kind: 'holding',
+    baseCurrency: 'EUR',
+  });
+
+  const kpis: KpiInput[] = [];
+  const transfers: DemoTransfer[] = [];
+  for (const [i, plan] of plans.entries()) {
+    const code = `DEMO-${plan.input.slug.split('-')[1]}`;
+    const entity = await entityFor({
+      code,
+      name: plan.input.name,
+      kind: 'venture',
+      baseCurrency: plan.currency,
+      parentId: holding.id,
+    });
+    const account = (c: string) => entity.accounts.find((a) => a.code === c)!.id;
+    const venture = await ports.createVenture({ ...plan.input, ledgerEntityId: entity.id });
+    for (const k of plan.kpis) kpis.push({ ...k, ventureId: venture.id });
+    for (const b of plan.books) {
+      const at = new Date(`${b.month}-15T12:00:00.000Z`);
+      const name = `${options.seed}/${code}/${b.month}`;
+      transfers.push(
+        {
+          id: demoUuid(`${name}/revenue`),
+          debitAccountId: account('1100'),
+          creditAccountId: account('4100'),
+          amount: b.revenue,
+          currency: plan.currency,
+          effectiveAt: at,
+          description: `Demo revenue ${b.month}`,
+        },
+        {
+          id: demoUuid(`${name}/expenses`),
+          debitAccountId: account('6300'),
+          creditAccountId: account('1100'),
+          amount: b.expenses,
+          currency: plan.currency,
+          effectiveAt: at,
+          description: `Demo expenses ${b.month}`,
+        },
+      );
+    }
+    progress('ventures', i + 1, plans.length);
+  }
+  for (let i = 0; i < kpis.length; i += KPI_BATCH) {
+    await ports.postKpis(kpis.slice(i, i + KPI_BATCH));
+    progress('kpis', Math.min(i + KPI_BATCH, kpis.length), kpis.length);
+  }
+  // Monthly rates from each venture currency into the holding's, so the demo books consolidate.
+  const rates = demoFxRates(options.today);
+  await ports.recordFxRates(rates);
+  let booked = 0;
+  let alreadyBooked = 0;
+  for (let i = 0; i < transfers.length; i += TRANSFER_BATCH) {
+    const results = await ports.createTransfers(transfers.slice(i, i + TRANSFER_BATCH));
+    for (const r of results) {
+      if (r.result === 'ok') booked++;
+      else if (r.result === 'exists') alreadyBooked++;
+      else throw new UserError(r.result, `A demo transfer was refused: ${r.result}`);
+    }
+    progress('transfers', Math.min(i + TRANSFER_BATCH, transfers.length), transfers.length);
+  }
+  const lastMonth = addMonths(options.today.slice(0, 7), -1);
+  return {
+    seed: options.seed,
+    ventures: plans.length,
+    kpis: kpis.length,
+    months: { from: addMonths(lastMonth, -(HISTORY_MONTHS - 1)), to: lastMonth },
+    ledger: {
+      entities: plans.length + 1 - reused,
+      reused,
+      transfers: booked,
+      alreadyBooked,
+      fxRates: rates.length,
+    },
+  };
+}
+
+/** Where the demo's exchange rates start, in units of the currency per euro. */
+const DEMO_RATE_LEVELS: Record<string, number> = { USD: 1.08, GBP: 0.86 };
+
+/**
+ * First-of-month rates from EUR to each other demo currency over the history and the current
+ * month, labelled `demo`: a seeded random walk of at most 1.5% a month, four decimals. The same
+ * for every seed, so a second demo run records nothing new and never conflicts.
+ */
+export function demoFxRates(today: string): DemoFxRate[] {
+  const random = seededRandom(20_260_101);
+  const thisMonth = today.slice(0, 7);
+  const rates: DemoFxRate[] = [];
+  for (const [quote, level] of Object.entries(DEMO_RATE_LEVELS)) {
+    let value = level;
+    for (let m = HISTORY_MONTHS; m >= 0; m--) {
+      value *= 1 + (random() - 0.5) * 0.03;
+      rates.push({
+        base: 'EUR',
+        quote,
+        // A demo figure generated as a float, fixed to a decimal string once: never money.
+        rate: (Math.round(value * 10_000) / 10_000).toFixed(4),
+        effectiveOn: `${addMonths(thisMonth, -m)}-01`,
+        source: 'demo',
+      });
+    }
+  }
+  return rates;
+}
+
+/** Removes what the demo created in the portfolio; says plainly what stays in the ledger. */
+export async function resetDemo(
+  ports: Pick<DemoPorts, 'deleteDemoVentures'>,
+): Promise<DemoResetReport> {
+  const ventures = await ports.deleteDemoVentures();
+  return {
+    ventures,
+    note: 'Deleted the demo ventures and their KPIs. The demo ledger entities (codes DEMO-*) and their transfers stay: ledger history is append-only. A later iza demo with the same seed reuses them without booking twice.',
+  };
+}

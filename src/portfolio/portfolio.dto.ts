@@ -1,0 +1,240 @@
+import { z } from 'zod';
+import {
+  MAX_KPI_BATCH,
+  METRIC_UNITS,
+  STAGES,
+  VENTURE_SORTS,
+  type Venture,
+} from './portfolio.types.ts';
+
+/**
+ * The portfolio's JSON: zod schemas for the routes (and so OpenAPI), shared with the dashboard.
+ * KPI values are decimal strings in the metric's stored unit: minor units for money, basis
+ * points for percentages.
+ */
+
+const url = z.url({ protocol: /^https?$/ }).max(2000);
+const tag = z.string().trim().min(1).max(40);
+
+export const ventureSchema = z.object({
+  id: z.uuid(),
+  slug: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  category: z.string(),
+  stage: z.enum(STAGES),
+  ownerId: z.string().nullable(),
+  siteUrl: z.string().nullable(),
+  repositoryUrl: z.string().nullable(),
+  tags: z.array(z.string()),
+  ledgerEntityId: z.string().nullable(),
+  demo: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  archivedAt: z.string().nullable(),
+});
+export type VentureJson = z.output<typeof ventureSchema>;
+
+export function ventureJson(v: Venture): VentureJson {
+  return {
+    id: v.id,
+    slug: v.slug,
+    name: v.name,
+    description: v.description,
+    category: v.category,
+    stage: v.stage,
+    ownerId: v.ownerId,
+    siteUrl: v.siteUrl,
+    repositoryUrl: v.repositoryUrl,
+    tags: v.tags,
+    ledgerEntityId: v.ledgerEntityId,
+    demo: v.demo,
+    createdAt: v.createdAt.toISOString(),
+    updatedAt: v.updatedAt.toISOString(),
+    archivedAt: v.archivedAt?.toISOString() ?? null,
+  };
+}
+
+export const ventureCreateSchema = z.strictObject({
+  slug: z.string().min(1).max(63).describe('Unique in the organisation: a-z, 0-9 and dashes'),
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(5000).nullish(),
+  category: z.string().min(1).max(40).describe('A built-in or organisation category key'),
+  stage: z.enum(STAGES).optional().describe('Default: idea'),
+  ownerId: z.uuid().nullish(),
+  siteUrl: url.nullish(),
+  repositoryUrl: url.nullish(),
+  tags: z.array(tag).max(20).optional(),
+  ledgerEntityId: z.uuid().nullish().describe('A ledger entity of the organisation'),
+  demo: z.boolean().optional().describe('Demo data: `iza demo --reset` deletes it'),
+});
+
+export const ventureUpdateSchema = ventureCreateSchema.omit({ demo: true }).partial();
+
+export const demoResetSchema = z.object({ ventures: z.number().int() });
+
+export const ventureRefParams = z.object({
+  ref: z.string().min(1).max(80).describe('Venture id or slug'),
+});
+
+const booleanText = z
+  .enum(['true', 'false'])
+  .transform((v) => v === 'true')
+  .optional();
+
+export const ventureListQuery = z.object({
+  category: z.string().max(40).optional(),
+  stage: z.enum(STAGES).optional(),
+  tag: z.string().max(40).optional(),
+  search: z.string().max(100).optional(),
+  includeArchived: booleanText,
+  sort: z.enum(VENTURE_SORTS).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  cursor: z.string().max(500).optional(),
+});
+
+export const venturePageSchema = z.object({
+  ventures: z.array(ventureSchema),
+  total: z.number().int(),
+  nextCursor: z.string().nullable(),
+});
+
+export const categorySchema = z.object({
+  key: z.string(),
+  label: z.string(),
+  builtin: z.boolean(),
+});
+export const categoryCreateSchema = z.strictObject({
+  key: z.string().min(1).max(40),
+  label: z.string().trim().min(1).max(100),
+});
+
+export const metricSchema = z.object({
+  key: z.string(),
+  label: z.string(),
+  unit: z.enum(METRIC_UNITS),
+  builtin: z.boolean(),
+});
+export const metricCreateSchema = z.strictObject({
+  key: z.string().min(1).max(40),
+  label: z.string().trim().min(1).max(100),
+  unit: z.enum(METRIC_UNITS),
+});
+
+export const kpiInputSchema = z.strictObject({
+  ventureId: z.uuid(),
+  metric: z.string().min(1).max(40),
+  day: z.string().describe('YYYY-MM-DD, or YYYY-MM for a whole month'),
+  value: z
+    .string()
+    .max(40)
+    .describe('In the stored unit: minor units (money), basis points (percent), a count, a ratio'),
+  currency: z.string().length(3).optional().describe('ISO 4217; required for money metrics'),
+});
+
+export const kpiBatchSchema = z.strictObject({
+  kpis: z.array(kpiInputSchema).min(1).max(MAX_KPI_BATCH),
+});
+
+export const kpiPostResultSchema = z.object({
+  written: z.number().int(),
+  ventureIds: z.array(z.string()),
+  metrics: z.array(z.string()),
+});
+
+export const kpiSchema = z.object({
+  ventureId: z.string(),
+  metric: z.string(),
+  day: z.string(),
+  period: z.enum(['day', 'month']),
+  value: z.string(),
+  currency: z.string().nullable(),
+});
+
+export const seriesQuery = z.object({
+  metrics: z.string().max(500).optional().describe('Comma-separated metric keys (default: all)'),
+  from: z.string().max(10).optional().describe('First day (YYYY-MM-DD or YYYY-MM), inclusive'),
+  to: z.string().max(10).optional().describe('Last day (YYYY-MM-DD or YYYY-MM), inclusive'),
+});
+
+export const seriesSchema = z.object({ ventureId: z.string(), kpis: z.array(kpiSchema) });
+
+export const csvImportJsonSchema = z.strictObject({
+  csv: z.string().max(20 * 1024 * 1024),
+  dryRun: z.boolean().optional(),
+});
+
+export const csvImportQuery = z.object({ dryRun: booleanText });
+
+export const csvImportResultSchema = z.object({
+  dryRun: z.boolean(),
+  rows: z.number().int(),
+  valid: z.number().int(),
+  applied: z.number().int(),
+  errors: z.array(z.object({ row: z.number().int(), column: z.string(), reason: z.string() })),
+});
+
+export const rollupQuery = z.object({
+  month: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
+    .optional()
+    .describe('YYYY-MM (default: the latest month with KPIs)'),
+  category: z.string().max(40).optional(),
+});
+
+const moneyRollupSchema = z.object({
+  currency: z.string(),
+  current: z.string(),
+  previous: z.string(),
+  growthBp: z.number().int().nullable(),
+});
+
+const rollupGroupSchema = z.object({
+  category: z.string().nullable(),
+  label: z.string(),
+  ventures: z.object({
+    total: z.number().int(),
+    byStage: z.record(z.enum(STAGES), z.number().int()),
+  }),
+  revenue: z.array(moneyRollupSchema),
+  mrr: z.array(moneyRollupSchema),
+  customers: z.object({
+    current: z.string(),
+    previous: z.string(),
+    growthBp: z.number().int().nullable(),
+  }),
+  churn: z.object({
+    averageBp: z.string().nullable(),
+    previousAverageBp: z.string().nullable(),
+    ventures: z.number().int(),
+  }),
+});
+
+export const rollupSchema = z.object({
+  month: z.string(),
+  previousMonth: z.string(),
+  portfolio: rollupGroupSchema,
+  categories: z.array(rollupGroupSchema),
+});
+
+export const healthQuery = z.object({
+  asOf: z.iso.date().optional().describe('The day to score as of (default: today)'),
+});
+
+export const healthSchema = z.object({
+  ventureId: z.string(),
+  slug: z.string(),
+  asOf: z.string(),
+  score: z.number().int().min(0).max(100),
+  components: z.array(
+    z.object({
+      key: z.enum(['recency', 'revenue', 'trend', 'churn', 'customers']),
+      label: z.string(),
+      points: z.number().int(),
+      max: z.number().int(),
+      reason: z.string(),
+    }),
+  ),
+});

@@ -1,0 +1,226 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { utcDay } from '../ledger/index.ts';
+import type { Clock, Database } from '../kernel/index.ts';
+import { STAGES, type Scope, type Stage } from './portfolio.types.ts';
+import { addMonths, fromColumn } from './portfolio.values.ts';
+import type { VenturesService } from './ventures.service.ts';
+
+/**
+ * The "Business Performance Grid": per category and for the whole portfolio, in one month and
+ * against the month before. Everything is aggregated in SQL from the stored KPIs; see README.md
+ * for the definitions.
+ */
+
+export interface MoneyRollup {
+  currency: string;
+  /** Minor units. */
+  current: string;
+  previous: string;
+  /** Change against the previous month in basis points (1234 = +12.34 %); null without a base. */
+  growthBp: number | null;
+}
+
+export interface RollupGroup {
+  /** Null for the whole portfolio. */
+  category: string | null;
+  label: string;
+  ventures: { total: number; byStage: Record<Stage, number> };
+  revenue: MoneyRollup[];
+  mrr: MoneyRollup[];
+  customers: { current: string; previous: string; growthBp: number | null };
+  churn: {
+    /** Average over the ventures reporting churn that month, in basis points (2 decimals). */
+    averageBp: string | null;
+    previousAverageBp: string | null;
+    ventures: number;
+  };
+}
+
+export interface Rollup {
+  month: string;
+  previousMonth: string;
+  portfolio: RollupGroup;
+  categories: RollupGroup[];
+}
+
+export interface RollupQuery {
+  /** `YYYY-MM`; default: the latest month with KPIs (not after the current one). */
+  month?: string | undefined;
+  category?: string | undefined;
+}
+
+interface MetricRow extends Record<string, unknown> {
+  category: string | null;
+  metric: string;
+  currency: string;
+  current: string | null;
+  previous: string | null;
+  avg_current: string | null;
+  avg_previous: string | null;
+  ventures_current: number;
+  growth_bp: string | null;
+}
+
+interface StageRow extends Record<string, unknown> {
+  category: string | null;
+  stage: string;
+  n: number;
+}
+
+/** Rows of a raw query, from node-postgres and PGlite alike. */
+export async function rowsOf<T>(db: Database, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as { rows: T[] };
+  return result.rows;
+}
+
+export function createRollupsService(deps: {
+  db: Database;
+  clock: Clock;
+  ventures: VenturesService;
+}) {
+  const { db, clock } = deps;
+
+  const ventureFilter = (scope: Scope, category: string | undefined) => sql`
+    org_id = ${scope.orgId} and archived_at is null
+    ${category === undefined ? sql`` : sql`and category = ${category}`}
+    ${
+      scope.ventureIds === null
+        ? sql``
+        : scope.ventureIds.length === 0
+          ? sql`and false`
+          : sql`and id in (${sql.join(
+              scope.ventureIds.map((id) => sql`${id}::uuid`),
+              sql`, `,
+            )})`
+    }`;
+
+  async function latestMonth(scope: Scope, category: string | undefined): Promise<string> {
+    const today = utcDay(clock.now());
+    if (scope.ventureIds === null && category === undefined) {
+      // The whole organisation: one index lookup per metric instead of a scan of its KPIs.
+      const [row] = await rowsOf<{ day: string | null }>(
+        db,
+        sql`select to_char(max(d), 'YYYY-MM-DD') as day from (${sql.join(
+          ['revenue', 'mrr', 'customers', 'churn'].map(
+            (metric) =>
+              sql`(select max(day) as d from portfolio_kpis where org_id = ${scope.orgId} and metric = ${metric} and day <= ${today}::date)`,
+          ),
+          sql` union all `,
+        )}) latest`,
+      );
+      return (row?.day ?? today).slice(0, 7);
+    }
+    const [row] = await rowsOf<{ day: string | null }>(
+      db,
+      sql`select to_char(max(k.day), 'YYYY-MM-DD') as day
+          from portfolio_kpis k
+          where k.org_id = ${scope.orgId}
+            and k.metric in ('revenue', 'mrr', 'customers', 'churn')
+            and k.day <= ${today}::date
+            and k.venture_id in (select id from portfolio_ventures where ${ventureFilter(scope, category)})`,
+    );
+    return (row?.day ?? today).slice(0, 7);
+  }
+
+  return {
+    async rollup(scope: Scope, query: RollupQuery = {}): Promise<Rollup> {
+      const month = query.month ?? (await latestMonth(scope, query.category));
+      const previousMonth = addMonths(month, -1);
+      const start = `${previousMonth}-01`;
+      const end = `${addMonths(month, 1)}-01`;
+      const filter = ventureFilter(scope, query.category);
+      const [metricRows, stageRows, categories] = await Promise.all([
+        rowsOf<MetricRow>(
+          db,
+          sql`
+          with v as (select id, category from portfolio_ventures where ${filter}),
+          per as (
+            select k.venture_id, k.metric, coalesce(k.currency, '') as currency,
+                   to_char(k.day, 'YYYY-MM') as month,
+                   case when k.metric = 'revenue' then sum(k.value)
+                        else (array_agg(k.value order by k.day desc))[1] end as value
+            from portfolio_kpis k join v on v.id = k.venture_id
+            where k.org_id = ${scope.orgId}
+              and k.metric in ('revenue', 'mrr', 'customers', 'churn')
+              and k.day >= ${start}::date and k.day < ${end}::date
+            group by 1, 2, 3, 4
+          ),
+          agg as (
+            select v.category, per.metric, per.currency,
+                   sum(per.value) filter (where per.month = ${month}) as current,
+                   sum(per.value) filter (where per.month = ${previousMonth}) as previous,
+                   round(avg(per.value) filter (where per.month = ${month}), 2) as avg_current,
+                   round(avg(per.value) filter (where per.month = ${previousMonth}), 2) as avg_previous,
+                   count(*) filter (where per.month = ${month})::int as ventures_current
+            from per join v on v.id = per.venture_id
+            group by grouping sets ((v.category, per.metric, per.currency), (per.metric, per.currency))
+          )
+          select category, metric, currency,
+                 current::text, previous::text, avg_current::text, avg_previous::text,
+                 ventures_current,
+                 case when previous > 0
+                      then round((coalesce(current, 0) - previous) * 10000 / previous)::text
+                 end as growth_bp
+          from agg`,
+        ),
+        rowsOf<StageRow>(
+          db,
+          sql`select category, stage, count(*)::int as n
+              from portfolio_ventures where ${filter}
+              group by grouping sets ((category, stage), (stage))`,
+        ),
+        deps.ventures.listCategories(scope),
+      ]);
+
+      const group = (category: string | null, label: string): RollupGroup => {
+        const mine = metricRows.filter((r) => r.category === category);
+        const byStage = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+        for (const row of stageRows) {
+          if (row.category === category) byStage[row.stage as Stage] = Number(row.n);
+        }
+        const money = (metric: string): MoneyRollup[] =>
+          mine
+            .filter((r) => r.metric === metric)
+            .map((r) => ({
+              currency: r.currency,
+              current: fromColumn(r.current ?? '0'),
+              previous: fromColumn(r.previous ?? '0'),
+              growthBp: r.growth_bp === null ? null : Number(r.growth_bp),
+            }))
+            .sort((a, b) => a.currency.localeCompare(b.currency));
+        const customers = mine.find((r) => r.metric === 'customers');
+        const churn = mine.find((r) => r.metric === 'churn');
+        return {
+          category,
+          label,
+          ventures: { total: Object.values(byStage).reduce((a, b) => a + b, 0), byStage },
+          revenue: money('revenue'),
+          mrr: money('mrr'),
+          customers: {
+            current: fromColumn(customers?.current ?? '0'),
+            previous: fromColumn(customers?.previous ?? '0'),
+            growthBp: customers?.growth_bp ? Number(customers.growth_bp) : null,
+          },
+          churn: {
+            averageBp: churn?.avg_current ? fromColumn(churn.avg_current) : null,
+            previousAverageBp: churn?.avg_previous ? fromColumn(churn.avg_previous) : null,
+            ventures: churn?.ventures_current ?? 0,
+          },
+        };
+      };
+
+      const shown =
+        query.category === undefined
+          ? categories
+          : categories.filter((c) => c.key === query.category);
+      return {
+        month,
+        previousMonth,
+        portfolio: group(null, 'Portfolio'),
+        categories: shown.map((c) => group(c.key, c.label)),
+      };
+    },
+  };
+}
+
+export type RollupsService = ReturnType<typeof createRollupsService>;
