@@ -12,7 +12,8 @@ import {
   type LedgerService,
   type ReportsService,
 } from '../ledger/index.ts';
-import { defineTool, type McpToolset } from './mcp.tools.ts';
+import { ErrorCodes, UserError } from '../kernel/index.ts';
+import { defineTool, type McpResourceTemplate, type McpToolset } from './mcp.tools.ts';
 
 /**
  * The ledger's statements, exchange rates and intercompany transfers over MCP, with the shapes
@@ -81,5 +82,31 @@ export function ledgerReportsToolset(ledger: LedgerService, reports: ReportsServ
         ),
     }),
   ];
-  return { module: 'ledger-reports', tools, resources: [], prompts: [] };
+  const resources: McpResourceTemplate[] = [
+    {
+      name: 'ledger-report',
+      title: 'Financial statement',
+      description:
+        'A statement of an entity as of today (trial balance, balance sheet) or for this year to date (profit and loss, cash flow), in its base currency; `balance-sheet+consolidated` (any statement) for the entity and its descendants',
+      uriTemplate: 'iza://ledger/reports/{statement}/{entityId}',
+      permission: 'read',
+      read: async ({ statement, entityId }, { orgId }) => {
+        const [kind, scope] = (statement ?? '').split('+');
+        const parsed = z.enum(REPORT_KINDS).safeParse(kind);
+        if (!parsed.success || (scope !== undefined && scope !== 'consolidated')) {
+          throw new UserError(
+            ErrorCodes.notFound,
+            `No statement "${statement}": one of ${REPORT_KINDS.join(', ')}, optionally followed by +consolidated`,
+            { status: 404 },
+          );
+        }
+        const report = await reports.report(orgId, parsed.data, {
+          entityId: entityId ?? '',
+          ...(scope ? { consolidated: true } : {}),
+        });
+        return reportJson(report);
+      },
+    },
+  ];
+  return { module: 'ledger-reports', tools, resources, prompts: [] };
 }

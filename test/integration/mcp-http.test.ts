@@ -104,6 +104,7 @@ describe.each(storages)('MCP over HTTP on $name', { timeout: 120_000 }, (storage
     expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual([
       'iza://ledger/accounts/{id}',
       'iza://ledger/entities/{id}',
+      'iza://ledger/reports/{statement}/{entityId}',
       'iza://portfolio/ventures/{id}',
     ]);
     const { prompts } = await client.listPrompts();
@@ -278,6 +279,17 @@ describe.each(storages)('MCP over HTTP on $name', { timeout: 120_000 }, (storage
       asOf: '2026-02-30',
     });
     expect(errorOf(bad)).toMatch(/asOf/);
+
+    // the same books as a resource: today's consolidated balance sheet
+    const resource = await viewer.readResource({
+      uri: `iza://ledger/reports/balance-sheet+consolidated/${entityId}`,
+    });
+    const today = JSON.parse((resource.contents[0] as { text: string }).text);
+    expect(today).toMatchObject({ consolidated: true, currency: 'EUR' });
+    expect(today.assets.total).toBe(today.liabilitiesAndEquity);
+    await expect(
+      viewer.readResource({ uri: `iza://ledger/reports/forecast/${entityId}` }),
+    ).rejects.toThrow(/No statement "forecast"/);
   });
 
   it('verifies the audit log for an administrator key only', async () => {
