@@ -65,3 +65,30 @@ export const apiKeyCreateSchema = z.strictObject({
   expiresAt: z.iso.datetime({ offset: true }).optional(),
 });
 export const apiKeyCreatedSchema = apiKeySchema.extend({ key: z.string() });
+
+/** What verifying the audit chains reports (REST and MCP). */
+export const verifyReportSchema = z.object({
+  ok: z.boolean(),
+  chains: z.array(
+    z.object({
+      chain: z.string(),
+      rows: z.number(),
+      ok: z.boolean(),
+      head: z.object({ seq: z.number(), hash: z.string() }).nullable(),
+      firstBroken: z
+        .object({
+          seq: z.number(),
+          id: z.string().nullable(),
+          reason: z.enum([
+            'hash_mismatch',
+            'payload_mismatch',
+            'missing_row',
+            'prev_hash_mismatch',
+            'bad_redaction',
+            'head_mismatch',
+          ]),
+        })
+        .optional(),
+    }),
+  ),
+});

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ErrorCodes, UserError } from '../kernel/index.ts';
 import { addRoute } from '../server/route.ts';
+import { verifyReportSchema } from './access.dto.ts';
 import type { AuditLog } from './audit.service.ts';
 
 const entrySchema = z.object({
@@ -34,32 +35,6 @@ const listQuerySchema = z.strictObject({
   action: z.string().min(1).max(200).optional(),
   entityType: z.string().min(1).max(200).optional(),
   entityId: z.string().min(1).max(200).optional(),
-});
-
-const verifyReportSchema = z.object({
-  ok: z.boolean(),
-  chains: z.array(
-    z.object({
-      chain: z.string(),
-      rows: z.number(),
-      ok: z.boolean(),
-      head: z.object({ seq: z.number(), hash: z.string() }).nullable(),
-      firstBroken: z
-        .object({
-          seq: z.number(),
-          id: z.string().nullable(),
-          reason: z.enum([
-            'hash_mismatch',
-            'payload_mismatch',
-            'missing_row',
-            'prev_hash_mismatch',
-            'bad_redaction',
-            'head_mismatch',
-          ]),
-        })
-        .optional(),
-    }),
-  ),
 });
 
 /** Whose chain a caller sees: the local administrator's is the installation's (`system`). */

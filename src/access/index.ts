@@ -29,6 +29,7 @@ export type { Principal } from './principal.ts';
 export { SYSTEM_PRINCIPAL } from './principal.ts';
 export type { AuditEntryInput, AuditLog } from './audit.service.ts';
 export { registerAccessRoutes } from './access.routes.ts';
+export { verifyReportSchema } from './access.dto.ts';
 
 /**
  * The access module: users and organisations, sign-in and sessions, MFA, API keys, the audit

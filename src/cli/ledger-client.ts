@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import type { Access } from '../access/index.ts';
 import { ErrorCodes, UserError, type Config } from '../kernel/index.ts';
 import {
   accountSchema,
@@ -27,6 +26,7 @@ import {
   type TransferInputJson,
 } from '../ledger/index.ts';
 import { viaServerOrLocally } from './local.ts';
+import { localOrganisation, onlyOrganisation } from './organisation.ts';
 import type { callServer, RemoteServer } from './remote.ts';
 
 /** The ledger's JSON, exactly as `/api/v1/ledger/` answers it (amounts in minor units). */
@@ -132,30 +132,6 @@ export async function withLedger<T>(
       const reports = createReportsService({ db: kernel.db, clock: kernel.clock });
       return run(localLedger(service, reports, orgId));
     },
-  );
-}
-
-async function onlyOrganisation(server: RemoteServer, call: typeof callServer): Promise<string> {
-  const users = await call<{ organisation: string }[]>(server, 'GET', '/api/v1/system/users');
-  return pickOnly(users.map((u) => u.organisation));
-}
-
-async function localOrganisation(access: Access, org: string | undefined): Promise<string> {
-  const slug = org ?? pickOnly((await access.users.listAllUsers()).map((u) => u.organisation));
-  const found = await access.users.findOrganisation(slug);
-  if (!found)
-    throw new UserError(ErrorCodes.notFound, `No organisation "${slug}"`, { status: 404 });
-  return found.id;
-}
-
-function pickOnly(organisations: string[]): string {
-  const distinct = [...new Set(organisations)];
-  if (distinct.length === 1) return distinct[0]!;
-  throw new UserError(
-    ErrorCodes.badRequest,
-    distinct.length === 0
-      ? 'No organisation yet: create one with iza user create-admin'
-      : `Several organisations (${distinct.join(', ')}): choose one with --org <slug>`,
   );
 }
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Access } from '../access/index.ts';
-import { ErrorCodes, UserError, type Config } from '../kernel/index.ts';
+import type { Config } from '../kernel/index.ts';
 import { createLedgerService } from '../ledger/index.ts';
 import type { DemoPorts } from '../flows/index.ts';
 import { localDemoPorts } from '../flows/index.ts';
@@ -16,6 +16,7 @@ import {
   type VentureQuery,
 } from '../portfolio/index.ts';
 import { viaServerOrLocally } from './local.ts';
+import { localOrganisation, onlyOrganisation } from './organisation.ts';
 import type { callServer, RemoteServer } from './remote.ts';
 
 export type VenturePageJson = z.output<typeof venturePageSchema>;
@@ -62,22 +63,6 @@ export async function withVentures<T>(
       return run(remoteClient({ ...server, org }, call));
     },
     async ({ kernel, access }) => run(await localClient(kernel, access, flags.org)),
-  );
-}
-
-async function onlyOrganisation(server: RemoteServer, call: typeof callServer): Promise<string> {
-  const users = await call<{ organisation: string }[]>(server, 'GET', '/api/v1/system/users');
-  return pickOnly(users.map((u) => u.organisation));
-}
-
-function pickOnly(organisations: string[]): string {
-  const distinct = [...new Set(organisations)];
-  if (distinct.length === 1) return distinct[0]!;
-  throw new UserError(
-    ErrorCodes.badRequest,
-    distinct.length === 0
-      ? 'No organisation yet: create one with iza user create-admin'
-      : `Several organisations (${distinct.join(', ')}): choose one with --org <slug>`,
   );
 }
 
@@ -151,11 +136,7 @@ async function localClient(
   access: Access,
   org: string | undefined,
 ): Promise<VentureClient> {
-  const slug = org ?? pickOnly((await access.users.listAllUsers()).map((u) => u.organisation));
-  const found = await access.users.findOrganisation(slug);
-  if (!found)
-    throw new UserError(ErrorCodes.notFound, `No organisation "${slug}"`, { status: 404 });
-  const scope = { orgId: found.id, ventureIds: null };
+  const scope = { orgId: await localOrganisation(access, org), ventureIds: null };
   const portfolio = portfolioServiceFor(kernel, access);
   const ledger = createLedgerService({
     db: kernel.db,

@@ -1,32 +1,6 @@
 import { z } from 'zod';
-import type { AuditLog } from '../access/index.ts';
+import { verifyReportSchema, type AuditLog } from '../access/index.ts';
 import { defineTool, type McpToolset } from './mcp.tools.ts';
-
-const verifyReportSchema = z.object({
-  ok: z.boolean(),
-  chains: z.array(
-    z.object({
-      chain: z.string(),
-      rows: z.number(),
-      ok: z.boolean(),
-      head: z.object({ seq: z.number(), hash: z.string() }).nullable(),
-      firstBroken: z
-        .object({
-          seq: z.number(),
-          id: z.string().nullable(),
-          reason: z.enum([
-            'hash_mismatch',
-            'payload_mismatch',
-            'missing_row',
-            'prev_hash_mismatch',
-            'bad_redaction',
-            'head_mismatch',
-          ]),
-        })
-        .optional(),
-    }),
-  ),
-});
 
 /** The audit log over MCP: verifying the organisation's hash chain, as `GET /api/v1/audit/verify`. */
 export function auditToolset(audit: Pick<AuditLog, 'verify'>): McpToolset {
