@@ -4,7 +4,7 @@ import importX from 'eslint-plugin-import-x';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.iza/', 'drizzle/', 'coverage/', 'dist/'] },
+  { ignores: ['node_modules/', '.iza/', 'drizzle/', 'coverage/', 'dist/', 'web/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -52,7 +52,18 @@ export default tseslint.config(
     },
   },
   {
-    files: ['*.config.ts', '*.config.js'],
+    // The dashboard (web/): browser code, typed by web/tsconfig.json (the nearest tsconfig).
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    languageOptions: { globals: { ...globals.browser } },
+    settings: { 'import-x/resolver': { node: { extensions: ['.ts', '.tsx', '.js'] } } },
+  },
+  {
+    // The service worker template (built into /sw.js by web/vite.config.ts).
+    files: ['web/service-worker.js'],
+    languageOptions: { globals: { ...globals.serviceworker } },
+  },
+  {
+    files: ['*.config.ts', '*.config.js', 'web/vite.config.ts'],
     rules: { 'import-x/no-default-export': 'off' },
   },
   {

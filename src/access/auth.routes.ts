@@ -205,6 +205,9 @@ export function registerAuthRoutes(
         kind: z.enum(['user', 'apikey', 'system']),
         userId: z.string().nullable(),
         apiKeyId: z.string().nullable(),
+        /** The signed-in person (null for API keys and the local administrator). */
+        name: z.string().nullable(),
+        email: z.string().nullable(),
         organisation: organisationSchema,
         role,
         mfaEnabled: z.boolean(),
@@ -216,10 +219,13 @@ export function registerAuthRoutes(
     },
     async ({ request }) => {
       const p = principalOf(request);
+      const person = p.userId ? await access.users.getMember(orgOf(request), p.userId) : null;
       return {
         kind: p.kind,
         userId: p.userId,
         apiKeyId: p.apiKeyId,
+        name: person?.name ?? null,
+        email: person?.email ?? null,
         organisation: await access.users.getOrganisation(orgOf(request)),
         role: p.role === 'system' ? 'admin' : p.role,
         mfaEnabled: p.userId ? await access.mfa.isEnabled(p.userId) : false,

@@ -190,11 +190,11 @@ function customers(monthly: MonthlyValue[]): HealthComponent {
   const now = BigInt(latest.value);
   const before = BigInt(previous.value);
   const points = now > before ? 10 : now === before ? 5 : 0;
-  const word = now > before ? 'more' : now === before ? 'as many' : 'fewer';
+  const word = now > before ? 'more than' : now === before ? 'as many as' : 'fewer than';
   return {
     ...base,
     points,
-    reason: `${latest.value} customers in ${latest.month}, ${word} than ${previous.value} in ${previous.month}`,
+    reason: `${latest.value} customers in ${latest.month}, ${word} ${previous.value} in ${previous.month}`,
   };
 }
 

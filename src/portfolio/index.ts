@@ -12,7 +12,14 @@ export { registerPortfolioRoutes, scopeOf } from './portfolio.routes.ts';
 export { registerPortfolioEvents, type PortfolioEventsOptions } from './portfolio.events.ts';
 export { KPI_POSTED, type KpiPostedEvent } from './kpis.service.ts';
 export { scoreHealth, type Health, type HealthComponent, type HealthFacts } from './health.ts';
-export type { MoneyRollup, Rollup, RollupGroup, RollupQuery } from './rollups.service.ts';
+export type {
+  MoneyRollup,
+  Rollup,
+  RollupGroup,
+  RollupHistoryMonth,
+  RollupHistoryQuery,
+  RollupQuery,
+} from './rollups.service.ts';
 export * from './portfolio.types.ts';
 export { fromDisplay, toDisplay, parseKpiDay, addMonths } from './portfolio.values.ts';
 export * from './portfolio.dto.ts';

@@ -219,6 +219,38 @@ export const rollupSchema = z.object({
   categories: z.array(rollupGroupSchema),
 });
 
+export const rollupHistoryQuery = z.object({
+  months: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(36)
+    .optional()
+    .describe('How many months (default 12)'),
+  to: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
+    .optional()
+    .describe('Last month, YYYY-MM (default: the latest month with KPIs)'),
+  category: z.string().max(40).optional(),
+});
+
+const currencyTotalSchema = z.object({ currency: z.string(), total: z.string() });
+
+export const rollupHistorySchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  months: z.array(
+    z.object({
+      month: z.string(),
+      revenue: z.array(currencyTotalSchema),
+      mrr: z.array(currencyTotalSchema),
+      customers: z.string(),
+      reporting: z.number().int(),
+    }),
+  ),
+});
+
 export const healthQuery = z.object({
   asOf: z.iso.date().optional().describe('The day to score as of (default: today)'),
 });

@@ -16,6 +16,8 @@ import {
   kpiPostResultSchema,
   metricCreateSchema,
   metricSchema,
+  rollupHistoryQuery,
+  rollupHistorySchema,
   rollupQuery,
   rollupSchema,
   seriesQuery,
@@ -64,6 +66,21 @@ export function registerPortfolioRoutes(app: FastifyInstance, portfolio: Portfol
       response: rollupSchema,
     },
     async ({ request, query }) => portfolio.rollup(scopeOf(request), query),
+  );
+  addRoute(
+    app,
+    {
+      method: 'GET',
+      url: `${BASE}/rollups/history`,
+      access: 'read',
+      tags,
+      summary: 'The portfolio month by month: revenue, MRR and customers',
+      description:
+        'Per month (default the 12 ending with the latest month with KPIs): revenue summed over the month, MRR and customers as each venture’s last value of that month, money per currency in minor units, and how many ventures reported.',
+      query: rollupHistoryQuery,
+      response: rollupHistorySchema,
+    },
+    async ({ request, query }) => portfolio.rollupHistory(scopeOf(request), query),
   );
   addRoute(
     app,

@@ -364,6 +364,44 @@ describe.each(storages)('portfolio service on $name', { timeout: 60_000 }, (stor
       expect(only.portfolio.revenue).toEqual(technology.revenue);
       expect(only.categories).toHaveLength(1);
     });
+
+    it('gives the same figures month by month, with empty months present', async () => {
+      const h = await w.portfolio.rollupHistory(w.scope, { to: '2026-02', months: 3 });
+      expect(h).toMatchObject({ from: '2025-12', to: '2026-02' });
+      expect(h.months.map((m) => m.month)).toEqual(['2025-12', '2026-01', '2026-02']);
+      expect(h.months[0]).toEqual({
+        month: '2025-12',
+        revenue: [],
+        mrr: [],
+        customers: '0',
+        reporting: 0,
+      });
+      const grid = await w.portfolio.rollup(w.scope, { month: '2026-02' });
+      for (const [month, key] of [
+        [h.months[1]!, 'previous'],
+        [h.months[2]!, 'current'],
+      ] as const) {
+        const money = (list: { currency: string; current: string; previous: string }[]) =>
+          list.filter((m) => m[key] !== '0').map((m) => ({ currency: m.currency, total: m[key] }));
+        expect(month.revenue).toEqual(money(grid.portfolio.revenue));
+        expect(month.mrr).toEqual(money(grid.portfolio.mrr));
+        expect(month.customers).toBe(grid.portfolio.customers[key]);
+      }
+      const technology = await w.portfolio.rollupHistory(w.scope, {
+        to: '2026-02',
+        months: 1,
+        category: 'technology',
+      });
+      expect(technology.months).toEqual([
+        {
+          month: '2026-02',
+          revenue: [{ currency: 'EUR', total: '3000' }],
+          mrr: expect.any(Array),
+          customers: '10',
+          reporting: 1,
+        },
+      ]);
+    });
   });
 
   describe('health', () => {

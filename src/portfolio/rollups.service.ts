@@ -49,6 +49,32 @@ export interface RollupQuery {
   category?: string | undefined;
 }
 
+export interface RollupHistoryQuery {
+  /** How many months, ending with `to` (default 12, at most 36). */
+  months?: number | undefined;
+  /** `YYYY-MM`; default: the latest month with KPIs. */
+  to?: string | undefined;
+  category?: string | undefined;
+}
+
+export interface RollupHistoryMonth {
+  month: string;
+  /** Minor units per currency, never mixed. */
+  revenue: { currency: string; total: string }[];
+  mrr: { currency: string; total: string }[];
+  customers: string;
+  /** Ventures with any of these KPIs that month. */
+  reporting: number;
+}
+
+interface HistoryRow extends Record<string, unknown> {
+  month: string;
+  metric: string;
+  currency: string;
+  total: string;
+  ventures: number;
+}
+
 interface MetricRow extends Record<string, unknown> {
   category: string | null;
   metric: string;
@@ -123,6 +149,54 @@ export function createRollupsService(deps: {
   }
 
   return {
+    /**
+     * The portfolio month by month (the trend behind the grid): revenue summed over the month,
+     * MRR and customers as each venture's last value of the month, per currency.
+     */
+    async rollupHistory(
+      scope: Scope,
+      query: RollupHistoryQuery = {},
+    ): Promise<{ from: string; to: string; months: RollupHistoryMonth[] }> {
+      const count = Math.min(Math.max(query.months ?? 12, 1), 36);
+      const to = query.to ?? (await latestMonth(scope, query.category));
+      const from = addMonths(to, -(count - 1));
+      const rows = await rowsOf<HistoryRow>(
+        db,
+        sql`
+        with v as (select id from portfolio_ventures where ${ventureFilter(scope, query.category)}),
+        per as (
+          select k.venture_id, k.metric, coalesce(k.currency, '') as currency,
+                 to_char(k.day, 'YYYY-MM') as month,
+                 case when k.metric = 'revenue' then sum(k.value)
+                      else (array_agg(k.value order by k.day desc))[1] end as value
+          from portfolio_kpis k join v on v.id = k.venture_id
+          where k.org_id = ${scope.orgId}
+            and k.metric in ('revenue', 'mrr', 'customers')
+            and k.day >= ${`${from}-01`}::date and k.day < ${`${addMonths(to, 1)}-01`}::date
+          group by 1, 2, 3, 4
+        )
+        select month, metric, currency, sum(value)::text as total,
+               count(distinct venture_id)::int as ventures
+        from per group by 1, 2, 3 order by 1, 2, 3`,
+      );
+      const months: RollupHistoryMonth[] = [];
+      for (let month = from; month <= to; month = addMonths(month, 1)) {
+        const mine = rows.filter((r) => r.month === month);
+        const money = (metric: string) =>
+          mine
+            .filter((r) => r.metric === metric)
+            .map((r) => ({ currency: r.currency, total: fromColumn(r.total) }));
+        months.push({
+          month,
+          revenue: money('revenue'),
+          mrr: money('mrr'),
+          customers: fromColumn(mine.find((r) => r.metric === 'customers')?.total ?? '0'),
+          reporting: mine.reduce((most, r) => Math.max(most, Number(r.ventures)), 0),
+        });
+      }
+      return { from, to, months };
+    },
+
     async rollup(scope: Scope, query: RollupQuery = {}): Promise<Rollup> {
       const month = query.month ?? (await latestMonth(scope, query.category));
       const previousMonth = addMonths(month, -1);

@@ -291,7 +291,7 @@ describe.each(storages)('HTTP app on $name', (storage) => {
       password: 'a long enough password',
     });
     const after = await t.app.inject({ method: 'GET', url: '/' });
-    expect(after.body).toContain('The web dashboard is not part of this build yet');
+    expect(after.body).toContain('The web dashboard has not been built in this installation');
     expect(after.body).not.toContain('Set up IZA OS');
   });
 });

@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
+import compress from '@fastify/compress';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -26,6 +27,7 @@ import { registerHealth } from './health.ts';
 import { registerMetrics } from './metrics.ts';
 import { createModules, registerModuleRoutes, type ModuleInstance } from './modules.ts';
 import { registerRoot } from './root.ts';
+import { DEFAULT_WEB_ROOT, registerWeb } from './web.ts';
 import { registerSystemRoutes } from './system.routes.ts';
 
 /** The security headers SPEC.md requires on every response. */
@@ -58,6 +60,8 @@ export interface BuildAppOptions {
   modules?: ModuleInstance[];
   /** The token the local CLI presents for `system` routes. */
   localAdminToken?: string;
+  /** The built dashboard to serve at `/` (default `web/dist`); absent, `/` is a status page. */
+  webRoot?: string;
   /** Registers extra routes (module routes, or test routes) before the app is ready. */
   register?: (app: FastifyInstance) => void | Promise<void>;
 }
@@ -126,6 +130,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true, preload: false },
   });
 
+  // Answers of 1 KiB or more (the dashboard's files, long JSON lists) go out compressed when
+  // the client accepts it; streams the handlers write themselves (SSE, MCP) are untouched.
+  await app.register(compress, { threshold: 1024 });
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
 
@@ -194,7 +201,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     refreshTtlSeconds: config.auth.refreshTokenTtlSeconds,
     loginRateLimitPerMinute: config.auth.loginRateLimitPerMinute,
   });
-  registerRoot(app, access);
+  registerRoot(app, access, await registerWeb(app, options.webRoot ?? DEFAULT_WEB_ROOT));
   await registerModuleRoutes(app, options.modules ?? createModules({ kernel, access }));
   if (options.register) await options.register(app);
 

@@ -2,14 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Access } from '../access/index.ts';
 import { IzaError, VERSION } from '../kernel/index.ts';
+import type { WebShell } from './web.ts';
 
 /**
- * The web root. Until the dashboard is built this is an honest status page. On a fresh
+ * The web root: the dashboard once built (else an honest status page). On a fresh
  * installation it is the first-run form instead: the first administrator is created with the
  * one-time token the server printed in its log, so a new install is never open to whoever
  * finds it first.
  */
-export function registerRoot(app: FastifyInstance, access: Access): void {
+export function registerRoot(app: FastifyInstance, access: Access, web: WebShell): void {
   app.get(
     '/',
     {
@@ -17,9 +18,11 @@ export function registerRoot(app: FastifyInstance, access: Access): void {
       schema: { hide: true, querystring: z.object({ setup: z.literal('done').optional() }) },
     },
     async (request, reply) => {
-      const html = (await access.setup.needed())
-        ? setupPage({})
-        : statusPage((request.query as { setup?: string }).setup === 'done');
+      if (await access.setup.needed()) {
+        return reply.type('text/html; charset=utf-8').send(setupPage({}));
+      }
+      if (web.built) return web.sendIndex(reply);
+      const html = statusPage((request.query as { setup?: string }).setup === 'done');
       return reply.type('text/html; charset=utf-8').send(html);
     },
   );
@@ -101,7 +104,7 @@ function statusPage(justSetUp: boolean): string {
   return layout(`  <h1>IZA OS</h1>
   <p class="muted">Version ${VERSION}. The server is running.</p>
   ${justSetUp ? '<p class="done" role="status">The first administrator has been created. Sign in through the API (<code>POST /api/v1/auth/login</code>).</p>' : ''}
-  <p>The web dashboard is not part of this build yet. Everything IZA OS does is reachable through its API and the <code>iza</code> command.</p>
+  <p>The web dashboard has not been built in this installation (<code>npm run build:web</code> builds it; <code>npm start</code> does so when needed). Everything IZA OS does is also reachable through its API and the <code>iza</code> command.</p>
   <ul>
     <li><a href="/docs">API reference</a> (OpenAPI 3.1)</li>
     <li><a href="/health">Health</a>: the state of the database and the job queue</li>

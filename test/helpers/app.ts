@@ -12,6 +12,8 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+const NO_WEB_ROOT = '/nonexistent/iza-web/';
+
 /** The real HTTP app on a test kernel, for `app.inject()`. */
 export async function createTestApp(options: {
   target: StorageTarget;
@@ -19,6 +21,8 @@ export async function createTestApp(options: {
   localAdminToken?: string;
   clock?: Clock;
   register?: (app: FastifyInstance) => void | Promise<void>;
+  /** A built dashboard to serve at `/`; none by default, so `/` is the status page. */
+  webRoot?: string;
 }): Promise<TestApp> {
   const { log, lines } = captureLogs('info');
   const kernel = await createTestKernel({
@@ -35,6 +39,7 @@ export async function createTestApp(options: {
       access,
       ...(options.localAdminToken ? { localAdminToken: options.localAdminToken } : {}),
       ...(options.register ? { register: options.register } : {}),
+      webRoot: options.webRoot ?? NO_WEB_ROOT,
     });
     return {
       app,

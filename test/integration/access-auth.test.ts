@@ -90,7 +90,14 @@ describe.each(storages)('signing in on $name', { timeout: 120_000 }, (storage) =
   it('expires access tokens, and refuses expired and revoked API keys', async () => {
     const { w, clock } = await world({ IZA_ACCESS_TOKEN_TTL_SECONDS: '60' });
     const { accessToken } = await w.login('viewer@alpha.test');
-    expect((await me(w, accessToken)).statusCode).toBe(200);
+    const signedIn = await me(w, accessToken);
+    expect(signedIn.statusCode).toBe(200);
+    expect(signedIn.json().data).toMatchObject({
+      kind: 'user',
+      email: 'viewer@alpha.test',
+      name: expect.any(String),
+      role: 'viewer',
+    });
 
     const expiring = await w.access.apiKeys.create(
       w.orgA,
@@ -102,7 +109,9 @@ describe.each(storages)('signing in on $name', { timeout: 120_000 }, (storage) =
       { name: 'to revoke', role: 'viewer' },
       { role: 'system', userId: null },
     );
-    expect((await me(w, expiring.key)).statusCode).toBe(200);
+    const asKey = await me(w, expiring.key);
+    expect(asKey.statusCode).toBe(200);
+    expect(asKey.json().data).toMatchObject({ kind: 'apikey', name: null, email: null });
     expect((await me(w, revoked.key)).statusCode).toBe(200);
 
     const revoke = await w.inject({

@@ -1,0 +1,258 @@
+import { mkdirSync } from 'node:fs';
+import { AxeBuilder } from '@axe-core/playwright';
+import { sql } from 'drizzle-orm';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildDashboard,
+  startDashboardServer,
+  totpCode,
+  type DashboardServer,
+} from '../helpers/web-server.ts';
+
+/**
+ * The dashboard in a real browser (Debian's Chromium driven by playwright-core) against a real
+ * server on loopback with a seeded portfolio: sign in with a password and an authenticator
+ * code, compare the home figures with the database, filter the businesses table, open a
+ * venture, post a KPI through the API and watch it appear without a reload, sign out. Every
+ * page is checked with axe-core and photographed at desktop and phone sizes into
+ * test-results/screenshots/ (not committed).
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = 'test-results/screenshots';
+const DESKTOP = { width: 1440, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+let server: DashboardServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+/** Rows of a query on the server's own database. */
+async function rows<T>(query: ReturnType<typeof sql>): Promise<T[]> {
+  const result = (await server.kernel.db.execute(query)) as { rows: T[] };
+  return result.rows;
+}
+
+async function one<T>(query: ReturnType<typeof sql>): Promise<T> {
+  const [row] = await rows<T>(query);
+  if (row === undefined) throw new Error('the query found no row');
+  return row;
+}
+
+/** Integer minor units as money text the way an en-US browser shows it, computed exactly. */
+function money(minor: bigint, currency: string): string {
+  const digits = new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions()
+    .maximumFractionDigits!;
+  const scale = 10n ** BigInt(digits);
+  const sign = minor < 0n ? '-' : '';
+  const abs = minor < 0n ? -minor : minor;
+  const fraction = digits ? `.${String(abs % scale).padStart(digits, '0')}` : '';
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(
+    `${sign}${abs / scale}${fraction}` as `${number}`,
+  );
+}
+
+/** Polls until the page shows what is expected (a browser renders asynchronously). */
+const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000 });
+
+const metric = (key: string) => page.locator(`[data-metric="${key}"]`);
+
+/** axe-core on the current page: no serious or critical violation. */
+async function expectAccessible(name: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).analyze();
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(
+    bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target).join(', ')}`),
+  ).toEqual([]);
+}
+
+/** Photographs the current page at desktop and phone sizes, then returns to desktop. */
+async function photograph(name: string): Promise<void> {
+  for (const [size, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
+    await page.setViewportSize(viewport);
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: `${SHOTS}/${name}-${size}.png`, fullPage: true });
+  }
+  await page.setViewportSize(DESKTOP);
+}
+
+async function visit(path: string, heading: string | RegExp): Promise<void> {
+  await page.goto(`${server.url}${path}`);
+  await eventually(() => page.getByRole('heading', { level: 1 }).first().textContent()).toMatch(
+    heading,
+  );
+}
+
+describe('the dashboard in a browser', () => {
+  beforeAll(async () => {
+    buildDashboard();
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startDashboardServer({ ventures: 120, mfa: true, seed: 11 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    context = await browser.newContext({
+      viewport: DESKTOP,
+      locale: 'en-US',
+      timezoneId: 'UTC',
+      reducedMotion: 'reduce',
+    });
+    page = await context.newPage();
+    page.on('pageerror', (error) => {
+      throw error;
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('sends a visitor to sign-in and signs in with a password and an authenticator code', async () => {
+    await page.goto(`${server.url}/`);
+    await page.waitForURL(/\/login/);
+    await expectAccessible('login');
+    await photograph('login');
+
+    await page.getByLabel('E-mail').fill(server.email);
+    await page.getByLabel('Password', { exact: true }).fill(server.password);
+    await page.getByRole('button', { name: /sign in/i }).click();
+    // MFA is on: the form asks for the authenticator code.
+    const code = page.getByLabel('Authenticator code');
+    await code.waitFor();
+    await code.fill(totpCode(server.totpSecret!));
+    await page.getByRole('button', { name: /sign in/i }).click();
+    await page.waitForURL(`${server.url}/`);
+    await eventually(() => page.getByRole('heading', { level: 1 }).textContent()).toBeTruthy();
+  });
+
+  it('shows home figures equal to the database', async () => {
+    const { month } = await one<{ month: string }>(
+      sql`select to_char(max(day), 'YYYY-MM') as month from portfolio_kpis
+          where org_id = ${server.orgId} and metric = 'revenue' and day <= current_date`,
+    );
+    const { total } = await one<{ total: number }>(
+      sql`select count(*)::int as total from portfolio_ventures
+          where org_id = ${server.orgId} and archived_at is null`,
+    );
+    const revenue = await rows<{ currency: string; minor: string }>(
+      sql`select currency, sum(value)::text as minor from portfolio_kpis
+          where org_id = ${server.orgId} and metric = 'revenue'
+            and to_char(day, 'YYYY-MM') = ${month}
+          group by currency`,
+    );
+    const perCategory = await rows<{ category: string; n: number }>(
+      sql`select category, count(*)::int as n from portfolio_ventures
+          where org_id = ${server.orgId} and archived_at is null group by category`,
+    );
+    expect(revenue.length).toBeGreaterThan(0);
+
+    await eventually(() => metric('portfolio.ventures').textContent()).toBe(
+      total.toLocaleString('en-US'),
+    );
+    for (const r of revenue) {
+      expect(await metric(`portfolio.revenue.${r.currency}`).textContent()).toBe(
+        money(BigInt(r.minor.split('.')[0]!), r.currency),
+      );
+    }
+    for (const c of perCategory) {
+      expect(await metric(`category.${c.category}.ventures`).textContent()).toBe(
+        c.n.toLocaleString('en-US'),
+      );
+    }
+    await expectAccessible('home');
+    await photograph('home');
+  });
+
+  it('filters the businesses table by search and category, as the database counts', async () => {
+    await visit('/businesses', /businesses/i);
+    const { total } = await one<{ total: number }>(
+      sql`select count(*)::int as total from portfolio_ventures
+          where org_id = ${server.orgId} and archived_at is null`,
+    );
+    await eventually(() => metric('ventures.total').textContent()).toBe(
+      total.toLocaleString('en-US'),
+    );
+    await expectAccessible('businesses');
+    await photograph('businesses');
+
+    const { category } = await one<{ category: string }>(
+      sql`select category from portfolio_ventures where org_id = ${server.orgId}
+          group by category order by count(*) desc limit 1`,
+    );
+    const { n } = await one<{ n: number }>(
+      sql`select count(*)::int as n from portfolio_ventures
+          where org_id = ${server.orgId} and archived_at is null and category = ${category}
+            and (name ilike '%an%' or slug ilike '%an%')`,
+    );
+    await page.getByLabel('Category').selectOption(category);
+    await page.getByLabel(/search/i).fill('an');
+    await eventually(() => metric('ventures.total').textContent()).toBe(n.toLocaleString('en-US'));
+    expect(page.url()).toContain(`category=${category}`);
+    expect(page.url()).toContain('search=an');
+    const shown = await page.locator('table tbody tr').count();
+    expect(shown).toBe(Math.min(n, shown));
+    expect(shown).toBeGreaterThan(0);
+  });
+
+  it('opens a venture, and a KPI posted through the API appears there without a reload', async () => {
+    const link = page.locator('table tbody tr a').first();
+    const name = (await link.textContent())!.trim();
+    await link.click();
+    await page.waitForURL(/\/businesses\/[^/?]+$/);
+    await eventually(() => page.getByRole('heading', { level: 1 }).textContent()).toContain(name);
+    const slug = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    const { id } = await one<{ id: string }>(
+      sql`select id from portfolio_ventures where org_id = ${server.orgId} and slug = ${slug}`,
+    );
+    await eventually(() => metric('venture.health.score').textContent()).toMatch(/^\d+/);
+    await expectAccessible('venture');
+    await photograph('venture');
+
+    const marker = '987654';
+    expect(await page.getByText('987,654').count()).toBe(0);
+    const today = new Date().toISOString().slice(0, 10);
+    const posted = await fetch(`${server.url}/api/v1/portfolio/kpis`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        kpis: [{ ventureId: id, metric: 'customers', day: today, value: marker }],
+      }),
+    });
+    expect(posted.status, await posted.clone().text()).toBeLessThan(300);
+    // The server pushes the event; the page refetches and shows the new latest value.
+    await eventually(() => page.getByText('987,654').count()).toBeGreaterThan(0);
+  });
+
+  it('shows the other pages, honestly and accessibly', async () => {
+    for (const [path, heading, name] of [
+      ['/financial', /financ/i, 'financial'],
+      ['/workflows', /workflow/i, 'workflows'],
+      ['/agents', /agent/i, 'agents'],
+      ['/monitoring', /monitor/i, 'monitoring'],
+      ['/settings', /settings/i, 'settings'],
+    ] as const) {
+      await visit(path, heading);
+      await page.waitForLoadState('networkidle');
+      await expectAccessible(name);
+      await photograph(name);
+    }
+  });
+
+  it('signs out: the session ends and pages send back to sign-in', async () => {
+    await page.goto(`${server.url}/`);
+    await page
+      .getByRole('button', { name: /sign out|log out/i })
+      .first()
+      .click();
+    await page.waitForURL(/\/login/);
+    const me = await page.evaluate(async () => (await fetch('/api/v1/auth/me')).status);
+    expect(me).toBe(401);
+    await page.goto(`${server.url}/businesses`);
+    await page.waitForURL(/\/login/);
+  });
+});

@@ -1,0 +1,223 @@
+/**
+ * The JSON the dashboard reads. Portfolio and access shapes are the server's own zod schemas
+ * (type-only imports from `src/*.dto.ts`, erased at build); the others mirror their route's
+ * schema by hand because their DTO files pull server-only modules into the type graph:
+ * ledger reports (`src/ledger/reports.dto.ts`), `/health` (`src/server/health.ts`),
+ * `/api/v1/system/status` (`src/server/system.routes.ts`), MCP servers (`src/mcp/hub.dto.ts`).
+ */
+import type { z } from 'zod';
+import type {
+  categorySchema,
+  healthSchema,
+  kpiSchema,
+  metricSchema,
+  rollupHistorySchema,
+  rollupSchema,
+  seriesSchema,
+  venturePageSchema,
+  ventureSchema,
+} from '../../../src/portfolio/portfolio.dto.ts';
+import type {
+  apiKeyCreatedSchema,
+  apiKeySchema,
+  memberSchema,
+  organisationSchema,
+  sessionSchema,
+  tokensSchema,
+} from '../../../src/access/access.dto.ts';
+
+export type Venture = z.output<typeof ventureSchema>;
+export type VenturePage = z.output<typeof venturePageSchema>;
+export type Category = z.output<typeof categorySchema>;
+export type Metric = z.output<typeof metricSchema>;
+export type Kpi = z.output<typeof kpiSchema>;
+export type Series = z.output<typeof seriesSchema>;
+export type Rollup = z.output<typeof rollupSchema>;
+export type RollupGroup = Rollup['portfolio'];
+export type RollupHistory = z.output<typeof rollupHistorySchema>;
+export type MoneyRollup = RollupGroup['revenue'][number];
+export type VentureHealth = z.output<typeof healthSchema>;
+export type Stage = Venture['stage'];
+export const STAGES: readonly Stage[] = [
+  'idea',
+  'building',
+  'launched',
+  'growing',
+  'mature',
+  'sunset',
+];
+
+export type Member = z.output<typeof memberSchema>;
+export type Organisation = z.output<typeof organisationSchema>;
+export type ApiKey = z.output<typeof apiKeySchema>;
+export type ApiKeyCreated = z.output<typeof apiKeyCreatedSchema>;
+export type Session = z.output<typeof sessionSchema>;
+export type Tokens = z.output<typeof tokensSchema>;
+export type Role = Member['role'];
+export const ROLES: readonly Role[] = ['admin', 'editor', 'viewer', 'bot'];
+
+/** `GET /api/v1/auth/me` (src/access/auth.routes.ts). */
+export interface Me {
+  kind: 'user' | 'apikey' | 'system';
+  userId: string | null;
+  apiKeyId: string | null;
+  /** The signed-in person; null for API keys. */
+  name: string | null;
+  email: string | null;
+  organisation: Organisation;
+  role: Role;
+  mfaEnabled: boolean;
+  mfaEnrolmentRequired: boolean;
+  memberships: { orgId: string; slug: string; name: string; role: string }[];
+}
+
+export interface MfaEnrolment {
+  secret: string;
+  otpauthUrl: string;
+  qrSvg: string;
+}
+
+// --- ledger (src/ledger/ledger.dto.ts, reports.dto.ts) --------------------------------------
+export interface Entity {
+  id: string;
+  code: string;
+  name: string;
+  kind: 'venture' | 'holding';
+  baseCurrency: string;
+  parentId: string | null;
+  closedThrough: string | null;
+  createdAt: string;
+}
+
+export type AccountType = 'asset' | 'liability' | 'equity' | 'revenue' | 'expense';
+export type ReportKind = 'balance-sheet' | 'profit-and-loss' | 'cash-flow' | 'trial-balance';
+
+interface ReportEntity {
+  id: string;
+  code: string;
+  name: string;
+  baseCurrency: string;
+  parentId: string | null;
+}
+interface ReportHeader {
+  entity: ReportEntity;
+  consolidated: boolean;
+  entities: ReportEntity[];
+  currency: string;
+  from: string | null;
+  to: string;
+}
+interface LineBase {
+  code: string;
+  name: string;
+  type: AccountType;
+  parentCode: string | null;
+  depth: number;
+  accountIds: string[];
+}
+export interface SectionLine extends LineBase {
+  amount: string;
+  total: string;
+  eliminated: string;
+}
+export interface Section {
+  lines: SectionLine[];
+  total: string;
+}
+export interface Elimination {
+  first: { entityCode: string; amount: string };
+  second: { entityCode: string; amount: string };
+  difference: string;
+}
+export interface BalanceSheet extends ReportHeader {
+  assets: Section;
+  liabilities: Section;
+  equity: Section & { accounts: string; unclosedEarnings: string; translationDifferences: string };
+  liabilitiesAndEquity: string;
+  eliminations: Elimination[];
+}
+export interface ProfitAndLoss extends ReportHeader {
+  revenue: Section;
+  expenses: Section;
+  netIncome: string;
+}
+interface CashFlowSection {
+  lines: {
+    code: string;
+    name: string;
+    type: AccountType;
+    inflows: string;
+    outflows: string;
+    net: string;
+  }[];
+  inflows: string;
+  outflows: string;
+  net: string;
+}
+export interface CashFlow extends ReportHeader {
+  openingCash: string;
+  operating: CashFlowSection;
+  investing: CashFlowSection;
+  financing: CashFlowSection;
+  exchangeRateEffect: string;
+  eliminationDifferences: string;
+  netChange: string;
+  closingCash: string;
+  cashAccounts: { code: string; name: string; opening: string; closing: string }[];
+}
+export interface TrialBalanceFigures {
+  opening: string;
+  debits: string;
+  credits: string;
+  translation: string;
+  closing: string;
+}
+export interface TrialBalance extends ReportHeader {
+  lines: (TrialBalanceFigures & LineBase & { eliminated: string })[];
+  translationDifferences: TrialBalanceFigures;
+  totals: TrialBalanceFigures;
+}
+
+// --- system -------------------------------------------------------------------------------
+export interface HealthComponent {
+  status: 'up' | 'down';
+  detail?: string;
+  latencyMs?: number;
+  [key: string]: unknown;
+}
+export interface Health {
+  status: 'ok' | 'down';
+  version: string;
+  uptimeSeconds: number;
+  components: Record<string, HealthComponent>;
+}
+export interface SystemStatus {
+  version: string;
+  node: string;
+  profile: string;
+  pid: number;
+  storage: { kind: 'pglite' | 'postgres'; location: string };
+  events: 'in-process' | 'postgres';
+  jobs: {
+    working: boolean;
+    queues: { queue: string; queued: number; active: number; failed: number; deferred: number }[];
+  };
+  migrations: { tag: string; applied: boolean }[];
+  configFile: string | null;
+}
+export interface McpServer {
+  id: string;
+  name: string;
+  description: string | null;
+  transport: 'stdio' | 'http';
+  url: string | null;
+  command: string | null;
+  enabled: boolean;
+  status: 'connecting' | 'healthy' | 'unhealthy' | 'disabled' | 'unknown';
+  health: {
+    toolCount: number;
+    lastError: string | null;
+    lastCheckedAt: string | null;
+    failures: number;
+  } | null;
+}

@@ -1,0 +1,135 @@
+/**
+ * Formatting of the API's exact values. Money arrives as decimal strings of integer minor units
+ * and percentages as basis points: they are shifted as strings (no float arithmetic) and handed
+ * to `Intl.NumberFormat` as decimal strings, which it formats exactly.
+ */
+const LOCALE = undefined; // the browser's
+
+const formatters = new Map<string, Intl.NumberFormat>();
+const dateFormatters = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = JSON.stringify(options);
+  let formatter = dateFormatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat(LOCALE, options);
+    dateFormatters.set(key, formatter);
+  }
+  return formatter;
+}
+
+/** Intl.NumberFormat instances are costly to build: one per distinct options, reused. */
+export function numberFormat(options: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
+  const key = JSON.stringify(options);
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.NumberFormat(LOCALE, options);
+    formatters.set(key, formatter);
+  }
+  return formatter;
+}
+
+const fractionCache = new Map<string, number>();
+/** Minor-unit digits of a currency (2 for EUR, 0 for JPY), from Intl. */
+export function minorDigits(currency: string): number {
+  let digits = fractionCache.get(currency);
+  if (digits === undefined) {
+    try {
+      digits =
+        new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+          .maximumFractionDigits ?? 2;
+    } catch {
+      digits = 2;
+    }
+    fractionCache.set(currency, digits);
+  }
+  return digits;
+}
+
+/** Moves the decimal point of an integer or decimal string `places` to the left. */
+export function shiftDecimal(value: string, places: number): `${number}` {
+  const negative = value.startsWith('-');
+  const [intPart = '0', fracPart = ''] = (negative ? value.slice(1) : value).split('.');
+  const digits = intPart + fracPart;
+  const point = intPart.length - places;
+  const padded = point <= 0 ? '0'.repeat(1 - point) + digits : digits;
+  const at = Math.max(point, 1);
+  const whole = padded.slice(0, at).replace(/^0+(?=\d)/, '');
+  const fraction = padded.slice(at);
+  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}` as `${number}`;
+}
+
+/** Minor units (string) of a currency, formatted as money: "301806270" EUR -> "€3,018,062.70". */
+export function formatMoney(minor: string, currency: string, compact = false): string {
+  const major = shiftDecimal(minor, minorDigits(currency));
+  const options: Intl.NumberFormatOptions = { style: 'currency', currency };
+  if (compact) {
+    options.notation = 'compact';
+    options.maximumFractionDigits = 1;
+  }
+  try {
+    return numberFormat(options).format(major);
+  } catch {
+    return `${major} ${currency}`;
+  }
+}
+
+/** Minor units as a plain number of major units, for chart geometry only (never for sums). */
+export function moneyToNumber(minor: string, currency: string): number {
+  return Number(shiftDecimal(minor, minorDigits(currency)));
+}
+
+export function formatCount(value: string | number): string {
+  return numberFormat().format(typeof value === 'number' ? value : (value as `${number}`));
+}
+
+/** Basis points (string or integer) as a percentage: 458.25 -> "4.58 %". */
+export function formatBasisPoints(bp: string | number, digits = 2): string {
+  const percent = shiftDecimal(String(bp), 4);
+  return numberFormat({
+    style: 'percent',
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(percent);
+}
+
+/** A growth in basis points with its sign: 418 -> "+4.18 %". */
+export function formatGrowth(bp: number | null): string {
+  if (bp === null) return 'n/a';
+  const text = formatBasisPoints(Math.abs(bp));
+  return `${bp > 0 ? '+' : bp < 0 ? '−' : '±'}${text}`;
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return dateFormat({ dateStyle: 'medium' }).format(date);
+}
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return dateFormat({ dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}
+
+/** "2026-10" -> "Oct 2026". */
+export function formatMonth(month: string): string {
+  const [year, m] = month.split('-').map(Number);
+  if (!year || !m) return month;
+  return dateFormat({
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  }).format(Date.UTC(year, m - 1, 1));
+}
+
+export function formatDuration(seconds: number): string {
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  if (d > 0) return `${d} d ${h} h`;
+  if (h > 0) return `${h} h ${m} min`;
+  if (m > 0) return `${m} min`;
+  return `${seconds} s`;
+}

@@ -1,0 +1,295 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { api } from '../api/client.ts';
+import { keys, useCategories } from '../api/queries.ts';
+import { STAGES, type VenturePage } from '../api/types.ts';
+import { ErrorNotice, Loading, PageHeader } from '../components/ui.tsx';
+import { formatCount, formatDate } from '../format.ts';
+
+type Sort = 'name' | 'slug' | 'createdAt' | 'updatedAt';
+const SORTS: { key: Sort; label: string }[] = [
+  { key: 'name', label: 'Name' },
+  { key: 'slug', label: 'Slug' },
+  { key: 'createdAt', label: 'Created' },
+  { key: 'updatedAt', label: 'Updated' },
+];
+const PAGE_SIZES = [25, 50, 100, 200];
+
+/**
+ * Keyset paging has no "previous page" cursor: the page before each visited cursor (and its
+ * number) is remembered here, per filter and sort, for the Previous button.
+ */
+const visited = new Map<string, { previous: string | null; index: number }>();
+
+export function BusinessesPage() {
+  const [params, setParams] = useSearchParams();
+  const search = params.get('search') ?? '';
+  const category = params.get('category') ?? '';
+  const stage = params.get('stage') ?? '';
+  const sort = (params.get('sort') as Sort | null) ?? 'name';
+  const order = params.get('order') === 'desc' ? 'desc' : 'asc';
+  const limit = PAGE_SIZES.includes(Number(params.get('limit'))) ? Number(params.get('limit')) : 50;
+  const cursor = params.get('cursor') ?? '';
+  const [searchText, setSearchText] = useState(search);
+  const categories = useCategories();
+
+  const query = { search, category, stage, sort, order, limit: String(limit), cursor };
+  const listKey = JSON.stringify({ search, category, stage, sort, order, limit });
+  const ventures = useQuery({
+    queryKey: keys.ventures(query),
+    queryFn: ({ signal }) => api.get<VenturePage>('/api/v1/portfolio/ventures', { query, signal }),
+    placeholderData: keepPreviousData,
+  });
+
+  const update = (changes: Record<string, string | null>, resetPage = true) => {
+    const next = new URLSearchParams(params);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null || value === '') next.delete(key);
+      else next.set(key, value);
+    }
+    if (resetPage) next.delete('cursor');
+    setParams(next);
+  };
+
+  // The search box writes to the URL after a pause in typing.
+  useEffect(() => setSearchText(search), [search]);
+  useEffect(() => {
+    if (searchText === search) return;
+    const timer = window.setTimeout(() => update({ search: searchText.trim() || null }), 300);
+    return () => window.clearTimeout(timer);
+    // Only the typed text restarts the pause (update reads the current URL when it runs).
+  }, [searchText]);
+
+  const here = visited.get(`${listKey}::${cursor}`);
+  const pageIndex = cursor ? (here?.index ?? null) : 0;
+  const page = ventures.data;
+  const pages = page ? Math.max(1, Math.ceil(page.total / limit)) : null;
+
+  const goNext = () => {
+    if (!page?.nextCursor) return;
+    visited.set(`${listKey}::${page.nextCursor}`, {
+      previous: cursor || null,
+      index: (pageIndex ?? 0) + 1,
+    });
+    update({ cursor: page.nextCursor }, false);
+    document.getElementById('ventures-table')?.focus();
+  };
+  const goPrevious = () => {
+    update({ cursor: here?.previous ?? null }, false);
+  };
+
+  const sortBy = (key: Sort) => {
+    if (key === sort) update({ order: order === 'asc' ? 'desc' : null });
+    else update({ sort: key === 'name' ? null : key, order: null });
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Businesses"
+        intro="Every venture of the portfolio. Filter, sort and page: the address keeps your view."
+      />
+      <form className="filters glass-card" role="search" onSubmit={(e) => e.preventDefault()}>
+        <div className="field">
+          <label htmlFor="venture-search">Search name or slug</label>
+          <input
+            id="venture-search"
+            type="search"
+            value={searchText}
+            maxLength={100}
+            onChange={(e) => setSearchText(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="venture-category">Category</label>
+          <select
+            id="venture-category"
+            value={category}
+            onChange={(e) => update({ category: e.target.value })}
+          >
+            <option value="">All categories</option>
+            {(categories.data ?? []).map((c) => (
+              <option key={c.key} value={c.key}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="venture-stage">Stage</label>
+          <select
+            id="venture-stage"
+            value={stage}
+            onChange={(e) => update({ stage: e.target.value })}
+          >
+            <option value="">All stages</option>
+            {STAGES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="venture-limit">Per page</label>
+          <select
+            id="venture-limit"
+            value={limit}
+            onChange={(e) => update({ limit: e.target.value === '50' ? null : e.target.value })}
+          >
+            {PAGE_SIZES.map((size) => (
+              <option key={size} value={size}>
+                {size}
+              </option>
+            ))}
+          </select>
+        </div>
+      </form>
+
+      <div className="table-toolbar">
+        <p role="status" aria-live="polite">
+          {page ? (
+            <>
+              <strong data-metric="ventures.total">{formatCount(page.total)}</strong>{' '}
+              {page.total === 1 ? 'venture' : 'ventures'}
+              {pageIndex !== null && pages !== null
+                ? ` · page ${formatCount(pageIndex + 1)} of ${formatCount(pages)}`
+                : ''}
+            </>
+          ) : (
+            ' '
+          )}
+        </p>
+        {ventures.isFetching && page ? <span className="muted small">Updating…</span> : null}
+      </div>
+      {ventures.isPending ? <Loading /> : null}
+      {ventures.error ? <ErrorNotice error={ventures.error} /> : null}
+      {page ? (
+        <div
+          className="table-scroll glass-card"
+          id="ventures-table"
+          tabIndex={0}
+          role="region"
+          aria-label="Ventures"
+        >
+          <table className="data-table" aria-describedby="ventures-caption">
+            <caption id="ventures-caption" className="visually-hidden">
+              Ventures, sorted by {SORTS.find((s) => s.key === sort)?.label} (
+              {order === 'asc' ? 'ascending' : 'descending'}). Sort with the column buttons.
+            </caption>
+            <thead>
+              <tr>
+                <SortHeader label="Name" column="name" sort={sort} order={order} onSort={sortBy} />
+                <SortHeader label="Slug" column="slug" sort={sort} order={order} onSort={sortBy} />
+                <th scope="col">Category</th>
+                <th scope="col">Stage</th>
+                <th scope="col">Tags</th>
+                <SortHeader
+                  label="Created"
+                  column="createdAt"
+                  sort={sort}
+                  order={order}
+                  onSort={sortBy}
+                />
+                <SortHeader
+                  label="Updated"
+                  column="updatedAt"
+                  sort={sort}
+                  order={order}
+                  onSort={sortBy}
+                />
+              </tr>
+            </thead>
+            <tbody>
+              {page.ventures.length === 0 ? (
+                <tr>
+                  <td colSpan={7} className="empty-cell">
+                    No venture matches these filters.
+                  </td>
+                </tr>
+              ) : (
+                page.ventures.map((v) => (
+                  <tr key={v.id} data-venture={v.slug}>
+                    <th scope="row">
+                      <Link to={`/businesses/${encodeURIComponent(v.slug)}`}>{v.name}</Link>
+                    </th>
+                    <td>
+                      <code>{v.slug}</code>
+                    </td>
+                    <td>
+                      {categories.data?.find((c) => c.key === v.category)?.label ?? v.category}
+                    </td>
+                    <td>
+                      <span className={`badge stage-${v.stage}`}>{v.stage}</span>
+                    </td>
+                    <td className="tags-cell">{v.tags.join(', ')}</td>
+                    <td className="nowrap">{formatDate(v.createdAt)}</td>
+                    <td className="nowrap">{formatDate(v.updatedAt)}</td>
+                  </tr>
+                ))
+              )}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {page ? (
+        <nav className="pager" aria-label="Pages of ventures">
+          <button
+            type="button"
+            className="button"
+            onClick={() => update({ cursor: null }, false)}
+            disabled={!cursor}
+          >
+            First page
+          </button>
+          <button
+            type="button"
+            className="button"
+            onClick={goPrevious}
+            disabled={!cursor || here === undefined}
+          >
+            Previous
+          </button>
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={goNext}
+            disabled={!page.nextCursor}
+            data-testid="next-page"
+          >
+            Next
+          </button>
+        </nav>
+      ) : null}
+    </>
+  );
+}
+
+function SortHeader(props: {
+  label: string;
+  column: Sort;
+  sort: Sort;
+  order: 'asc' | 'desc';
+  onSort: (column: Sort) => void;
+}) {
+  const active = props.sort === props.column;
+  return (
+    <th
+      scope="col"
+      aria-sort={active ? (props.order === 'asc' ? 'ascending' : 'descending') : 'none'}
+    >
+      <button
+        type="button"
+        className="sort-button"
+        onClick={() => props.onSort(props.column)}
+        data-sort={props.column}
+      >
+        {props.label}
+        <span aria-hidden="true" className="sort-arrow">
+          {active ? (props.order === 'asc' ? '▲' : '▼') : '↕'}
+        </span>
+      </button>
+    </th>
+  );
+}

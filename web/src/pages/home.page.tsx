@@ -1,0 +1,212 @@
+import { lazy, Suspense, useState } from 'react';
+import { Link } from 'react-router';
+import { useRollups, useServerHealth } from '../api/queries.ts';
+import type { MoneyRollup, RollupGroup } from '../api/types.ts';
+import { STAGES } from '../api/types.ts';
+import { WhenVisible } from '../components/when-visible.tsx';
+import { Empty, ErrorNotice, Figure, Loading, PageHeader, Panel } from '../components/ui.tsx';
+import {
+  formatBasisPoints,
+  formatCount,
+  formatDuration,
+  formatGrowth,
+  formatMoney,
+  formatMonth,
+} from '../format.ts';
+
+const HomeCharts = lazy(() =>
+  import('./home.charts.tsx').then((module) => ({ default: module.HomeCharts })),
+);
+
+function tone(bp: number | null): 'up' | 'down' | 'flat' {
+  if (bp === null || bp === 0) return 'flat';
+  return bp > 0 ? 'up' : 'down';
+}
+
+/** Money per currency: the API never mixes or converts currencies, so neither do we. */
+function MoneyFigures(props: { label: string; values: MoneyRollup[]; metric: string }) {
+  if (props.values.length === 0) {
+    return <Figure label={props.label} value="No data" metric={`${props.metric}.none`} />;
+  }
+  return (
+    <>
+      {props.values.map((value) => (
+        <Figure
+          key={value.currency}
+          label={`${props.label} (${value.currency})`}
+          value={formatMoney(value.current, value.currency)}
+          metric={`${props.metric}.${value.currency}`}
+          sub={`${formatGrowth(value.growthBp)} vs previous month`}
+          tone={tone(value.growthBp)}
+        />
+      ))}
+    </>
+  );
+}
+
+export function HomePage() {
+  const [month, setMonth] = useState<string>('');
+  const rollups = useRollups(month || undefined);
+  const health = useServerHealth();
+  const data = rollups.data;
+
+  return (
+    <>
+      <PageHeader
+        title="Portfolio"
+        intro={
+          data
+            ? `Business Performance Grid for ${formatMonth(data.month)}, compared with ${formatMonth(data.previousMonth)}.`
+            : 'Business Performance Grid: every figure comes from the ventures’ recorded KPIs.'
+        }
+        actions={
+          <div className="field field-inline">
+            <label htmlFor="rollup-month">Month</label>
+            <input
+              id="rollup-month"
+              type="month"
+              value={month || data?.month || ''}
+              onChange={(e) => setMonth(e.target.value)}
+            />
+          </div>
+        }
+      />
+      {rollups.isPending ? <Loading /> : null}
+      {rollups.error ? <ErrorNotice error={rollups.error} /> : null}
+      {data && data.portfolio.ventures.total === 0 ? (
+        <Empty title="No ventures yet">
+          <p>
+            Create one with <code>iza venture create</code> or fill a demo portfolio with{' '}
+            <code>iza demo</code>.
+          </p>
+        </Empty>
+      ) : null}
+      {data && data.portfolio.ventures.total > 0 ? (
+        <>
+          <Panel title="Portfolio" id="portfolio" className="hero">
+            <p className="muted small" data-metric="portfolio.month">
+              {formatMonth(data.month)}
+            </p>
+            <dl className="figures">
+              <Figure
+                label="Ventures"
+                value={formatCount(data.portfolio.ventures.total)}
+                metric="portfolio.ventures"
+              />
+              <MoneyFigures
+                label="Revenue"
+                values={data.portfolio.revenue}
+                metric="portfolio.revenue"
+              />
+              <MoneyFigures label="MRR" values={data.portfolio.mrr} metric="portfolio.mrr" />
+              <Figure
+                label="Customers"
+                value={formatCount(data.portfolio.customers.current)}
+                metric="portfolio.customers"
+                sub={`${formatGrowth(data.portfolio.customers.growthBp)} vs previous month`}
+                tone={tone(data.portfolio.customers.growthBp)}
+              />
+              <Figure
+                label="Average churn"
+                value={
+                  data.portfolio.churn.averageBp === null
+                    ? 'No data'
+                    : formatBasisPoints(data.portfolio.churn.averageBp)
+                }
+                metric="portfolio.churn"
+                sub={`${formatCount(data.portfolio.churn.ventures)} ventures reporting`}
+              />
+            </dl>
+          </Panel>
+          <Panel title="Quick stats" id="quick-stats">
+            <dl className="figures figures-small">
+              {STAGES.map((stage) => (
+                <Figure
+                  key={stage}
+                  label={`Stage: ${stage}`}
+                  value={formatCount(data.portfolio.ventures.byStage[stage] ?? 0)}
+                  metric={`portfolio.stage.${stage}`}
+                />
+              ))}
+              {health.data ? (
+                <>
+                  <Figure
+                    label="Server uptime"
+                    value={formatDuration(health.data.uptimeSeconds)}
+                    metric="system.uptime"
+                  />
+                  <Figure
+                    label="Server status"
+                    value={health.data.status === 'ok' ? 'Ready' : 'Degraded'}
+                    metric="system.status"
+                  />
+                </>
+              ) : null}
+            </dl>
+          </Panel>
+          <WhenVisible minHeight={420} label="Charts load when you scroll here.">
+            <Suspense fallback={<Loading label="Loading charts…" />}>
+              <HomeCharts rollup={data} />
+            </Suspense>
+          </WhenVisible>
+          <Panel title="Categories" id="categories">
+            <ul className="category-grid">
+              {data.categories.map((group) => (
+                <CategoryCard key={group.category ?? 'none'} group={group} />
+              ))}
+            </ul>
+          </Panel>
+        </>
+      ) : null}
+    </>
+  );
+}
+
+function CategoryCard(props: { group: RollupGroup }) {
+  const { group } = props;
+  const key = group.category ?? 'uncategorised';
+  return (
+    <li className="category-card glass-card" data-category={key}>
+      <h3>
+        <Link to={`/businesses?category=${encodeURIComponent(key)}`}>{group.label}</Link>
+      </h3>
+      <dl className="figures figures-small">
+        <Figure
+          label="Ventures"
+          value={formatCount(group.ventures.total)}
+          metric={`category.${key}.ventures`}
+        />
+        {group.mrr.map((m) => (
+          <Figure
+            key={`mrr-${m.currency}`}
+            label={`MRR (${m.currency})`}
+            value={formatMoney(m.current, m.currency)}
+            metric={`category.${key}.mrr.${m.currency}`}
+            sub={formatGrowth(m.growthBp)}
+            tone={tone(m.growthBp)}
+          />
+        ))}
+        {group.revenue.map((m) => (
+          <Figure
+            key={`rev-${m.currency}`}
+            label={`Revenue (${m.currency})`}
+            value={formatMoney(m.current, m.currency)}
+            metric={`category.${key}.revenue.${m.currency}`}
+          />
+        ))}
+        <Figure
+          label="Customers"
+          value={formatCount(group.customers.current)}
+          metric={`category.${key}.customers`}
+        />
+        <Figure
+          label="Churn"
+          value={
+            group.churn.averageBp === null ? 'No data' : formatBasisPoints(group.churn.averageBp)
+          }
+          metric={`category.${key}.churn`}
+        />
+      </dl>
+    </li>
+  );
+}

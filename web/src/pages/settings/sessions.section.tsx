@@ -1,0 +1,75 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from '../../api/client.ts';
+import type { Session } from '../../api/types.ts';
+import { ErrorNotice, Loading, Panel } from '../../components/ui.tsx';
+import { formatDateTime } from '../../format.ts';
+
+const SESSIONS = ['access', 'sessions'] as const;
+
+export function SessionsSection() {
+  const queryClient = useQueryClient();
+  const sessions = useQuery({
+    queryKey: SESSIONS,
+    queryFn: () => api.get<Session[]>('/api/v1/auth/sessions'),
+  });
+  const revoke = useMutation({
+    mutationFn: (id: string) => api.delete(`/api/v1/auth/sessions/${id}`),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: SESSIONS }),
+  });
+  return (
+    <Panel title="Your sessions" id="sessions">
+      {sessions.isPending ? <Loading /> : null}
+      {sessions.error ? <ErrorNotice error={sessions.error} /> : null}
+      {revoke.error ? <ErrorNotice error={revoke.error} title="The session was not ended" /> : null}
+      {sessions.data ? (
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Your sessions">
+          <table className="data-table">
+            <caption className="visually-hidden">Your active sessions</caption>
+            <thead>
+              <tr>
+                <th scope="col">Device</th>
+                <th scope="col">Via</th>
+                <th scope="col">IP</th>
+                <th scope="col">Started</th>
+                <th scope="col">Last used</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {sessions.data.map((s) => (
+                <tr key={s.id} data-session={s.id}>
+                  <th scope="row" className="ua">
+                    {s.userAgent ?? 'Unknown'}
+                    {s.current ? <span className="badge">this session</span> : null}
+                  </th>
+                  <td>{s.via}</td>
+                  <td>{s.ip ?? '—'}</td>
+                  <td>{formatDateTime(s.createdAt)}</td>
+                  <td>{formatDateTime(s.lastUsedAt)}</td>
+                  <td>
+                    {s.current ? null : (
+                      <button
+                        type="button"
+                        className="button button-danger"
+                        disabled={revoke.isPending}
+                        onClick={() => revoke.mutate(s.id)}
+                      >
+                        End
+                        <span className="visually-hidden">
+                          {' '}
+                          session started {formatDateTime(s.createdAt)}
+                        </span>
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </Panel>
+  );
+}
