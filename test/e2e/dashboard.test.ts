@@ -88,7 +88,7 @@ async function visit(path: string, heading: string | RegExp): Promise<void> {
   );
 }
 
-describe('the dashboard in a browser', () => {
+describe('the dashboard in a browser', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     buildDashboard();
     mkdirSync(SHOTS, { recursive: true });
@@ -237,7 +237,16 @@ describe('the dashboard in a browser', () => {
       ['/settings', /settings/i, 'settings'],
     ] as const) {
       await visit(path, heading);
-      await page.waitForLoadState('networkidle');
+      // Loaded: no spinner left (the live event stream keeps a request open, so the network
+      // never goes idle).
+      await eventually(() => page.locator('p.loading').count()).toBe(0);
+      if (name === 'monitoring') {
+        // The server's own request counter, read from /metrics: the pages above made requests.
+        await eventually(async () =>
+          Number((await metric('metrics.requests').textContent())?.replace(/\D/g, '')),
+        ).toBeGreaterThan(10);
+        expect(await page.locator('[data-route="/api/v1/portfolio/ventures"]').count()).toBe(1);
+      }
       await expectAccessible(name);
       await photograph(name);
     }

@@ -42,8 +42,10 @@ export function BusinessesPage() {
     placeholderData: keepPreviousData,
   });
 
+  // Changes apply to the URL as it is when they run (not as it was at this render), so a search
+  // typed right after choosing a category keeps the category.
   const update = (changes: Record<string, string | null>, resetPage = true) => {
-    const next = new URLSearchParams(params);
+    const next = new URLSearchParams(window.location.search);
     for (const [key, value] of Object.entries(changes)) {
       if (value === null || value === '') next.delete(key);
       else next.set(key, value);
@@ -58,7 +60,7 @@ export function BusinessesPage() {
     if (searchText === search) return;
     const timer = window.setTimeout(() => update({ search: searchText.trim() || null }), 300);
     return () => window.clearTimeout(timer);
-    // Only the typed text restarts the pause (update reads the current URL when it runs).
+    // Only the typed text restarts the pause.
   }, [searchText]);
 
   const here = visited.get(`${listKey}::${cursor}`);

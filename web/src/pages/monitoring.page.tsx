@@ -3,7 +3,11 @@ import { api } from '../api/client.ts';
 import { useServerHealth } from '../api/queries.ts';
 import type { McpServer } from '../api/types.ts';
 import { ErrorNotice, Figure, isForbidden, Loading, PageHeader, Panel } from '../components/ui.tsx';
-import { formatDateTime, formatDuration } from '../format.ts';
+import { formatDateTime, formatDuration, numberFormat } from '../format.ts';
+import { gauge, httpLatency, parsePrometheus } from '../prometheus.ts';
+
+/** Routes that watch the server: left out of its request figures. */
+const WATCHING = new Set(['/metrics', '/health', '/health/live', '/api/v1/portfolio/events']);
 
 export function MonitoringPage() {
   const health = useServerHealth();
@@ -16,7 +20,7 @@ export function MonitoringPage() {
     <>
       <PageHeader
         title="Monitoring"
-        intro="The server's readiness, its components and the external MCP servers. Refreshed every 30 seconds."
+        intro="The server's readiness, its components, its own metrics and the external MCP servers. Refreshed every 30 seconds."
       />
       <Panel title="Health" id="health">
         {health.isPending ? <Loading /> : null}
@@ -80,25 +84,7 @@ export function MonitoringPage() {
         ) : null}
       </Panel>
 
-      <Panel title="Instance" id="instance">
-        <p data-testid="system-status-refused">
-          Versions, storage, migrations and queue depth (<code>GET /api/v1/system/status</code>) are
-          for the local administrator token only (access <code>system</code>): a signed-in session
-          cannot read them, so this page does not ask. Run <code>iza status</code> on the server.
-        </p>
-        {health.data ? (
-          <dl className="details">
-            <dt>Database</dt>
-            <dd data-metric="health.database.kind">
-              {textOf(health.data.components.database?.kind)}
-            </dd>
-            <dt>Events</dt>
-            <dd data-metric="health.events.mode">{textOf(health.data.components.events?.mode)}</dd>
-            <dt>Jobs</dt>
-            <dd>{health.data.components.jobs?.detail ?? '—'}</dd>
-          </dl>
-        ) : null}
-      </Panel>
+      <MetricsPanel />
 
       <Panel title="External MCP servers" id="mcp">
         {mcp.isPending ? <Loading /> : null}
@@ -157,6 +143,113 @@ export function MonitoringPage() {
   );
 }
 
-function textOf(value: unknown): string {
-  return typeof value === 'string' ? value : 'unknown';
+const count = numberFormat();
+const megabytes = numberFormat({ maximumFractionDigits: 0 });
+
+function bound(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return '—';
+  if (seconds === Infinity) return '> 10 s';
+  return seconds < 1 ? `≤ ${count.format(seconds * 1000)} ms` : `≤ ${count.format(seconds)} s`;
+}
+
+/**
+ * The server process's own figures from `GET /metrics` (Prometheus text): requests answered
+ * since it started and their latency (histogram bucket bounds), memory and event-loop lag.
+ */
+function MetricsPanel() {
+  const metrics = useQuery({
+    queryKey: ['server', 'metrics'],
+    queryFn: async ({ signal }) => {
+      const res = await fetch('/metrics', { signal, headers: { accept: 'text/plain' } });
+      if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
+      return parsePrometheus(await res.text());
+    },
+    refetchInterval: 30_000,
+  });
+  const samples = metrics.data;
+  const routes = samples ? httpLatency(samples, WATCHING) : [];
+  const all = routes[0];
+  const rss = samples && gauge(samples, 'iza_process_resident_memory_bytes');
+  const heap = samples && gauge(samples, 'iza_nodejs_heap_size_used_bytes');
+  const lag = samples && gauge(samples, 'iza_nodejs_eventloop_lag_p99_seconds');
+  return (
+    <Panel title="Server metrics" id="metrics">
+      {metrics.isPending ? <Loading /> : null}
+      {metrics.error ? <ErrorNotice error={metrics.error} /> : null}
+      {samples ? (
+        <>
+          <p className="muted small">
+            This process since it started (<code>/metrics</code>, the same figures Prometheus
+            scrapes); latency is the histogram bucket holding the percentile.
+          </p>
+          <dl className="figures">
+            <Figure
+              label="Requests answered"
+              value={count.format(all?.requests ?? 0)}
+              metric="metrics.requests"
+            />
+            <Figure
+              label="Server errors (5xx)"
+              value={count.format(all?.errors ?? 0)}
+              metric="metrics.errors"
+            />
+            <Figure label="Latency p50" value={bound(all?.p50)} metric="metrics.p50" />
+            <Figure label="Latency p99" value={bound(all?.p99)} metric="metrics.p99" />
+            <Figure
+              label="Resident memory"
+              value={rss === undefined ? '—' : `${megabytes.format(rss / 2 ** 20)} MiB`}
+              metric="metrics.rss"
+            />
+            <Figure
+              label="Heap used"
+              value={heap === undefined ? '—' : `${megabytes.format(heap / 2 ** 20)} MiB`}
+              metric="metrics.heap"
+            />
+            <Figure
+              label="Event-loop lag p99"
+              value={lag === undefined ? '—' : `${count.format(lag * 1000)} ms`}
+              metric="metrics.eventLoopLag"
+            />
+          </dl>
+          {routes.length > 1 ? (
+            <div className="table-scroll" tabIndex={0} role="region" aria-label="Busiest routes">
+              <table className="data-table">
+                <caption className="visually-hidden">Busiest routes</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Route</th>
+                    <th scope="col" className="num">
+                      Requests
+                    </th>
+                    <th scope="col" className="num">
+                      5xx
+                    </th>
+                    <th scope="col" className="num">
+                      p50
+                    </th>
+                    <th scope="col" className="num">
+                      p99
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {routes.slice(1, 11).map((r) => (
+                    <tr key={r.route} data-route={r.route}>
+                      <th scope="row">
+                        <code>{r.route}</code>
+                      </th>
+                      <td className="num">{count.format(r.requests)}</td>
+                      <td className="num">{count.format(r.errors)}</td>
+                      <td className="num nowrap">{bound(r.p50)}</td>
+                      <td className="num nowrap">{bound(r.p99)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+        </>
+      ) : null}
+    </Panel>
+  );
 }
