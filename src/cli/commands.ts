@@ -24,6 +24,8 @@ import { registerAuditCommand } from './audit.command.ts';
 import { ledgerCommand } from './ledger.commands.ts';
 import { demoCommand } from './demo.commands.ts';
 import { ventureCommand } from './venture.commands.ts';
+import { workflowCommand } from './workflow.commands.ts';
+import { agentCommand } from './agent.commands.ts';
 import { configFrom, dataDirOption, jsonOption, type CommonFlags } from './options.ts';
 import { emit, keyValues, table } from './output.ts';
 import { registerSecretsCommand } from './secrets.command.ts';
@@ -123,6 +125,8 @@ export function buildCli(): Command {
   registerSecretsCommand(program);
   program.addCommand(ledgerCommand());
   program.addCommand(ventureCommand());
+  program.addCommand(workflowCommand());
+  program.addCommand(agentCommand());
   program.addCommand(demoCommand());
   registerMcpCommands(program);
   return program;

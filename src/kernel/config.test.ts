@@ -125,4 +125,29 @@ describe('loadConfig', () => {
     );
     expect(problem).toMatch(/^--port: /);
   });
+
+  it('reads agent settings: folder resolved, integer prices from the file only', () => {
+    writeFileSync(
+      join(cwd, 'iza.config.json'),
+      JSON.stringify({
+        agents: { prices: { 'gpt-4o-mini': { input: 15, output: 60, currency: 'USD' } } },
+      }),
+    );
+    const config = loadConfig({
+      env: { IZA_AGENTS_FOLDER: 'agents', IZA_AGENTS_BREAKER_FAILURES: '3' },
+      cwd,
+    });
+    expect(config.agents).toMatchObject({
+      folder: join(cwd, 'agents'),
+      breakerFailures: 3,
+      leaseMs: 30_000,
+      prices: { 'gpt-4o-mini': { input: 15, output: 60, currency: 'USD' } },
+    });
+    writeFileSync(
+      join(cwd, 'iza.config.json'),
+      JSON.stringify({ agents: { prices: { m: { input: 0.15, output: 1, currency: 'USD' } } } }),
+    );
+    const [price] = problemsOf(() => loadConfig({ env: {}, cwd }));
+    expect(price).toMatch(/agents\.prices\.m\.input: .*expected int.*\(got 0\.15\)/);
+  });
 });

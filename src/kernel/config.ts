@@ -88,6 +88,62 @@ const ConfigSchema = z.strictObject({
       allowedOrigins: list().default([]),
     })
     .prefault({}),
+  agents: z
+    .strictObject({
+      /** A folder of declarative agents (`*.yaml`, `*.yml`, `*.json`) loaded at start. */
+      folder: z.string().min(1).optional(),
+      /** How long a running task's lease holds without a heartbeat, in milliseconds. */
+      leaseMs: integer(1000, 3_600_000).default(30_000),
+      /** Consecutive failures that open an agent's circuit breaker. */
+      breakerFailures: integer(1, 1000).default(5),
+      /** How long an open breaker waits before letting one probe through, in milliseconds. */
+      breakerResetMs: integer(10, 3_600_000).default(30_000),
+      /** Model calls per task for LLM agents unless the agent sets its own `maxSteps`. */
+      maxSteps: integer(1, 50).default(8),
+      /** Agent tasks this process takes from the queue at once (slots are per agent). */
+      workerConcurrency: integer(1, 1000).default(16),
+      /** Tokens all agents of one organisation may use per calendar month (UTC); 0: no limit. */
+      orgMonthlyTokens: integer(0, Number.MAX_SAFE_INTEGER).default(0),
+      openaiBaseUrl: z.url().default('https://api.openai.com/v1'),
+      openaiApiKey: z.string().min(1).optional(),
+      anthropicBaseUrl: z.url().default('https://api.anthropic.com/v1'),
+      anthropicApiKey: z.string().min(1).optional(),
+      /**
+       * Prices per model (file only): minor units of `currency` per million tokens, integers,
+       * e.g. `{ "gpt-4o-mini": { "input": 15, "output": 60, "currency": "USD" } }`.
+       */
+      prices: z
+        .record(
+          z.string().min(1),
+          z.strictObject({
+            input: z.number().int().min(0),
+            output: z.number().int().min(0),
+            currency: z.string().regex(/^[A-Z]{3}$/),
+          }),
+        )
+        .default({}),
+    })
+    .prefault({}),
+  workflows: z
+    .strictObject({
+      /** Hosts or CIDR ranges workflows may reach although private or loopback (SSRF guard). */
+      allowPrivateNetworks: list().default([]),
+      /** Environment variables workflows may read with `$env` (empty: `$env` is refused). */
+      allowEnv: list().default([]),
+      /** Time limit of one Code node run, in milliseconds. */
+      codeTimeoutMs: integer(10, 600_000).default(10_000),
+      /** Heap limit of one Code node isolate, in MB. */
+      codeMemoryMb: integer(8, 4096).default(64),
+      /** Keep per-node data only for failed executions. */
+      keepOnlyFailures: boolean().default(false),
+      /** How long `POST /api/v1/workflows/:id/run` waits for the result, in milliseconds. */
+      runWaitMs: integer(100, 600_000).default(30_000),
+      /** How long a running execution's lease holds without a heartbeat, in milliseconds. */
+      leaseMs: integer(500, 3_600_000).default(30_000),
+      /** Bytes of input or output kept per node run (larger data is cut and marked). */
+      maxNodeDataBytes: integer(0, 64 * 1024 * 1024).default(256 * 1024),
+    })
+    .prefault({}),
   jobs: z
     .strictObject({
       /** Whether `iza start` also works on background jobs (an `iza worker` always does). */
@@ -105,6 +161,8 @@ export type Config = Omit<z.infer<typeof ConfigSchema>, 'masterKeyFile'> & {
   masterKeyFile: string;
   /** The file the configuration was read from, if any. */
   configFile: string | undefined;
+  /** `$env` of workflows: the variables named by `workflows.allowEnv` that are set. */
+  workflowEnv: Record<string, string>;
 };
 
 /** Environment variable -> path in the configuration. */
@@ -136,6 +194,25 @@ const ENV_KEYS: Record<string, readonly string[]> = {
   IZA_MCP_STDIO_COMMANDS: ['mcp', 'stdioCommands'],
   IZA_MCP_ALLOWED_HOSTS: ['mcp', 'allowedHosts'],
   IZA_MCP_ALLOWED_ORIGINS: ['mcp', 'allowedOrigins'],
+  IZA_AGENTS_FOLDER: ['agents', 'folder'],
+  IZA_AGENTS_LEASE_MS: ['agents', 'leaseMs'],
+  IZA_AGENTS_BREAKER_FAILURES: ['agents', 'breakerFailures'],
+  IZA_AGENTS_BREAKER_RESET_MS: ['agents', 'breakerResetMs'],
+  IZA_AGENTS_MAX_STEPS: ['agents', 'maxSteps'],
+  IZA_AGENTS_WORKER_CONCURRENCY: ['agents', 'workerConcurrency'],
+  IZA_AGENTS_ORG_MONTHLY_TOKENS: ['agents', 'orgMonthlyTokens'],
+  IZA_OPENAI_BASE_URL: ['agents', 'openaiBaseUrl'],
+  IZA_OPENAI_API_KEY: ['agents', 'openaiApiKey'],
+  IZA_ANTHROPIC_BASE_URL: ['agents', 'anthropicBaseUrl'],
+  IZA_ANTHROPIC_API_KEY: ['agents', 'anthropicApiKey'],
+  IZA_WORKFLOWS_ALLOW_PRIVATE_NETWORKS: ['workflows', 'allowPrivateNetworks'],
+  IZA_WORKFLOWS_ALLOW_ENV: ['workflows', 'allowEnv'],
+  IZA_WORKFLOWS_CODE_TIMEOUT_MS: ['workflows', 'codeTimeoutMs'],
+  IZA_WORKFLOWS_CODE_MEMORY_MB: ['workflows', 'codeMemoryMb'],
+  IZA_WORKFLOWS_KEEP_ONLY_FAILURES: ['workflows', 'keepOnlyFailures'],
+  IZA_WORKFLOWS_RUN_WAIT_MS: ['workflows', 'runWaitMs'],
+  IZA_WORKFLOWS_LEASE_MS: ['workflows', 'leaseMs'],
+  IZA_WORKFLOWS_MAX_NODE_DATA_BYTES: ['workflows', 'maxNodeDataBytes'],
   IZA_JOBS_ENABLED: ['jobs', 'enabled'],
   IZA_JOBS_POLL_SECONDS: ['jobs', 'pollingIntervalSeconds'],
 };
@@ -220,7 +297,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     ...config,
     dataDir,
     masterKeyFile: resolve(cwd, config.masterKeyFile ?? resolve(dataDir, 'master.key')),
+    agents:
+      config.agents.folder === undefined
+        ? config.agents
+        : { ...config.agents, folder: resolve(cwd, config.agents.folder) },
     configFile,
+    workflowEnv: Object.fromEntries(
+      config.workflows.allowEnv.flatMap((name) =>
+        env[name] === undefined ? [] : [[name, env[name]]],
+      ),
+    ),
   };
 }
 

@@ -9,6 +9,8 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 export function registerMetrics(app: FastifyInstance): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'iza_' });
+  // Modules register their own metrics here (the agents module's per-agent series).
+  app.decorate('metricsRegistry', registry);
   const labelNames = ['method', 'route', 'status_code'] as const;
   const requests = new Counter({
     name: 'iza_http_requests_total',

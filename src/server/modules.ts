@@ -8,8 +8,10 @@ import {
   registerLedgerReportRoutes,
   registerLedgerRoutes,
 } from '../ledger/index.ts';
+import { createAgentsModule } from '../agents/index.ts';
 import { createMcpModule } from '../mcp/index.ts';
 import { createPortfolioModule } from '../portfolio/index.ts';
+import { createWorkflowsModule } from '../workflows/workflows.module.ts';
 
 /** What a domain module is built from: the kernel and the access module (audit log, secrets). */
 export interface ModuleContext {
@@ -48,6 +50,8 @@ export const MODULES: readonly ((context: ModuleContext) => ModuleInstance)[] = 
   },
   (context) => createPortfolioModule(context),
   (context) => createMcpModule(context),
+  (context) => createAgentsModule(context),
+  (context) => createWorkflowsModule(context),
 ];
 
 export function createModules(context: ModuleContext): ModuleInstance[] {

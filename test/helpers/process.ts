@@ -16,7 +16,8 @@ export function spawnNode(
   env: Record<string, string> = {},
   input?: string,
 ): Spawned {
-  const child = spawn(process.execPath, args, {
+  // --no-node-snapshot: what bin/iza.mjs would re-run itself with (isolated-vm needs it).
+  const child = spawn(process.execPath, ['--no-node-snapshot', ...args], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',

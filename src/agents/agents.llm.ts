@@ -1,0 +1,235 @@
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import {
+  APICallError,
+  generateText,
+  jsonSchema,
+  streamText,
+  tool,
+  type LanguageModel,
+  type LanguageModelUsage,
+  type ModelMessage,
+  type ToolSet,
+} from 'ai';
+import { z } from 'zod';
+import type { Config } from '../kernel/index.ts';
+import type { LlmSettings } from './agents.dto.ts';
+import { estimateTokens } from './agents.budget.ts';
+import { AgentRunError, parseRetryAfter } from './agents.retry.ts';
+import type { RunContext } from './agents.runtime.ts';
+
+type AgentsConfig = Config['agents'];
+
+/** The AI SDK model for an agent's settings (its own `baseUrl` over the configured one). */
+export function modelFor(settings: LlmSettings, config: AgentsConfig): LanguageModel {
+  switch (settings.provider) {
+    case 'openai-compatible':
+      return createOpenAICompatible({
+        name: 'openai-compatible',
+        baseURL: settings.baseUrl ?? config.openaiBaseUrl,
+        ...(config.openaiApiKey ? { apiKey: config.openaiApiKey } : {}),
+        includeUsage: true,
+      }).chatModel(settings.model);
+    case 'anthropic':
+      return createAnthropic({
+        baseURL: settings.baseUrl ?? config.anthropicBaseUrl,
+        apiKey: config.anthropicApiKey ?? 'not-configured',
+      })(settings.model);
+    case 'builtin':
+      throw new Error('the built-in provider has no AI SDK model');
+    default: {
+      const never: never = settings.provider;
+      throw new Error(`unknown provider ${String(never)}`);
+    }
+  }
+}
+
+/** An AI SDK (or network) failure as an `AgentRunError` that says whether to retry. */
+export function classifyLlmError(error: unknown, now: number): AgentRunError {
+  if (error instanceof AgentRunError) return error;
+  if (APICallError.isInstance(error)) {
+    const status = error.statusCode;
+    if (status !== undefined && status >= 200 && status < 300) {
+      return new AgentRunError(
+        'malformed_response',
+        `The model endpoint answered something malformed: ${error.message.slice(0, 200)}`,
+        { retryable: true, cause: error },
+      );
+    }
+    if (status === 429) {
+      const retryAfterMs = parseRetryAfter(error.responseHeaders?.['retry-after'], now);
+      return new AgentRunError('rate_limited', `The model endpoint is rate limiting (429)`, {
+        retryable: true,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        cause: error,
+      });
+    }
+    if (status === undefined || status >= 500 || status === 408) {
+      return new AgentRunError(
+        'provider_error',
+        `The model endpoint failed (${status ?? 'no answer'}): ${error.message.slice(0, 200)}`,
+        { retryable: true, cause: error },
+      );
+    }
+    return new AgentRunError(
+      'provider_rejected',
+      `The model endpoint refused the call (${status}): ${error.message.slice(0, 200)}`,
+      { retryable: false, agentFault: false, cause: error },
+    );
+  }
+  const name = (error as Error)?.name ?? '';
+  const message = String((error as Error)?.message ?? error);
+  if (
+    /JSONParse|TypeValidation|InvalidResponseData|NoContentGenerated|EmptyResponseBody/.test(name)
+  ) {
+    return new AgentRunError(
+      'malformed_response',
+      `The model endpoint answered something malformed: ${message.slice(0, 200)}`,
+      {
+        retryable: true,
+        cause: error,
+      },
+    );
+  }
+  return new AgentRunError('provider_error', `The model call failed: ${message.slice(0, 200)}`, {
+    retryable: true,
+    cause: error,
+  });
+}
+
+const tokensOf = (usage: LanguageModelUsage | undefined) => ({
+  inputTokens: usage?.inputTokens ?? 0,
+  outputTokens: usage?.outputTokens ?? 0,
+});
+
+/**
+ * An LLM agent's execution: a loop of model calls, each checked against the budgets first;
+ * tool calls the model asks for are run here (read-only platform tools) and their results sent
+ * back, until the model answers without tools or `maxSteps` calls are spent (`step_limit`).
+ * Retries are ours (the SDK's own are off), so `Retry-After` and the breaker see every failure.
+ */
+export async function runLlm(
+  ctx: RunContext,
+  config: AgentsConfig,
+  now: () => Date,
+): Promise<unknown> {
+  const settings = ctx.agent.llm;
+  if (!settings)
+    throw new AgentRunError('misconfigured', 'LLM agent without llm settings', {
+      retryable: false,
+    });
+  const model = modelFor(settings, config);
+  const tools: ToolSet = {};
+  for (const name of settings.tools) {
+    const platform = ctx.tools[name];
+    if (!platform) continue;
+    // No `execute`: the SDK hands the calls back and this loop runs them.
+    tools[name] = tool({
+      description: platform.description,
+      inputSchema: jsonSchema(z.toJSONSchema(platform.input) as Parameters<typeof jsonSchema>[0]),
+    });
+  }
+  const prompt = typeof ctx.input === 'string' ? ctx.input : JSON.stringify(ctx.input ?? null);
+  const messages: ModelMessage[] = [{ role: 'user', content: prompt }];
+  let text = '';
+  for (let step = 1; ; step++) {
+    if (step > ctx.maxSteps) {
+      throw new AgentRunError(
+        'step_limit',
+        `Stopped after ${ctx.maxSteps} model calls: the model kept calling tools`,
+        { retryable: false, agentFault: false },
+      );
+    }
+    await ctx.beforeCall({
+      inputTokens: estimateTokens(settings.systemPrompt) + estimateTokens(messages),
+      maxOutputTokens: settings.maxOutputTokens,
+      model: settings.model,
+    });
+    const started = performance.now();
+    const common = {
+      model,
+      system: settings.systemPrompt,
+      messages,
+      maxRetries: 0,
+      abortSignal: ctx.signal,
+      maxOutputTokens: settings.maxOutputTokens,
+      ...(Object.keys(tools).length ? { tools } : {}),
+    };
+    let usage: LanguageModelUsage | undefined;
+    let toolCalls: { toolCallId: string; toolName: string; input: unknown }[];
+    let responseMessages: ModelMessage[];
+    let stepText = '';
+    try {
+      if (settings.stream) {
+        let failure: unknown;
+        const result = streamText({ ...common, onError: ({ error }) => void (failure ??= error) });
+        for await (const part of result.fullStream) {
+          if (part.type === 'text-delta') {
+            stepText += part.text;
+            ctx.stream(part.text);
+          } else if (part.type === 'error') {
+            failure ??= part.error;
+          }
+        }
+        if (failure !== undefined) {
+          throw failure instanceof Error ? failure : new Error(JSON.stringify(failure));
+        }
+        usage = await result.usage;
+        toolCalls = await result.toolCalls;
+        responseMessages = (await result.response).messages;
+      } else {
+        const result = await generateText(common);
+        stepText = result.text;
+        usage = result.usage;
+        toolCalls = result.toolCalls;
+        responseMessages = result.response.messages;
+        if (stepText) ctx.stream(stepText);
+      }
+    } catch (error) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      const failure = classifyLlmError(error, now().getTime());
+      await ctx.recordCall({
+        provider: settings.provider,
+        model: settings.model,
+        inputTokens: 0,
+        outputTokens: 0,
+        ms: Math.round(performance.now() - started),
+        ok: false,
+        error: failure.code,
+      });
+      throw failure;
+    }
+    await ctx.recordCall({
+      provider: settings.provider,
+      model: settings.model,
+      ...tokensOf(usage),
+      ms: Math.round(performance.now() - started),
+      ok: true,
+    });
+    text += stepText;
+    messages.push(...responseMessages);
+    if (toolCalls.length === 0) {
+      return { text, steps: step, model: settings.model, provider: settings.provider };
+    }
+    const results: ModelMessage = { role: 'tool', content: [] };
+    for (const call of toolCalls) {
+      const platform = ctx.tools[call.toolName];
+      let value: unknown;
+      try {
+        value = platform
+          ? await platform.run(ctx.orgId, call.input)
+          : { error: `No tool named ${call.toolName}` };
+      } catch (error) {
+        value = { error: String((error as Error)?.message ?? error).slice(0, 300) };
+      }
+      ctx.log('tool', `${call.toolName}(${JSON.stringify(call.input).slice(0, 200)})`);
+      results.content.push({
+        type: 'tool-result',
+        toolCallId: call.toolCallId,
+        toolName: call.toolName,
+        output: { type: 'json', value: value as never },
+      });
+    }
+    messages.push(results);
+  }
+}

@@ -1,0 +1,72 @@
+import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import type { Access } from '../access/index.ts';
+import type { Kernel } from '../kernel/index.ts';
+import { portfolioServiceFor } from '../portfolio/index.ts';
+import { registerAgentRoutes } from './agents.routes.ts';
+import { createAgentsService } from './agents.service.ts';
+import { rowsOf } from './agents.store.ts';
+import type { CodeHandler } from './agents.runtime.ts';
+
+/** The agents service wired to a kernel: audit, events, jobs, the portfolio for tools. */
+export function agentsServiceFor(
+  kernel: Kernel,
+  access: Access,
+  options: {
+    handlers?: Record<string, CodeHandler>;
+    config?: Partial<Kernel['config']['agents']>;
+  } = {},
+) {
+  const portfolio = portfolioServiceFor(kernel, access);
+  return createAgentsService({
+    db: kernel.db,
+    clock: kernel.clock,
+    log: kernel.log,
+    audit: access.audit,
+    events: kernel.events,
+    jobs: kernel.jobs,
+    config: { ...kernel.config.agents, ...options.config },
+    embedded: kernel.database.kind !== 'postgres',
+    ...(options.handlers ? { handlers: options.handlers } : {}),
+    tools: {
+      listVentures: async (orgId, query) =>
+        portfolio.listVentures(
+          { orgId, ventureIds: null },
+          { ...query, sort: 'name', order: 'asc' },
+        ),
+    },
+    resolveOrganisation: async (ref) => {
+      const result = {
+        rows: await rowsOf<{ id: string; slug: string }>(
+          kernel.db,
+          sql`select id::text as id, slug from organisations order by slug`,
+        ),
+      };
+      if (ref === undefined) return result.rows.length === 1 ? result.rows[0]!.id : undefined;
+      return result.rows.find((r) => r.id === ref || r.slug === ref)?.id;
+    },
+  });
+}
+
+/**
+ * The agents as `server/modules.ts` mounts them: routes, and in processes that work jobs the
+ * task queue, heartbeat, recovery and the agents folder. Per-agent metrics join `/metrics`.
+ */
+export function createAgentsModule(
+  context: { kernel: Kernel; access: Access },
+  options: { handlers?: Record<string, CodeHandler> } = {},
+) {
+  const agents = agentsServiceFor(context.kernel, context.access, options);
+  return {
+    name: 'agents',
+    agents,
+    routes: (app: FastifyInstance) => {
+      registerAgentRoutes(app, agents);
+      const registry = (app as FastifyInstance & { metricsRegistry?: MetricsRegistry })
+        .metricsRegistry;
+      if (registry) for (const metric of agents.metrics.all) registry.registerMetric(metric);
+    },
+    queues: () => agents.start(),
+  };
+}

@@ -1,0 +1,249 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { AuditLog } from '../access/index.ts';
+import {
+  ErrorCodes,
+  UserError,
+  isUuid,
+  newId,
+  notFound,
+  type Clock,
+  type Database,
+  type EventBus,
+} from '../kernel/index.ts';
+import {
+  agentInputSchema,
+  type Agent,
+  type AgentDefinition,
+  type AgentInput,
+} from './agents.dto.ts';
+import { agentsAgents } from './agents.schema.ts';
+
+export const AGENTS_CHANGED = 'agents.registry.changed';
+/** Other processes' changes reach this one by event; this bounds the staleness if one is lost. */
+const CACHE_MS = 5000;
+
+type Row = typeof agentsAgents.$inferSelect;
+
+export interface RegistryDeps {
+  db: Database;
+  clock: Clock;
+  audit: Pick<AuditLog, 'record'>;
+  events: EventBus;
+  /** Handlers registered in code, to refuse a code agent naming none. */
+  hasHandler: (name: string) => boolean;
+}
+
+/** The stored definition: bigint budgets as decimal strings (JSON has no int8). */
+function toStored(definition: AgentDefinition): unknown {
+  return JSON.parse(
+    JSON.stringify(definition, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+  );
+}
+
+function toAgent(row: Row): Agent {
+  const definition = agentInputSchema.parse({ ...(row.definition as object), botId: row.botId });
+  return {
+    ...definition,
+    enabled: row.enabled,
+    id: row.id,
+    orgId: row.orgId,
+    source: row.source as Agent['source'],
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+const invalid = (field: string, message: string) =>
+  new UserError(ErrorCodes.validationFailed, `${field} ${message}`, {
+    details: [{ path: field, message }],
+  });
+
+/** Checks what zod cannot: a kind's required fields, handlers, self-references. */
+function checkDefinition(d: AgentDefinition, hasHandler: (name: string) => boolean): void {
+  switch (d.kind) {
+    case 'llm':
+      if (!d.llm) throw invalid('llm', 'is required for an LLM agent (provider, model, ...)');
+      break;
+    case 'code':
+      if (!d.handler) throw invalid('handler', 'is required for a code agent');
+      if (!hasHandler(d.handler)) {
+        throw invalid('handler', `"${d.handler}" is not a code agent handler of this server`);
+      }
+      break;
+    case 'webhook':
+      if (!d.webhookUrl) throw invalid('webhookUrl', 'is required for a webhook agent');
+      break;
+    default: {
+      const never: never = d.kind;
+      throw invalid('kind', `unknown kind ${String(never)}`);
+    }
+  }
+  if (d.backupAgents.includes(d.botId)) throw invalid('backupAgents', 'cannot name the agent');
+}
+
+/** The agent registry: definitions in `agents_agents`, cached per organisation. */
+export function createRegistry(deps: RegistryDeps) {
+  const { db, clock, audit } = deps;
+  const cache = new Map<string, { at: number; agents: Agent[] }>();
+  deps.events.subscribe(AGENTS_CHANGED, (event) => {
+    const orgId = (event.payload as { orgId?: string }).orgId;
+    if (orgId) cache.delete(orgId);
+  });
+  const changed = async (orgId: string) => {
+    cache.delete(orgId);
+    await deps.events.publish(AGENTS_CHANGED, { orgId });
+  };
+
+  async function list(orgId: string): Promise<Agent[]> {
+    const hit = cache.get(orgId);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.agents;
+    const rows = await db
+      .select()
+      .from(agentsAgents)
+      .where(eq(agentsAgents.orgId, orgId))
+      .orderBy(asc(agentsAgents.botId));
+    const agents = rows.map(toAgent);
+    cache.set(orgId, { at: Date.now(), agents });
+    return agents;
+  }
+
+  /** An agent by id or botId. */
+  async function get(orgId: string, ref: string): Promise<Agent> {
+    const agent = (await list(orgId)).find((a) => a.id === ref || a.botId === ref);
+    if (!agent) throw notFound(`Agent ${ref}`);
+    return agent;
+  }
+
+  async function create(
+    orgId: string,
+    input: AgentInput | AgentDefinition,
+    source: Agent['source'] = 'api',
+  ): Promise<Agent> {
+    const definition = agentInputSchema.parse(input);
+    checkDefinition(definition, deps.hasHandler);
+    const now = clock.now();
+    const row: Row = {
+      id: newId(),
+      orgId,
+      botId: definition.botId,
+      name: definition.name,
+      kind: definition.kind,
+      source,
+      enabled: definition.enabled,
+      definition: toStored(definition),
+      createdAt: now,
+      updatedAt: now,
+    };
+    const agent = await db.transaction(async (tx) => {
+      const inserted = await tx.insert(agentsAgents).values(row).onConflictDoNothing().returning();
+      if (inserted.length === 0) {
+        throw new UserError(ErrorCodes.conflict, `An agent "${definition.botId}" exists`, {
+          status: 409,
+        });
+      }
+      await audit.record(tx, {
+        action: 'agents.agent.create',
+        entityType: 'agent',
+        entityId: row.id,
+        orgId,
+        after: row.definition,
+      });
+      return toAgent(row);
+    });
+    await changed(orgId);
+    return agent;
+  }
+
+  async function update(orgId: string, ref: string, patch: unknown): Promise<Agent> {
+    const current = await get(orgId, ref);
+    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+      throw invalid('body', 'must be an object of the fields to change');
+    }
+    if ('botId' in patch && patch.botId !== current.botId) {
+      throw invalid('botId', 'cannot change (delete the agent and create another)');
+    }
+    const {
+      id: _id,
+      orgId: _org,
+      source: _source,
+      createdAt: _c,
+      updatedAt: _u,
+      ...base
+    } = current;
+    // Merged before parsing, so defaults never overwrite what the patch leaves out.
+    const definition = agentInputSchema.parse({
+      ...(toStored(base) as object),
+      ...(toStored(patch as AgentDefinition) as object),
+    });
+    checkDefinition(definition, deps.hasHandler);
+    const agent = await db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(agentsAgents)
+        .set({
+          name: definition.name,
+          kind: definition.kind,
+          enabled: definition.enabled,
+          definition: toStored(definition),
+          updatedAt: clock.now(),
+        })
+        .where(and(eq(agentsAgents.orgId, orgId), eq(agentsAgents.id, current.id)))
+        .returning();
+      if (!row) throw notFound(`Agent ${ref}`);
+      await audit.record(tx, {
+        action: 'agents.agent.update',
+        entityType: 'agent',
+        entityId: current.id,
+        orgId,
+        before: toStored(base),
+        after: row.definition,
+      });
+      return toAgent(row);
+    });
+    await changed(orgId);
+    return agent;
+  }
+
+  async function remove(orgId: string, ref: string): Promise<Agent> {
+    const current = await get(orgId, ref);
+    await db.transaction(async (tx) => {
+      await tx
+        .delete(agentsAgents)
+        .where(and(eq(agentsAgents.orgId, orgId), eq(agentsAgents.id, current.id)));
+      await audit.record(tx, {
+        action: 'agents.agent.delete',
+        entityType: 'agent',
+        entityId: current.id,
+        orgId,
+        before: { botId: current.botId, name: current.name },
+      });
+    });
+    await changed(orgId);
+    return current;
+  }
+
+  /**
+   * Creates or replaces the file-defined agent `botId` (idempotent: an unchanged file writes
+   * nothing). An agent of the same botId created by the API is left alone and reported.
+   */
+  async function upsertFromFile(
+    orgId: string,
+    definition: AgentDefinition,
+  ): Promise<'created' | 'updated' | 'unchanged' | 'conflict'> {
+    const existing = (await list(orgId)).find((a) => a.botId === definition.botId);
+    if (!existing) {
+      await create(orgId, definition, 'file');
+      return 'created';
+    }
+    if (existing.source !== 'file') return 'conflict';
+    const { id: _id, orgId: _o, source: _s, createdAt: _c, updatedAt: _u, ...base } = existing;
+    if (JSON.stringify(toStored(base)) === JSON.stringify(toStored(definition))) {
+      return 'unchanged';
+    }
+    await update(orgId, existing.id, definition);
+    return 'updated';
+  }
+
+  return { list, get, create, update, remove, upsertFromFile, isUuid };
+}
+
+export type Registry = ReturnType<typeof createRegistry>;

@@ -1,0 +1,190 @@
+import { newId } from '../kernel/index.ts';
+import type { Agent, Priority } from './agents.dto.ts';
+import { AgentRunError, parseRetryAfter } from './agents.retry.ts';
+import type { PlatformTool } from './agents.tools.ts';
+
+/** What a runtime gets for one execution of a task on an agent. */
+export interface RunContext {
+  taskId: string;
+  orgId: string;
+  correlationId: string;
+  priority: Priority;
+  input: unknown;
+  agent: Agent;
+  /** Aborted on timeout, cancellation or shutdown. */
+  signal: AbortSignal;
+  /** A line in the task's log (`kind`: tool, output, ...). */
+  log(kind: string, text: string): void;
+  /** Partial output as it streams. */
+  stream(text: string): void;
+  /** Refuses (throws `budget_exceeded`) a model call that could exceed a budget. */
+  beforeCall(estimate: {
+    inputTokens: number;
+    maxOutputTokens: number;
+    model: string;
+  }): Promise<void>;
+  recordCall(call: {
+    provider: string;
+    model: string;
+    inputTokens: number;
+    outputTokens: number;
+    ms: number;
+    ok: boolean;
+    error?: string;
+  }): Promise<void>;
+  tools: Record<string, PlatformTool>;
+  /** Model calls allowed for this task. */
+  maxSteps: number;
+}
+
+/** A code agent's handler: a TypeScript function registered in code under a name. */
+export type CodeHandler = (context: {
+  input: unknown;
+  taskId: string;
+  correlationId: string;
+  signal: AbortSignal;
+  log: (text: string) => void;
+}) => Promise<unknown>;
+
+/** The handlers every server has: `noop` (returns null) and `echo` (returns its input). */
+export const BUILTIN_HANDLERS: Record<string, CodeHandler> = {
+  noop: async () => null,
+  echo: async ({ input }) => input,
+};
+
+export async function runCode(ctx: RunContext, handler: CodeHandler | undefined): Promise<unknown> {
+  if (!handler) {
+    throw new AgentRunError(
+      'no_handler',
+      `Code agent ${ctx.agent.botId}: handler "${ctx.agent.handler ?? ''}" is not registered in this process`,
+      { retryable: true },
+    );
+  }
+  try {
+    return await handler({
+      input: ctx.input,
+      taskId: ctx.taskId,
+      correlationId: ctx.correlationId,
+      signal: ctx.signal,
+      log: (text) => ctx.log('agent', text),
+    });
+  } catch (error) {
+    if (error instanceof AgentRunError) throw error;
+    throw new AgentRunError(
+      'handler_error',
+      `Code agent ${ctx.agent.botId} failed: ${String((error as Error)?.message ?? error)}`,
+      {
+        retryable: true,
+        cause: error,
+      },
+    );
+  }
+}
+
+/**
+ * A webhook agent: the task goes to the endpoint as an `AgentMessage` (POST, JSON); a 2xx
+ * answer is the result (its `payload` when it is an `AgentMessage` itself). 429 and 5xx are
+ * retried (after `Retry-After` when given), other 4xx are not, a body that is not JSON is
+ * `malformed_response`.
+ */
+export async function runWebhook(ctx: RunContext, now: () => Date): Promise<unknown> {
+  const url = ctx.agent.webhookUrl ?? '';
+  const message = {
+    messageId: newId(),
+    senderAgent: 'iza-os',
+    recipientAgent: ctx.agent.botId,
+    messageType: 'task',
+    payload: ctx.input,
+    timestamp: now().toISOString(),
+    priority: ctx.priority,
+    correlationId: ctx.correlationId,
+  };
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-correlation-id': ctx.correlationId },
+      body: JSON.stringify(message),
+      signal: ctx.signal,
+    });
+  } catch (error) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    throw new AgentRunError('webhook_unreachable', `Webhook ${url}: ${(error as Error).message}`, {
+      retryable: true,
+      cause: error,
+    });
+  }
+  const text = await response.text();
+  if (response.status === 429 || response.status >= 500) {
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now().getTime());
+    throw new AgentRunError(
+      response.status === 429 ? 'rate_limited' : 'webhook_error',
+      `Webhook ${url} answered ${response.status}`,
+      { retryable: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+    );
+  }
+  if (!response.ok) {
+    throw new AgentRunError(
+      'webhook_rejected',
+      `Webhook ${url} answered ${response.status}: ${text.slice(0, 200)}`,
+      {
+        retryable: false,
+        agentFault: false,
+      },
+    );
+  }
+  let body: unknown;
+  try {
+    body = text === '' ? null : JSON.parse(text);
+  } catch {
+    throw new AgentRunError(
+      'malformed_response',
+      `Webhook ${url} answered something that is not JSON`,
+      {
+        retryable: true,
+      },
+    );
+  }
+  if (body && typeof body === 'object' && 'messageType' in body && 'payload' in body) {
+    const reply = body;
+    if (reply.messageType === 'error') {
+      throw new AgentRunError(
+        'agent_error',
+        `Webhook agent answered an error: ${JSON.stringify(reply.payload).slice(0, 300)}`,
+        {
+          retryable: false,
+          agentFault: false,
+        },
+      );
+    }
+    return reply.payload;
+  }
+  return body;
+}
+
+/**
+ * The deterministic built-in provider, for offline demos when no model is configured: no
+ * model answers. It calls each of the agent's tools once (so tool wiring shows) and returns a
+ * fixed summary of the input, flagged `offlineDemo: true`.
+ */
+export async function runBuiltin(ctx: RunContext): Promise<unknown> {
+  const toolResults: Record<string, unknown> = {};
+  for (const name of ctx.agent.llm?.tools ?? []) {
+    const tool = ctx.tools[name];
+    if (!tool) continue;
+    ctx.log('tool', `${name}({})`);
+    toolResults[name] = await tool.run(ctx.orgId, {});
+  }
+  const inputText = typeof ctx.input === 'string' ? ctx.input : JSON.stringify(ctx.input ?? null);
+  const text = `[offline demo: built-in deterministic provider, no model] ${ctx.agent.name} received ${inputText.length} characters of input${Object.keys(toolResults).length ? ` and read ${Object.keys(toolResults).join(', ')}` : ''}.`;
+  ctx.stream(text);
+  await ctx.recordCall({
+    provider: 'builtin',
+    model: ctx.agent.llm?.model ?? 'builtin-echo',
+    inputTokens: 0,
+    outputTokens: 0,
+    ms: 0,
+    ok: true,
+  });
+  return { text, offlineDemo: true, provider: 'builtin', toolResults };
+}

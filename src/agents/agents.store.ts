@@ -1,0 +1,194 @@
+import { and, asc, desc, eq, gte, sql, type SQL } from 'drizzle-orm';
+import { newId, notFound, type Database, type DbOrTx } from '../kernel/index.ts';
+import type { AgentMessage, Priority, TaskJson, TaskState } from './agents.dto.ts';
+import { agentsCalls, agentsMessages, agentsTaskLog, agentsTasks } from './agents.schema.ts';
+
+export type TaskRow = typeof agentsTasks.$inferSelect;
+type MessageRow = typeof agentsMessages.$inferSelect;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function taskJson(row: TaskRow): TaskJson {
+  const budget =
+    row.budgetTokens === null && row.budgetAmount === null
+      ? null
+      : {
+          ...(row.budgetTokens === null ? {} : { tokens: row.budgetTokens.toString() }),
+          ...(row.budgetAmount === null ? {} : { amount: row.budgetAmount.toString() }),
+          ...(row.budgetCurrency === null ? {} : { currency: row.budgetCurrency }),
+        };
+  return {
+    id: row.id,
+    correlationId: row.correlationId,
+    parentId: row.parentId,
+    priority: row.priority as Priority,
+    capabilities: row.capabilities,
+    requestedAgentId: row.requestedAgentId,
+    agentId: row.agentId,
+    state: row.state as TaskState,
+    reason: row.reason,
+    error: row.error,
+    input: row.input,
+    output: row.output ?? null,
+    deadline: iso(row.deadline),
+    budget,
+    tokensUsed: row.tokensUsed.toString(),
+    costMicro: row.costMicro.toString(),
+    attempts: row.attempts,
+    requiresApproval: row.requiresApproval,
+    approvedBy: row.approvedBy,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt.toISOString(),
+    startedAt: iso(row.startedAt),
+    finishedAt: iso(row.finishedAt),
+  };
+}
+
+export function messageJson(row: MessageRow): AgentMessage {
+  return {
+    messageId: row.id,
+    senderAgent: row.senderAgent,
+    recipientAgent: row.recipientAgent,
+    messageType: row.messageType as AgentMessage['messageType'],
+    payload: row.payload,
+    timestamp: row.at.toISOString(),
+    priority: row.priority as Priority,
+    correlationId: row.correlationId,
+    taskId: row.taskId,
+  };
+}
+
+export async function insertMessage(
+  db: DbOrTx,
+  message: Omit<typeof agentsMessages.$inferInsert, 'id'>,
+): Promise<void> {
+  await db
+    .insert(agentsMessages)
+    .values({ id: newId(), ...message, payload: message.payload ?? null });
+}
+
+export async function loadTask(db: DbOrTx, orgId: string | null, id: string): Promise<TaskRow> {
+  const [row] = await db
+    .select()
+    .from(agentsTasks)
+    .where(
+      orgId === null
+        ? eq(agentsTasks.id, id)
+        : and(eq(agentsTasks.orgId, orgId), eq(agentsTasks.id, id)),
+    );
+  if (!row) throw notFound(`Task ${id}`);
+  return row;
+}
+
+export async function listTasks(
+  db: Database,
+  orgId: string,
+  query: {
+    state?: TaskState | undefined;
+    agentId?: string | undefined;
+    correlationId?: string | undefined;
+    limit: number;
+  },
+): Promise<TaskRow[]> {
+  const where: (SQL | undefined)[] = [eq(agentsTasks.orgId, orgId)];
+  if (query.state) where.push(eq(agentsTasks.state, query.state));
+  if (query.agentId) where.push(eq(agentsTasks.agentId, query.agentId));
+  if (query.correlationId) where.push(eq(agentsTasks.correlationId, query.correlationId));
+  return db
+    .select()
+    .from(agentsTasks)
+    .where(and(...where))
+    .orderBy(desc(agentsTasks.createdAt), desc(agentsTasks.id))
+    .limit(query.limit);
+}
+
+export async function taskLog(db: Database, taskId: string) {
+  const rows = await db
+    .select()
+    .from(agentsTaskLog)
+    .where(eq(agentsTaskLog.taskId, taskId))
+    .orderBy(asc(agentsTaskLog.seq));
+  return rows.map((r) => ({ seq: r.seq, kind: r.kind, text: r.text, at: r.at.toISOString() }));
+}
+
+export async function nextLogSeq(db: DbOrTx, taskId: string): Promise<number> {
+  const [row] = await db
+    .select({ seq: sql<number>`coalesce(max(${agentsTaskLog.seq}), 0)::int` })
+    .from(agentsTaskLog)
+    .where(eq(agentsTaskLog.taskId, taskId));
+  return Number(row?.seq ?? 0) + 1;
+}
+
+export async function trace(
+  db: Database,
+  orgId: string,
+  correlationId: string,
+): Promise<AgentMessage[]> {
+  const rows = await db
+    .select()
+    .from(agentsMessages)
+    .where(and(eq(agentsMessages.orgId, orgId), eq(agentsMessages.correlationId, correlationId)))
+    .orderBy(asc(agentsMessages.at), asc(agentsMessages.id));
+  return rows.map(messageJson);
+}
+
+/** Tokens used by an agent in all, or by an organisation since `from`. */
+export async function tokensUsed(
+  db: Database,
+  where: { agentId: string } | { orgId: string; from: Date },
+): Promise<{ tokens: bigint; costMicro: bigint }> {
+  const [row] = await db
+    .select({
+      tokens: sql<string>`coalesce(sum(${agentsCalls.inputTokens} + ${agentsCalls.outputTokens}), 0)::text`,
+      cost: sql<string>`coalesce(sum(${agentsCalls.costMicro}), 0)::text`,
+    })
+    .from(agentsCalls)
+    .where(
+      'agentId' in where
+        ? eq(agentsCalls.agentId, where.agentId)
+        : and(eq(agentsCalls.orgId, where.orgId), gte(agentsCalls.at, where.from)),
+    );
+  return { tokens: BigInt(row?.tokens ?? '0'), costMicro: BigInt(row?.cost ?? '0') };
+}
+
+/** Per agent: tasks by state, latency percentiles of finished ones, tokens and cost. */
+export async function agentStats(db: Database, orgId: string) {
+  const states = await db
+    .select({
+      agentId: agentsTasks.agentId,
+      state: agentsTasks.state,
+      n: sql<number>`count(*)::int`,
+    })
+    .from(agentsTasks)
+    .where(eq(agentsTasks.orgId, orgId))
+    .groupBy(agentsTasks.agentId, agentsTasks.state);
+  const latency = await db
+    .select({
+      agentId: agentsTasks.agentId,
+      p50: sql<
+        number | null
+      >`percentile_cont(0.5) within group (order by extract(epoch from (${agentsTasks.finishedAt} - ${agentsTasks.startedAt})) * 1000)`,
+      p95: sql<
+        number | null
+      >`percentile_cont(0.95) within group (order by extract(epoch from (${agentsTasks.finishedAt} - ${agentsTasks.startedAt})) * 1000)`,
+    })
+    .from(agentsTasks)
+    .where(and(eq(agentsTasks.orgId, orgId), eq(agentsTasks.state, 'succeeded')))
+    .groupBy(agentsTasks.agentId);
+  const usage = await db
+    .select({
+      agentId: agentsCalls.agentId,
+      tokens: sql<string>`sum(${agentsCalls.inputTokens} + ${agentsCalls.outputTokens})::text`,
+      cost: sql<string>`sum(${agentsCalls.costMicro})::text`,
+    })
+    .from(agentsCalls)
+    .where(eq(agentsCalls.orgId, orgId))
+    .groupBy(agentsCalls.agentId);
+  return { states, latency, usage };
+}
+
+/** The rows of a raw query, on PGlite and node-postgres alike (both answer `{ rows }`). */
+export async function rowsOf<T>(db: DbOrTx, query: SQL): Promise<T[]> {
+  const result: unknown = await db.execute(query);
+  return (result as { rows: T[] }).rows;
+}

@@ -1,0 +1,184 @@
+import type { DateTime } from 'luxon';
+import type { ExpressionData, Item } from '../expressions/expression.types.ts';
+import type { Workflow, WorkflowNode } from '../model/workflow.types.ts';
+
+export type { Item };
+
+/** Where a node's input came from (n8n's `source` of a task). */
+export interface SourceRef {
+  previousNode: string;
+  previousNodeOutput: number;
+  previousNodeRun: number;
+}
+
+export type NodeStatus = 'success' | 'error' | 'waiting';
+
+/** One run of one node, as n8n records it in `runData`. */
+export interface TaskData {
+  startTime: number;
+  executionTime: number;
+  executionStatus: NodeStatus;
+  /** Items per input index. */
+  inputData: Item[][];
+  /** Items per output index. */
+  data: { main: Item[][] };
+  source: (SourceRef | null)[];
+  error?: SerializedError;
+  /** Tries it took (1 without retries). */
+  tries: number;
+}
+
+export interface SerializedError {
+  message: string;
+  name: string;
+  node?: string;
+  description?: string;
+  stack?: string;
+}
+
+/** A node waiting to run, with its input data per input index. */
+export interface StackEntry {
+  node: string;
+  inputs: (Item[] | null)[];
+  source: (SourceRef | null)[];
+  /** Set when a Wait node is resumed after its wait. */
+  resumed?: boolean;
+}
+
+/**
+ * Everything needed to continue an execution: the finished nodes' run data, the nodes queued
+ * to run, multi-input nodes still waiting for inputs, and per-node state (loop counters). Plain
+ * JSON: a store persists it after each node and the engine resumes from it after a crash.
+ */
+export interface ExecutionState {
+  runData: Record<string, TaskData[]>;
+  stack: StackEntry[];
+  waiting: Record<string, StackEntry[]>;
+  nodeState: Record<string, Record<string, unknown>>;
+  lastNodeExecuted?: string;
+  response?: WebhookResponse;
+  staticData: Record<string, unknown>;
+}
+
+/** What `respondToWebhook` (or the webhook's own response mode) sends back. */
+export interface WebhookResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  /** `binary` bodies are base64 in `body`. */
+  bodyKind: 'json' | 'text' | 'binary' | 'empty';
+}
+
+export type ExecutionMode = 'manual' | 'trigger' | 'webhook' | 'integrated' | 'error' | 'retry';
+
+/** The payload an `errorTrigger` workflow receives when another workflow fails. */
+export interface ErrorWorkflowPayload {
+  execution: {
+    id: string;
+    url?: string;
+    error: SerializedError;
+    lastNodeExecuted?: string;
+    mode: ExecutionMode;
+  };
+  workflow: { id: string; name: string };
+}
+
+/** Receives per-node progress; a store persists it. Every method is optional. */
+export interface ExecutionObserver {
+  nodeStarted?(node: string, runIndex: number): void;
+  /** After a node ran and its children were queued; `snapshot()` is a resumable state. */
+  nodeFinished?(node: string, task: TaskData, snapshot: () => ExecutionState): void;
+}
+
+/** Marker a node returns to suspend the execution until a time (n8n's Wait node). */
+export interface WaitRequest {
+  waitUntil: Date;
+}
+
+export type NodeOutput = Item[][] | null | WaitRequest;
+
+/** Options of the HTTP client nodes use. */
+export interface HttpOptions {
+  /** Hosts or CIDR ranges allowed although private/loopback (e.g. '127.0.0.1/32'). */
+  allowList?: string[];
+  /** Default request time-out in milliseconds. Default 30,000. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface CodeLimits {
+  /** Wall time of one Code node run, in milliseconds. Default 10,000. */
+  timeoutMs?: number;
+  memoryLimitMb?: number;
+}
+
+/** The per-node view the engine gives a node implementation. */
+export interface NodeContext {
+  readonly node: WorkflowNode;
+  readonly workflow: Workflow;
+  readonly mode: ExecutionMode;
+  readonly runIndex: number;
+  readonly executionId: string;
+  /** Input items of input `index` (default 0). */
+  input(index?: number): Item[];
+  /** Number of input slots the node was given. */
+  readonly inputCount: number;
+  /**
+   * A parameter's value for one item, expressions resolved. `path` may be dotted
+   * (`options.timeout`). Returns `fallback` when the parameter is absent.
+   */
+  param<T = unknown>(path: string, itemIndex?: number, fallback?: NoInfer<T>): T;
+  /** The raw parameter (expressions not resolved). */
+  rawParam(path: string): unknown;
+  /** Evaluates any value (expressions inside resolved) for one item. */
+  evaluate(value: unknown, itemIndex?: number): unknown;
+  expressionData(itemIndex: number): ExpressionData;
+  /** State that survives across runs of this node within the execution (loops). */
+  state: Record<string, unknown>;
+  /** Workflow static data (`$getWorkflowStaticData('global')`). */
+  staticData: Record<string, unknown>;
+  /** Whether this run resumes a Wait node. */
+  readonly resumed: boolean;
+  readonly continueOnFail: boolean;
+  now(): DateTime;
+  sleep: (ms: number) => Promise<void>;
+  setResponse(response: WebhookResponse): void;
+  readonly http: HttpOptions;
+  readonly code: CodeLimits;
+  readonly signal: AbortSignal | undefined;
+  /** Runs another workflow from its executeWorkflowTrigger; resolves to its last node's output. */
+  runSubWorkflow: (reference: unknown, items: Item[]) => Promise<Item[]>;
+}
+
+/** A node type the engine can run. */
+export interface NodeType {
+  /** Full type name, e.g. `n8n-nodes-base.set`. */
+  type: string;
+  /** typeVersions implemented (others refuse at import). */
+  versions: readonly number[];
+  /** A trigger starts executions; its `execute` receives the trigger data as input 0. */
+  trigger?: boolean;
+  /** Regular outputs for this node's parameters (default 1); the error output comes after. */
+  outputs?(node: WorkflowNode): number;
+  /** For multi-input nodes: whether it must not run with an input missing. */
+  requiresAllInputs?(node: WorkflowNode): boolean;
+  /** Nodes that never run (sticky notes). */
+  inert?: boolean;
+  execute(ctx: NodeContext): Promise<NodeOutput>;
+}
+
+/** Looks up node types; `nodes/registry.ts` builds the standard one. */
+export interface NodeRegistry {
+  get: (type: string, typeVersion: number) => NodeType | undefined;
+  isSupported: (type: string, typeVersion: number) => boolean;
+}
+
+/** Raised by nodes for a problem with the node's configuration or data. */
+export class NodeError extends Error {
+  readonly description: string | undefined;
+  constructor(message: string, options: { description?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'NodeError';
+    this.description = options.description;
+  }
+}

@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createNodeRegistry } from '../nodes/registry.ts';
+import { exportWorkflow } from './export.ts';
+import { importWorkflow } from './import.ts';
+
+const registry = createNodeRegistry();
+const opts = { isSupported: registry.isSupported };
+const node = (name: string, type = 'n8n-nodes-base.noOp', extra: Record<string, unknown> = {}) => ({
+  id: name,
+  name,
+  type,
+  typeVersion: 1,
+  position: [0, 0],
+  parameters: {},
+  ...extra,
+});
+
+describe('importWorkflow', () => {
+  it('imports a supported workflow and exports it back unchanged', () => {
+    const text = readFileSync(
+      new URL('../../../test/fixtures/workflows/wf-respond.json', import.meta.url),
+      'utf8',
+    );
+    const report = importWorkflow(text, opts);
+    expect(report.status).toBe('imported');
+    if (report.status !== 'imported') return;
+    expect(exportWorkflow(report.workflow)).toEqual(JSON.parse(text));
+  });
+
+  it('keeps node settings and fields it does not model', () => {
+    const wf = {
+      nodes: [
+        node('A', 'n8n-nodes-base.set', {
+          typeVersion: 3.4,
+          retryOnFail: true,
+          maxTries: 4,
+          onError: 'continueErrorOutput',
+          notes: 'n',
+          custom: { x: 1 },
+        }),
+      ],
+      connections: {},
+      settings: { executionOrder: 'v1', saveManualExecutions: true },
+      pinData: { A: [{ json: { a: 1 } }] },
+      meta: { instanceId: 'x' },
+    };
+    const report = importWorkflow(JSON.stringify(wf), opts);
+    expect(report.status).toBe('imported');
+    if (report.status === 'imported') expect(exportWorkflow(report.workflow)).toEqual(wf);
+  });
+
+  it('lists unsupported node types with their versions and nodes', () => {
+    const report = importWorkflow(
+      {
+        nodes: [
+          node('Sheet', 'n8n-nodes-base.googleSheets', { typeVersion: 4 }),
+          node('Set', 'n8n-nodes-base.set', { typeVersion: 9 }),
+        ],
+        connections: {},
+      },
+      opts,
+    );
+    expect(report).toMatchObject({
+      status: 'imported_unsupported',
+      unsupported: [
+        { type: 'n8n-nodes-base.googleSheets', typeVersions: [4], nodes: ['Sheet'] },
+        { type: 'n8n-nodes-base.set', typeVersions: [9], nodes: ['Set'] },
+      ],
+    });
+  });
+
+  it.each([
+    ['{"nodes": [', 'malformed_json', /malformed JSON at line 1, column 12/],
+    ['{\n  "nodes": [],\n  oops\n}', 'malformed_json', /line 3, column 3/],
+    ['[]', 'not_an_object', /this is an array/],
+    ['null', 'not_an_object', /this is null/],
+    ['"text"', 'not_an_object', /this is string/],
+    ['{}', 'missing_nodes', /no "nodes" field \(top-level keys: none\)/],
+    ['{"nodes": "["}', 'invalid_nodes', /"nodes" must be an array, it is string/],
+    ['{"nodes": [{"name": "A"}]}', 'invalid_node', /nodes\[0\] \("A"\)\.type/],
+    ['{"nodes": [{"name": "A", "type": "x", "typeVersion": "1"}]}', 'invalid_node', /typeVersion/],
+    [
+      JSON.stringify({ nodes: [node('A'), node('A')], connections: {} }),
+      'duplicate_node_name',
+      /two nodes are named "A"/,
+    ],
+    [
+      JSON.stringify({
+        nodes: [node('A')],
+        connections: { A: { main: [[{ node: 'B', type: 'main', index: 0 }]] } },
+      }),
+      'connection_to_missing_node',
+      /"A" main output 0 connects to "B"/,
+    ],
+    [
+      JSON.stringify({ nodes: [node('A')], connections: { Z: { main: [] } } }),
+      'connection_to_missing_node',
+      /start from "Z"/,
+    ],
+    [
+      JSON.stringify({
+        nodes: [node('A')],
+        connections: { A: { main: [[{ node: 'A', type: 'main', index: -1 }]] } },
+      }),
+      'invalid_connections',
+      /connections\.A\.main\[0\]\[0\]\.index/,
+    ],
+    [
+      JSON.stringify({ nodes: [node('A')], connections: {}, settings: { executionOrder: 'v9' } }),
+      'invalid_settings',
+      /settings\.executionOrder/,
+    ],
+  ])('refuses %s with a precise reason', (input, code, reason) => {
+    const report = importWorkflow(input, opts);
+    expect(report.status).toBe('refused');
+    if (report.status === 'refused') {
+      expect(report.code).toBe(code);
+      expect(report.reason).toMatch(reason);
+    }
+  });
+
+  it('never throws, whatever the input', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.jsonValue(), fc.anything()), (input) => {
+        const report = importWorkflow(input, opts);
+        expect(['imported', 'imported_unsupported', 'refused']).toContain(report.status);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

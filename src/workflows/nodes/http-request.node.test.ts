@@ -1,0 +1,229 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNode, testEngine } from '../engine/test-helpers.test-support.ts';
+import { checkUrl } from './ssrf.ts';
+
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url?.startsWith('/redirect')) {
+      res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' }).end();
+      return;
+    }
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      if (req.url?.startsWith('/text')) {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('plain text');
+        return;
+      }
+      if (req.url?.startsWith('/fail')) {
+        res.writeHead(500).end('broken');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          method: req.method,
+          url: req.url,
+          body: body ? JSON.parse(body) : null,
+          h: req.headers['x-test'] ?? null,
+        }),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+const allowLoopback = () => testEngine({ http: { allowList: ['127.0.0.0/8'] } });
+
+describe('HTTP Request', () => {
+  it('refuses loopback by default (SSRF guard)', async () => {
+    const r = await runNode('httpRequest', 4.2, { url: `${base}/x` });
+    expect(r.error).toMatch(/refused.*loopback/);
+  });
+
+  it('v4 sends query, headers and a JSON body when loopback is allowed', async () => {
+    const r = await runNode(
+      'httpRequest',
+      4.2,
+      {
+        method: 'POST',
+        url: `=${base}/api`,
+        sendQuery: true,
+        queryParameters: { parameters: [{ name: 'q', value: '={{ $json.q }}' }] },
+        sendHeaders: true,
+        headerParameters: { parameters: [{ name: 'x-test', value: 'yes' }] },
+        sendBody: true,
+        specifyBody: 'json',
+        jsonBody: '={ "n": {{ $json.n }} }',
+      },
+      [{ q: 'a b', n: 3 }],
+      {},
+      allowLoopback(),
+    );
+    expect(r.error).toBeUndefined();
+    expect(r.outputs[0]).toEqual([{ method: 'POST', url: '/api?q=a+b', body: { n: 3 }, h: 'yes' }]);
+  });
+
+  it('v1 parameter shape, text responses, full responses and errors', async () => {
+    const v1 = await runNode(
+      'httpRequest',
+      1,
+      {
+        url: `${base}/v1`,
+        requestMethod: 'GET',
+        queryParametersUi: { parameter: [{ name: 'a', value: '1' }] },
+      },
+      [{}],
+      {},
+      allowLoopback(),
+    );
+    expect(v1.outputs[0]).toEqual([{ method: 'GET', url: '/v1?a=1', body: null, h: null }]);
+    const text = await runNode(
+      'httpRequest',
+      4.2,
+      { url: `${base}/text` },
+      [{}],
+      {},
+      allowLoopback(),
+    );
+    expect(text.outputs[0]).toEqual([{ data: 'plain text' }]);
+    const full = await runNode(
+      'httpRequest',
+      4.2,
+      { url: `${base}/text`, options: { response: { response: { fullResponse: true } } } },
+      [{}],
+      {},
+      allowLoopback(),
+    );
+    expect(full.outputs[0]?.[0]).toMatchObject({ body: 'plain text', statusCode: 200 });
+    const failed = await runNode(
+      'httpRequest',
+      4.2,
+      { url: `${base}/fail` },
+      [{}],
+      {},
+      allowLoopback(),
+    );
+    expect(failed.error).toMatch(/^500 - broken/);
+    const never = await runNode(
+      'httpRequest',
+      4.2,
+      { url: `${base}/fail`, options: { response: { response: { neverError: true } } } },
+      [{}],
+      {},
+      allowLoopback(),
+    );
+    expect(never.outputs[0]).toEqual([{ data: 'broken' }]);
+  });
+
+  it('checks every redirect hop: a redirect to the metadata address is refused', async () => {
+    const r = await runNode(
+      'httpRequest',
+      4.2,
+      { url: `${base}/redirect` },
+      [{}],
+      {},
+      allowLoopback(),
+    );
+    expect(r.error).toMatch(/169\.254\.169\.254.*refused|refused.*169\.254\.169\.254/);
+  });
+
+  it('refuses private, link-local, IPv6 loopback and non-http URLs', async () => {
+    for (const url of [
+      'http://10.1.2.3/',
+      'http://192.168.1.1/',
+      'http://169.254.169.254/',
+      'http://[::1]/',
+      'http://[::ffff:127.0.0.1]/',
+      'http://0.0.0.0/',
+      'http://localhost/',
+    ]) {
+      await expect(checkUrl(new URL(url)), url).rejects.toThrow(/refused/);
+    }
+    await expect(checkUrl(new URL('file:///etc/passwd'))).rejects.toThrow(/only http and https/);
+    await expect(checkUrl(new URL('http://93.184.216.34/'))).resolves.toEqual(['93.184.216.34']);
+  });
+
+  it('fails clearly when the node needs credentials', async () => {
+    const r = await runNode('httpRequest', 4.2, {
+      url: 'https://example.com',
+      authentication: 'predefinedCredentialType',
+    });
+    expect(r.error).toMatch(/needs credentials/);
+  });
+});
+
+describe('RSS Read and GraphQL', () => {
+  let feedServer: Server;
+  let feedBase: string;
+  beforeAll(async () => {
+    feedServer = createServer((req, res) => {
+      if (req.url === '/feed') {
+        res
+          .writeHead(200, { 'content-type': 'application/rss+xml' })
+          .end(
+            '<rss><channel><item><title>One</title><link>https://a.example/1</link><pubDate>Mon, 05 Jan 2026 10:00:00 GMT</pubDate><description>&lt;p&gt;Hi&lt;/p&gt;</description><guid>g1</guid></item></channel></rss>',
+          );
+        return;
+      }
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const { query, variables } = JSON.parse(body) as {
+          query: string;
+          variables: { id: number };
+        };
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ data: { echo: query.length > 0, id: variables.id } }));
+      });
+    });
+    await new Promise<void>((r) => feedServer.listen(0, '127.0.0.1', r));
+    feedBase = `http://127.0.0.1:${(feedServer.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => feedServer.close(() => r())));
+
+  it('reads an RSS feed into items', async () => {
+    const r = await runNode(
+      'rssFeedRead',
+      1.1,
+      { url: `${feedBase}/feed` },
+      [{}],
+      {},
+      allowLoopback(),
+    );
+    expect(r.outputs[0]).toEqual([
+      {
+        title: 'One',
+        link: 'https://a.example/1',
+        pubDate: 'Mon, 05 Jan 2026 10:00:00 GMT',
+        content: '<p>Hi</p>',
+        contentSnippet: 'Hi',
+        guid: 'g1',
+        isoDate: '2026-01-05T10:00:00.000Z',
+      },
+    ]);
+  });
+
+  it('posts a GraphQL query with variables', async () => {
+    const r = await runNode(
+      'graphql',
+      1,
+      {
+        endpoint: `${feedBase}/gql`,
+        query: '{ echo }',
+        variables: '={{ JSON.stringify({ id: $json.id }) }}',
+      },
+      [{ id: 4 }],
+      {},
+      allowLoopback(),
+    );
+    expect(r.outputs[0]).toEqual([{ data: { echo: true, id: 4 } }]);
+  });
+});

@@ -1,0 +1,397 @@
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import * as cheerio from 'cheerio';
+import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { DateTime } from 'luxon';
+import { marked } from 'marked';
+import { NodeError, type NodeType } from '../engine/engine.types.ts';
+import { clone, defineNode, getField, perItem, setField } from './define.ts';
+
+/** Data conversion nodes: Date & Time, Crypto, HTML, Markdown, XML. */
+
+function toDateTime(value: unknown, zone: string, fromFormat?: string): DateTime {
+  if (DateTime.isDateTime(value)) return value;
+  if (typeof value === 'number') return DateTime.fromMillis(value, { zone });
+  const s = String(value);
+  const d = fromFormat
+    ? DateTime.fromFormat(s, fromFormat, { zone })
+    : DateTime.fromISO(s, { zone });
+  if (d.isValid) return d;
+  const ms = Date.parse(s);
+  if (Number.isNaN(ms)) throw new NodeError(`"${s}" is not a date`);
+  return DateTime.fromMillis(ms, { zone });
+}
+
+const UNITS: Record<string, string> = {
+  years: 'years',
+  quarters: 'quarters',
+  months: 'months',
+  weeks: 'weeks',
+  days: 'days',
+  hours: 'hours',
+  minutes: 'minutes',
+  seconds: 'seconds',
+  milliseconds: 'milliseconds',
+};
+
+export const dateTimeNode = defineNode({
+  name: 'dateTime',
+  versions: [1, 2],
+  async execute(ctx) {
+    const zone = ctx.workflow.settings?.timezone ?? 'UTC';
+    return [
+      await perItem(ctx, (item, i) => {
+        const json = clone(item.json);
+        const p = <T = unknown>(k: string, d?: NoInfer<T>): T => ctx.param<T>(k, i, d);
+        if (ctx.node.typeVersion < 2) {
+          const action = p<string>('action', 'format');
+          const key = p<string>('dataPropertyName', 'data');
+          const d = toDateTime(
+            p('value'),
+            p('options.fromTimezone', zone),
+            p<string | undefined>('options.fromFormat'),
+          );
+          if (action === 'format') {
+            const fmt =
+              p('toFormat', 'custom') === 'custom' || p<boolean>('custom', false)
+                ? p<string>('toFormat', 'yyyy-MM-dd')
+                : p<string>('toFormat');
+            setField(json, key, d.setZone(p('options.toTimezone', zone)).toFormat(fmt));
+          } else {
+            const n = Number(p('duration', 0));
+            const unit = UNITS[p<string>('timeUnit', 'days')] ?? 'days';
+            const r =
+              p('operation', 'add') === 'add' ? d.plus({ [unit]: n }) : d.minus({ [unit]: n });
+            setField(json, key, r.toISO());
+          }
+          return { json };
+        }
+        const op = p<string>('operation', 'getCurrentDate');
+        switch (op) {
+          case 'getCurrentDate': {
+            const now = ctx.now();
+            setField(
+              json,
+              p('outputFieldName', 'currentDate'),
+              p('includeTime', true) ? now.toISO() : now.startOf('day').toISO(),
+            );
+            break;
+          }
+          case 'addToDate':
+          case 'subtractFromDate': {
+            const d = toDateTime(p('magnitude'), zone);
+            const unit = UNITS[p<string>('timeUnit', 'days')] ?? 'days';
+            const n = Number(p('duration', 0));
+            setField(
+              json,
+              p('outputFieldName', 'newDate'),
+              (op === 'addToDate' ? d.plus({ [unit]: n }) : d.minus({ [unit]: n })).toISO(),
+            );
+            break;
+          }
+          case 'formatDate': {
+            const d = toDateTime(
+              p('date'),
+              p('options.fromTimezone', zone),
+              p<string | undefined>('options.fromFormat'),
+            );
+            const format = p<string>('format', 'custom');
+            const presets: Record<string, string> = {
+              'MM/dd/yyyy': 'MM/dd/yyyy',
+              'yyyy/MM/dd': 'yyyy/MM/dd',
+              'MMMM dd yyyy': 'MMMM dd yyyy',
+              'MM-dd-yyyy': 'MM-dd-yyyy',
+              'yyyy-MM-dd': 'yyyy-MM-dd',
+            };
+            const fmt =
+              format === 'custom'
+                ? p<string>('customFormat', 'yyyy-MM-dd')
+                : (presets[format] ?? format);
+            setField(
+              json,
+              p('outputFieldName', 'formattedDate'),
+              d.setZone(p('options.timezone', zone)).toFormat(fmt),
+            );
+            break;
+          }
+          case 'roundDate': {
+            const d = toDateTime(p('date'), zone);
+            const to = p<string>('toNearest', 'day') as 'day';
+            setField(
+              json,
+              p('outputFieldName', 'roundedDate'),
+              (p('mode', 'roundDown') === 'roundDown' ? d.startOf(to) : d.endOf(to)).toISO(),
+            );
+            break;
+          }
+          case 'getTimeBetweenDates': {
+            const a = toDateTime(p('startDate'), zone);
+            const b = toDateTime(p('endDate'), zone);
+            const units = (p<string[]>('units', ['day']) ?? ['day']).map((u) => `${u}s`) as (
+              'days' | 'hours'
+            )[];
+            setField(json, p('outputFieldName', 'timeDifference'), b.diff(a, units).toObject());
+            break;
+          }
+          case 'extractDate': {
+            const d = toDateTime(p('date'), zone);
+            const part = p<string>('part', 'month');
+            setField(
+              json,
+              p('outputFieldName', 'datePart'),
+              part === 'week' ? d.weekNumber : d.get(part as 'month'),
+            );
+            break;
+          }
+          default:
+            throw new NodeError(`Date & Time operation "${op}" is not supported`);
+        }
+        return { json };
+      }),
+    ];
+  },
+});
+
+export const cryptoNode = defineNode({
+  name: 'crypto',
+  versions: [1],
+  async execute(ctx) {
+    return [
+      await perItem(ctx, (item, i) => {
+        const json = clone(item.json);
+        const p = <T = unknown>(k: string, d?: NoInfer<T>): T => ctx.param<T>(k, i, d);
+        const action = p<string>('action', 'hash');
+        const key = p<string>('dataPropertyName', 'data');
+        const algo = p<string>('type', 'MD5').toLowerCase().replace('sha', 'sha');
+        const encoding = p<'hex' | 'base64'>('encoding', 'hex');
+        if (action === 'hash')
+          setField(
+            json,
+            key,
+            createHash(algo)
+              .update(String(p('value', '')))
+              .digest(encoding),
+          );
+        else if (action === 'hmac')
+          setField(
+            json,
+            key,
+            createHmac(algo, String(p('secret', '')))
+              .update(String(p('value', '')))
+              .digest(encoding),
+          );
+        else if (action === 'generate') {
+          const kind = p<string>('encodingType', 'uuid');
+          const len = Number(p('stringLength', 32));
+          setField(
+            json,
+            key,
+            kind === 'uuid'
+              ? randomUUID()
+              : randomBytes(len)
+                  .toString(kind === 'base64' ? 'base64' : 'hex')
+                  .slice(0, len),
+          );
+        } else throw new NodeError(`Crypto action "${action}" is not supported`);
+        return { json };
+      }),
+    ];
+  },
+});
+
+interface Extraction {
+  key: string;
+  cssSelector: string;
+  returnValue?: 'text' | 'html' | 'attribute' | 'value';
+  attribute?: string;
+  returnArray?: boolean;
+}
+
+function extractHtml(html: string, values: Extraction[], trim: boolean): Record<string, unknown> {
+  const $ = cheerio.load(html);
+  const out: Record<string, unknown> = {};
+  for (const v of values) {
+    const read = (el: Parameters<typeof $>[0]): string | undefined => {
+      const node = $(el);
+      const r = v.returnValue ?? 'text';
+      const s =
+        r === 'html'
+          ? node.html()
+          : r === 'attribute'
+            ? node.attr(v.attribute ?? '')
+            : r === 'value'
+              ? (node.val() as string | undefined)
+              : node.text();
+      return s === undefined || s === null ? undefined : trim ? s.trim() : s;
+    };
+    const els = $(v.cssSelector).toArray();
+    out[v.key] = v.returnArray ? els.map(read) : els.length ? read(els[0]) : undefined;
+  }
+  return out;
+}
+
+export const htmlNode = defineNode({
+  name: 'html',
+  versions: [1, 1.1, 1.2],
+  async execute(ctx) {
+    const op = ctx.param<string>('operation', 0, 'generateHtmlTemplate');
+    return [
+      await perItem(ctx, (item, i) => {
+        if (op === 'generateHtmlTemplate') return { json: { html: ctx.param('html', i, '') } };
+        if (op !== 'extractHtmlContent')
+          throw new NodeError(`HTML operation "${op}" is not supported yet`);
+        const key = ctx.param<string>('dataPropertyName', i, 'data');
+        const source = ctx.param('sourceData', i, 'json');
+        const html =
+          source === 'binary'
+            ? Buffer.from(item.binary?.[key]?.data ?? '', 'base64').toString('utf8')
+            : String((getField(item.json, key) as string | undefined) ?? '');
+        const values = ctx.param<Extraction[]>('extractionValues.values', i, []);
+        const extracted = extractHtml(
+          html,
+          values,
+          ctx.param('options.trimValues', i, true) !== false,
+        );
+        return { json: { ...extracted } };
+      }),
+    ];
+  },
+});
+
+/** HTML Extract (the legacy node): the extraction half of the HTML node. */
+export const htmlExtractNode = defineNode({
+  name: 'htmlExtract',
+  versions: [1],
+  async execute(ctx) {
+    return [
+      await perItem(ctx, (item, i) => {
+        const key = ctx.param<string>('dataPropertyName', i, 'data');
+        const html =
+          ctx.param('sourceData', i, 'json') === 'binary'
+            ? Buffer.from(item.binary?.[key]?.data ?? '', 'base64').toString('utf8')
+            : String((getField(item.json, key) as string | undefined) ?? '');
+        const values = ctx.param<Extraction[]>('extractionValues.values', i, []);
+        return {
+          json: extractHtml(
+            html,
+            values,
+            ctx.param<unknown>('options.trimValues', i, true) !== false,
+          ),
+        };
+      }),
+    ];
+  },
+});
+
+/** A small HTML -> Markdown conversion (headings, paragraphs, emphasis, links, lists, code). */
+export function htmlToMarkdown(html: string): string {
+  const $ = cheerio.load(html);
+  const walk = (nodes: ReturnType<typeof $>): string =>
+    nodes
+      .toArray()
+      .map((n) => {
+        if ((n.type as string) === 'text')
+          return (n as unknown as { data: string }).data.replace(/\s+/g, ' ');
+        if ((n.type as string) !== 'tag') return '';
+        const el = $(n);
+        const inner = walk(el.contents());
+        const tag = (n as unknown as { tagName: string }).tagName.toLowerCase();
+        const h = /^h([1-6])$/.exec(tag);
+        if (h) return `\n\n${'#'.repeat(Number(h[1]))} ${inner.trim()}\n\n`;
+        switch (tag) {
+          case 'p':
+          case 'div':
+            return `\n\n${inner.trim()}\n\n`;
+          case 'br':
+            return '\n';
+          case 'strong':
+          case 'b':
+            return `**${inner}**`;
+          case 'em':
+          case 'i':
+            return `_${inner}_`;
+          case 'code':
+            return `\`${inner}\``;
+          case 'pre':
+            return `\n\n\`\`\`\n${el.text()}\n\`\`\`\n\n`;
+          case 'a':
+            return `[${inner}](${el.attr('href') ?? ''})`;
+          case 'img':
+            return `![${el.attr('alt') ?? ''}](${el.attr('src') ?? ''})`;
+          case 'li':
+            return `\n- ${inner.trim()}`;
+          case 'ul':
+          case 'ol':
+            return `\n${inner}\n\n`;
+          case 'script':
+          case 'style':
+          case 'head':
+            return '';
+          default:
+            return inner;
+        }
+      })
+      .join('');
+  return walk($.root().contents())
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+export const markdownNode = defineNode({
+  name: 'markdown',
+  versions: [1],
+  async execute(ctx) {
+    return [
+      await perItem(ctx, (item, i) => {
+        const json = clone(item.json);
+        const toHtml = ctx.param('mode', i, 'htmlToMarkdown') === 'markdownToHtml';
+        const source = String(ctx.param(toHtml ? 'markdown' : 'html', i, ''));
+        const result = toHtml ? marked.parse(source, { async: false }) : htmlToMarkdown(source);
+        setField(json, ctx.param('destinationKey', i, 'data'), result);
+        return { json };
+      }),
+    ];
+  },
+});
+
+export const xmlNode = defineNode({
+  name: 'xml',
+  versions: [1],
+  async execute(ctx) {
+    const toJson = ctx.param('mode', 0, 'xmlToJson') === 'xmlToJson';
+    return [
+      await perItem(ctx, (item, i) => {
+        const key = ctx.param<string>('dataPropertyName', i, 'data');
+        const json = clone(item.json);
+        if (toJson) {
+          const parser = new XMLParser({
+            ignoreAttributes: false,
+            attributeNamePrefix: '',
+            textNodeName: '_',
+            parseTagValue: !ctx.param('options.explicitArray', i, false),
+          });
+          const parsed = parser.parse(
+            String((getField(item.json, key) as string | undefined) ?? ''),
+          ) as Record<string, unknown>;
+          return {
+            json: { ...(ctx.param('options.mergeAttrs', i, true) ? {} : {}), ...json, ...parsed },
+          };
+        }
+        const builder = new XMLBuilder({
+          ignoreAttributes: false,
+          attributeNamePrefix: '$',
+          format: true,
+        });
+        return { json: { [key]: String(builder.build(json)) } };
+      }),
+    ];
+  },
+});
+
+export const transformNodes: NodeType[] = [
+  dateTimeNode,
+  cryptoNode,
+  htmlNode,
+  htmlExtractNode,
+  markdownNode,
+  xmlNode,
+];

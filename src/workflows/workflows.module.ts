@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+import type { Access } from '../access/index.ts';
+import type { Kernel } from '../kernel/index.ts';
+import { createNodeRegistry } from './nodes/registry.ts';
+import { registerWorkflowRoutes } from './workflows.routes.ts';
+import { createWorkflowRunner, RUN_QUEUE, TICK_QUEUE, type RunJob } from './workflows.runner.ts';
+import { createWorkflowsService } from './workflows.service.ts';
+import { registerWebhookRoutes } from './workflows.webhooks.ts';
+
+/**
+ * The workflows module as `server/modules.ts` mounts it: the REST API, the webhook URLs, the
+ * run queue (schedules, resumed executions), the per-minute schedule tick and recovery.
+ */
+export function createWorkflowsModule(context: { kernel: Kernel; access: Access }) {
+  const { kernel } = context;
+  const registry = createNodeRegistry();
+  const log = kernel.log.child({ module: 'workflows' });
+  const runner = createWorkflowRunner({
+    db: kernel.db,
+    clock: kernel.clock,
+    log,
+    events: kernel.events,
+    jobs: kernel.jobs,
+    config: kernel.config.workflows,
+    env: kernel.config.workflowEnv,
+    registry,
+  });
+  const service = createWorkflowsService({
+    db: kernel.db,
+    clock: kernel.clock,
+    audit: context.access.audit,
+    events: kernel.events,
+    registry,
+    onChanged: runner.invalidate,
+  });
+  return {
+    name: 'workflows',
+    service,
+    runner,
+    routes: (app: FastifyInstance) => {
+      registerWorkflowRoutes(app, service, runner, {
+        runWaitMs: kernel.config.workflows.runWaitMs,
+      });
+      registerWebhookRoutes(app, runner);
+      app.addHook('onClose', async () => runner.close());
+    },
+    queues: async () => {
+      await kernel.jobs.define<RunJob>({
+        name: RUN_QUEUE,
+        handler: async (job) => runner.runJob(job.data),
+        retryLimit: 0,
+        expireInSeconds: 24 * 3600,
+        concurrency: 4,
+      });
+      await kernel.jobs.define<Record<string, never>>({
+        name: TICK_QUEUE,
+        handler: async () => ({ queued: await runner.tick(kernel.clock.now()) }),
+        retryLimit: 0,
+        concurrency: 1,
+      });
+      await kernel.jobs.schedule(TICK_QUEUE, '* * * * *', {});
+      if (kernel.jobs.working) runner.startRecovery();
+    },
+  };
+}
+
+export type WorkflowsModule = ReturnType<typeof createWorkflowsModule>;

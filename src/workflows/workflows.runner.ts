@@ -1,0 +1,608 @@
+import { createHash } from 'node:crypto';
+import { and, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import {
+  newId,
+  notFound,
+  type Clock,
+  type Config,
+  type Database,
+  type EventBus,
+  type Jobs,
+  type Logger,
+} from '../kernel/index.ts';
+import type { Item } from './expressions/expression.types.ts';
+import { ExpressionEvaluator } from './expressions/evaluator.ts';
+import type { ExecutionState, NodeRegistry, TaskData } from './engine/engine.types.ts';
+import { runWorkflow, type EngineDeps, type ExecutionResult } from './engine/executor.ts';
+import type { Workflow, WorkflowNode } from './model/workflow.types.ts';
+import { nextRuns } from './nodes/trigger.node.ts';
+import {
+  normalisePath,
+  scheduleNodes,
+  webhookNodes,
+  workflowOf,
+  WORKFLOWS_CHANGED,
+  type WorkflowRow,
+} from './workflows.service.ts';
+import {
+  workflowExecutionNodes,
+  workflowExecutions,
+  workflows,
+  workflowWebhooks,
+} from './workflows.schema.ts';
+
+export const RUN_QUEUE = 'workflows.run';
+export const TICK_QUEUE = 'workflows.tick';
+
+export type ExecutionMode = 'manual' | 'webhook' | 'schedule' | 'error' | 'subworkflow';
+
+/** A job of the run queue: a new execution, or one to resume from its recorded state. */
+export interface RunJob {
+  executionId: string;
+  orgId: string;
+  workflowId: string;
+  /** Resume the recorded execution (a finished Wait, a crashed process). */
+  resume?: boolean;
+  mode?: ExecutionMode;
+  startNode?: string;
+  triggerItems?: Item[];
+}
+
+export interface WorkflowRunnerDeps {
+  db: Database;
+  clock: Clock;
+  log: Logger;
+  events: EventBus;
+  jobs: Jobs;
+  config: Config['workflows'];
+  env: Record<string, string>;
+  registry: NodeRegistry;
+}
+
+interface ExecuteOptions {
+  row: WorkflowRow;
+  mode: ExecutionMode;
+  executionId?: string;
+  startNode?: string;
+  triggerItems?: Item[];
+  resumeFrom?: ExecutionState;
+  startedAt?: Date;
+  /**
+   * Milliseconds before the execution is first written (0: at once). Webhook runs that finish
+   * sooner are written once, at the end; longer ones are checkpointed after each node.
+   */
+  checkpointAfterMs: number;
+}
+
+interface CachedHook {
+  row: WorkflowRow;
+  workflow: Workflow;
+  node: WorkflowNode;
+}
+
+const STATUS: Record<ExecutionResult['status'], string> = {
+  success: 'succeeded',
+  error: 'failed',
+  waiting: 'waiting',
+  canceled: 'cancelled',
+};
+
+/**
+ * Runs workflow executions and records them: webhooks (inside the request, from an in-memory
+ * cache of active workflows), manual runs, the run queue (schedules, resumes), the per-minute
+ * schedule tick, leases with a heartbeat, and recovery of executions a dead process left.
+ */
+export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
+  const { db, clock, log, config } = deps;
+  const bootId = newId();
+  const evaluator = new ExpressionEvaluator({
+    timeoutMs: 1000,
+  });
+  const engine: Omit<EngineDeps, 'loadWorkflow'> = {
+    registry: deps.registry,
+    evaluator,
+    clock,
+    http: { allowList: config.allowPrivateNetworks },
+    code: { timeoutMs: config.codeTimeoutMs, memoryLimitMb: config.codeMemoryMb },
+    ...(config.allowEnv.length > 0 ? { env: deps.env } : {}),
+  };
+  const inFlight = new Set<string>();
+  let heartbeat: NodeJS.Timeout | undefined;
+  let recoveryTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  // Active webhooks, loaded once and dropped whenever any process changes a workflow.
+  let hooks: Promise<Map<string, CachedHook>> | undefined;
+  let generation = 0;
+  const invalidate = () => {
+    generation++;
+    hooks = undefined;
+  };
+  const unsubscribe = deps.events.subscribe(WORKFLOWS_CHANGED, invalidate);
+  const loadHooks = (): Promise<Map<string, CachedHook>> => {
+    if (hooks) return hooks;
+    const loadingGeneration = generation;
+    const loading = (async () => {
+      const rows = await db
+        .select({ hook: workflowWebhooks, row: workflows })
+        .from(workflowWebhooks)
+        .innerJoin(workflows, eq(workflows.id, workflowWebhooks.workflowId))
+        .where(eq(workflows.active, true));
+      const map = new Map<string, CachedHook>();
+      for (const { hook, row } of rows) {
+        const workflow = workflowOf(row);
+        const node = workflow.nodes.find((n) => n.name === hook.node);
+        if (node) map.set(`${hook.method} ${hook.path}`, { row, workflow, node });
+      }
+      return map;
+    })();
+    hooks = loading;
+    loading.catch(() => {
+      if (hooks === loading) hooks = undefined;
+    });
+    void loading.then(() => {
+      if (generation !== loadingGeneration && hooks === loading) hooks = undefined;
+    });
+    return loading;
+  };
+
+  const engineFor = (row: WorkflowRow): EngineDeps => ({
+    ...engine,
+    loadWorkflow: async (reference) => {
+      const ref = reference as { workflowId?: unknown } | undefined;
+      const raw = ref?.workflowId;
+      const value = typeof raw === 'object' && raw !== null && 'value' in raw ? raw.value : raw;
+      const id = typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+      const [target] = await db
+        .select()
+        .from(workflows)
+        .where(and(eq(workflows.orgId, row.orgId), eq(workflows.id, id)));
+      if (!target) throw new Error(`workflow ${id} was not found`);
+      return workflowOf(target);
+    },
+  });
+
+  const leaseUntil = () => new Date(clock.now().getTime() + config.leaseMs);
+
+  const cut = (value: unknown): { value: unknown; truncated: boolean } => {
+    const text = JSON.stringify(value ?? null);
+    if (text.length <= config.maxNodeDataBytes) return { value, truncated: false };
+    return { value: null, truncated: true };
+  };
+
+  const nodeRows = (executionId: string, runData: Record<string, TaskData[]>) => {
+    const rows: (typeof workflowExecutionNodes.$inferInsert)[] = [];
+    for (const [node, runs] of Object.entries(runData)) {
+      runs.forEach((task, runIndex) => {
+        const input = cut(task.inputData);
+        const output = cut(task.data.main);
+        rows.push({
+          executionId,
+          node,
+          runIndex,
+          status: task.executionStatus,
+          startedAt: new Date(task.startTime),
+          executionMs: Math.round(task.executionTime),
+          items: task.data.main.reduce((n, items) => n + (items?.length ?? 0), 0),
+          input: input.value,
+          output: output.value,
+          error: task.error ? { message: task.error.message, name: task.error.name } : null,
+          truncated: input.truncated || output.truncated,
+        });
+      });
+    }
+    return rows;
+  };
+
+  /** Runs one execution and records it; never throws for a workflow failure. */
+  async function execute(options: ExecuteOptions): Promise<ExecutionResult> {
+    const { row } = options;
+    const executionId = options.executionId ?? newId();
+    const startedAt = options.startedAt ?? clock.now();
+    const base = {
+      id: executionId,
+      orgId: row.orgId,
+      workflowId: row.id,
+      workflowVersion: row.version,
+      mode: options.mode,
+      startNode: options.startNode ?? null,
+      startedAt,
+    };
+    inFlight.add(executionId);
+    startHeartbeat();
+    // Checkpoints are written one after another, never blocking the engine.
+    let writes: Promise<unknown> = Promise.resolve();
+    let latest: { state: ExecutionState; lastNode: string | undefined } | undefined;
+    let recording = options.checkpointAfterMs === 0;
+    const checkpoint = () => {
+      const snapshot = latest;
+      writes = writes
+        .then(() =>
+          db
+            .insert(workflowExecutions)
+            .values({
+              ...base,
+              status: 'running',
+              state: snapshot?.state ?? null,
+              lastNode: snapshot?.lastNode ?? null,
+              owner: bootId,
+              leaseUntil: leaseUntil(),
+            })
+            .onConflictDoUpdate({
+              target: workflowExecutions.id,
+              set: {
+                status: 'running',
+                state: snapshot?.state ?? null,
+                lastNode: snapshot?.lastNode ?? null,
+                owner: bootId,
+                leaseUntil: leaseUntil(),
+              },
+            }),
+        )
+        .catch((error: unknown) => log.warn({ err: error, executionId }, 'checkpoint failed'));
+    };
+    if (recording) checkpoint();
+    const timer = recording
+      ? undefined
+      : setTimeout(() => {
+          recording = true;
+          checkpoint();
+        }, options.checkpointAfterMs);
+    let result: ExecutionResult;
+    try {
+      result = await runWorkflow(engineFor(row), {
+        workflow: workflowOf(row),
+        mode:
+          options.mode === 'schedule'
+            ? 'trigger'
+            : options.mode === 'subworkflow'
+              ? 'integrated'
+              : options.mode,
+        executionId,
+        ...(options.startNode === undefined ? {} : { startNode: options.startNode }),
+        ...(options.triggerItems === undefined ? {} : { triggerItems: options.triggerItems }),
+        ...(options.resumeFrom === undefined ? {} : { resumeFrom: options.resumeFrom }),
+        observer: {
+          nodeFinished(node, _task, snapshot) {
+            if (!recording) return;
+            latest = { state: snapshot(), lastNode: node };
+            checkpoint();
+          },
+        },
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    await writes;
+    const status = STATUS[result.status];
+    const keepNodes = !(config.keepOnlyFailures && status === 'succeeded');
+    const final = {
+      status,
+      finishedAt: status === 'waiting' ? null : clock.now(),
+      error: result.error
+        ? {
+            message: result.error.message,
+            name: result.error.name,
+            ...(result.error.node === undefined ? {} : { node: result.error.node }),
+            ...(result.error.description === undefined
+              ? {}
+              : { description: result.error.description }),
+          }
+        : null,
+      lastNode: result.lastNodeExecuted ?? null,
+      state: status === 'waiting' ? result.state : null,
+      waitUntil: result.waitUntil ?? null,
+      owner: null,
+      leaseUntil: null,
+    };
+    const rows = keepNodes ? nodeRows(executionId, result.runData) : [];
+    try {
+      await db.transaction(async (tx) => {
+        await tx
+          .insert(workflowExecutions)
+          .values({ ...base, ...final })
+          .onConflictDoUpdate({ target: workflowExecutions.id, set: final });
+        if (recording) {
+          await tx
+            .delete(workflowExecutionNodes)
+            .where(eq(workflowExecutionNodes.executionId, executionId));
+        }
+        if (rows.length > 0) await tx.insert(workflowExecutionNodes).values(rows);
+      });
+      if (
+        row.staticData &&
+        JSON.stringify(result.state.staticData) !== JSON.stringify(row.staticData)
+      ) {
+        await db
+          .update(workflows)
+          .set({ staticData: result.state.staticData })
+          .where(eq(workflows.id, row.id));
+      }
+    } catch (error) {
+      log.error({ err: error, executionId }, 'recording an execution failed');
+    } finally {
+      inFlight.delete(executionId);
+    }
+    if (status === 'waiting' && result.waitUntil) {
+      await sendRun(
+        { executionId, orgId: row.orgId, workflowId: row.id, resume: true },
+        result.waitUntil,
+      );
+    }
+    return result;
+  }
+
+  async function sendRun(job: RunJob, startAfter?: Date): Promise<boolean> {
+    try {
+      await deps.jobs.send(RUN_QUEUE, job, {
+        singletonKey: `${job.resume ? 'resume' : 'run'}:${job.executionId}`,
+        ...(startAfter ? { startAfter } : {}),
+      });
+      return true;
+    } catch (error) {
+      log.warn({ err: error, executionId: job.executionId }, 'cannot queue a workflow run');
+      return false;
+    }
+  }
+
+  function startHeartbeat(): void {
+    if (heartbeat || closed) return;
+    heartbeat = setInterval(
+      () => {
+        if (inFlight.size === 0) return;
+        void db
+          .update(workflowExecutions)
+          .set({ leaseUntil: leaseUntil() })
+          .where(
+            and(eq(workflowExecutions.owner, bootId), eq(workflowExecutions.status, 'running')),
+          )
+          .catch((error: unknown) => log.warn({ err: error }, 'execution heartbeat failed'));
+      },
+      Math.max(100, Math.floor(config.leaseMs / 3)),
+    );
+    heartbeat.unref();
+  }
+
+  const loadRow = async (orgId: string, workflowId: string): Promise<WorkflowRow> => {
+    const [row] = await db
+      .select()
+      .from(workflows)
+      .where(and(eq(workflows.orgId, orgId), eq(workflows.id, workflowId)));
+    if (!row) throw notFound(`Workflow ${workflowId}`);
+    return row;
+  };
+
+  /** The run queue's handler: a queued execution, or one to resume from its state. */
+  async function runJob(job: RunJob): Promise<void> {
+    const row = await loadRow(job.orgId, job.workflowId);
+    if (!job.resume) {
+      await execute({
+        row,
+        mode: job.mode ?? 'manual',
+        executionId: job.executionId,
+        ...(job.startNode === undefined ? {} : { startNode: job.startNode }),
+        ...(job.triggerItems === undefined ? {} : { triggerItems: job.triggerItems }),
+        checkpointAfterMs: 0,
+      });
+      return;
+    }
+    // Claim it: only an execution still waiting or queued for resumption.
+    const [claimed] = await db
+      .update(workflowExecutions)
+      .set({ status: 'running', owner: bootId, leaseUntil: leaseUntil() })
+      .where(
+        and(
+          eq(workflowExecutions.id, job.executionId),
+          inArray(workflowExecutions.status, ['waiting', 'new']),
+          isNotNull(workflowExecutions.state),
+        ),
+      )
+      .returning();
+    if (!claimed) return;
+    await execute({
+      row,
+      mode: claimed.mode as ExecutionMode,
+      executionId: claimed.id,
+      startedAt: claimed.startedAt,
+      resumeFrom: claimed.state as ExecutionState,
+      ...(claimed.startNode === null ? {} : { startNode: claimed.startNode }),
+      checkpointAfterMs: 0,
+    });
+  }
+
+  /**
+   * Executions whose lease ran out (their process died): those with a recorded state go back
+   * to the queue and resume there; those without one are marked crashed with the reason.
+   */
+  async function recover(): Promise<{ resumed: number; crashed: number }> {
+    const now = clock.now();
+    const expired = and(
+      eq(workflowExecutions.status, 'running'),
+      lt(workflowExecutions.leaseUntil, now),
+    );
+    const crashed = await db
+      .update(workflowExecutions)
+      .set({
+        status: 'crashed',
+        finishedAt: now,
+        owner: null,
+        leaseUntil: null,
+        error: {
+          name: 'Crashed',
+          message:
+            'The process running this execution stopped before its state was recorded (no node finished since it started, or within its first 250 ms)',
+        },
+      })
+      .where(and(expired, isNull(workflowExecutions.state)))
+      .returning({ id: workflowExecutions.id });
+    const queued = await db
+      .update(workflowExecutions)
+      .set({ status: 'new', owner: null, leaseUntil: null })
+      .where(and(expired, isNotNull(workflowExecutions.state)))
+      .returning({
+        id: workflowExecutions.id,
+        orgId: workflowExecutions.orgId,
+        workflowId: workflowExecutions.workflowId,
+      });
+    let resumed = 0;
+    for (const e of queued) {
+      const sent = await sendRun({
+        executionId: e.id,
+        orgId: e.orgId,
+        workflowId: e.workflowId,
+        resume: true,
+      });
+      if (sent) resumed++;
+      else {
+        await db
+          .update(workflowExecutions)
+          .set({
+            status: 'crashed',
+            finishedAt: now,
+            error: {
+              name: 'Crashed',
+              message:
+                'The process running this execution stopped and its resumption could not be queued',
+            },
+          })
+          .where(eq(workflowExecutions.id, e.id));
+      }
+    }
+    if (crashed.length + queued.length > 0) {
+      log.warn({ crashed: crashed.length, resumed }, 'recovered workflow executions');
+    }
+    return { resumed, crashed: crashed.length };
+  }
+
+  /**
+   * The per-minute tick (one pg-boss cron job, so one worker per minute): queues every active
+   * schedule trigger due in the minute starting at `minute`, each firing once (singleton key).
+   */
+  async function tick(minute: Date): Promise<number> {
+    const start = new Date(Math.floor(minute.getTime() / 60_000) * 60_000);
+    const end = new Date(start.getTime() + 60_000);
+    const rows = await db.select().from(workflows).where(eq(workflows.active, true));
+    let queued = 0;
+    for (const row of rows) {
+      const workflow = workflowOf(row);
+      const timezone = workflow.settings?.timezone ?? 'UTC';
+      for (const node of scheduleNodes(workflow)) {
+        const runs = dueRuns(node, start, end, timezone);
+        for (const at of runs) {
+          // One execution id per (workflow, node, time): the first tick to record it queues it.
+          const executionId = keyedId(`${row.id}:${node.name}:${at.toISOString()}`);
+          const [created] = await db
+            .insert(workflowExecutions)
+            .values({
+              id: executionId,
+              orgId: row.orgId,
+              workflowId: row.id,
+              workflowVersion: row.version,
+              status: 'new',
+              mode: 'schedule',
+              startNode: node.name,
+              startedAt: at,
+            })
+            .onConflictDoNothing()
+            .returning({ id: workflowExecutions.id });
+          if (!created) continue;
+          const sent = await sendRun(
+            {
+              executionId,
+              orgId: row.orgId,
+              workflowId: row.id,
+              mode: 'schedule',
+              startNode: node.name,
+            },
+            at > clock.now() ? at : undefined,
+          );
+          if (sent) queued++;
+        }
+      }
+    }
+    return queued;
+  }
+
+  return {
+    bootId,
+    evaluator,
+    invalidate,
+    execute,
+    runJob,
+    recover,
+    tick,
+    sendRun,
+
+    /** The active workflow and node for `METHOD path`, from the in-memory cache. */
+    async productionHook(method: string, path: string): Promise<CachedHook | undefined> {
+      return (await loadHooks()).get(`${method} ${normalisePath(path)}`);
+    },
+
+    /** Any saved workflow (of any organisation) with a webhook on `METHOD path`: test URLs. */
+    async testHook(method: string, path: string): Promise<CachedHook | undefined> {
+      const wanted = normalisePath(path);
+      const candidates = await db
+        .select()
+        .from(workflows)
+        .where(
+          sql`${workflows.nodes} @> ${JSON.stringify([{ parameters: { path: wanted } }])}::jsonb`,
+        )
+        .limit(20);
+      for (const row of candidates) {
+        const workflow = workflowOf(row);
+        const hook = webhookNodes(workflow).find((h) => h.method === method && h.path === wanted);
+        if (hook) return { row, workflow, node: hook.node };
+      }
+      return undefined;
+    },
+
+    /** Methods any webhook listens with on `path` (for a 405-like answer). */
+    async methodsFor(path: string): Promise<string[]> {
+      const wanted = normalisePath(path);
+      return [...(await loadHooks()).keys()]
+        .filter((k) => k.slice(k.indexOf(' ') + 1) === wanted)
+        .map((k) => k.slice(0, k.indexOf(' ')));
+    },
+
+    startRecovery(): void {
+      if (recoveryTimer || closed) return;
+      const run = () =>
+        void recover().catch((error: unknown) =>
+          log.warn({ err: error }, 'workflow execution recovery failed'),
+        );
+      run();
+      recoveryTimer = setInterval(run, config.leaseMs);
+      recoveryTimer.unref();
+    },
+
+    close(): void {
+      closed = true;
+      unsubscribe();
+      clearInterval(heartbeat);
+      clearInterval(recoveryTimer);
+      evaluator.dispose();
+    },
+  };
+}
+
+export type WorkflowRunner = ReturnType<typeof createWorkflowRunner>;
+
+/** A stable UUID for a string (the schedule tick's dedup key). */
+export function keyedId(key: string): string {
+  const hex = createHash('sha256').update(key).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Runs of a schedule node in [start, end): cron runs; fixed periods aligned on the epoch. */
+export function dueRuns(node: WorkflowNode, start: Date, end: Date, timezone: string): Date[] {
+  const runs = nextRuns(node, new Date(start.getTime() - 1), 120, timezone);
+  const type = node.type.replace(/^n8n-nodes-base\./, '');
+  if (type === 'interval') {
+    const period = runs.length > 1 ? runs[1]!.getTime() - runs[0]!.getTime() : 60_000;
+    const out: Date[] = [];
+    const first = Math.ceil(start.getTime() / period) * period;
+    for (let t = first; t < end.getTime(); t += period) out.push(new Date(t));
+    return out;
+  }
+  return runs.filter((d) => d >= start && d < end);
+}

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccess } from '../../src/access/index.ts';
+import type { Kernel } from '../../src/kernel/index.ts';
+import { eq } from 'drizzle-orm';
+import { RUN_QUEUE } from '../../src/workflows/workflows.runner.ts';
+import { workflowExecutions } from '../../src/workflows/workflows.schema.ts';
+import {
+  createWorkflowsModule,
+  type WorkflowsModule,
+} from '../../src/workflows/workflows.module.ts';
+import { createTestKernel } from '../helpers/kernel.ts';
+import { storages } from '../helpers/storage.ts';
+
+const SCHEDULED = {
+  name: 'every minute',
+  nodes: [
+    {
+      name: 'Schedule',
+      type: 'n8n-nodes-base.scheduleTrigger',
+      typeVersion: 1.2,
+      position: [0, 0],
+      parameters: { rule: { interval: [{ field: 'minutes', minutesInterval: 1 }] } },
+    },
+    {
+      name: 'Set',
+      type: 'n8n-nodes-base.set',
+      typeVersion: 3.4,
+      position: [200, 0],
+      parameters: {
+        assignments: { assignments: [{ id: 'a', name: 'fired', value: true, type: 'boolean' }] },
+        options: {},
+      },
+    },
+  ],
+  connections: { Schedule: { main: [[{ node: 'Set', type: 'main', index: 0 }]] } },
+};
+
+describe.each(storages)('workflow schedules on $name', { timeout: 60_000 }, (storage) => {
+  let kernel: Kernel;
+  let drop: () => Promise<void>;
+  let one: WorkflowsModule;
+  let two: WorkflowsModule;
+  let orgId: string;
+
+  beforeAll(async () => {
+    const created = await storage.create();
+    drop = created.drop;
+    kernel = await createTestKernel({ target: created.target, workJobs: false });
+    const access = createAccess(kernel);
+    orgId = (
+      await access.users.createAdmin({
+        organisation: 'Schedules',
+        email: 'sched@example.test',
+        name: 'Sched',
+        password: 'correct horse battery staple 42',
+      })
+    ).organisation.id;
+    // Two workers' worth of the module over one database.
+    one = createWorkflowsModule({ kernel, access });
+    two = createWorkflowsModule({ kernel, access });
+    await one.queues();
+  });
+  afterAll(async () => {
+    one?.runner.close();
+    two?.runner.close();
+    await kernel?.close();
+    await drop?.();
+  });
+
+  it('queues each due run once however many workers tick the same minute', async () => {
+    const { row } = await one.service.create(orgId, SCHEDULED);
+    const minute = new Date('2030-01-01T10:05:00Z');
+    // Inactive: nothing is due.
+    expect(await one.runner.tick(minute)).toBe(0);
+    await one.service.setActive(orgId, row.id, true);
+    const queued = [await one.runner.tick(minute), await two.runner.tick(minute)];
+    expect(queued.reduce((a, b) => a + b, 0)).toBe(1);
+    const depth = (await kernel.jobs.depth()).find((q) => q.queue === RUN_QUEUE);
+    // Due in 2030: one deferred job (pg-boss counts it as queued too).
+    expect(depth?.deferred).toBe(1);
+    // The next minute is a new run.
+    expect(await two.runner.tick(new Date('2030-01-01T10:06:00Z'))).toBe(1);
+    expect((await kernel.jobs.schedules()).map((s) => s.queue)).toContain('workflows.tick');
+  });
+
+  it('runs a queued schedule job and records it', async () => {
+    const { row } = await one.service.create(orgId, { ...SCHEDULED, name: 'direct' });
+    await one.runner.runJob({
+      executionId: crypto.randomUUID(),
+      orgId,
+      workflowId: row.id,
+      mode: 'schedule',
+      startNode: 'Schedule',
+    });
+    const page = await one.service.executions(orgId, {
+      workflowId: row.id,
+      limit: 10,
+      offset: 0,
+    });
+    expect(page.executions).toMatchObject([
+      { status: 'succeeded', mode: 'schedule', lastNode: 'Set' },
+    ]);
+  });
+
+  it('recovers executions a dead process left running: resumes with a snapshot, else crashed', async () => {
+    const { row } = await one.service.create(orgId, { ...SCHEDULED, name: 'recover' });
+    // A finished run gives a real snapshot to resume from.
+    const done = await one.runner.execute({ row, mode: 'manual', checkpointAfterMs: 0 });
+    const past = new Date(Date.now() - 60_000);
+    const base = {
+      orgId,
+      workflowId: row.id,
+      workflowVersion: 1,
+      status: 'running',
+      mode: 'schedule',
+      startedAt: past,
+      owner: 'dead-process',
+      leaseUntil: past,
+    };
+    const withState = crypto.randomUUID();
+    const without = crypto.randomUUID();
+    const snapshot = { ...done.state, stack: [], lastNodeExecuted: 'Schedule' };
+    await kernel.db.insert(workflowExecutions).values([
+      { ...base, id: withState, state: snapshot, lastNode: 'Schedule' },
+      { ...base, id: without, state: null },
+    ]);
+    expect(await two.runner.recover()).toEqual({ resumed: 1, crashed: 1 });
+    const status = async (id: string) =>
+      (await kernel.db.select().from(workflowExecutions).where(eq(workflowExecutions.id, id)))[0]!;
+    expect(await status(without)).toMatchObject({
+      status: 'crashed',
+      error: { message: expect.stringContaining('stopped before its state was recorded') },
+    });
+    expect((await status(withState)).status).toBe('new');
+    // The queued resumption finishes it from its snapshot.
+    await one.runner.runJob({ executionId: withState, orgId, workflowId: row.id, resume: true });
+    expect((await status(withState)).status).toBe('succeeded');
+    // Nothing is left running.
+    expect(await two.runner.recover()).toEqual({ resumed: 0, crashed: 0 });
+  });
+});
