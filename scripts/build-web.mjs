@@ -39,6 +39,9 @@ try {
   );
   process.exit(0);
 }
+// Always the production build, whoever runs this (a test runner sets NODE_ENV=test, which would
+// otherwise give React's development build).
+process.env.NODE_ENV = 'production';
 const started = Date.now();
 console.log('build-web: building the dashboard (web/ -> web/dist)');
 await vite.build({ configFile: join(web, 'vite.config.ts'), logLevel: 'warn' });

@@ -99,12 +99,22 @@ export async function rowsOf<T>(db: Database, query: SQL): Promise<T[]> {
   return result.rows;
 }
 
+type HistoryResult = { from: string; to: string; months: RollupHistoryMonth[] };
+
+/** How long a month-by-month history is reused when nothing said it changed. */
+export const HISTORY_TTL_MS = 60_000;
+
 export function createRollupsService(deps: {
   db: Database;
   clock: Clock;
   ventures: VenturesService;
 }) {
   const { db, clock } = deps;
+  // The history scans a year of every venture's KPIs (about 50,000 rows for 1,000 ventures):
+  // answers are kept per organisation and query, dropped when its KPIs or ventures change
+  // (`invalidate`: this process's writes, and `portfolio.kpi.posted` from every process), and
+  // after HISTORY_TTL_MS in any case (a venture changed by another process).
+  const historyCache = new Map<string, { at: number; value: Promise<HistoryResult> }>();
 
   const ventureFilter = (scope: Scope, category: string | undefined) => sql`
     org_id = ${scope.orgId} and archived_at is null
@@ -148,21 +158,16 @@ export function createRollupsService(deps: {
     return (row?.day ?? today).slice(0, 7);
   }
 
-  return {
-    /**
-     * The portfolio month by month (the trend behind the grid): revenue summed over the month,
-     * MRR and customers as each venture's last value of the month, per currency.
-     */
-    async rollupHistory(
-      scope: Scope,
-      query: RollupHistoryQuery = {},
-    ): Promise<{ from: string; to: string; months: RollupHistoryMonth[] }> {
-      const count = Math.min(Math.max(query.months ?? 12, 1), 36);
-      const to = query.to ?? (await latestMonth(scope, query.category));
-      const from = addMonths(to, -(count - 1));
-      const rows = await rowsOf<HistoryRow>(
-        db,
-        sql`
+  async function computeHistory(
+    scope: Scope,
+    query: RollupHistoryQuery,
+    count: number,
+    to: string,
+  ): Promise<HistoryResult> {
+    const from = addMonths(to, -(count - 1));
+    const rows = await rowsOf<HistoryRow>(
+      db,
+      sql`
         with v as (select id from portfolio_ventures where ${ventureFilter(scope, query.category)}),
         per as (
           select k.venture_id, k.metric, coalesce(k.currency, '') as currency,
@@ -178,23 +183,49 @@ export function createRollupsService(deps: {
         select month, metric, currency, sum(value)::text as total,
                count(distinct venture_id)::int as ventures
         from per group by 1, 2, 3 order by 1, 2, 3`,
-      );
-      const months: RollupHistoryMonth[] = [];
-      for (let month = from; month <= to; month = addMonths(month, 1)) {
-        const mine = rows.filter((r) => r.month === month);
-        const money = (metric: string) =>
-          mine
-            .filter((r) => r.metric === metric)
-            .map((r) => ({ currency: r.currency, total: fromColumn(r.total) }));
-        months.push({
-          month,
-          revenue: money('revenue'),
-          mrr: money('mrr'),
-          customers: fromColumn(mine.find((r) => r.metric === 'customers')?.total ?? '0'),
-          reporting: mine.reduce((most, r) => Math.max(most, Number(r.ventures)), 0),
-        });
-      }
-      return { from, to, months };
+    );
+    const months: RollupHistoryMonth[] = [];
+    for (let month = from; month <= to; month = addMonths(month, 1)) {
+      const mine = rows.filter((r) => r.month === month);
+      const money = (metric: string) =>
+        mine
+          .filter((r) => r.metric === metric)
+          .map((r) => ({ currency: r.currency, total: fromColumn(r.total) }));
+      months.push({
+        month,
+        revenue: money('revenue'),
+        mrr: money('mrr'),
+        customers: fromColumn(mine.find((r) => r.metric === 'customers')?.total ?? '0'),
+        reporting: mine.reduce((most, r) => Math.max(most, Number(r.ventures)), 0),
+      });
+    }
+    return { from, to, months };
+  }
+
+  return {
+    /** Forgets the organisation's cached histories (after a write that changes them). */
+    invalidateRollups(orgId: string): void {
+      for (const key of historyCache.keys())
+        if (key.startsWith(`${orgId}|`)) historyCache.delete(key);
+    },
+
+    /**
+     * The portfolio month by month (the trend behind the grid): revenue summed over the month,
+     * MRR and customers as each venture's last value of the month, per currency.
+     */
+    async rollupHistory(scope: Scope, query: RollupHistoryQuery = {}): Promise<HistoryResult> {
+      const count = Math.min(Math.max(query.months ?? 12, 1), 36);
+      const to = query.to ?? (await latestMonth(scope, query.category));
+      // API keys limited to some ventures compute their own (rare, and never shared).
+      if (scope.ventureIds !== null) return computeHistory(scope, query, count, to);
+      const key = `${scope.orgId}|${query.category ?? ''}|${to}|${count}`;
+      const now = clock.now().getTime();
+      const cached = historyCache.get(key);
+      if (cached && now - cached.at < HISTORY_TTL_MS) return cached.value;
+      const value = computeHistory(scope, query, count, to);
+      historyCache.set(key, { at: now, value });
+      value.catch(() => historyCache.delete(key));
+      return value;
     },
 
     async rollup(scope: Scope, query: RollupQuery = {}): Promise<Rollup> {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import { sql } from 'drizzle-orm';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -226,6 +226,80 @@ describe('the dashboard in a browser', { timeout: 120_000 }, () => {
     expect(posted.status, await posted.clone().text()).toBeLessThan(300);
     // The server pushes the event; the page refetches and shows the new latest value.
     await eventually(() => page.getByText('987,654').count()).toBeGreaterThan(0);
+  });
+
+  it('lists the agents and their tasks as the API recorded them', async () => {
+    const call = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status, await res.clone().text()).toBeLessThan(300);
+      return ((await res.json()) as { data: Record<string, unknown> }).data;
+    };
+    await call('POST', '/api/v1/agents', {
+      botId: 'echoer',
+      name: 'Echoer',
+      kind: 'code',
+      handler: 'echo',
+      capabilities: ['echo'],
+    });
+    const task = await call('POST', '/api/v1/agents/tasks', {
+      capabilities: ['echo'],
+      input: { hello: 'world' },
+      correlationId: 'e2e-agents',
+    });
+    await visit('/agents', /agents/i);
+    await eventually(() => page.locator('tr[data-agent="echoer"]').count()).toBe(1);
+    // The echo agent answers at once; the page shows what the database then holds.
+    await eventually(
+      async () =>
+        (
+          await one<{ state: string }>(
+            sql`select state from agents_tasks where id = ${String(task.id)}`,
+          )
+        ).state,
+    ).toBe('succeeded');
+    await eventually(() =>
+      page.locator(`tr[data-task="${String(task.id)}"]`).getAttribute('data-state'),
+    ).toBe('succeeded');
+    await eventually(() => metric('agent.echoer.succeeded').textContent()).toBe('1');
+  });
+
+  it('lists the workflows and the executions a webhook call recorded', async () => {
+    const definition = JSON.parse(
+      readFileSync(new URL('../fixtures/workflows/wf-respond.json', import.meta.url), 'utf8'),
+    ) as Record<string, unknown>;
+    const headers = {
+      authorization: `Bearer ${server.apiKey}`,
+      'content-type': 'application/json',
+    };
+    const created = await fetch(`${server.url}/api/v1/workflows`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(definition),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const workflow = ((await created.json()) as { data: { id: string } }).data;
+    const activated = await fetch(`${server.url}/api/v1/workflows/${workflow.id}/activate`, {
+      method: 'POST',
+      headers,
+      body: '{}',
+    });
+    expect(activated.status, await activated.clone().text()).toBe(200);
+    const answer = await fetch(`${server.url}/webhook/bench-respond?name=e2e`);
+    expect(answer.status).toBe(200);
+
+    await visit('/workflows', /workflows/i);
+    await eventually(() => page.locator(`tr[data-workflow="${workflow.id}"]`).count()).toBe(1);
+    const { id, status } = await one<{ id: string; status: string }>(
+      sql`select id, status from workflow_executions where workflow_id = ${workflow.id}`,
+    );
+    expect(status).toBe('succeeded');
+    await eventually(() =>
+      page.locator(`tr[data-execution="${id}"]`).getAttribute('data-status'),
+    ).toBe('succeeded');
   });
 
   it('shows the other pages, honestly and accessibly', async () => {

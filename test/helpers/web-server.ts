@@ -62,7 +62,8 @@ export async function startDashboardServer(options: {
 }): Promise<DashboardServer> {
   const kernel = await createTestKernel({
     target: { kind: 'memory' },
-    workJobs: false,
+    // A whole server: agents' tasks and workflows run in it as they would in `iza start`.
+    workJobs: true,
     env: { IZA_RATE_LIMIT_MAX: '100000', IZA_LOGIN_RATE_LIMIT_PER_MINUTE: '1000' },
   });
   try {

@@ -1,5 +1,5 @@
 /**
- * The JSON the dashboard reads. Portfolio and access shapes are the server's own zod schemas
+ * The JSON the dashboard reads. Portfolio, agents, workflows and access shapes are the server's own zod schemas
  * (type-only imports from `src/*.dto.ts`, erased at build); the others mirror their route's
  * schema by hand because their DTO files pull server-only modules into the type graph:
  * ledger reports (`src/ledger/reports.dto.ts`), `/health` (`src/server/health.ts`),
@@ -18,6 +18,15 @@ import type {
   ventureSchema,
 } from '../../../src/portfolio/portfolio.dto.ts';
 import type {
+  agentMetricsSchema,
+  agentSchema,
+  taskSchema,
+} from '../../../src/agents/agents.dto.ts';
+import type {
+  executionPageSchema,
+  workflowPageSchema,
+} from '../../../src/workflows/workflows.dto.ts';
+import type {
   apiKeyCreatedSchema,
   apiKeySchema,
   memberSchema,
@@ -27,6 +36,11 @@ import type {
 } from '../../../src/access/access.dto.ts';
 
 export type Venture = z.output<typeof ventureSchema>;
+export type Agent = z.output<typeof agentSchema>;
+export type AgentTask = z.output<typeof taskSchema>;
+export type AgentMetrics = z.output<typeof agentMetricsSchema>;
+export type WorkflowPage = z.output<typeof workflowPageSchema>;
+export type ExecutionPage = z.output<typeof executionPageSchema>;
 export type VenturePage = z.output<typeof venturePageSchema>;
 export type Category = z.output<typeof categorySchema>;
 export type Metric = z.output<typeof metricSchema>;

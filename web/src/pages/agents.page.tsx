@@ -1,19 +1,296 @@
-import { Panel, PageHeader } from '../components/ui.tsx';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api } from '../api/client.ts';
+import type { Agent, AgentMetrics, AgentTask } from '../api/types.ts';
+import {
+  Empty,
+  ErrorNotice,
+  Figure,
+  Loading,
+  PageHeader,
+  Panel,
+  isForbidden,
+} from '../components/ui.tsx';
+import { formatBasisPoints, formatCount, formatDateTime } from '../format.ts';
 
-/** Placeholder until agent orchestration (SPEC.md G1-G9) exists; replace this module then. */
+const TASK_STATES = [
+  'queued',
+  'assigned',
+  'running',
+  'waiting',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+] as const;
+
+const keys = {
+  agents: ['agents', 'list'] as const,
+  metrics: ['agents', 'metrics'] as const,
+  tasks: (state: string) => ['agents', 'tasks', state] as const,
+};
+
+/** A ratio (0..1) as a percentage, through basis points so formatting stays exact. */
+function rate(value: number | null): string {
+  return value === null ? '—' : formatBasisPoints(Math.round(value * 10_000), 1);
+}
+
+/**
+ * The agents of the organisation (registry, live load, breaker, outcomes, tokens) and their
+ * recent tasks, with approval of the tasks waiting for it. Everything is read from
+ * `/api/v1/agents`; refreshed every 10 seconds.
+ */
 export function AgentsPage() {
+  const [state, setState] = useState('');
+  const agents = useQuery({
+    queryKey: keys.agents,
+    queryFn: ({ signal }) => api.get<Agent[]>('/api/v1/agents', { signal }),
+    refetchInterval: 10_000,
+  });
+  const metrics = useQuery({
+    queryKey: keys.metrics,
+    queryFn: ({ signal }) => api.get<AgentMetrics>('/api/v1/agents/metrics', { signal }),
+    refetchInterval: 10_000,
+  });
+  const tasks = useQuery({
+    queryKey: keys.tasks(state),
+    queryFn: ({ signal }) =>
+      api.get<AgentTask[]>('/api/v1/agents/tasks', {
+        query: { limit: 25, state: state || undefined },
+        signal,
+      }),
+    refetchInterval: 10_000,
+  });
+  const byAgent = new Map((metrics.data?.agents ?? []).map((m) => [m.agentId, m]));
+  const names = new Map((agents.data ?? []).map((a) => [a.id, a.name]));
+
   return (
     <>
-      <PageHeader title="Agents" />
-      <Panel>
-        <div className="not-built" data-testid="not-built">
-          <p className="lead">Agent orchestration is not built yet in this installation.</p>
-          <p>
-            When it is, this page will show the registered AI agents, their tasks, routing, failures
-            and cost. Nothing is shown until then: IZA OS never displays figures it does not have.
-          </p>
-        </div>
+      <PageHeader
+        title="Agents"
+        intro="AI, code and webhook agents: who can take which tasks, how loaded and healthy they are, and what they did."
+      />
+      <Panel title="Agents" id="agents">
+        {agents.isPending ? <Loading /> : null}
+        {agents.error ? <ErrorNotice error={agents.error} /> : null}
+        {metrics.data ? (
+          <dl className="figures">
+            <Figure
+              label="Agents"
+              value={formatCount(agents.data?.length ?? 0)}
+              metric="agents.count"
+            />
+            <Figure
+              label="Tasks queued"
+              value={formatCount(metrics.data.organisation.queued)}
+              metric="agents.queued"
+            />
+            <Figure
+              label="Tokens used"
+              value={formatCount(metrics.data.organisation.tokens)}
+              metric="agents.tokens"
+            />
+          </dl>
+        ) : null}
+        {agents.data && agents.data.length === 0 ? (
+          <Empty title="No agent is registered yet.">
+            Register agents through <code>POST /api/v1/agents</code>, declarative files (
+            <code>agents/*.yaml</code> with <code>IZA_AGENTS_FOLDER</code>) or the{' '}
+            <code>iza agent</code> command.
+          </Empty>
+        ) : null}
+        {agents.data && agents.data.length > 0 ? (
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Agents">
+            <table className="data-table">
+              <caption className="visually-hidden">Agents with their load and outcomes</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Agent</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Capabilities</th>
+                  <th scope="col">Breaker</th>
+                  <th scope="col" className="num">
+                    Running
+                  </th>
+                  <th scope="col" className="num">
+                    Succeeded
+                  </th>
+                  <th scope="col" className="num">
+                    Failed
+                  </th>
+                  <th scope="col" className="num">
+                    Error rate
+                  </th>
+                  <th scope="col" className="num">
+                    p50
+                  </th>
+                  <th scope="col" className="num">
+                    Tokens
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {agents.data.map((agent) => {
+                  const m = byAgent.get(agent.id);
+                  const breaker = m?.breaker ?? agent.live?.breaker ?? 'closed';
+                  return (
+                    <tr key={agent.id} data-agent={agent.botId}>
+                      <th scope="row">
+                        {agent.name}
+                        <div className="muted small">
+                          <code>{agent.botId}</code> · {agent.tier}
+                          {agent.enabled ? '' : ' · disabled'}
+                        </div>
+                      </th>
+                      <td>
+                        {agent.kind === 'llm'
+                          ? `${agent.llm?.provider ?? 'llm'} ${agent.llm?.model ?? ''}`
+                          : agent.kind}
+                        {agent.llm?.offlineDemo ? (
+                          <span className="badge" title="Deterministic built-in provider">
+                            offline demo
+                          </span>
+                        ) : null}
+                      </td>
+                      <td>{agent.capabilities.join(', ') || '—'}</td>
+                      <td>
+                        <span
+                          className={`badge ${breaker === 'closed' ? 'state-up' : 'state-down'}`}
+                        >
+                          {breaker.replace('_', '-')}
+                        </span>
+                      </td>
+                      <td className="num">
+                        {formatCount(m?.running ?? agent.live?.running ?? 0)} /{' '}
+                        {formatCount(agent.maxConcurrentTasks)}
+                      </td>
+                      <td className="num" data-metric={`agent.${agent.botId}.succeeded`}>
+                        {formatCount(m?.tasks.succeeded ?? 0)}
+                      </td>
+                      <td className="num">{formatCount(m?.tasks.failed ?? 0)}</td>
+                      <td className="num">{rate(m?.errorRate ?? null)}</td>
+                      <td className="num nowrap">
+                        {m?.latencyMsP50 === null || m?.latencyMsP50 === undefined
+                          ? '—'
+                          : `${formatCount(m.latencyMsP50)} ms`}
+                      </td>
+                      <td className="num">{formatCount(m?.tokens ?? '0')}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+      </Panel>
+
+      <Panel
+        title="Recent tasks"
+        id="tasks"
+        actions={
+          <div className="field field-inline">
+            <label htmlFor="task-state">State</label>
+            <select id="task-state" value={state} onChange={(e) => setState(e.target.value)}>
+              <option value="">All</option>
+              {TASK_STATES.map((s) => (
+                <option key={s} value={s}>
+                  {s.replace('_', ' ')}
+                </option>
+              ))}
+            </select>
+          </div>
+        }
+      >
+        {tasks.isPending ? <Loading /> : null}
+        {tasks.error ? <ErrorNotice error={tasks.error} /> : null}
+        {tasks.data && tasks.data.length === 0 ? <Empty title="No task here." /> : null}
+        {tasks.data && tasks.data.length > 0 ? (
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Recent tasks">
+            <table className="data-table">
+              <caption className="visually-hidden">The 25 newest tasks</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Created</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Priority</th>
+                  <th scope="col">Capabilities</th>
+                  <th scope="col">Agent</th>
+                  <th scope="col" className="num">
+                    Attempts
+                  </th>
+                  <th scope="col">Reason</th>
+                  <th scope="col">Correlation</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {tasks.data.map((task) => (
+                  <tr key={task.id} data-task={task.id} data-state={task.state}>
+                    <td className="nowrap">{formatDateTime(task.createdAt)}</td>
+                    <td>
+                      <span
+                        className={`badge ${task.state === 'succeeded' ? 'state-up' : task.state === 'failed' || task.state === 'timed_out' ? 'state-down' : ''}`}
+                      >
+                        {task.state.replace('_', ' ')}
+                      </span>
+                    </td>
+                    <td>{task.priority}</td>
+                    <td>{task.capabilities.join(', ') || '—'}</td>
+                    <td>{task.agentId ? (names.get(task.agentId) ?? task.agentId) : '—'}</td>
+                    <td className="num">{task.attempts}</td>
+                    <td>{task.reason ?? task.error ?? '—'}</td>
+                    <td>
+                      <code className="small">{task.correlationId}</code>
+                    </td>
+                    <td>
+                      {task.state === 'waiting' && task.requiresApproval && !task.approvedBy ? (
+                        <Decision taskId={task.id} />
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
       </Panel>
     </>
+  );
+}
+
+/** Approve or reject a task waiting for a person (role with `manage_bots`). */
+function Decision(props: { taskId: string }) {
+  const queryClient = useQueryClient();
+  const decide = useMutation({
+    mutationFn: (verb: 'approve' | 'reject') =>
+      api.post(`/api/v1/agents/tasks/${props.taskId}/${verb}`, {}),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['agents'] }),
+  });
+  return (
+    <div className="row-actions">
+      <button
+        type="button"
+        className="button button-quiet"
+        disabled={decide.isPending}
+        onClick={() => decide.mutate('approve')}
+      >
+        Approve
+      </button>
+      <button
+        type="button"
+        className="button button-quiet"
+        disabled={decide.isPending}
+        onClick={() => decide.mutate('reject')}
+      >
+        Reject
+      </button>
+      {decide.error ? (
+        <span role="alert" className="small">
+          {isForbidden(decide.error) ? 'Your role cannot decide.' : 'Failed; try again.'}
+        </span>
+      ) : null}
+    </div>
   );
 }

@@ -144,11 +144,6 @@ export function HomePage() {
               ) : null}
             </dl>
           </Panel>
-          <WhenVisible minHeight={420} label="Charts load when you scroll here.">
-            <Suspense fallback={<Loading label="Loading charts…" />}>
-              <HomeCharts rollup={data} />
-            </Suspense>
-          </WhenVisible>
           <Panel title="Categories" id="categories">
             <ul className="category-grid">
               {data.categories.map((group) => (
@@ -156,6 +151,11 @@ export function HomePage() {
               ))}
             </ul>
           </Panel>
+          <WhenVisible minHeight={420} margin="0px" label="Charts load when you scroll here.">
+            <Suspense fallback={<Loading label="Loading charts…" />}>
+              <HomeCharts rollup={data} />
+            </Suspense>
+          </WhenVisible>
         </>
       ) : null}
     </>

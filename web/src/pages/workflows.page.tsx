@@ -1,19 +1,206 @@
-import { Panel, PageHeader } from '../components/ui.tsx';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api } from '../api/client.ts';
+import type { ExecutionPage, WorkflowPage } from '../api/types.ts';
+import { Empty, ErrorNotice, Figure, Loading, PageHeader, Panel } from '../components/ui.tsx';
+import { formatCount, formatDateTime } from '../format.ts';
 
-/** Placeholder until the workflow engine (SPEC.md W1-W7) exists; replace this module then. */
+const STATUSES = [
+  'running',
+  'waiting',
+  'succeeded',
+  'failed',
+  'crashed',
+  'cancelled',
+  'new',
+] as const;
+
+function duration(startedAt: string, finishedAt: string | null): string {
+  if (!finishedAt) return '—';
+  const ms = Date.parse(finishedAt) - Date.parse(startedAt);
+  return ms < 1000 ? `${formatCount(ms)} ms` : `${formatCount(Math.round(ms / 100) / 10)} s`;
+}
+
+/**
+ * The organisation's n8n-format workflows (active or not, their webhooks, node types IZA OS
+ * cannot run) and their executions, newest first. Read from `/api/v1/workflows`; refreshed
+ * every 10 seconds.
+ */
 export function WorkflowsPage() {
+  const [status, setStatus] = useState('');
+  const workflows = useQuery({
+    queryKey: ['workflows', 'list'],
+    queryFn: ({ signal }) =>
+      api.get<WorkflowPage>('/api/v1/workflows', { query: { limit: 100 }, signal }),
+    refetchInterval: 10_000,
+  });
+  const executions = useQuery({
+    queryKey: ['workflows', 'executions', status],
+    queryFn: ({ signal }) =>
+      api.get<ExecutionPage>('/api/v1/workflows/executions', {
+        query: { limit: 25, status: status || undefined },
+        signal,
+      }),
+    refetchInterval: 10_000,
+  });
+  const names = new Map((workflows.data?.workflows ?? []).map((w) => [w.id, w.name]));
+
   return (
     <>
-      <PageHeader title="Workflows" />
-      <Panel>
-        <div className="not-built" data-testid="not-built">
-          <p className="lead">The workflow engine is not built yet in this installation.</p>
-          <p>
-            When it is, this page will list the organisation&apos;s n8n-compatible workflows, their
-            executions, success rate and the value they generate. Nothing is shown until then: IZA
-            OS never displays figures it does not have.
-          </p>
-        </div>
+      <PageHeader
+        title="Workflows"
+        intro="Workflows in n8n's format, run natively: which are active, what triggers them, and how their executions went."
+      />
+      <Panel title="Workflows" id="workflows">
+        {workflows.isPending ? <Loading /> : null}
+        {workflows.error ? <ErrorNotice error={workflows.error} /> : null}
+        {workflows.data ? (
+          <dl className="figures">
+            <Figure
+              label="Workflows"
+              value={formatCount(workflows.data.total)}
+              metric="workflows.total"
+            />
+            <Figure
+              label="Active"
+              value={formatCount(workflows.data.workflows.filter((w) => w.active).length)}
+              metric="workflows.active"
+            />
+            <Figure
+              label="Executions"
+              value={formatCount(executions.data?.total ?? 0)}
+              metric="executions.total"
+            />
+          </dl>
+        ) : null}
+        {workflows.data && workflows.data.total === 0 ? (
+          <Empty title="No workflow yet.">
+            Import n8n workflow exports with{' '}
+            <code>iza workflow import &lt;files or folder&gt;</code> or{' '}
+            <code>POST /api/v1/workflows/import</code>.
+          </Empty>
+        ) : null}
+        {workflows.data && workflows.data.total > 0 ? (
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Workflows">
+            <table className="data-table">
+              <caption className="visually-hidden">Workflows</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">State</th>
+                  <th scope="col" className="num">
+                    Nodes
+                  </th>
+                  <th scope="col">Webhooks</th>
+                  <th scope="col">Cannot run</th>
+                  <th scope="col">Updated</th>
+                </tr>
+              </thead>
+              <tbody>
+                {workflows.data.workflows.map((w) => (
+                  <tr key={w.id} data-workflow={w.id}>
+                    <th scope="row">
+                      {w.name}
+                      <div className="muted small">version {w.version}</div>
+                    </th>
+                    <td>
+                      <span className={`badge ${w.active ? 'state-up' : ''}`}>
+                        {w.active ? 'active' : 'inactive'}
+                      </span>
+                    </td>
+                    <td className="num">{formatCount(w.nodeCount)}</td>
+                    <td>
+                      {w.webhooks.length === 0
+                        ? '—'
+                        : w.webhooks.map((h) => (
+                            <div key={`${h.method} ${h.path}`}>
+                              <code className="small">
+                                {h.method} /webhook/{h.path}
+                              </code>
+                            </div>
+                          ))}
+                    </td>
+                    <td>
+                      {w.unsupported.length === 0
+                        ? '—'
+                        : w.unsupported
+                            .map((u) => u.type.replace(/^n8n-nodes-base\./, ''))
+                            .join(', ')}
+                    </td>
+                    <td className="nowrap">{formatDateTime(w.updatedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+      </Panel>
+
+      <Panel
+        title="Executions"
+        id="executions"
+        actions={
+          <div className="field field-inline">
+            <label htmlFor="execution-status">Status</label>
+            <select
+              id="execution-status"
+              value={status}
+              onChange={(e) => setStatus(e.target.value)}
+            >
+              <option value="">All</option>
+              {STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </div>
+        }
+      >
+        {executions.isPending ? <Loading /> : null}
+        {executions.error ? <ErrorNotice error={executions.error} /> : null}
+        {executions.data && executions.data.executions.length === 0 ? (
+          <Empty title="No execution here." />
+        ) : null}
+        {executions.data && executions.data.executions.length > 0 ? (
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Executions">
+            <table className="data-table">
+              <caption className="visually-hidden">The 25 newest executions</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Started</th>
+                  <th scope="col">Workflow</th>
+                  <th scope="col">Mode</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" className="num">
+                    Duration
+                  </th>
+                  <th scope="col">Last node</th>
+                  <th scope="col">Error</th>
+                </tr>
+              </thead>
+              <tbody>
+                {executions.data.executions.map((e) => (
+                  <tr key={e.id} data-execution={e.id} data-status={e.status}>
+                    <td className="nowrap">{formatDateTime(e.startedAt)}</td>
+                    <td>{names.get(e.workflowId) ?? e.workflowId}</td>
+                    <td>{e.mode}</td>
+                    <td>
+                      <span
+                        className={`badge ${e.status === 'succeeded' ? 'state-up' : e.status === 'failed' || e.status === 'crashed' ? 'state-down' : ''}`}
+                      >
+                        {e.status}
+                      </span>
+                    </td>
+                    <td className="num nowrap">{duration(e.startedAt, e.finishedAt)}</td>
+                    <td>{e.lastNode ?? '—'}</td>
+                    <td>{e.error ? e.error.message : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
       </Panel>
     </>
   );
