@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import {
   newId,
   notFound,
@@ -329,7 +329,63 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
         result.waitUntil,
       );
     }
+    if (status === 'failed' && options.mode !== 'error') {
+      await runErrorWorkflow(row, {
+        execution: {
+          id: executionId,
+          error: final.error,
+          ...(result.lastNodeExecuted === undefined
+            ? {}
+            : { lastNodeExecuted: result.lastNodeExecuted }),
+          mode: options.mode,
+        },
+        workflow: { id: row.id, name: row.name },
+      });
+    }
     return result;
+  }
+
+  /**
+   * n8n's error workflows: when a workflow whose `settings.errorWorkflow` names another one of
+   * the organisation (by id, or by the id it had in n8n) fails, that workflow is queued from its
+   * Error Trigger with the failure as its one item. Its own failures trigger nothing further.
+   */
+  async function runErrorWorkflow(row: WorkflowRow, payload: Record<string, unknown>) {
+    const target = workflowOf(row).settings?.errorWorkflow;
+    if (!target) return;
+    const [handler] = await db
+      .select()
+      .from(workflows)
+      .where(
+        and(
+          eq(workflows.orgId, row.orgId),
+          or(
+            eq(workflows.sourceId, target),
+            uuidLike(target) ? eq(workflows.id, target) : sql`false`,
+          ),
+        ),
+      )
+      .limit(1);
+    const trigger = handler
+      ? workflowOf(handler).nodes.find(
+          (n) => n.type === 'n8n-nodes-base.errorTrigger' && !n.disabled,
+        )
+      : undefined;
+    if (!handler || !trigger) {
+      log.warn(
+        { workflowId: row.id, errorWorkflow: target },
+        'the error workflow does not exist or has no Error Trigger',
+      );
+      return;
+    }
+    await sendRun({
+      executionId: newId(),
+      orgId: row.orgId,
+      workflowId: handler.id,
+      mode: 'error',
+      startNode: trigger.name,
+      triggerItems: [{ json: payload }],
+    });
   }
 
   async function sendRun(job: RunJob, startAfter?: Date): Promise<boolean> {
@@ -606,3 +662,6 @@ export function dueRuns(node: WorkflowNode, start: Date, end: Date, timezone: st
   }
   return runs.filter((d) => d >= start && d < end);
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const uuidLike = (value: string): boolean => UUID.test(value);

@@ -139,3 +139,142 @@ describe.each(storages)('workflow schedules on $name', { timeout: 60_000 }, (sto
     expect(await two.runner.recover()).toEqual({ resumed: 0, crashed: 0 });
   });
 });
+
+const FAILING = {
+  name: 'fails',
+  nodes: [
+    {
+      name: 'Start',
+      type: 'n8n-nodes-base.manualTrigger',
+      typeVersion: 1,
+      position: [0, 0],
+      parameters: {},
+    },
+    {
+      name: 'Boom',
+      type: 'n8n-nodes-base.stopAndError',
+      typeVersion: 1,
+      position: [200, 0],
+      parameters: { errorMessage: 'the invoice total is negative' },
+    },
+  ],
+  connections: { Start: { main: [[{ node: 'Boom', type: 'main', index: 0 }]] } },
+};
+
+const ON_ERROR = {
+  name: 'on error',
+  id: 'n8nErrorHandler01',
+  nodes: [
+    {
+      name: 'Error Trigger',
+      type: 'n8n-nodes-base.errorTrigger',
+      typeVersion: 1,
+      position: [0, 0],
+      parameters: {},
+    },
+    {
+      name: 'Report',
+      type: 'n8n-nodes-base.set',
+      typeVersion: 3.4,
+      position: [200, 0],
+      parameters: {
+        assignments: {
+          assignments: [
+            {
+              id: 'a',
+              name: 'report',
+              value: '={{ $json.workflow.name }}: {{ $json.execution.error.message }}',
+              type: 'string',
+            },
+          ],
+        },
+        options: {},
+      },
+    },
+  ],
+  connections: { 'Error Trigger': { main: [[{ node: 'Report', type: 'main', index: 0 }]] } },
+};
+
+describe.each(storages)('error workflows on $name', { timeout: 60_000 }, (storage) => {
+  let kernel: Kernel;
+  let drop: () => Promise<void>;
+  let module: WorkflowsModule;
+  let orgId: string;
+
+  beforeAll(async () => {
+    const created = await storage.create();
+    drop = created.drop;
+    kernel = await createTestKernel({
+      target: created.target,
+      workJobs: true,
+      env: { IZA_JOBS_POLL_SECONDS: '0.5' },
+    });
+    const access = createAccess(kernel);
+    orgId = (
+      await access.users.createAdmin({
+        organisation: 'Errors',
+        email: 'errors@example.test',
+        name: 'Errors',
+        password: 'correct horse battery staple 42',
+      })
+    ).organisation.id;
+    module = createWorkflowsModule({ kernel, access });
+    await module.queues();
+  });
+  afterAll(async () => {
+    module?.runner.close();
+    await kernel?.close();
+    await drop?.();
+  });
+
+  it('runs the workflow named by settings.errorWorkflow (by its n8n id) with the failure', async () => {
+    const handler = await module.service.create(orgId, ON_ERROR);
+    const failing = await module.service.create(orgId, {
+      ...FAILING,
+      settings: { errorWorkflow: 'n8nErrorHandler01' },
+    });
+    const run = await module.runner.execute({
+      row: failing.row,
+      mode: 'manual',
+      checkpointAfterMs: 0,
+    });
+    expect(run.status).toBe('error');
+    // The error workflow goes through the run queue, like any queued run.
+    await expect
+      .poll(
+        async () =>
+          (
+            await module.service.executions(orgId, {
+              workflowId: handler.row.id,
+              limit: 10,
+              offset: 0,
+            })
+          ).executions.map((e) => [e.mode, e.status]),
+        { timeout: 30_000, interval: 200 },
+      )
+      .toEqual([['error', 'succeeded']]);
+    const [execution] = (
+      await module.service.executions(orgId, { workflowId: handler.row.id, limit: 1, offset: 0 })
+    ).executions;
+    const detail = await module.service.execution(orgId, execution!.id);
+    const report = detail.nodes.find((n) => n.node === 'Report');
+    expect(JSON.stringify(report?.output)).toContain('fails: the invoice total is negative');
+  });
+
+  it('does nothing for a workflow without an error workflow, or one naming a missing one', async () => {
+    const plain = await module.service.create(orgId, { ...FAILING, name: 'plain' });
+    const dangling = await module.service.create(orgId, {
+      ...FAILING,
+      name: 'dangling',
+      settings: { errorWorkflow: 'nowhere' },
+    });
+    for (const { row } of [plain, dangling]) {
+      expect(
+        (await module.runner.execute({ row, mode: 'manual', checkpointAfterMs: 0 })).status,
+      ).toBe('error');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const all = await module.service.executions(orgId, { mode: 'error', limit: 10, offset: 0 });
+    expect(all.executions).toHaveLength(1);
+  });
+});
