@@ -15,12 +15,15 @@ const whole = (value: string) => {
 export function demoCommand(): Command {
   return new Command('demo')
     .description(
-      'fill an empty installation with a fictional demo portfolio: ventures, a year of KPIs, ledger entities and transfers',
+      'fill an empty installation with a fictional demo portfolio: ventures, a year of KPIs, ledger entities and transfers, sample workflows',
     )
     .option('--seed <n>', 'seed of the generator: the same seed gives the same data', whole, 1)
     .option('--ventures <n>', 'how many ventures', whole, DEFAULT_DEMO_VENTURES)
     .option('--force', 'add the demo even though ventures exist')
-    .option('--reset', 'delete the demo ventures and their KPIs (ledger entities stay)')
+    .option(
+      '--reset',
+      'delete the demo ventures, their KPIs and the demo workflows (ledger entities stay)',
+    )
     .addOption(new Option('--org <slug>', 'organisation, by slug or id (default: the only one)'))
     .addOption(dataDirOption())
     .addOption(jsonOption())
@@ -39,7 +42,12 @@ export function demoCommand(): Command {
           await withVentures(configFrom(flags), flags, 'iza demo', async (client) => {
             if (flags.reset) {
               const report = await resetDemo(client.demo);
-              emit(report, json, (r) => `Removed ${r.ventures} demo venture(s).\n${r.note}`);
+              emit(
+                report,
+                json,
+                (r) =>
+                  `Removed ${r.ventures} demo venture(s) and ${r.workflows} demo workflow(s).\n${r.note}`,
+              );
               return;
             }
             let last = '';
@@ -72,8 +80,13 @@ export function demoCommand(): Command {
                     `${r.ledger.transfers} booked, ${r.ledger.alreadyBooked} already there`,
                   ],
                   ['exchange rates', `${r.ledger.fxRates} monthly EUR rates (source "demo")`],
+                  [
+                    'workflows',
+                    `${r.workflows} sample workflow(s) imported (name "Demo: ...", tag "demo"; webhook ones active)`,
+                  ],
                   ['via', client.via],
                 ]),
+                ...r.workflowWarnings.map((w) => `Warning: ${w}`),
                 'Remove it with: iza demo --reset (the ledger entities and transfers stay: the books are append-only).',
               ].join('\n'),
             );

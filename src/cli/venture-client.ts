@@ -2,8 +2,8 @@ import type { z } from 'zod';
 import type { Access } from '../access/index.ts';
 import type { Config } from '../kernel/index.ts';
 import { createLedgerService } from '../ledger/index.ts';
-import type { DemoPorts } from '../flows/index.ts';
-import { localDemoPorts } from '../flows/index.ts';
+import type { DemoPorts, DemoWorkflowPorts } from '../flows/index.ts';
+import { isDemoWorkflow, localDemoPorts } from '../flows/index.ts';
 import {
   portfolioServiceFor,
   ventureJson,
@@ -18,6 +18,8 @@ import {
 import { viaServerOrLocally } from './local.ts';
 import { localOrganisation, onlyOrganisation } from './organisation.ts';
 import type { callServer, RemoteServer } from './remote.ts';
+import { createNodeRegistry } from '../workflows/index.ts';
+import { createWorkflowsService } from '../workflows/workflows.service.ts';
 
 export type VenturePageJson = z.output<typeof venturePageSchema>;
 export type CsvImportJson = z.output<typeof csvImportResultSchema>;
@@ -127,6 +129,37 @@ function remoteClient(server: RemoteServer, call: typeof callServer): VentureCli
             })),
           })
         ).results,
+      workflows: remoteWorkflowPorts(server, call),
+    },
+  };
+}
+
+/** The demo's workflow ports over `/api/v1/workflows`. */
+function remoteWorkflowPorts(server: RemoteServer, call: typeof callServer): DemoWorkflowPorts {
+  const base = '/api/v1/workflows';
+  const page = 500;
+  const all = async () => {
+    const rows: { id: string; name: string; tags: string[] }[] = [];
+    for (let offset = 0; ; offset += page) {
+      const got = await call<{ workflows: { id: string; name: string; tags: string[] }[] }>(
+        server,
+        'GET',
+        `${base}?limit=${page}&offset=${offset}`,
+      );
+      rows.push(...got.workflows);
+      if (got.workflows.length < page) return rows;
+    }
+  };
+  return {
+    listWorkflowNames: async () => (await all()).map((w) => w.name),
+    createWorkflow: async (definition) => call<{ id: string }>(server, 'POST', base, definition),
+    activateWorkflow: async (id) => {
+      await call(server, 'POST', `${base}/${encodeURIComponent(id)}/activate`);
+    },
+    deleteDemoWorkflows: async () => {
+      const demo = (await all()).filter(isDemoWorkflow);
+      for (const w of demo) await call(server, 'DELETE', `${base}/${encodeURIComponent(w.id)}`);
+      return demo.length;
     },
   };
 }
@@ -144,6 +177,15 @@ async function localClient(
     audit: access.audit,
     log: kernel.log.child({ module: 'ledger' }),
   });
+  // The workflows service as workflows.module.ts builds it, without its runner: the demo only
+  // saves and activates workflows; a server started later loads them.
+  const workflows = createWorkflowsService({
+    db: kernel.db,
+    clock: kernel.clock,
+    audit: access.audit,
+    events: kernel.events,
+    registry: createNodeRegistry(),
+  });
   const body = (b: VentureBody) => b as unknown as Parameters<typeof portfolio.createVenture>[1];
   return {
     via: 'database',
@@ -159,6 +201,6 @@ async function localClient(
     postKpis: (kpis) => portfolio.postKpis(scope, kpis),
     importCsv: (csv, dryRun) => portfolio.importCsv(scope, csv, { dryRun }),
     health: (ref, asOf) => portfolio.health(scope, ref, asOf ? { asOf } : {}),
-    demo: localDemoPorts(portfolio, ledger, scope),
+    demo: localDemoPorts(portfolio, ledger, scope, workflows),
   };
 }

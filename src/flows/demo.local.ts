@@ -1,12 +1,25 @@
 import type { LedgerService } from '../ledger/index.ts';
 import type { PortfolioService, Scope } from '../portfolio/index.ts';
-import type { DemoPorts } from './demo.ts';
+import type { WorkflowsService } from '../workflows/workflows.service.ts';
+import { isDemoWorkflow, type DemoPorts, type DemoWorkflowPorts } from './demo.ts';
 
-/** The demo's ports on the services directly (no server running, and in tests). */
+/** What the demo needs of the workflows service (built as `workflows.module.ts` does). */
+export type DemoWorkflowsService = Pick<
+  WorkflowsService,
+  'list' | 'create' | 'setActive' | 'remove'
+>;
+
+const PAGE = 500;
+
+/**
+ * The demo's ports on the services directly (no server running, and in tests). Without
+ * `workflows` the demo imports no sample workflows.
+ */
 export function localDemoPorts(
   portfolio: PortfolioService,
   ledger: LedgerService,
   scope: Scope,
+  workflows?: DemoWorkflowsService,
 ): DemoPorts {
   const { orgId } = scope;
   return {
@@ -25,6 +38,33 @@ export function localDemoPorts(
     createTransfers: (transfers) => ledger.createTransfers(orgId, transfers),
     recordFxRates: async (rates) => {
       await ledger.recordFxRates(orgId, rates);
+    },
+    ...(workflows ? { workflows: localWorkflowPorts(workflows, orgId) } : {}),
+  };
+}
+
+function localWorkflowPorts(service: DemoWorkflowsService, orgId: string): DemoWorkflowPorts {
+  const all = async () => {
+    const rows: { id: string; name: string; tags: string[] }[] = [];
+    for (let offset = 0; ; offset += PAGE) {
+      const page = await service.list(orgId, { limit: PAGE, offset });
+      rows.push(...page.workflows);
+      if (page.workflows.length < PAGE) return rows;
+    }
+  };
+  return {
+    listWorkflowNames: async () => (await all()).map((w) => w.name),
+    createWorkflow: async (definition) => {
+      const { row } = await service.create(orgId, definition);
+      return { id: row.id };
+    },
+    activateWorkflow: async (id) => {
+      await service.setActive(orgId, id, true);
+    },
+    deleteDemoWorkflows: async () => {
+      const demo = (await all()).filter(isDemoWorkflow);
+      for (const w of demo) await service.remove(orgId, w.id);
+      return demo.length;
     },
   };
 }

@@ -3,14 +3,127 @@ import { storages } from '../../test/helpers/storage.ts';
 import { createLedgerService, type LedgerService } from '../ledger/index.ts';
 import type { Scope } from '../portfolio/index.ts';
 import { createPortfolioWorld, type PortfolioWorld } from '../portfolio/portfolio.test-support.ts';
-import { planDemo, resetDemo, runDemo } from './demo.ts';
+import {
+  createNodeRegistry,
+  ExpressionEvaluator,
+  importWorkflow,
+  runWorkflow,
+  webhookAnswer,
+} from '../workflows/index.ts';
+import { createWorkflowsService, type WorkflowsService } from '../workflows/workflows.service.ts';
+import { demoWorkflows, planDemo, resetDemo, runDemo } from './demo.ts';
 import { localDemoPorts } from './demo.local.ts';
+
+describe('sample workflows of iza demo', () => {
+  const registry = createNodeRegistry();
+  const samples = demoWorkflows();
+
+  it('are three fictional, tagged, natively supported n8n workflows calling nothing outside', () => {
+    expect(samples.map((s) => s.name)).toEqual([
+      'Demo: daily portfolio digest',
+      'Demo: failed payment alert',
+      'Demo: venture KPI webhook',
+    ]);
+    for (const sample of samples) {
+      expect(sample.name.startsWith('Demo:')).toBe(true);
+      expect(sample.tags).toEqual([{ name: 'demo' }]);
+      expect(importWorkflow(sample, { isSupported: registry.isSupported }).status).toBe('imported');
+      for (const node of sample.nodes) {
+        expect(registry.get(node.type, node.typeVersion), node.name).toBeDefined();
+      }
+      expect(JSON.stringify(sample)).not.toMatch(/https?:\/\//);
+    }
+  });
+
+  it('run: the KPI webhook normalises and answers, the alert branches, the digest summarises', async () => {
+    const evaluator = new ExpressionEvaluator({ timeoutMs: 1_000 });
+    const deps = {
+      registry,
+      evaluator,
+      clock: { now: () => new Date('2026-03-15T07:30:00.000Z') },
+      sleep: async () => undefined,
+      http: { allowList: [] },
+    };
+    const load = (name: string) => {
+      const report = importWorkflow(
+        samples.find((s) => s.name === name)!,
+        {
+          isSupported: registry.isSupported,
+        },
+      );
+      if (report.status === 'refused') throw new Error(report.reason);
+      return report.workflow;
+    };
+    const hook = (body: object) => [
+      { json: { headers: {}, params: {}, query: {}, body, executionMode: 'production' } },
+    ];
+    try {
+      const kpi = load('Demo: venture KPI webhook');
+      const kpiRun = await runWorkflow(deps, {
+        workflow: kpi,
+        mode: 'webhook',
+        startNode: 'KPI Webhook',
+        triggerItems: hook({
+          venture: ' Tiny-Otter ',
+          metric: 'MRR',
+          value: '1250',
+          month: '2026-02',
+        }),
+      });
+      expect(kpiRun.status).toBe('success');
+      expect(webhookAnswer(kpi.nodes[0]!, kpiRun)?.body).toEqual({
+        venture: 'tiny-otter',
+        metric: 'mrr',
+        value: 1250,
+        currency: 'EUR',
+        month: '2026-02',
+        received: true,
+        summary: 'tiny-otter mrr 2026-02: 1250 EUR (demo, not stored)',
+      });
+
+      const alert = load('Demo: failed payment alert');
+      for (const [amount, severity] of [
+        [900, 'high'],
+        [40, 'low'],
+      ] as const) {
+        const r = await runWorkflow(deps, {
+          workflow: alert,
+          mode: 'webhook',
+          startNode: 'Payment failed',
+          triggerItems: hook({ amount, currency: 'EUR', customer: 'Fictional Ltd' }),
+        });
+        expect(r.status).toBe('success');
+        expect(webhookAnswer(alert.nodes[0]!, r)?.body).toMatchObject({ severity });
+      }
+
+      const digest = await runWorkflow(deps, {
+        workflow: load('Demo: daily portfolio digest'),
+        mode: 'manual',
+        triggerItems: [{ json: { venture: 'a', mrr: 10 } }, { json: { venture: 'b', mrr: 30 } }],
+      });
+      expect(digest.status).toBe('success');
+      expect(digest.lastNodeOutput.map((i) => i.json)).toEqual([
+        {
+          generatedAt: null,
+          ventures: 2,
+          totalMrr: 40,
+          top: ['b', 'a'],
+          subject: 'Demo portfolio digest: 2 venture(s), MRR 40',
+          fictional: true,
+        },
+      ]);
+    } finally {
+      evaluator.dispose();
+    }
+  });
+});
 
 describe.each(storages)('iza demo flow on $name', { timeout: 120_000 }, (storage) => {
   let w: PortfolioWorld;
   let drop: () => Promise<void>;
   let ledger: LedgerService;
   let second: Scope;
+  let workflows: WorkflowsService;
   const today = '2026-03-15';
 
   beforeAll(async () => {
@@ -18,6 +131,13 @@ describe.each(storages)('iza demo flow on $name', { timeout: 120_000 }, (storage
     drop = created.drop;
     w = await createPortfolioWorld(created.target);
     ledger = createLedgerService({ db: w.kernel.db, clock: w.clock, audit: w.access.audit });
+    workflows = createWorkflowsService({
+      db: w.kernel.db,
+      clock: w.clock,
+      audit: w.access.audit,
+      events: w.kernel.events,
+      registry: createNodeRegistry(),
+    });
     const other = await w.access.users.createAdmin({
       organisation: 'Delta Studio',
       email: 'admin@delta.test',
@@ -61,7 +181,7 @@ describe.each(storages)('iza demo flow on $name', { timeout: 120_000 }, (storage
   });
 
   it('fills two organisations identically from one seed, with ledger entities and books', async () => {
-    const first = await runDemo(localDemoPorts(w.portfolio, ledger, w.scope), {
+    const first = await runDemo(localDemoPorts(w.portfolio, ledger, w.scope, workflows), {
       seed: 7,
       ventures: 6,
       today,
@@ -73,7 +193,17 @@ describe.each(storages)('iza demo flow on $name', { timeout: 120_000 }, (storage
       ledger: { entities: 7, reused: 0, alreadyBooked: 0 },
     });
     expect(first.ledger.transfers).toBeGreaterThan(0);
-    await runDemo(localDemoPorts(w.portfolio, ledger, second), { seed: 7, ventures: 6, today });
+    expect(first).toMatchObject({ workflows: 3, workflowWarnings: [] });
+    const other = await runDemo(localDemoPorts(w.portfolio, ledger, second, workflows), {
+      seed: 7,
+      ventures: 6,
+      today,
+    });
+    // webhook paths are unique across the installation: the second organisation's demo
+    // webhooks stay saved but inactive, and the report says why
+    expect(other.workflows).toBe(3);
+    expect(other.workflowWarnings).toHaveLength(2);
+    expect(other.workflowWarnings.join('\n')).toMatch(/demo-kpi.*already used/);
     const a = await snapshot(w.scope);
     expect(a).toHaveLength(6);
     expect(a[0]!.kpis.length).toBeGreaterThanOrEqual(36);
@@ -102,6 +232,32 @@ describe.each(storages)('iza demo flow on $name', { timeout: 120_000 }, (storage
     });
   });
 
+  it('imports the sample workflows once, the webhook ones active, every one activatable', async () => {
+    const list = async () =>
+      (await workflows.list(w.scope.orgId, { limit: 100, offset: 0 })).workflows;
+    const rows = await list();
+    expect(rows.map((r) => [r.name, r.active, r.tags])).toEqual([
+      ['Demo: daily portfolio digest', false, ['demo']],
+      ['Demo: failed payment alert', true, ['demo']],
+      ['Demo: venture KPI webhook', true, ['demo']],
+    ]);
+    expect(rows.every((r) => (r.unsupported as unknown[]).length === 0)).toBe(true);
+    const digest = rows.find((r) => !r.active)!;
+    expect((await workflows.setActive(w.scope.orgId, digest.id, true)).active).toBe(true);
+    await workflows.setActive(w.scope.orgId, digest.id, false);
+
+    // a second run (--force, same seed) adds no workflow twice
+    await w.portfolio.deleteDemoVentures(w.scope);
+    const again = await runDemo(localDemoPorts(w.portfolio, ledger, w.scope, workflows), {
+      seed: 7,
+      ventures: 6,
+      today,
+      force: true,
+    });
+    expect(again).toMatchObject({ ventures: 6, workflows: 0, workflowWarnings: [] });
+    expect((await list()).map((r) => r.id)).toEqual(rows.map((r) => r.id));
+  });
+
   it('refuses a non-empty installation unless forced', async () => {
     await expect(
       runDemo(localDemoPorts(w.portfolio, ledger, w.scope), { seed: 1, ventures: 2, today }),
@@ -114,9 +270,25 @@ describe.each(storages)('iza demo flow on $name', { timeout: 120_000 }, (storage
       name: 'Real One',
       category: 'community',
     });
-    const reset = await resetDemo(localDemoPorts(w.portfolio, ledger, w.scope));
+    await workflows.create(w.scope.orgId, {
+      name: 'Demo: not from the demo (no tag)',
+      nodes: [
+        {
+          name: 'Start',
+          type: 'n8n-nodes-base.manualTrigger',
+          typeVersion: 1,
+          position: [0, 0],
+          parameters: {},
+        },
+      ],
+      connections: {},
+    });
+    const reset = await resetDemo(localDemoPorts(w.portfolio, ledger, w.scope, workflows));
     expect(reset.ventures).toBe(6);
+    expect(reset.workflows).toBe(3);
     expect(reset.note).toMatch(/ledger entities .* stay/);
+    const kept = await workflows.list(w.scope.orgId, { limit: 100, offset: 0 });
+    expect(kept.workflows.map((r) => r.name)).toEqual(['Demo: not from the demo (no tag)']);
     const left = await w.portfolio.listVentures(w.scope, { includeArchived: true });
     expect(left.ventures.map((v) => v.id)).toEqual([own.id]);
     expect(await ledger.listEntities(w.scope.orgId)).toHaveLength(7);
@@ -127,6 +299,8 @@ describe.each(storages)('iza demo flow on $name', { timeout: 120_000 }, (storage
       force: true,
     });
     expect(again.ledger).toMatchObject({ entities: 0, reused: 7, transfers: 0 });
+    // without the workflows port (bench, the web-server helper) the demo skips them
+    expect(again.workflows).toBe(0);
     expect(again.ledger.alreadyBooked).toBeGreaterThan(0);
     const after = (await snapshot(w.scope)).filter((v) => v.demo);
     expect(after).toEqual(await snapshot(second));

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { ErrorCodes, UserError } from '../kernel/index.ts';
 import {
   BUILTIN_CATEGORIES,
@@ -16,6 +17,11 @@ import {
  * with `DEMO-`. `--reset` deletes the demo ventures and their KPIs; ledger entities cannot be
  * deleted (the books are append-only), so the demo's entities and transfers stay, and a later
  * run with the same seed reuses them (its transfers' ids repeat, so nothing is booked twice).
+ *
+ * With the workflows port, the demo also imports the sample n8n workflows of
+ * `src/flows/demo-workflows/` (names start with `Demo:`, tag `demo`, native node types only, no
+ * outgoing calls) that the organisation does not hold yet (by name), and activates the webhook
+ * ones; `--reset` deletes them again.
  */
 
 /** What the flow needs, implemented on the services directly or over the HTTP API. */
@@ -35,6 +41,27 @@ export interface DemoPorts {
   listAccounts(entityId: string): Promise<{ id: string; code: string }[]>;
   createTransfers(transfers: DemoTransfer[]): Promise<{ result: string }[]>;
   recordFxRates(rates: DemoFxRate[]): Promise<void>;
+  /** The workflows service; without it the demo imports no sample workflows (and reports 0). */
+  workflows?: DemoWorkflowPorts;
+}
+
+/** What the demo asks of the workflows module (service or `/api/v1/workflows`). */
+export interface DemoWorkflowPorts {
+  /** Names of every workflow of the organisation. */
+  listWorkflowNames(): Promise<string[]>;
+  /** Saves one n8n workflow JSON (inactive). */
+  createWorkflow(definition: DemoWorkflowDefinition): Promise<{ id: string }>;
+  activateWorkflow(id: string): Promise<void>;
+  /** Deletes the organisation's demo workflows (name `Demo: ...` and tag `demo`); how many. */
+  deleteDemoWorkflows(): Promise<number>;
+}
+
+/** One sample workflow: an n8n workflow export. */
+export interface DemoWorkflowDefinition {
+  name: string;
+  nodes: { name: string; type: string; typeVersion: number; parameters: object }[];
+  tags?: unknown[];
+  [field: string]: unknown;
 }
 
 export interface DemoFxRate {
@@ -80,10 +107,15 @@ export interface DemoReport {
     alreadyBooked: number;
     fxRates: number;
   };
+  /** Sample workflows imported by this run (0 when they were there already or no port). */
+  workflows: number;
+  /** Sample webhook workflows that could not be activated, with the reason (e.g. path taken). */
+  workflowWarnings: string[];
 }
 
 export interface DemoResetReport {
   ventures: number;
+  workflows: number;
   note: string;
 }
 
@@ -95,6 +127,52 @@ const HISTORY_MONTHS = 12;
 const LEDGER_MONTHS = 3;
 const KPI_BATCH = 5_000;
 const TRANSFER_BATCH = 8_000;
+export const DEMO_WORKFLOW_PREFIX = 'Demo:';
+const WEBHOOK_TYPE = 'n8n-nodes-base.webhook';
+const DEMO_WORKFLOWS_DIR = new URL('./demo-workflows/', import.meta.url);
+
+/** The sample workflows shipped in `src/flows/demo-workflows/`, in file-name order. */
+export function demoWorkflows(): DemoWorkflowDefinition[] {
+  return readdirSync(DEMO_WORKFLOWS_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map(
+      (f) =>
+        JSON.parse(readFileSync(new URL(f, DEMO_WORKFLOWS_DIR), 'utf8')) as DemoWorkflowDefinition,
+    );
+}
+
+/** True for a workflow the demo created: named `Demo: ...` and tagged `demo`. */
+export function isDemoWorkflow(workflow: { name: string; tags: string[] }): boolean {
+  return workflow.name.startsWith(DEMO_WORKFLOW_PREFIX) && workflow.tags.includes(DEMO_TAG);
+}
+
+/**
+ * Imports the sample workflows the organisation does not hold yet (by name) and activates the
+ * webhook ones. An activation refused (e.g. another organisation's demo already listens on the
+ * path: webhook paths are unique across the installation) leaves the workflow saved, inactive,
+ * and is reported as a warning rather than failing the demo.
+ */
+async function importDemoWorkflows(
+  ports: DemoWorkflowPorts,
+): Promise<{ imported: number; warnings: string[] }> {
+  const existing = new Set(await ports.listWorkflowNames());
+  let imported = 0;
+  const warnings: string[] = [];
+  for (const definition of demoWorkflows()) {
+    if (existing.has(definition.name)) continue;
+    const { id } = await ports.createWorkflow(definition);
+    imported++;
+    if (!definition.nodes.some((n) => n.type === WEBHOOK_TYPE)) continue;
+    try {
+      await ports.activateWorkflow(id);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      warnings.push(`${definition.name} left inactive: ${error.message}`);
+    }
+  }
+  return { imported, warnings };
+}
 
 const ADJECTIVES = [
   'Quantum',
@@ -368,6 +446,11 @@ export async function runDemo(ports: DemoPorts, options: DemoOptions): Promise<D
     }
     progress('transfers', Math.min(i + TRANSFER_BATCH, transfers.length), transfers.length);
   }
+  let samples = { imported: 0, warnings: [] as string[] };
+  if (ports.workflows) {
+    samples = await importDemoWorkflows(ports.workflows);
+    progress('workflows', samples.imported, samples.imported);
+  }
   const lastMonth = addMonths(options.today.slice(0, 7), -1);
   return {
     seed: options.seed,
@@ -381,6 +464,8 @@ export async function runDemo(ports: DemoPorts, options: DemoOptions): Promise<D
       alreadyBooked,
       fxRates: rates.length,
     },
+    workflows: samples.imported,
+    workflowWarnings: samples.warnings,
   };
 }
 
@@ -413,13 +498,18 @@ export function demoFxRates(today: string): DemoFxRate[] {
   return rates;
 }
 
-/** Removes what the demo created in the portfolio; says plainly what stays in the ledger. */
+/**
+ * Removes what the demo created in the portfolio and its sample workflows; says plainly what
+ * stays in the ledger.
+ */
 export async function resetDemo(
-  ports: Pick<DemoPorts, 'deleteDemoVentures'>,
+  ports: Pick<DemoPorts, 'deleteDemoVentures' | 'workflows'>,
 ): Promise<DemoResetReport> {
   const ventures = await ports.deleteDemoVentures();
+  const workflows = ports.workflows ? await ports.workflows.deleteDemoWorkflows() : 0;
   return {
     ventures,
-    note: 'Deleted the demo ventures and their KPIs. The demo ledger entities (codes DEMO-*) and their transfers stay: ledger history is append-only. A later iza demo with the same seed reuses them without booking twice.',
+    workflows,
+    note: `Deleted the demo ventures and their KPIs${ports.workflows ? ' and the demo workflows (name "Demo: ...", tag "demo")' : ''}. The demo ledger entities (codes DEMO-*) and their transfers stay: ledger history is append-only. A later iza demo with the same seed reuses them without booking twice.`,
   };
 }

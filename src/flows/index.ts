@@ -3,7 +3,10 @@ export {
   DEFAULT_DEMO_VENTURES,
   DEMO_HOLDING_CODE,
   DEMO_TAG,
+  DEMO_WORKFLOW_PREFIX,
   demoUuid,
+  demoWorkflows,
+  isDemoWorkflow,
   planDemo,
   resetDemo,
   runDemo,
@@ -13,5 +16,7 @@ export {
   type DemoReport,
   type DemoResetReport,
   type DemoTransfer,
+  type DemoWorkflowDefinition,
+  type DemoWorkflowPorts,
 } from './demo.ts';
-export { localDemoPorts } from './demo.local.ts';
+export { localDemoPorts, type DemoWorkflowsService } from './demo.local.ts';
