@@ -2,8 +2,15 @@ import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { Access } from '../access/index.ts';
-import type { Kernel } from '../kernel/index.ts';
+import { ErrorCodes, UserError, type Kernel } from '../kernel/index.ts';
 import { portfolioServiceFor } from '../portfolio/index.ts';
+import { createNodeRegistry, exportWorkflow } from '../workflows/index.ts';
+import {
+  createWorkflowsService,
+  executionJson,
+  workflowJson,
+  workflowOf,
+} from '../workflows/workflows.service.ts';
 import { registerAgentRoutes } from './agents.routes.ts';
 import { createAgentsService } from './agents.service.ts';
 import { rowsOf } from './agents.store.ts';
@@ -19,6 +26,14 @@ export function agentsServiceFor(
   } = {},
 ) {
   const portfolio = portfolioServiceFor(kernel, access);
+  // Read only: the agents' workflow tools never write, so no runner is needed here.
+  const workflows = createWorkflowsService({
+    db: kernel.db,
+    clock: kernel.clock,
+    audit: access.audit,
+    events: kernel.events,
+    registry: createNodeRegistry(),
+  });
   return createAgentsService({
     db: kernel.db,
     clock: kernel.clock,
@@ -35,6 +50,17 @@ export function agentsServiceFor(
           { orgId, ventureIds: null },
           { ...query, sort: 'name', order: 'asc' },
         ),
+      getWorkflow: async (orgId, id) => {
+        const row = await workflows.get(orgId, id).catch((error: unknown) => {
+          if (error instanceof UserError && error.code === ErrorCodes.notFound) return undefined;
+          throw error;
+        });
+        return row && { ...workflowJson(row), definition: exportWorkflow(workflowOf(row)) };
+      },
+      searchExecutions: async (orgId, query) => {
+        const page = await workflows.executions(orgId, { ...query, offset: 0 });
+        return { total: page.total, executions: page.executions.map(executionJson) };
+      },
     },
     resolveOrganisation: async (ref) => {
       const result = {

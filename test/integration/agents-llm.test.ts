@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { portfolioServiceFor } from '../../src/portfolio/index.ts';
+import { createNodeRegistry } from '../../src/workflows/index.ts';
+import { createWorkflowsService } from '../../src/workflows/workflows.service.ts';
 import { createAgentsWorld, type AgentsWorld } from '../fixtures/llm-agents-world.ts';
 import { startLlmServer, type LlmServer } from '../fixtures/llm-server.ts';
 import { storages } from '../helpers/storage.ts';
@@ -90,9 +92,28 @@ describe.each(storages)('LLM agents on $name', { timeout: 60_000 }, (storage) =>
 
   it('runs tool calls against the platform and sends their results back', async () => {
     await llmAgent({}, { tools: ['list_ventures', 'get_workflow'], stream: false });
+    const { row: workflow } = await createWorkflowsService({
+      db: w.kernel.db,
+      clock: w.kernel.clock,
+      audit: w.access.audit,
+      events: w.kernel.events,
+      registry: createNodeRegistry(),
+    }).create(w.orgId, {
+      name: 'Invoice reminder',
+      nodes: [
+        {
+          name: 'Start',
+          type: 'n8n-nodes-base.manualTrigger',
+          typeVersion: 1,
+          position: [0, 0],
+          parameters: {},
+        },
+      ],
+      connections: {},
+    });
     llm.script([
       { type: 'tool', name: 'list_ventures', args: { search: 'alpha' } },
-      { type: 'tool', name: 'get_workflow', args: { id: 'w1' } },
+      { type: 'tool', name: 'get_workflow', args: { id: workflow.id } },
       { type: 'text', text: 'You have one venture, Alpha Shop.' },
     ]);
     const task = await w.waitFor((await dispatch()).id);
@@ -106,10 +127,12 @@ describe.each(storages)('LLM agents on $name', { timeout: 60_000 }, (storage) =>
     const second = JSON.stringify(llm.requests[1]!.body.messages);
     expect(second).toContain('Alpha Shop');
     const third = JSON.stringify(llm.requests[2]!.body.messages);
-    expect(third).toContain('workflows module is not built yet');
+    // The tool read the stored workflow: its name and n8n definition went back to the model.
+    expect(third).toContain('Invoice reminder');
+    expect(third).toContain('n8n-nodes-base.manualTrigger');
     expect(task.log.filter((l) => l.kind === 'tool').map((l) => l.text)).toEqual([
       'list_ventures({"search":"alpha"})',
-      'get_workflow({"id":"w1"})',
+      `get_workflow({"id":"${workflow.id}"})`,
     ]);
   });
 
