@@ -3,44 +3,15 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAccess } from '../../src/access/index.ts';
 import { agentsServiceFor, rowsOf } from '../../src/agents/index.ts';
-import type { StorageTarget } from '../../src/kernel/index.ts';
-import { createTestKernel, tempDir } from '../helpers/kernel.ts';
+import { createTestKernel } from '../helpers/kernel.ts';
 import { spawnNode } from '../helpers/process.ts';
-import { postgresStorage, type TestStorage } from '../helpers/storage.ts';
+import { durableStorage, durableStorages } from '../helpers/durable.ts';
 
 const WORKER = fileURLToPath(new URL('../fixtures/llm-agent-worker.ts', import.meta.url));
 const TASKS = 3;
 const LEASE_MS = 1000;
 
-async function durable(
-  storage: 'pglite' | TestStorage,
-): Promise<{ env: Record<string, string>; target: StorageTarget; drop: () => Promise<void> }> {
-  const dir = tempDir('iza-agents-crash-');
-  if (storage === 'pglite') {
-    return {
-      env: { IZA_DATA_DIR: dir.path },
-      target: { kind: 'pglite', dataDir: dir.path } as StorageTarget,
-      drop: async () => dir.remove(),
-    };
-  }
-  const created = await storage.create();
-  const url = created.target.kind === 'postgres' ? created.target.url : '';
-  return {
-    env: { DATABASE_URL: url, IZA_DATA_DIR: dir.path },
-    target: created.target,
-    drop: async () => {
-      dir.remove();
-      await created.drop();
-    },
-  };
-}
-
-const cases: { name: string; storage: 'pglite' | TestStorage }[] = [
-  { name: 'pglite', storage: 'pglite' },
-  ...(postgresStorage ? [{ name: 'postgres', storage: postgresStorage }] : []),
-];
-
-describe.each(cases)(
+describe.each(durableStorages)(
   'an agent worker killed with SIGKILL on $name',
   { timeout: 90_000 },
   ({ storage }) => {
@@ -51,7 +22,7 @@ describe.each(cases)(
     });
 
     it('leaves no task running: each is retried or failed with a reason after the restart', async () => {
-      const target = await durable(storage);
+      const target = await durableStorage(storage, 'iza-agents-crash-');
       cleanup = target.drop;
       const worker = spawnNode([WORKER], {
         ...target.env,

@@ -1,45 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestKernel, tempDir } from '../helpers/kernel.ts';
+import { createTestKernel } from '../helpers/kernel.ts';
 import { spawnNode } from '../helpers/process.ts';
-import { postgresStorage, type TestStorage } from '../helpers/storage.ts';
-import type { StorageTarget } from '../../src/kernel/index.ts';
+import { durableStorage, durableStorages } from '../helpers/durable.ts';
 
 const WRITER = fileURLToPath(new URL('../fixtures/ledger-writer.ts', import.meta.url));
 const BATCH = 2000;
 
-/** Files for PGlite (the interesting case: the process owns the database), a database on a server. */
-async function durable(
-  storage: 'pglite' | TestStorage,
-): Promise<{ env: Record<string, string>; target: StorageTarget; drop: () => Promise<void> }> {
-  if (storage === 'pglite') {
-    const dir = tempDir('iza-crash-');
-    return {
-      env: { IZA_DATA_DIR: dir.path },
-      target: { kind: 'pglite', dataDir: dir.path } as StorageTarget,
-      drop: async () => dir.remove(),
-    };
-  }
-  const created = await storage.create();
-  const url = created.target.kind === 'postgres' ? created.target.url : '';
-  const dir = tempDir('iza-crash-');
-  return {
-    env: { DATABASE_URL: url, IZA_DATA_DIR: dir.path },
-    target: created.target,
-    drop: async () => {
-      dir.remove();
-      await created.drop();
-    },
-  };
-}
-
-const cases: { name: string; storage: 'pglite' | TestStorage }[] = [
-  { name: 'pglite', storage: 'pglite' },
-  ...(postgresStorage ? [{ name: 'postgres', storage: postgresStorage }] : []),
-];
-
-describe.each(cases)(
+describe.each(durableStorages)(
   'a ledger writer killed with SIGKILL in the middle of batches on $name',
   { timeout: 120_000 },
   ({ storage }) => {
@@ -50,7 +19,7 @@ describe.each(cases)(
     });
 
     it('leaves whole batches only, and balances equal to their postings', async () => {
-      const target = await durable(storage);
+      const target = await durableStorage(storage, 'iza-crash-');
       cleanup = target.drop;
       const writer = spawnNode([WRITER], {
         ...target.env,

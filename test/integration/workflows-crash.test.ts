@@ -6,7 +6,7 @@ import { workflowExecutions } from '../../src/workflows/workflows.schema.ts';
 import { createTestKernel, tempDir } from '../helpers/kernel.ts';
 import { createServer } from 'node:net';
 import { spawnIza, trackProcesses, type Spawned } from '../helpers/process.ts';
-import { postgresStorage, type TestStorage } from '../helpers/storage.ts';
+import { durableStorages } from '../helpers/durable.ts';
 
 const wait = (name: string, seconds: number, x: number) => ({
   name,
@@ -85,12 +85,7 @@ async function listening(url: string, spawned: Spawned): Promise<void> {
   throw new Error(`server did not listen:\n${spawned.output()}`);
 }
 
-const cases: { name: string; storage: 'pglite' | TestStorage }[] = [
-  { name: 'pglite', storage: 'pglite' },
-  ...(postgresStorage ? [{ name: 'postgres', storage: postgresStorage }] : []),
-];
-
-describe.each(cases)(
+describe.each(durableStorages)(
   'a server killed with SIGKILL in the middle of a workflow execution on $name',
   ({ storage }) => {
     const t = trackProcesses();
