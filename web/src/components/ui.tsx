@@ -129,3 +129,40 @@ export function Panel(props: {
 export function isForbidden(error: unknown): boolean {
   return error instanceof ApiError && error.status === 403;
 }
+
+/** A labelled "All or one of these" select, for filtering a list by state. */
+export function ChoiceFilter(props: {
+  id: string;
+  label: string;
+  value: string;
+  choices: readonly string[];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <div className="field field-inline">
+      <label htmlFor={props.id}>{props.label}</label>
+      <select id={props.id} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        <option value="">All</option>
+        {props.choices.map((choice) => (
+          <option key={choice} value={choice}>
+            {choice.replace('_', ' ')}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** A state as a badge: green when it is one of `good`, red when one of `bad`. */
+export function StateBadge(props: {
+  state: string;
+  good: readonly string[];
+  bad?: readonly string[];
+}) {
+  const tone = props.good.includes(props.state)
+    ? 'state-up'
+    : props.bad?.includes(props.state)
+      ? 'state-down'
+      : '';
+  return <span className={`badge ${tone}`}>{props.state.replace('_', ' ')}</span>;
+}

@@ -10,6 +10,8 @@ import {
   PageHeader,
   Panel,
   isForbidden,
+  ChoiceFilter,
+  StateBadge,
 } from '../components/ui.tsx';
 import { formatBasisPoints, formatCount, formatDateTime } from '../format.ts';
 
@@ -154,11 +156,7 @@ export function AgentsPage() {
                       </td>
                       <td>{agent.capabilities.join(', ') || '—'}</td>
                       <td>
-                        <span
-                          className={`badge ${breaker === 'closed' ? 'state-up' : 'state-down'}`}
-                        >
-                          {breaker.replace('_', '-')}
-                        </span>
+                        <StateBadge state={breaker} good={['closed']} bad={['open', 'half_open']} />
                       </td>
                       <td className="num">
                         {formatCount(m?.running ?? agent.live?.running ?? 0)} /{' '}
@@ -188,17 +186,13 @@ export function AgentsPage() {
         title="Recent tasks"
         id="tasks"
         actions={
-          <div className="field field-inline">
-            <label htmlFor="task-state">State</label>
-            <select id="task-state" value={state} onChange={(e) => setState(e.target.value)}>
-              <option value="">All</option>
-              {TASK_STATES.map((s) => (
-                <option key={s} value={s}>
-                  {s.replace('_', ' ')}
-                </option>
-              ))}
-            </select>
-          </div>
+          <ChoiceFilter
+            id="task-state"
+            label="State"
+            value={state}
+            choices={TASK_STATES}
+            onChange={setState}
+          />
         }
       >
         {tasks.isPending ? <Loading /> : null}
@@ -230,11 +224,11 @@ export function AgentsPage() {
                   <tr key={task.id} data-task={task.id} data-state={task.state}>
                     <td className="nowrap">{formatDateTime(task.createdAt)}</td>
                     <td>
-                      <span
-                        className={`badge ${task.state === 'succeeded' ? 'state-up' : task.state === 'failed' || task.state === 'timed_out' ? 'state-down' : ''}`}
-                      >
-                        {task.state.replace('_', ' ')}
-                      </span>
+                      <StateBadge
+                        state={task.state}
+                        good={['succeeded']}
+                        bad={['failed', 'timed_out']}
+                      />
                     </td>
                     <td>{task.priority}</td>
                     <td>{task.capabilities.join(', ') || '—'}</td>

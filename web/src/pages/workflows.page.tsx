@@ -2,7 +2,16 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../api/client.ts';
 import type { ExecutionPage, WorkflowPage } from '../api/types.ts';
-import { Empty, ErrorNotice, Figure, Loading, PageHeader, Panel } from '../components/ui.tsx';
+import {
+  ChoiceFilter,
+  Empty,
+  ErrorNotice,
+  Figure,
+  Loading,
+  PageHeader,
+  Panel,
+  StateBadge,
+} from '../components/ui.tsx';
 import { formatCount, formatDateTime } from '../format.ts';
 
 const STATUSES = [
@@ -140,21 +149,13 @@ export function WorkflowsPage() {
         title="Executions"
         id="executions"
         actions={
-          <div className="field field-inline">
-            <label htmlFor="execution-status">Status</label>
-            <select
-              id="execution-status"
-              value={status}
-              onChange={(e) => setStatus(e.target.value)}
-            >
-              <option value="">All</option>
-              {STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </div>
+          <ChoiceFilter
+            id="execution-status"
+            label="Status"
+            value={status}
+            choices={STATUSES}
+            onChange={setStatus}
+          />
         }
       >
         {executions.isPending ? <Loading /> : null}
@@ -186,11 +187,11 @@ export function WorkflowsPage() {
                     <td>{names.get(e.workflowId) ?? e.workflowId}</td>
                     <td>{e.mode}</td>
                     <td>
-                      <span
-                        className={`badge ${e.status === 'succeeded' ? 'state-up' : e.status === 'failed' || e.status === 'crashed' ? 'state-down' : ''}`}
-                      >
-                        {e.status}
-                      </span>
+                      <StateBadge
+                        state={e.status}
+                        good={['succeeded']}
+                        bad={['failed', 'crashed']}
+                      />
                     </td>
                     <td className="num nowrap">{duration(e.startedAt, e.finishedAt)}</td>
                     <td>{e.lastNode ?? '—'}</td>
