@@ -229,6 +229,7 @@ export function createExecutor(deps: ExecutorDeps) {
       attempts: slot ? 1 : 0,
       requiresApproval,
       approvedBy: null,
+      checkpoint: null,
       leaseOwner: slot || heldHere ? owner : null,
       leaseUntil: slot || heldHere ? leaseUntil() : null,
       createdBy: actorLabel(),

@@ -131,6 +131,9 @@ export function createRegistry(deps: RegistryDeps) {
       source,
       enabled: definition.enabled,
       definition: toStored(definition),
+      healthState: 'unknown',
+      healthCheckedAt: null,
+      healthDetail: null,
       createdAt: now,
       updatedAt: now,
     };

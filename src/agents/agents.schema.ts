@@ -38,6 +38,11 @@ export const agentsAgents = pgTable(
     source: text('source').notNull(),
     enabled: boolean('enabled').notNull().default(true),
     definition: jsonb('definition').notNull(),
+    /** Last probe of `healthCheck`: `unknown` | `healthy` | `unhealthy` (see agents.health.ts). */
+    healthState: text('health_state').notNull().default('unknown'),
+    healthCheckedAt: at('health_checked_at'),
+    /** What the last probe saw: a status code, an error, a latency. */
+    healthDetail: text('health_detail'),
     createdAt: at('created_at').notNull(),
     updatedAt: at('updated_at').notNull(),
   },
@@ -85,6 +90,11 @@ export const agentsTasks = pgTable(
     attempts: integer('attempts').notNull().default(0),
     requiresApproval: boolean('requires_approval').notNull().default(false),
     approvedBy: text('approved_by'),
+    /**
+     * Where a paused execution resumes: an LLM agent's conversation so far and the tool calls
+     * waiting for a decision (state `waiting`, reason `tool_approval`).
+     */
+    checkpoint: jsonb('checkpoint'),
     /** The process running the task and until when its lease holds (renewed by heartbeat). */
     leaseOwner: text('lease_owner'),
     leaseUntil: at('lease_until'),
@@ -108,6 +118,24 @@ export const agentsTasks = pgTable(
       sql`${t.priority} in ('low', 'medium', 'high', 'critical')`,
     ),
   ],
+);
+
+/**
+ * Slots of an agent held by each working process, so that `maxConcurrentTasks` holds across
+ * processes: the sum of live `held` for an agent never exceeds its limit (agents.slots.ts).
+ * A process that dies stops renewing `lease_until`; its slots are free once it passes.
+ */
+export const agentsSlotLeases = pgTable(
+  'agents_slot_leases',
+  {
+    agentId: uuid('agent_id').notNull(),
+    owner: text('owner').notNull(),
+    held: integer('held').notNull(),
+    /** Slots this process could use now (running plus waiting work): the basis of fair shares. */
+    wanted: integer('wanted').notNull().default(0),
+    leaseUntil: at('lease_until').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.owner] })],
 );
 
 /** Every exchange, in the customer's `AgentMessage` envelope. */
