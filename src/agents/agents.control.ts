@@ -5,10 +5,12 @@ import {
   UserError,
   type Clock,
   type Database,
+  type DbOrTx,
   type EventBus,
   type Logger,
 } from '../kernel/index.ts';
-import { FINAL_STATES } from './agents.dto.ts';
+import type { ToolCheckpoint, ToolDecision } from './agents.approval.ts';
+import { FINAL_STATES, type Decision } from './agents.dto.ts';
 import { agentsAgents, agentsTaskLog, agentsTasks } from './agents.schema.ts';
 import { insertMessage, loadTask, nextLogSeq, type TaskRow } from './agents.store.ts';
 
@@ -98,24 +100,43 @@ export function createTaskControl(deps: TaskControlDeps) {
     return row;
   }
 
-  /** A human decides on a task waiting for approval: approved, it is queued; rejected, it ends. */
+  /**
+   * A human decides on a task waiting for approval: approved, it is queued; rejected, it ends.
+   * On a task waiting for tool calls (`tool_approval`) it may differ per call (`decisions`;
+   * calls not named take `approve`'s) and the task is queued to resume from its checkpoint,
+   * unless a rejection asks `endTask`.
+   */
   async function decide(
     orgId: string,
     taskId: string,
     approve: boolean,
     note?: string,
+    options: Omit<Decision, 'note'> = {},
   ): Promise<TaskRow> {
     const now = clock.now();
     const who = actorLabel();
     const row = await db.transaction(async (tx) => {
       const task = await loadTask(tx, orgId, taskId);
-      if (task.state !== 'waiting' || task.reason !== 'approval') {
+      if (
+        task.state !== 'waiting' ||
+        (task.reason !== 'approval' && task.reason !== 'tool_approval')
+      ) {
         throw new UserError(
           ErrorCodes.conflict,
-          `Task ${taskId} is not waiting for an approval (${task.state})`,
+          `Task ${taskId} is not waiting for an approval (${task.state}${task.reason ? `, ${task.reason}` : ''})`,
           {
             status: 409,
           },
+        );
+      }
+      if (task.reason === 'tool_approval' && !(options.endTask && !approve)) {
+        return decideTools(tx, task, approve, who, now, note, options.decisions);
+      }
+      if (task.reason === 'approval' && options.decisions) {
+        throw new UserError(
+          ErrorCodes.validationFailed,
+          `Task ${taskId} waits for an approval of the whole task, not of tool calls: decisions do not apply`,
+          { details: [{ path: 'decisions', message: 'applies to tasks waiting for tool calls' }] },
         );
       }
       const [done] = await tx
@@ -131,7 +152,13 @@ export function createTaskControl(deps: TaskControlDeps) {
                 updatedAt: now,
               },
         )
-        .where(and(eq(agentsTasks.id, taskId), eq(agentsTasks.state, 'waiting')))
+        .where(
+          and(
+            eq(agentsTasks.id, taskId),
+            eq(agentsTasks.state, 'waiting'),
+            eq(agentsTasks.reason, task.reason),
+          ),
+        )
         .returning();
       if (!done)
         throw new UserError(ErrorCodes.conflict, `Task ${taskId} changed meanwhile`, {
@@ -153,16 +180,97 @@ export function createTaskControl(deps: TaskControlDeps) {
         entityType: 'agent_task',
         entityId: taskId,
         orgId,
-        before: { state: 'waiting' },
+        before: { state: 'waiting', reason: task.reason },
         after: { state: done.state, ...(note ? { note } : {}) },
       });
       return done;
     });
-    if (approve) {
+    if (row.state === 'queued') {
       await deps.send(taskId, row.priorityRank);
       if (deps.isWorking()) deps.runLocally(row);
     }
     return row;
+  }
+
+  /**
+   * Decisions on the tool calls a task waits on: written into its checkpoint, and the task is
+   * queued to resume from it. The resumed execution is not another attempt: `attempts` goes
+   * back by one, which its claim adds again. One audit entry per call, one `status` message.
+   */
+  async function decideTools(
+    tx: DbOrTx,
+    task: TaskRow,
+    approve: boolean,
+    who: string,
+    now: Date,
+    note: string | undefined,
+    given: Record<string, 'approve' | 'reject'> = {},
+  ): Promise<TaskRow> {
+    const checkpoint = task.checkpoint as ToolCheckpoint;
+    const ids = new Set(checkpoint.pending.map((c) => c.id));
+    const unknown = Object.keys(given).filter((id) => !ids.has(id));
+    if (unknown.length > 0) {
+      throw new UserError(
+        ErrorCodes.validationFailed,
+        `Task ${task.id} does not wait for tool calls ${unknown.join(', ')} (it waits for ${[...ids].join(', ')})`,
+        { details: unknown.map((id) => ({ path: `decisions.${id}`, message: 'is not pending' })) },
+      );
+    }
+    const decisions: Record<string, ToolDecision> = {};
+    for (const call of checkpoint.pending) {
+      const approved = (given[call.id] ?? (approve ? 'approve' : 'reject')) === 'approve';
+      decisions[call.id] = { approved, by: who, ...(note ? { note } : {}) };
+    }
+    const [done] = await tx
+      .update(agentsTasks)
+      .set({
+        state: 'queued',
+        reason: null,
+        checkpoint: { ...checkpoint, decisions },
+        attempts: sql`greatest(${agentsTasks.attempts} - 1, 0)`,
+        ...(Object.values(decisions).some((d) => d.approved) ? { approvedBy: who } : {}),
+        updatedAt: now,
+      })
+      .where(
+        and(
+          eq(agentsTasks.id, task.id),
+          eq(agentsTasks.state, 'waiting'),
+          eq(agentsTasks.reason, 'tool_approval'),
+        ),
+      )
+      .returning();
+    if (!done)
+      throw new UserError(ErrorCodes.conflict, `Task ${task.id} changed meanwhile`, {
+        status: 409,
+      });
+    const toolCalls = checkpoint.pending.map((c) => ({
+      id: c.id,
+      tool: c.tool,
+      decision: decisions[c.id]!.approved ? 'approved' : 'rejected',
+    }));
+    await insertMessage(tx, {
+      orgId: task.orgId,
+      taskId: task.id,
+      correlationId: task.correlationId,
+      senderAgent: who,
+      recipientAgent: 'router',
+      messageType: 'status',
+      priority: task.priority,
+      payload: { decision: 'tool_calls', toolCalls, ...(note ? { note } : {}) },
+      at: now,
+    });
+    for (const call of toolCalls) {
+      await deps.audit.record(tx, {
+        action:
+          call.decision === 'approved' ? 'agents.tool_call.approve' : 'agents.tool_call.reject',
+        entityType: 'agent_task',
+        entityId: task.id,
+        orgId: task.orgId,
+        before: { state: 'waiting', reason: 'tool_approval' },
+        after: { state: 'queued', toolCallId: call.id, tool: call.tool, ...(note ? { note } : {}) },
+      });
+    }
+    return done;
   }
 
   /**

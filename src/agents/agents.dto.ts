@@ -76,6 +76,14 @@ export const llmSchema = z.strictObject({
   systemPrompt: z.string().max(20_000).default('You are a helpful agent of IZA OS.'),
   /** Read-only platform tools the model may call. */
   tools: z.array(z.enum(PLATFORM_TOOLS)).max(10).default([]),
+  /**
+   * Tools (names among `tools`, or `*` for all) whose calls wait for a person's approval: the
+   * task pauses (state `waiting`, reason `tool_approval`) until one approves or rejects them.
+   */
+  approveTools: z
+    .array(z.union([z.enum(PLATFORM_TOOLS), z.literal('*')]))
+    .max(10)
+    .default([]),
   maxOutputTokens: z.number().int().min(1).max(200_000).default(1024),
   /** Model calls per task (each tool round trip is one): past it, the task fails `step_limit`. */
   maxSteps: z.number().int().min(1).max(50).optional(),
@@ -92,8 +100,19 @@ export const agentInputSchema = z.strictObject({
   capabilities: z.array(capability).min(1).max(50),
   /** Other agents (botIds) this one relies on; informative, listed in `show`. */
   dependencies: z.array(botIdSchema).max(50).default([]),
-  /** A URL answering 2xx when the agent is healthy (webhook agents), or `none`. */
-  healthCheck: z.string().max(2000).default('none'),
+  /**
+   * How the health prober checks the agent (agents.health.ts): `none`, never probed (health
+   * `unknown`, routed as healthy), or an `http://` / `https://` URL that must answer 2xx to a
+   * GET within min(`timeout`, 5 s); an `unhealthy` agent takes no new tasks.
+   */
+  healthCheck: z
+    .string()
+    .max(2000)
+    .refine(
+      (v) => v === 'none' || (/^https?:\/\/\S+$/.test(v) && URL.canParse(v)),
+      'must be "none" or an http:// or https:// URL answering 2xx when healthy',
+    )
+    .default('none'),
   maxConcurrentTasks: z.number().int().min(1).max(10_000).default(1),
   /** Milliseconds one execution may take. */
   timeout: z.number().int().min(10).max(3_600_000).default(60_000),
@@ -116,10 +135,21 @@ export type AgentDefinition = z.output<typeof agentInputSchema>;
 /** The fields to change (any of `agentInputSchema`'s but `botId`), checked whole after merging. */
 export const agentPatchSchema = z.record(z.string(), z.unknown());
 
+export const HEALTH_STATES = ['unknown', 'healthy', 'unhealthy'] as const;
+export type HealthState = (typeof HEALTH_STATES)[number];
+
+/** The last probe of an agent's `healthCheck` (never probed: `unknown`, nulls). */
+export interface AgentHealth {
+  state: HealthState;
+  checkedAt: string | null;
+  detail: string | null;
+}
+
 export interface Agent extends AgentDefinition {
   id: string;
   orgId: string;
   source: 'api' | 'file';
+  health: AgentHealth;
   createdAt: string;
   updatedAt: string;
 }
@@ -154,6 +184,7 @@ export const agentSchema = z.object({
       baseUrl: z.string().optional(),
       systemPrompt: z.string(),
       tools: z.array(z.string()),
+      approveTools: z.array(z.string()),
       maxOutputTokens: z.number(),
       maxSteps: z.number().optional(),
       stream: z.boolean(),
@@ -169,6 +200,12 @@ export const agentSchema = z.object({
   source: z.enum(['api', 'file']),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** The last probe of `healthCheck`: `unhealthy` agents take no new tasks. */
+  health: z.object({
+    state: z.enum(HEALTH_STATES),
+    checkedAt: z.string().nullable(),
+    detail: z.string().nullable(),
+  }),
   /** This process's view: running tasks, breaker state. */
   live: z
     .object({
@@ -215,6 +252,10 @@ export const taskSchema = z.object({
   attempts: z.number(),
   requiresApproval: z.boolean(),
   approvedBy: z.string().nullable(),
+  /** The tool calls the task waits on (state `waiting`, reason `tool_approval`). */
+  pendingToolCalls: z
+    .array(z.object({ id: z.string(), tool: z.string(), args: z.unknown() }))
+    .optional(),
   createdBy: z.string(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
@@ -269,4 +310,11 @@ export const agentMetricsSchema = z.object({
 export const refParams = z.object({ ref: z.string().min(1).max(100) });
 export const idParams = z.object({ id: z.uuid() });
 export const correlationParams = z.object({ correlationId: z.string().min(1).max(200) });
-export const decisionBody = z.strictObject({ note: z.string().max(2000).optional() });
+export const decisionBody = z.strictObject({
+  note: z.string().max(2000).optional(),
+  /** A task waiting for tool calls: a decision per call id (others take the endpoint's). */
+  decisions: z.record(z.string().min(1).max(200), z.enum(['approve', 'reject'])).optional(),
+  /** Rejecting tool calls ends the task (cancelled, reason `rejected`) instead of going on. */
+  endTask: z.boolean().optional(),
+});
+export type Decision = z.output<typeof decisionBody>;

@@ -24,6 +24,7 @@ import {
   type TaskState,
   taskInputSchema,
 } from './agents.dto.ts';
+import { recordPause, resumeFrom, ToolPause, type ToolCheckpoint } from './agents.approval.ts';
 import { callCost, checkBudgets } from './agents.budget.ts';
 import type { AgentMetrics } from './agents.metrics.ts';
 import { runLlm } from './agents.llm.ts';
@@ -87,6 +88,15 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 const asError = (reason: unknown): Error =>
   reason instanceof Error ? reason : new Error(String(reason));
+
+/** How an execution ended; a pause for tool approvals carries its checkpoint. */
+interface Outcome {
+  state: TaskState;
+  reason: string | null;
+  error: string | null;
+  output: unknown;
+  checkpoint?: ToolCheckpoint;
+}
 
 class Cancelled extends Error {}
 /** This process stops: the task is left running; its lease lapses and recovery requeues it. */
@@ -419,7 +429,7 @@ export function createExecutor(deps: ExecutorDeps) {
     executions.set(task.id, { controller, agentId: agent.id, orgId: task.orgId });
     const logBuffer: { kind: string; text: string; at: Date }[] = [];
     let outputChunk = '';
-    let seq = attemptNo > 1 ? await nextLogSeq(db, task.id) : 1;
+    let seq = attemptNo > 1 || task.checkpoint !== null ? await nextLogSeq(db, task.id) : 1;
     const takeLogs = () => {
       if (outputChunk) {
         logBuffer.push({ kind: 'output', text: outputChunk, at: clock.now() });
@@ -449,7 +459,7 @@ export function createExecutor(deps: ExecutorDeps) {
     const note = (kind: string, text: string) => logBuffer.push({ kind, text, at: clock.now() });
 
     let attempt = attemptNo;
-    let outcome: { state: TaskState; reason: string | null; error: string | null; output: unknown };
+    let outcome: Outcome;
     for (;;) {
       const live = scheduler.live(agent);
       const started = performance.now();
@@ -503,6 +513,17 @@ export function createExecutor(deps: ExecutorDeps) {
       }
       const ms = performance.now() - started;
       scheduler.release(agent.id);
+      if (result.ok && result.output instanceof ToolPause) {
+        live.breaker.onSuccess();
+        outcome = {
+          state: 'waiting',
+          reason: 'tool_approval',
+          error: null,
+          output: null,
+          checkpoint: result.output.checkpoint,
+        };
+        break;
+      }
       if (result.ok) {
         live.breaker.onSuccess();
         metrics.finished(agent.botId, 'succeeded', ms);
@@ -588,13 +609,21 @@ export function createExecutor(deps: ExecutorDeps) {
     await finish(task, agent, outcome, takeLogs());
   }
 
+  /** Ends a task, or records its pause for tool approvals (`outcome.checkpoint`). */
   async function finish(
     task: TaskRow,
     agent: Agent,
-    outcome: { state: TaskState; reason: string | null; error: string | null; output: unknown },
+    outcome: Outcome,
     logs: LogRow[],
   ): Promise<void> {
     const now = clock.now();
+    if (outcome.checkpoint) {
+      await recordPause(db, owner, task, agent.botId, outcome.checkpoint, logs, now).catch(
+        (error: unknown) =>
+          log.error({ err: error, taskId: task.id }, 'could not record the pause of an agent task'),
+      );
+      return;
+    }
     try {
       await finisher.add({
         taskId: task.id,
@@ -633,6 +662,7 @@ export function createExecutor(deps: ExecutorDeps) {
     stream: (text: string) => void,
     recorded: Promise<unknown>,
   ): Promise<unknown> {
+    const checkpoint = resumeFrom(task);
     const ctx: RunContext = {
       taskId: task.id,
       orgId: task.orgId,
@@ -645,6 +675,7 @@ export function createExecutor(deps: ExecutorDeps) {
       stream,
       tools: deps.tools,
       maxSteps: agent.llm?.maxSteps ?? config.maxSteps,
+      ...(checkpoint ? { checkpoint } : {}),
       beforeCall: (estimate) => checkBudgets({ db, clock, config }, task, agent, estimate, note),
       recordCall: async (call) => {
         await recorded;

@@ -14,6 +14,13 @@ import {
 import { z } from 'zod';
 import type { Config } from '../kernel/index.ts';
 import type { LlmSettings } from './agents.dto.ts';
+import {
+  decidedResults,
+  needsApproval,
+  ToolPause,
+  type PendingToolCall,
+  type ToolResultValue,
+} from './agents.approval.ts';
 import { estimateTokens } from './agents.budget.ts';
 import { AgentRunError, parseRetryAfter } from './agents.retry.ts';
 import type { RunContext } from './agents.runtime.ts';
@@ -102,11 +109,39 @@ const tokensOf = (usage: LanguageModelUsage | undefined) => ({
   outputTokens: usage?.outputTokens ?? 0,
 });
 
+/** One platform tool call; a failure is a result the model reads, not a failed task. */
+async function runTool(ctx: RunContext, call: PendingToolCall): Promise<unknown> {
+  const platform = ctx.tools[call.tool];
+  let value: unknown;
+  try {
+    value = platform
+      ? await platform.run(ctx.orgId, call.args)
+      : { error: `No tool named ${call.tool}` };
+  } catch (error) {
+    value = { error: String((error as Error)?.message ?? error).slice(0, 300) };
+  }
+  ctx.log('tool', `${call.tool}(${JSON.stringify(call.args).slice(0, 200)})`);
+  return value;
+}
+
+const toolMessage = (results: ToolResultValue[]): ModelMessage => ({
+  role: 'tool',
+  content: results.map((r) => ({
+    type: 'tool-result',
+    toolCallId: r.toolCallId,
+    toolName: r.toolName,
+    output: { type: 'json', value: r.value as never },
+  })),
+});
+
 /**
  * An LLM agent's execution: a loop of model calls, each checked against the budgets first;
  * tool calls the model asks for are run here (read-only platform tools) and their results sent
  * back, until the model answers without tools or `maxSteps` calls are spent (`step_limit`).
- * Retries are ours (the SDK's own are off), so `Retry-After` and the breaker see every failure.
+ * Calls of tools in `approveTools` are not run: the loop returns a `ToolPause` with the
+ * conversation, and a later execution resumes from it once a person decided (earlier model
+ * calls are not made again). Retries are ours (the SDK's own are off), so `Retry-After` and the breaker see
+ * every failure.
  */
 export async function runLlm(
   ctx: RunContext,
@@ -129,10 +164,18 @@ export async function runLlm(
       inputSchema: jsonSchema(z.toJSONSchema(platform.input) as Parameters<typeof jsonSchema>[0]),
     });
   }
+  const resumed = ctx.checkpoint;
   const prompt = typeof ctx.input === 'string' ? ctx.input : JSON.stringify(ctx.input ?? null);
-  const messages: ModelMessage[] = [{ role: 'user', content: prompt }];
-  let text = '';
-  for (let step = 1; ; step++) {
+  const messages: ModelMessage[] = resumed
+    ? [...(resumed.messages as ModelMessage[])]
+    : [{ role: 'user', content: prompt }];
+  let text = resumed?.text ?? '';
+  const used = { ...(resumed?.usage ?? { inputTokens: 0, outputTokens: 0 }) };
+  if (resumed) {
+    const decided = await decidedResults(ctx, resumed, (call) => runTool(ctx, call));
+    messages.push(toolMessage([...resumed.results, ...decided]));
+  }
+  for (let step = (resumed?.steps ?? 0) + 1; ; step++) {
     if (step > ctx.maxSteps) {
       throw new AgentRunError(
         'step_limit',
@@ -199,37 +242,38 @@ export async function runLlm(
       });
       throw failure;
     }
+    const tokens = tokensOf(usage);
     await ctx.recordCall({
       provider: settings.provider,
       model: settings.model,
-      ...tokensOf(usage),
+      ...tokens,
       ms: Math.round(performance.now() - started),
       ok: true,
     });
+    used.inputTokens += tokens.inputTokens;
+    used.outputTokens += tokens.outputTokens;
     text += stepText;
     messages.push(...responseMessages);
     if (toolCalls.length === 0) {
       return { text, steps: step, model: settings.model, provider: settings.provider };
     }
-    const results: ModelMessage = { role: 'tool', content: [] };
-    for (const call of toolCalls) {
-      const platform = ctx.tools[call.toolName];
-      let value: unknown;
-      try {
-        value = platform
-          ? await platform.run(ctx.orgId, call.input)
-          : { error: `No tool named ${call.toolName}` };
-      } catch (error) {
-        value = { error: String((error as Error)?.message ?? error).slice(0, 300) };
+    const results: ToolResultValue[] = [];
+    const pending: PendingToolCall[] = [];
+    for (const { toolCallId: id, toolName: name, input } of toolCalls) {
+      const call = { id, tool: name, args: input };
+      if (needsApproval(settings, name)) {
+        pending.push(call);
+        ctx.log(
+          'approval',
+          `${name}(${JSON.stringify(input).slice(0, 200)}) (${id}) waits for a person's approval`,
+        );
+      } else {
+        results.push({ toolCallId: id, toolName: name, value: await runTool(ctx, call) });
       }
-      ctx.log('tool', `${call.toolName}(${JSON.stringify(call.input).slice(0, 200)})`);
-      results.content.push({
-        type: 'tool-result',
-        toolCallId: call.toolCallId,
-        toolName: call.toolName,
-        output: { type: 'json', value: value as never },
-      });
     }
-    messages.push(results);
+    if (pending.length > 0) {
+      return new ToolPause({ messages, text, steps: step, usage: used, results, pending });
+    }
+    messages.push(toolMessage(results));
   }
 }

@@ -1,11 +1,16 @@
 import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import { BREAKER_STATE_VALUE } from './agents.breaker.ts';
+import type { HealthState } from './agents.dto.ts';
 import type { Scheduler } from './agents.scheduler.ts';
+
+/** `iza_agent_healthy`: 1 healthy, 0 unhealthy, -1 unknown (never probed). */
+const HEALTH_VALUE: Record<HealthState, number> = { healthy: 1, unhealthy: 0, unknown: -1 };
 
 /**
  * Prometheus metrics per agent (label `agent` = botId, so series stay as few as agents):
  * tasks by outcome, execution latency, failed attempts by code, dispatch latency, tokens,
- * cost, and (collected on scrape) running tasks, breaker state and local queue depth.
+ * cost, and (collected on scrape) running tasks, breaker state, local queue depth and the
+ * stored health of every agent.
  */
 export function createAgentMetrics() {
   const registry = new Registry();
@@ -80,6 +85,20 @@ export function createAgentMetrics() {
       this.set(source?.scheduler.waiting ?? 0);
     },
   });
+  let healthOf: (() => Promise<{ botId: string; state: HealthState }[]>) | undefined;
+  const healthy = new Gauge({
+    name: 'iza_agent_healthy',
+    help: 'Last health probe per agent: 1 healthy, 0 unhealthy, -1 unknown (not probed)',
+    labelNames: ['agent'] as const,
+    registers,
+    async collect() {
+      // A failed read (the database is away) keeps the last values rather than fail the scrape.
+      const states = await healthOf?.().catch(() => undefined);
+      if (!states) return;
+      this.reset();
+      for (const { botId, state } of states) this.set({ agent: botId }, HEALTH_VALUE[state]);
+    },
+  });
   const all: Metric[] = [
     tasks,
     latency,
@@ -90,6 +109,7 @@ export function createAgentMetrics() {
     breaker,
     running,
     waiting,
+    healthy,
   ];
   return {
     registry,
@@ -97,6 +117,10 @@ export function createAgentMetrics() {
     all,
     attach(s: NonNullable<typeof source>) {
       source = s;
+    },
+    /** Where `iza_agent_healthy` reads the agents' health on each scrape. */
+    attachHealth(read: NonNullable<typeof healthOf>) {
+      healthOf = read;
     },
     finished(agent: string, outcome: string, ms: number) {
       tasks.inc({ agent, outcome });

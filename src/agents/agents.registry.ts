@@ -15,10 +15,17 @@ import {
   type Agent,
   type AgentDefinition,
   type AgentInput,
+  type HealthState,
 } from './agents.dto.ts';
 import { agentsAgents } from './agents.schema.ts';
 
 export const AGENTS_CHANGED = 'agents.registry.changed';
+
+/** The payload of `AGENTS_CHANGED`; `health` when a probe changed an agent's health state. */
+export interface AgentsChanged {
+  orgId: string;
+  health?: { agentId: string; state: HealthState };
+}
 /** Other processes' changes reach this one by event; this bounds the staleness if one is lost. */
 const CACHE_MS = 5000;
 
@@ -48,6 +55,11 @@ function toAgent(row: Row): Agent {
     id: row.id,
     orgId: row.orgId,
     source: row.source as Agent['source'],
+    health: {
+      state: row.healthState as HealthState,
+      checkedAt: row.healthCheckedAt?.toISOString() ?? null,
+      detail: row.healthDetail,
+    },
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -58,11 +70,34 @@ const invalid = (field: string, message: string) =>
     details: [{ path: field, message }],
   });
 
+/** Parses a definition; a bad field is a validation error naming it (not an internal error). */
+function parseDefinition(input: unknown): AgentDefinition {
+  const parsed = agentInputSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const details = parsed.error.issues.map((issue) => ({
+    path: issue.path.join('.') || 'body',
+    message: issue.message,
+  }));
+  throw new UserError(
+    ErrorCodes.validationFailed,
+    `Invalid agent: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+    { details },
+  );
+}
+
 /** Checks what zod cannot: a kind's required fields, handlers, self-references. */
 function checkDefinition(d: AgentDefinition, hasHandler: (name: string) => boolean): void {
   switch (d.kind) {
     case 'llm':
       if (!d.llm) throw invalid('llm', 'is required for an LLM agent (provider, model, ...)');
+      for (const name of d.llm.approveTools) {
+        if (name !== '*' && !d.llm.tools.includes(name)) {
+          throw invalid(
+            'llm.approveTools',
+            `names "${name}", which is not among the agent's tools (${d.llm.tools.join(', ') || 'none'})`,
+          );
+        }
+      }
       break;
     case 'code':
       if (!d.handler) throw invalid('handler', 'is required for a code agent');
@@ -86,12 +121,16 @@ export function createRegistry(deps: RegistryDeps) {
   const { db, clock, audit } = deps;
   const cache = new Map<string, { at: number; agents: Agent[] }>();
   deps.events.subscribe(AGENTS_CHANGED, (event) => {
-    const orgId = (event.payload as { orgId?: string }).orgId;
+    const orgId = (event.payload as Partial<AgentsChanged>).orgId;
     if (orgId) cache.delete(orgId);
   });
-  const changed = async (orgId: string) => {
+  /** Drops this process's cache of the organisation and tells the other processes. */
+  const changed = async (orgId: string, health?: AgentsChanged['health']) => {
     cache.delete(orgId);
-    await deps.events.publish(AGENTS_CHANGED, { orgId });
+    await deps.events.publish<AgentsChanged>(AGENTS_CHANGED, {
+      orgId,
+      ...(health ? { health } : {}),
+    });
   };
 
   async function list(orgId: string): Promise<Agent[]> {
@@ -119,7 +158,7 @@ export function createRegistry(deps: RegistryDeps) {
     input: AgentInput | AgentDefinition,
     source: Agent['source'] = 'api',
   ): Promise<Agent> {
-    const definition = agentInputSchema.parse(input);
+    const definition = parseDefinition(input);
     checkDefinition(definition, deps.hasHandler);
     const now = clock.now();
     const row: Row = {
@@ -169,16 +208,19 @@ export function createRegistry(deps: RegistryDeps) {
       id: _id,
       orgId: _org,
       source: _source,
+      health: _health,
       createdAt: _c,
       updatedAt: _u,
       ...base
     } = current;
     // Merged before parsing, so defaults never overwrite what the patch leaves out.
-    const definition = agentInputSchema.parse({
+    const definition = parseDefinition({
       ...(toStored(base) as object),
       ...(toStored(patch as AgentDefinition) as object),
     });
     checkDefinition(definition, deps.hasHandler);
+    // A new health check has not been probed yet.
+    const healthReset = definition.healthCheck !== current.healthCheck;
     const agent = await db.transaction(async (tx) => {
       const [row] = await tx
         .update(agentsAgents)
@@ -187,6 +229,9 @@ export function createRegistry(deps: RegistryDeps) {
           kind: definition.kind,
           enabled: definition.enabled,
           definition: toStored(definition),
+          ...(healthReset
+            ? { healthState: 'unknown', healthCheckedAt: null, healthDetail: null }
+            : {}),
           updatedAt: clock.now(),
         })
         .where(and(eq(agentsAgents.orgId, orgId), eq(agentsAgents.id, current.id)))
@@ -202,7 +247,7 @@ export function createRegistry(deps: RegistryDeps) {
       });
       return toAgent(row);
     });
-    await changed(orgId);
+    await changed(orgId, healthReset ? { agentId: current.id, state: 'unknown' } : undefined);
     return agent;
   }
 
@@ -238,7 +283,15 @@ export function createRegistry(deps: RegistryDeps) {
       return 'created';
     }
     if (existing.source !== 'file') return 'conflict';
-    const { id: _id, orgId: _o, source: _s, createdAt: _c, updatedAt: _u, ...base } = existing;
+    const {
+      id: _id,
+      orgId: _o,
+      source: _s,
+      health: _h,
+      createdAt: _c,
+      updatedAt: _u,
+      ...base
+    } = existing;
     if (JSON.stringify(toStored(base)) === JSON.stringify(toStored(definition))) {
       return 'unchanged';
     }
@@ -246,7 +299,7 @@ export function createRegistry(deps: RegistryDeps) {
     return 'updated';
   }
 
-  return { list, get, create, update, remove, upsertFromFile, isUuid };
+  return { list, get, create, update, remove, upsertFromFile, changed, isUuid };
 }
 
 export type Registry = ReturnType<typeof createRegistry>;

@@ -100,6 +100,22 @@ export function registerAgentRoutes(app: FastifyInstance, agents: AgentsService)
     async ({ request, params }) =>
       agents.agentJson(await agents.deleteAgent(orgOf(request), params.ref)),
   );
+  addRoute(
+    app,
+    {
+      method: 'POST',
+      url: `${BASE}/by/:ref/health-check`,
+      access: 'manage_bots',
+      tags,
+      summary: "Probes an agent's healthCheck now and answers the agent with the result",
+      description:
+        '`health.state` is `healthy` on a 2xx answer to a GET of the `healthCheck` URL within min(`timeout`, 5 s), `unhealthy` otherwise (`health.detail`: status, error or timeout, latency). An agent whose `healthCheck` is `none` is answered as it is (`unknown`).',
+      params: refParams,
+      response: agentSchema,
+    },
+    async ({ request, params }) =>
+      agents.agentJson(await agents.checkHealth(orgOf(request), params.ref)),
+  );
   registerTaskRoutes(app, agents);
 }
 
@@ -146,10 +162,22 @@ function registerTaskRoutes(app: FastifyInstance, agents: AgentsService): void {
     },
     async ({ request, params }) => agents.getTask(orgOf(request), params.id),
   );
-  for (const [verb, summary] of [
-    ['cancel', 'Cancels a task that has not ended (a running one is aborted)'],
-    ['approve', 'Approves a task waiting for approval: it is queued'],
-    ['reject', 'Rejects a task waiting for approval: it ends cancelled (reason `rejected`)'],
+  for (const [verb, summary, description] of [
+    [
+      'cancel',
+      'Cancels a task that has not ended (a running one is aborted)',
+      'Tasks waiting for an approval, of the task or of tool calls, can be cancelled too.',
+    ],
+    [
+      'approve',
+      'Approves a task waiting for approval: it is queued',
+      'A task waiting for tool calls (reason `tool_approval`, `pendingToolCalls` in its JSON) is queued to resume: the approved calls run and the model goes on from where it stopped. `decisions` (`{ <toolCallId>: "approve" | "reject" }`) decides per call; calls not named are approved.',
+    ],
+    [
+      'reject',
+      'Rejects a task waiting for approval: it ends cancelled (reason `rejected`)',
+      'A task waiting for tool calls (reason `tool_approval`) goes on instead: the model reads that a person rejected each call (with the `note`) and answers without it; `endTask: true` ends the task cancelled (reason `rejected`). `decisions` decides per call; calls not named are rejected.',
+    ],
   ] as const) {
     addRoute(
       app,
@@ -159,6 +187,7 @@ function registerTaskRoutes(app: FastifyInstance, agents: AgentsService): void {
         access: verb === 'cancel' ? 'write' : 'manage_bots',
         tags,
         summary,
+        description,
         params: idParams,
         body: decisionBody,
         response: taskSchema,
@@ -169,8 +198,8 @@ function registerTaskRoutes(app: FastifyInstance, agents: AgentsService): void {
           verb === 'cancel'
             ? await agents.cancel(orgId, params.id)
             : verb === 'approve'
-              ? await agents.approve(orgId, params.id, body.note)
-              : await agents.reject(orgId, params.id, body.note);
+              ? await agents.approve(orgId, params.id, body.note, body)
+              : await agents.reject(orgId, params.id, body.note, body);
         return taskJson(row);
       },
     );

@@ -1,4 +1,12 @@
 import { newId } from '../kernel/index.ts';
+import {
+  decidedResults,
+  needsApproval,
+  ToolPause,
+  type PendingToolCall,
+  type ToolCheckpoint,
+  type ToolResultValue,
+} from './agents.approval.ts';
 import type { Agent, Priority } from './agents.dto.ts';
 import { AgentRunError, parseRetryAfter } from './agents.retry.ts';
 import type { PlatformTool } from './agents.tools.ts';
@@ -35,6 +43,8 @@ export interface RunContext {
   tools: Record<string, PlatformTool>;
   /** Model calls allowed for this task. */
   maxSteps: number;
+  /** A paused execution to resume (tool calls a person decided on), instead of the input. */
+  checkpoint?: ToolCheckpoint;
 }
 
 /** A code agent's handler: a TypeScript function registered in code under a name. */
@@ -165,18 +175,41 @@ export async function runWebhook(ctx: RunContext, now: () => Date): Promise<unkn
 /**
  * The deterministic built-in provider, for offline demos when no model is configured: no
  * model answers. It calls each of the agent's tools once (so tool wiring shows) and returns a
- * fixed summary of the input, flagged `offlineDemo: true`.
+ * fixed summary of the input, flagged `offlineDemo: true`. Tools in `approveTools` pause the
+ * task first, as a model's calls would; it resumes with the decided calls.
  */
 export async function runBuiltin(ctx: RunContext): Promise<unknown> {
-  const toolResults: Record<string, unknown> = {};
-  for (const name of ctx.agent.llm?.tools ?? []) {
-    const tool = ctx.tools[name];
-    if (!tool) continue;
+  const run = async (name: string) => {
     ctx.log('tool', `${name}({})`);
-    toolResults[name] = await tool.run(ctx.orgId, {});
+    return ctx.tools[name]!.run(ctx.orgId, {});
+  };
+  let results: ToolResultValue[] = [];
+  if (ctx.checkpoint) {
+    const decided = await decidedResults(ctx, ctx.checkpoint, (call) => run(call.tool));
+    results = [...ctx.checkpoint.results, ...decided];
+  } else {
+    const pending: PendingToolCall[] = [];
+    for (const name of ctx.agent.llm?.tools ?? []) {
+      if (!ctx.tools[name]) continue;
+      if (needsApproval(ctx.agent.llm, name)) {
+        pending.push({ id: `builtin_${name}`, tool: name, args: {} });
+        ctx.log('approval', `${name}({}) (builtin_${name}) waits for a person's approval`);
+      } else {
+        results.push({ toolCallId: `builtin_${name}`, toolName: name, value: await run(name) });
+      }
+    }
+    if (pending.length > 0) {
+      const usage = { inputTokens: 0, outputTokens: 0 };
+      return new ToolPause({ messages: [], text: '', steps: 0, usage, results, pending });
+    }
   }
+  const toolResults = Object.fromEntries(results.map((r) => [r.toolName, r.value]));
+  const rejected = results
+    .filter((r) => ctx.checkpoint?.decisions?.[r.toolCallId]?.approved === false)
+    .map((r) => r.toolName);
+  const read = results.map((r) => r.toolName).filter((name) => !rejected.includes(name));
   const inputText = typeof ctx.input === 'string' ? ctx.input : JSON.stringify(ctx.input ?? null);
-  const text = `[offline demo: built-in deterministic provider, no model] ${ctx.agent.name} received ${inputText.length} characters of input${Object.keys(toolResults).length ? ` and read ${Object.keys(toolResults).join(', ')}` : ''}.`;
+  const text = `[offline demo: built-in deterministic provider, no model] ${ctx.agent.name} received ${inputText.length} characters of input${read.length ? ` and read ${read.join(', ')}` : ''}${rejected.length ? `; a person rejected ${rejected.join(', ')}` : ''}.`;
   ctx.stream(text);
   await ctx.recordCall({
     provider: 'builtin',

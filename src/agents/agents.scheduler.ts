@@ -39,6 +39,8 @@ export class Scheduler {
   readonly #waiting: Waiter[] = [];
   readonly #breakerSettings: BreakerSettings;
   readonly #clock: Clock;
+  /** Agents the health prober found unhealthy: like an open breaker, they take no new work. */
+  readonly unhealthy = new Set<string>();
   #counter = 0;
   #seq = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -148,7 +150,9 @@ export class Scheduler {
       let best: LiveAgent | undefined;
       for (const agent of tier) {
         const live = this.live(agent);
-        if (live.running >= live.max || !live.breaker.canPass()) continue;
+        if (live.running >= live.max || this.unhealthy.has(live.id) || !live.breaker.canPass()) {
+          continue;
+        }
         if (!best) {
           best = live;
           continue;

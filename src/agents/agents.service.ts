@@ -1,8 +1,9 @@
 import type { AuditLog } from '../access/index.ts';
 import type { Clock, Config, Database, EventBus, Jobs, Logger } from '../kernel/index.ts';
-import type { Agent, AgentJson, TaskState } from './agents.dto.ts';
+import type { Agent, AgentJson, Decision, TaskState } from './agents.dto.ts';
 import { createExecutor } from './agents.executor.ts';
 import { readAgentFiles } from './agents.files.ts';
+import { createHealth } from './agents.health.ts';
 import { createAgentMetrics } from './agents.metrics.ts';
 import { createRegistry } from './agents.registry.ts';
 import { BUILTIN_HANDLERS, type CodeHandler } from './agents.runtime.ts';
@@ -59,6 +60,16 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     metrics,
     embedded: deps.embedded,
   });
+  const health = createHealth({
+    db: deps.db,
+    clock: deps.clock,
+    log: deps.log,
+    events: deps.events,
+    config: deps.config,
+    registry,
+    scheduler: executor.scheduler,
+  });
+  metrics.attachHealth(health.states);
   const botIds = new Map<string, string>();
   metrics.attach({ scheduler: executor.scheduler, botIdOf: (id) => botIds.get(id) ?? id });
   const remember = (agents: Agent[]) => {
@@ -126,14 +137,20 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     createAgent: registry.create,
     updateAgent: registry.update,
     deleteAgent: registry.remove,
+    /** Probes an agent's health check now; answers the agent with the result. */
+    checkHealth: health.probe,
+    /** Probes every enabled agent with a URL health check now (all organisations). */
+    probeHealth: health.probeAll,
     /** Registers a code agent's handler in this process (before agents name it). */
     registerHandler(name: string, handler: CodeHandler) {
       handlers.set(name, handler);
     },
     dispatch: executor.dispatch,
     cancel: executor.cancel,
-    approve: (orgId: string, id: string, note?: string) => executor.decide(orgId, id, true, note),
-    reject: (orgId: string, id: string, note?: string) => executor.decide(orgId, id, false, note),
+    approve: (orgId: string, id: string, note?: string, options?: Omit<Decision, 'note'>) =>
+      executor.decide(orgId, id, true, note, options),
+    reject: (orgId: string, id: string, note?: string, options?: Omit<Decision, 'note'>) =>
+      executor.decide(orgId, id, false, note, options),
     async getTask(orgId: string, id: string) {
       const row = await loadTask(deps.db, orgId, id);
       return { ...taskJson(row), log: await taskLog(deps.db, id) };
@@ -191,12 +208,16 @@ export function createAgentsService(deps: AgentsServiceDeps) {
         organisation: { tokens: orgTokens.toString(), costMicro: orgCost.toString(), queued },
       };
     },
-    /** Works tasks in this process and loads the agents folder (when configured). */
+    /** Works tasks in this process, probes health, loads the agents folder (when configured). */
     async start() {
       if (deps.config.folder) await loadFolder(deps.config.folder);
       await executor.start();
+      if (executor.working) await health.start();
     },
-    stop: (options?: { abort?: boolean }) => executor.stop(options),
+    async stop(options?: { abort?: boolean }) {
+      await health.stop();
+      await executor.stop(options);
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, sql, type SQL } from 'drizzle-orm';
 import { newId, notFound, type Database, type DbOrTx } from '../kernel/index.ts';
+import { pendingToolCalls } from './agents.approval.ts';
 import type { AgentMessage, Priority, TaskJson, TaskState } from './agents.dto.ts';
 import { agentsCalls, agentsMessages, agentsTaskLog, agentsTasks } from './agents.schema.ts';
 
@@ -17,6 +18,7 @@ export function taskJson(row: TaskRow): TaskJson {
           ...(row.budgetAmount === null ? {} : { amount: row.budgetAmount.toString() }),
           ...(row.budgetCurrency === null ? {} : { currency: row.budgetCurrency }),
         };
+  const pending = pendingToolCalls(row);
   return {
     id: row.id,
     correlationId: row.correlationId,
@@ -37,6 +39,7 @@ export function taskJson(row: TaskRow): TaskJson {
     attempts: row.attempts,
     requiresApproval: row.requiresApproval,
     approvedBy: row.approvedBy,
+    ...(pending ? { pendingToolCalls: pending } : {}),
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
     startedAt: iso(row.startedAt),

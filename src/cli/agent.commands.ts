@@ -116,7 +116,7 @@ Examples:
       const agents = await run(flags, 'list', (c) => c.list());
       emit(agents, flags.json ?? false, (list) =>
         table(
-          ['botId', 'name', 'kind', 'tier', 'capabilities', 'slots', 'breaker'],
+          ['botId', 'name', 'kind', 'tier', 'capabilities', 'slots', 'breaker', 'health'],
           list.map((a) => [
             a.botId,
             a.name,
@@ -125,6 +125,7 @@ Examples:
             a.capabilities.join(' '),
             a.maxConcurrentTasks,
             a.live?.breaker ?? 'closed',
+            a.health.state,
           ]),
         ),
       );
@@ -146,6 +147,11 @@ Examples:
           ['slots', x.maxConcurrentTasks],
           ['timeout ms', x.timeout],
           ['attempts', x.retryPolicy.maxAttempts],
+          ['health check', x.healthCheck],
+          [
+            'health',
+            `${x.health.state}${x.health.detail ? ` (${x.health.detail})` : ''}${x.health.checkedAt ? ` at ${x.health.checkedAt}` : ''}`,
+          ],
           [
             'model',
             x.llm

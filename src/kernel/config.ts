@@ -98,6 +98,8 @@ const ConfigSchema = z.strictObject({
       breakerFailures: integer(1, 1000).default(5),
       /** How long an open breaker waits before letting one probe through, in milliseconds. */
       breakerResetMs: integer(10, 3_600_000).default(30_000),
+      /** How often a working process probes agents' `healthCheck` URLs, in ms; 0: never. */
+      healthIntervalMs: integer(0, 86_400_000).default(30_000),
       /** Model calls per task for LLM agents unless the agent sets its own `maxSteps`. */
       maxSteps: integer(1, 50).default(8),
       /** Agent tasks this process takes from the queue at once (slots are per agent). */
@@ -198,6 +200,7 @@ const ENV_KEYS: Record<string, readonly string[]> = {
   IZA_AGENTS_LEASE_MS: ['agents', 'leaseMs'],
   IZA_AGENTS_BREAKER_FAILURES: ['agents', 'breakerFailures'],
   IZA_AGENTS_BREAKER_RESET_MS: ['agents', 'breakerResetMs'],
+  IZA_AGENTS_HEALTH_INTERVAL_MS: ['agents', 'healthIntervalMs'],
   IZA_AGENTS_MAX_STEPS: ['agents', 'maxSteps'],
   IZA_AGENTS_WORKER_CONCURRENCY: ['agents', 'workerConcurrency'],
   IZA_AGENTS_ORG_MONTHLY_TOKENS: ['agents', 'orgMonthlyTokens'],

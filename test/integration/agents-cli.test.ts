@@ -1,4 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/kernel.ts';
@@ -94,5 +96,138 @@ describe('iza agent and the agents folder', { timeout: 240_000 }, () => {
 
     const tasks = await runIza(['agent', 'tasks', '--state', 'succeeded', ...dir], env);
     expect(tasks.output).toContain(task.id);
+  });
+
+  it('shows one agent: its definition, limits and health, as text and as the API answers it', async () => {
+    const health = createServer((_req, res) => {
+      res.writeHead(503);
+      res.end('down');
+    });
+    await new Promise<void>((r) => health.listen(0, '127.0.0.1', r));
+    const healthUrl = `http://127.0.0.1:${(health.address() as AddressInfo).port}/ready`;
+    try {
+      const d = tempDir('iza-agents-show-');
+      tracked.dir(d);
+      const dir = ['--data-dir', d.path];
+      const password = 'a long enough password';
+      const admin = await runIza(
+        [
+          'user',
+          'create-admin',
+          '--org',
+          'Sigma Studio',
+          '--email',
+          's@sigma.test',
+          '--name',
+          'Sam',
+          '--password-stdin',
+          ...dir,
+        ],
+        {},
+        `${password}\n`,
+      );
+      expect(admin.code, admin.output).toBe(0);
+      const folder = join(d.path, 'agents');
+      mkdirSync(folder);
+      writeFileSync(
+        join(folder, 'team.json'),
+        JSON.stringify({
+          agents: [
+            {
+              botId: 'reporter',
+              name: 'Reporter',
+              kind: 'code',
+              handler: 'echo',
+              tier: 'manager',
+              capabilities: ['report', 'summary'],
+              dependencies: ['archivist'],
+              backupAgents: ['archivist'],
+              healthCheck: healthUrl,
+              maxConcurrentTasks: 3,
+              timeout: 1500,
+              retryPolicy: { maxAttempts: 4 },
+            },
+            {
+              botId: 'archivist',
+              name: 'Archivist',
+              kind: 'code',
+              handler: 'noop',
+              capabilities: ['report'],
+            },
+          ],
+        }),
+      );
+      // One probe at start, none after: the health seen by the CLI and the API is the same.
+      const env = { IZA_AGENTS_FOLDER: folder, IZA_AGENTS_HEALTH_INTERVAL_MS: '3600000' };
+      const server = tracked.process(spawnIza(['start', '--port', '0', ...dir], env));
+      const url = await waitForServer(d.path, server, 90_000);
+
+      let shown: Awaited<ReturnType<typeof runIza>> = { code: null, output: '' };
+      for (let i = 0; i < 100; i++) {
+        shown = await runIza(['agent', 'show', 'reporter', '--json', ...dir], env);
+        if (
+          shown.code !== 0 ||
+          (JSON.parse(shown.output) as { health: { state: string } }).health.state !== 'unknown'
+        )
+          break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(shown.code, shown.output).toBe(0);
+      const json = JSON.parse(shown.output) as Record<string, unknown>;
+      expect(json).toMatchObject({
+        botId: 'reporter',
+        kind: 'code',
+        tier: 'manager',
+        capabilities: ['report', 'summary'],
+        maxConcurrentTasks: 3,
+        timeout: 1500,
+        retryPolicy: { maxAttempts: 4 },
+        healthCheck: healthUrl,
+        health: { state: 'unhealthy', detail: expect.stringMatching(/^HTTP 503 in \d+ ms$/) },
+        source: 'file',
+      });
+
+      const login = await fetch(`${url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 's@sigma.test', password }),
+      });
+      expect(login.status).toBe(200);
+      const { accessToken } = ((await login.json()) as { data: { accessToken: string } }).data;
+      const api = await fetch(`${url}/api/v1/agents/by/reporter`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      expect(api.status).toBe(200);
+      expect(((await api.json()) as { data: unknown }).data).toEqual(json);
+
+      const text = await runIza(['agent', 'show', 'reporter', ...dir], env);
+      expect(text.code, text.output).toBe(0);
+      for (const line of [
+        /botId\s+reporter/,
+        /kind\s+code/,
+        /tier\s+manager/,
+        /capabilities\s+report, summary/,
+        /dependencies\s+archivist/,
+        /backups\s+archivist/,
+        /slots\s+3/,
+        /timeout ms\s+1500/,
+        /attempts\s+4/,
+        new RegExp(`health check\\s+${healthUrl.replace(/[.]/g, '\\.')}`),
+        /health\s+unhealthy \(HTTP 503 in \d+ ms\) at \d{4}-\d\d-\d\dT/,
+        /source\s+file/,
+      ]) {
+        expect(text.output).toMatch(line);
+      }
+
+      const list = await runIza(['agent', 'list', ...dir], env);
+      expect(list.output).toMatch(/reporter[\s│]+Reporter[\s│]+code[\s│]+manager.*unhealthy/);
+      expect(list.output).toMatch(/archivist[\s│]+Archivist.*unknown/);
+
+      const unknown = await runIza(['agent', 'show', 'nobody', ...dir], env);
+      expect(unknown.code).not.toBe(0);
+      expect(unknown.output).toMatch(/Agent nobody was not found/);
+    } finally {
+      await new Promise<void>((r) => health.close(() => r()));
+    }
   });
 });

@@ -1,0 +1,156 @@
+import { and, eq } from 'drizzle-orm';
+import type { Database } from '../kernel/index.ts';
+import type { LlmSettings } from './agents.dto.ts';
+import type { RunContext } from './agents.runtime.ts';
+import { agentsTaskLog, agentsTasks } from './agents.schema.ts';
+import { insertMessage, type TaskRow } from './agents.store.ts';
+import type { LogRow } from './agents.writes.ts';
+
+/** A tool call the model asked for that waits for a person's decision. */
+export interface PendingToolCall {
+  id: string;
+  tool: string;
+  args: unknown;
+}
+
+/** The result of one tool call, as it goes back to the model. */
+export interface ToolResultValue {
+  toolCallId: string;
+  toolName: string;
+  value: unknown;
+}
+
+export interface ToolDecision {
+  approved: boolean;
+  by: string;
+  note?: string;
+}
+
+/**
+ * Where a paused LLM execution resumes (the task's `checkpoint` column): the conversation so
+ * far, the assistant message asking for the tools last; the results of the calls of that step
+ * that needed no approval; the calls waiting; and, once a person decided, the decisions.
+ */
+export interface ToolCheckpoint {
+  messages: unknown[];
+  text: string;
+  /** Model calls made so far (the step limit counts them). */
+  steps: number;
+  usage: { inputTokens: number; outputTokens: number };
+  results: ToolResultValue[];
+  pending: PendingToolCall[];
+  decisions?: Record<string, ToolDecision>;
+}
+
+/** What a runtime returns instead of an output when tool calls wait for a person. */
+export class ToolPause {
+  readonly checkpoint: ToolCheckpoint;
+  constructor(checkpoint: ToolCheckpoint) {
+    this.checkpoint = checkpoint;
+  }
+}
+
+/** Whether a tool call needs a person's approval before it runs (`llm.approveTools`). */
+export function needsApproval(settings: LlmSettings | undefined, tool: string): boolean {
+  const names: readonly string[] = settings?.approveTools ?? [];
+  return names.includes('*') || names.includes(tool);
+}
+
+/** The calls a task waits on (state `waiting`, reason `tool_approval`), else undefined. */
+export function pendingToolCalls(row: TaskRow): PendingToolCall[] | undefined {
+  if (row.state !== 'waiting' || row.reason !== 'tool_approval') return undefined;
+  return (row.checkpoint as ToolCheckpoint | null)?.pending ?? [];
+}
+
+/** The checkpoint an execution resumes from: only one a person has decided on. */
+export function resumeFrom(row: TaskRow): ToolCheckpoint | undefined {
+  const checkpoint = row.checkpoint as ToolCheckpoint | null;
+  return checkpoint?.decisions ? checkpoint : undefined;
+}
+
+/** What the model reads in place of a result when a person rejected the call. */
+export function rejectedValue(decision: ToolDecision | undefined): unknown {
+  return {
+    rejected: true,
+    message: 'A person rejected this tool call; it was not run. Answer without it.',
+    ...(decision?.note ? { comment: decision.note } : {}),
+  };
+}
+
+/**
+ * The results of the pending calls of a decided checkpoint, in order: approved ones run now
+ * (through `run`), rejected ones get `rejectedValue`. Each decision is a line in the task log.
+ */
+export async function decidedResults(
+  ctx: RunContext,
+  checkpoint: ToolCheckpoint,
+  run: (call: PendingToolCall) => Promise<unknown>,
+): Promise<ToolResultValue[]> {
+  const results: ToolResultValue[] = [];
+  for (const call of checkpoint.pending) {
+    const decision = checkpoint.decisions?.[call.id];
+    const by = decision ? ` by ${decision.by}` : '';
+    if (decision?.approved) {
+      ctx.log('approval', `${call.tool} (${call.id}) approved${by}`);
+      results.push({ toolCallId: call.id, toolName: call.tool, value: await run(call) });
+    } else {
+      ctx.log('approval', `${call.tool} (${call.id}) rejected${by}; not run`);
+      results.push({ toolCallId: call.id, toolName: call.tool, value: rejectedValue(decision) });
+    }
+  }
+  return results;
+}
+
+/**
+ * Records a pause: the task, still running under this process's lease, becomes `waiting`
+ * (reason `tool_approval`) with its checkpoint, its lease cleared; a `status` message says
+ * which calls wait. A task cancelled meanwhile keeps its state; the logs are written anyway.
+ */
+export async function recordPause(
+  db: Database,
+  owner: string,
+  task: TaskRow,
+  botId: string,
+  checkpoint: ToolCheckpoint,
+  logs: LogRow[],
+  at: Date,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [paused] = await tx
+      .update(agentsTasks)
+      .set({
+        state: 'waiting',
+        reason: 'tool_approval',
+        checkpoint,
+        leaseOwner: null,
+        leaseUntil: null,
+        updatedAt: at,
+      })
+      .where(
+        and(
+          eq(agentsTasks.id, task.id),
+          eq(agentsTasks.state, 'running'),
+          eq(agentsTasks.leaseOwner, owner),
+        ),
+      )
+      .returning({ id: agentsTasks.id });
+    if (paused) {
+      await insertMessage(tx, {
+        orgId: task.orgId,
+        taskId: task.id,
+        correlationId: task.correlationId,
+        senderAgent: botId,
+        recipientAgent: task.createdBy,
+        messageType: 'status',
+        priority: task.priority,
+        payload: {
+          state: 'waiting',
+          reason: 'tool_approval',
+          pendingToolCalls: checkpoint.pending,
+        },
+        at,
+      });
+    }
+    if (logs.length > 0) await tx.insert(agentsTaskLog).values(logs);
+  });
+}
