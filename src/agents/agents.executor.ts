@@ -115,7 +115,7 @@ export function createExecutor(deps: ExecutorDeps) {
     breaker: { failureThreshold: config.breakerFailures, resetMs: config.breakerResetMs },
     clock,
     shared,
-    onShortage: () => slots.nudge(),
+    onShortage: () => void slots.nudge(),
   });
   const executions = new Map<string, Execution>();
 
@@ -356,7 +356,6 @@ export function createExecutor(deps: ExecutorDeps) {
 
   /** Waits for a slot (priority order), claims the task (one process wins), runs it. */
   async function runQueued(task: TaskRow, signal?: AbortSignal): Promise<void> {
-    const taskId = task.id;
     const agents = await registry.list(task.orgId);
     const { tiers, reason } = tiersFor(agents, task);
     if (reason) {

@@ -163,7 +163,7 @@ export function createSlotLeases(deps: {
     start(): void {
       stopped = false;
       timer = setInterval(() => {
-        if (holdings.size > 0 || deps.scheduler().waiting > 0) nudge();
+        if (holdings.size > 0 || deps.scheduler().waiting > 0) void nudge();
       }, TICK_MS);
       timer.unref();
     },
