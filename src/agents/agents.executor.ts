@@ -39,6 +39,7 @@ import {
 } from './agents.runtime.ts';
 import { failoverTiers, tiersFor } from './agents.routing.ts';
 import { Scheduler, type SlotAgent } from './agents.scheduler.ts';
+import { createSlotLeases } from './agents.slots.ts';
 import { agentsCalls, agentsTaskLog, agentsTasks } from './agents.schema.ts';
 import { insertMessage, loadTask, nextLogSeq, type TaskRow } from './agents.store.ts';
 import type { PlatformTool } from './agents.tools.ts';
@@ -109,10 +110,22 @@ class Stopping extends Cancelled {}
 export function createExecutor(deps: ExecutorDeps) {
   const { db, clock, config, registry, metrics } = deps;
   const log = deps.log.child({ module: 'agents' });
-  const owner = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`;
+  const owner = `${hostname()}:${process.pid}:${newId().slice(-8)}`;
+  // On a database server several processes may work tasks: slots are granted across them.
+  const shared = !deps.embedded;
+  const slots = createSlotLeases({
+    db,
+    clock,
+    log,
+    owner,
+    leaseMs: config.leaseMs,
+    scheduler: () => scheduler,
+  });
   const scheduler = new Scheduler({
     breaker: { failureThreshold: config.breakerFailures, resetMs: config.breakerResetMs },
     clock,
+    shared,
+    onShortage: () => void slots.nudge(),
   });
   const executions = new Map<string, Execution>();
 
@@ -172,6 +185,19 @@ export function createExecutor(deps: ExecutorDeps) {
     await deps.jobs.send(AGENT_TASK_QUEUE, { taskId }, { priority });
   }
 
+  /**
+   * A free slot now, or undefined. With limits across processes, an agent that has room under
+   * its limit but none granted here is asked for once (one round trip) before giving up.
+   */
+  async function slotNow(tiers: SlotAgent[][], rank: number): Promise<string | undefined> {
+    const slot = scheduler.tryAcquire(tiers, rank);
+    if (slot || !shared) return slot;
+    const short = scheduler.short(tiers);
+    if (short.length === 0) return undefined;
+    await slots.want(short);
+    return scheduler.tryAcquire(tiers, rank);
+  }
+
   /** Records a task; runs it at once on a free local slot, else queues it on pg-boss. */
   async function dispatch(orgId: string, raw: TaskInput | ParsedTaskInput): Promise<TaskRow> {
     const t0 = performance.now();
@@ -186,9 +212,8 @@ export function createExecutor(deps: ExecutorDeps) {
         { details: [{ path: 'capabilities', message: 'is empty and no agent is named' }] },
       );
     }
-    const now = clock.now();
     const deadline = input.deadline ? new Date(input.deadline) : null;
-    if (deadline && deadline.getTime() <= now.getTime()) {
+    if (deadline && deadline.getTime() <= clock.now().getTime()) {
       throw new UserError(ErrorCodes.validationFailed, 'deadline is in the past', {
         details: [{ path: 'deadline', message: 'must be in the future' }],
       });
@@ -201,13 +226,12 @@ export function createExecutor(deps: ExecutorDeps) {
     const requiresApproval =
       input.requiresApproval || (tiers[0] ?? []).some((a) => a.requiresApproval);
     const slot =
-      !reason && !requiresApproval && working
-        ? scheduler.tryAcquire(slotsOf(tiers), rank)
-        : undefined;
+      !reason && !requiresApproval && working ? await slotNow(slotsOf(tiers), rank) : undefined;
     // A working process keeps a backlog of its own under a lease (no queue round trip); past
     // LOCAL_BACKLOG waiting tasks, they go through pg-boss so other workers share them.
     const heldHere =
       !reason && !requiresApproval && !slot && working && scheduler.waiting < LOCAL_BACKLOG;
+    const now = clock.now();
     const state: TaskState = reason
       ? 'failed'
       : requiresApproval
@@ -342,7 +366,6 @@ export function createExecutor(deps: ExecutorDeps) {
 
   /** Waits for a slot (priority order), claims the task (one process wins), runs it. */
   async function runQueued(task: TaskRow, signal?: AbortSignal): Promise<void> {
-    const taskId = task.id;
     const agents = await registry.list(task.orgId);
     const { tiers, reason } = tiersFor(agents, task);
     if (reason) {
@@ -370,7 +393,7 @@ export function createExecutor(deps: ExecutorDeps) {
       if (signal) throw error;
       return;
     }
-    const claimed = await claimer.add({ taskId, agentId });
+    const claimed = await claimer.add({ task, agentId });
     if (!claimed) {
       scheduler.peek(agentId)?.breaker.onAbandon();
       scheduler.release(agentId);
@@ -557,8 +580,9 @@ export function createExecutor(deps: ExecutorDeps) {
       }
       // Fail over at once to a backup with a free slot; otherwise wait, then any candidate.
       const next = failoverTiers(tiers, agent, agents);
-      let nextId = scheduler.tryAcquire(slotsOf(next.slice(0, -1)), task.priorityRank);
+      let nextId: string | undefined;
       try {
+        nextId = await slotNow(slotsOf(next.slice(0, -1)), task.priorityRank);
         if (nextId) {
           note(
             'failover',
@@ -744,6 +768,7 @@ export function createExecutor(deps: ExecutorDeps) {
   });
 
   async function heartbeat(): Promise<void> {
+    if (shared) await slots.renew();
     if (executions.size === 0 && pendingLocal.size === 0) return;
     await db
       .update(agentsTasks)
@@ -760,6 +785,7 @@ export function createExecutor(deps: ExecutorDeps) {
   return {
     owner,
     scheduler,
+    slots,
     dispatch,
     handleJob,
     cancel,
@@ -775,6 +801,7 @@ export function createExecutor(deps: ExecutorDeps) {
       if (working || !deps.jobs.working) return;
       working = true;
       stopping = new AbortController();
+      if (shared) slots.start();
       await recover({ everyForeignLease: deps.embedded });
       const beat = setInterval(
         () => {
@@ -803,6 +830,11 @@ export function createExecutor(deps: ExecutorDeps) {
         for (const e of executions.values()) e.controller.abort(new Stopping('stopping'));
       scheduler.stop();
       await Promise.allSettled([...inFlight]);
+      if (shared) {
+        await slots
+          .stop()
+          .catch((error: unknown) => log.warn({ err: error }, 'agent slot leases: release failed'));
+      }
     },
     /** Resolves when every task this process is executing has ended (tests, bench). */
     async idle(): Promise<void> {

@@ -120,13 +120,21 @@ function checkDefinition(d: AgentDefinition, hasHandler: (name: string) => boole
 export function createRegistry(deps: RegistryDeps) {
   const { db, clock, audit } = deps;
   const cache = new Map<string, { at: number; agents: Agent[] }>();
+  /** Reads in flight per organisation: a burst of dispatches after a change reads once. */
+  const loading = new Map<string, Promise<Agent[]>>();
+  let invalidations = 0;
+  const forget = (orgId: string) => {
+    invalidations += 1;
+    cache.delete(orgId);
+    loading.delete(orgId);
+  };
   deps.events.subscribe(AGENTS_CHANGED, (event) => {
     const orgId = (event.payload as Partial<AgentsChanged>).orgId;
-    if (orgId) cache.delete(orgId);
+    if (orgId) forget(orgId);
   });
   /** Drops this process's cache of the organisation and tells the other processes. */
   const changed = async (orgId: string, health?: AgentsChanged['health']) => {
-    cache.delete(orgId);
+    forget(orgId);
     await deps.events.publish<AgentsChanged>(AGENTS_CHANGED, {
       orgId,
       ...(health ? { health } : {}),
@@ -136,14 +144,27 @@ export function createRegistry(deps: RegistryDeps) {
   async function list(orgId: string): Promise<Agent[]> {
     const hit = cache.get(orgId);
     if (hit && Date.now() - hit.at < CACHE_MS) return hit.agents;
-    const rows = await db
-      .select()
-      .from(agentsAgents)
-      .where(eq(agentsAgents.orgId, orgId))
-      .orderBy(asc(agentsAgents.botId));
-    const agents = rows.map(toAgent);
-    cache.set(orgId, { at: Date.now(), agents });
-    return agents;
+    let pending = loading.get(orgId);
+    if (!pending) {
+      const generation = invalidations;
+      const read: Promise<Agent[]> = db
+        .select()
+        .from(agentsAgents)
+        .where(eq(agentsAgents.orgId, orgId))
+        .orderBy(asc(agentsAgents.botId))
+        .then((rows) => {
+          const agents = rows.map(toAgent);
+          // A change published while reading may not be in these rows: answer, don't cache.
+          if (generation === invalidations) cache.set(orgId, { at: Date.now(), agents });
+          return agents;
+        })
+        .finally(() => {
+          if (loading.get(orgId) === read) loading.delete(orgId);
+        });
+      loading.set(orgId, read);
+      pending = read;
+    }
+    return pending;
   }
 
   /** An agent by id or botId. */

@@ -12,6 +12,11 @@ export interface LiveAgent {
   id: string;
   max: number;
   running: number;
+  /**
+   * Slots this process may use: `max` when limits are per process; with limits across
+   * processes, what the slot leases grant it (agents.slots.ts), which may be fewer.
+   */
+  granted: number;
   /** Order of the last assignment (a counter): the least recently assigned wins a tie. */
   lastAssigned: number;
   breaker: CircuitBreaker;
@@ -41,13 +46,26 @@ export class Scheduler {
   readonly #clock: Clock;
   /** Agents the health prober found unhealthy: like an open breaker, they take no new work. */
   readonly unhealthy = new Set<string>();
+  readonly #shared: boolean;
+  readonly #onShortage: () => void;
   #counter = 0;
   #seq = 0;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(options: { breaker: BreakerSettings; clock: Clock }) {
+  /**
+   * `shared`: slots are granted across processes (`setGranted`); a request that finds an agent
+   * short of grants but under its limit calls `onShortage` so that more can be asked for.
+   */
+  constructor(options: {
+    breaker: BreakerSettings;
+    clock: Clock;
+    shared?: boolean;
+    onShortage?: () => void;
+  }) {
     this.#breakerSettings = options.breaker;
     this.#clock = options.clock;
+    this.#shared = options.shared ?? false;
+    this.#onShortage = options.onShortage ?? (() => undefined);
   }
 
   live(agent: SlotAgent): LiveAgent {
@@ -57,6 +75,7 @@ export class Scheduler {
         id: agent.id,
         max: agent.maxConcurrentTasks,
         running: 0,
+        granted: this.#shared ? 0 : Infinity,
         lastAssigned: 0,
         breaker: new CircuitBreaker(this.#breakerSettings, this.#clock),
       };
@@ -76,6 +95,21 @@ export class Scheduler {
 
   get liveAgents(): LiveAgent[] {
     return [...this.#agents.values()];
+  }
+
+  /**
+   * Agents of the first tier that could take work but whose slots here are all in use while
+   * their limit is not reached: more may be granted (limits across processes).
+   */
+  short(tiers: SlotAgent[][]): string[] {
+    for (const tier of tiers) {
+      const usable = tier
+        .map((agent) => this.live(agent))
+        .filter((live) => this.#open(live) && live.running < live.max);
+      if (usable.length === 0) continue;
+      return usable.filter((live) => live.running >= live.granted).map((live) => live.id);
+    }
+    return [];
   }
 
   /** A slot now, or undefined: never waits (the dispatch fast path). */
@@ -111,6 +145,37 @@ export class Scheduler {
     });
   }
 
+  /** Slots granted to this process for an agent (limits across processes). */
+  setGranted(agentId: string, granted: number): void {
+    const live = this.#agents.get(agentId);
+    if (!live || live.granted === granted) return;
+    const grew = granted > live.granted;
+    live.granted = granted;
+    if (grew) this.pump();
+  }
+
+  /**
+   * What each agent could use here now: its running tasks plus the waiting requests that would
+   * take it (a request counts for the agents of its first tier that could ever pass, its later
+   * tiers only when those are at their limit or their breakers are open), at most its limit.
+   */
+  demand(): Map<string, number> {
+    const wanted = new Map<string, number>();
+    for (const live of this.#agents.values()) wanted.set(live.id, live.running);
+    for (const waiter of this.#waiting) {
+      for (const tier of waiter.tiers) {
+        const usable = tier
+          .map((agent) => this.live(agent))
+          .filter((live) => this.#open(live) && live.running < live.max);
+        if (usable.length === 0) continue;
+        for (const live of usable) wanted.set(live.id, (wanted.get(live.id) ?? 0) + 1);
+        break;
+      }
+    }
+    for (const [id, n] of wanted) wanted.set(id, Math.min(n, this.#agents.get(id)!.max));
+    return wanted;
+  }
+
   release(agentId: string): void {
     const live = this.#agents.get(agentId);
     if (live && live.running > 0) live.running -= 1;
@@ -119,7 +184,7 @@ export class Scheduler {
 
   /** Gives free slots to waiting requests, highest priority first. */
   pump(): void {
-    for (let i = 0; i < this.#waiting.length;) {
+    for (let i = 0; i < this.#waiting.length && this.#anyFree();) {
       const waiter = this.#waiting[i]!;
       const chosen = this.#pick(waiter.tiers);
       if (!chosen) {
@@ -145,12 +210,36 @@ export class Scheduler {
     live.breaker.onStart();
   }
 
+  /** The agent may take work: healthy (or never probed) and its breaker lets work through. */
+  #open(live: LiveAgent): boolean {
+    return !this.unhealthy.has(live.id) && live.breaker.canPass();
+  }
+
+  /** Some agent has a slot to give: otherwise no waiting request can be served. */
+  #anyFree(): boolean {
+    for (const live of this.#agents.values()) {
+      if (live.running < Math.min(live.max, live.granted) && this.#open(live)) return true;
+    }
+    return false;
+  }
+
   #pick(tiers: SlotAgent[][]): LiveAgent | undefined {
+    let short = false;
+    try {
+      return this.#pickIn(tiers, () => (short = true));
+    } finally {
+      if (short) this.#onShortage();
+    }
+  }
+
+  #pickIn(tiers: SlotAgent[][], onShort: () => void): LiveAgent | undefined {
     for (const tier of tiers) {
       let best: LiveAgent | undefined;
       for (const agent of tier) {
         const live = this.live(agent);
-        if (live.running >= live.max || this.unhealthy.has(live.id) || !live.breaker.canPass()) {
+        if (live.running >= live.max || !this.#open(live)) continue;
+        if (live.running >= live.granted) {
+          onShort();
           continue;
         }
         if (!best) {

@@ -1,4 +1,4 @@
-import { getTableColumns, getTableName, inArray, sql } from 'drizzle-orm';
+import { getTableColumns, getTableName, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { AuditEntryInput, AuditLog } from '../access/index.ts';
 import type { Clock, Database, DbOrTx } from '../kernel/index.ts';
@@ -42,34 +42,45 @@ export function createTaskWrites(deps: {
   const { db, clock, owner, leaseUntil } = deps;
   /**
    * Claims together: each task still queued, and not held by another live process, becomes
-   * running here on its agent (one process wins a task; the losers give the slot back).
+   * running here on its agent (one process wins a task; the losers give the slot back). The
+   * caller holds the row; the claim answers it as it now stands, without reading it again.
    */
-  const claimer = createBatcher<{ taskId: string; agentId: string }, TaskRow | undefined>(
+  const claimer = createBatcher<{ task: TaskRow; agentId: string }, TaskRow | undefined>(
     async (items) => {
       const now = clock.now();
-      const values = items.map((i) => ({ id: i.taskId, agent: i.agentId }));
-      const result = {
-        rows: await rowsOf<{ id: string }>(
-          db,
-          sql`
+      const lease = leaseUntil();
+      const values = items.map((i) => ({ id: i.task.id, agent: i.agentId }));
+      const won = new Map(
+        (
+          await rowsOf<{ id: string; attempts: number; started_at: string | Date }>(
+            db,
+            sql`
       update agents_tasks t set state = 'running', agent_id = v.agent, attempts = t.attempts + 1,
-        lease_owner = ${owner}, lease_until = ${leaseUntil().toISOString()}::timestamptz,
+        lease_owner = ${owner}, lease_until = ${lease.toISOString()}::timestamptz,
         started_at = coalesce(t.started_at, ${now.toISOString()}::timestamptz),
         updated_at = ${now.toISOString()}::timestamptz, reason = null
       from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v(id uuid, agent uuid)
-      where t.id = any(${`{${items.map((i) => i.taskId).join(',')}}`}::uuid[]) and t.id = v.id
+      where t.id = any(${`{${values.map((v) => v.id).join(',')}}`}::uuid[]) and t.id = v.id
         and t.state = 'queued' and (t.lease_owner is null or t.lease_owner = ${owner})
-      returning t.id::text as id`,
-        ),
-      };
-      const won = new Set(result.rows.map((r) => r.id));
-      if (won.size === 0) return items.map(() => undefined);
-      const rows = await db
-        .select()
-        .from(agentsTasks)
-        .where(inArray(agentsTasks.id, [...won]));
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return items.map((i) => byId.get(i.taskId));
+      returning t.id::text as id, t.attempts, t.started_at`,
+          )
+        ).map((r) => [r.id, r]),
+      );
+      return items.map(({ task, agentId }): TaskRow | undefined => {
+        const row = won.get(task.id);
+        if (!row) return undefined;
+        return {
+          ...task,
+          state: 'running',
+          agentId,
+          attempts: Number(row.attempts),
+          leaseOwner: owner,
+          leaseUntil: lease,
+          startedAt: new Date(row.started_at),
+          updatedAt: now,
+          reason: null,
+        };
+      });
     },
   );
 
@@ -123,8 +134,11 @@ export function createTaskWrites(deps: {
       const done = new Set(result.rows.map((r) => r.id));
       const messages = items.filter((i) => done.has(i.taskId)).map((i) => i.message);
       if (messages.length > 0) await insertJson(tx, agentsMessages, messages);
-      const logs = items.flatMap((i) => i.logs);
-      if (logs.length > 0) await tx.insert(agentsTaskLog).values(logs);
+      await insertJson(
+        tx,
+        agentsTaskLog,
+        items.flatMap((i) => i.logs),
+      );
     });
   });
 
