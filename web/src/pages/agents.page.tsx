@@ -111,6 +111,7 @@ export function AgentsPage() {
                   <th scope="col">Kind</th>
                   <th scope="col">Capabilities</th>
                   <th scope="col">Breaker</th>
+                  <th scope="col">Health</th>
                   <th scope="col" className="num">
                     Running
                   </th>
@@ -157,6 +158,16 @@ export function AgentsPage() {
                       <td>{agent.capabilities.join(', ') || '—'}</td>
                       <td>
                         <StateBadge state={breaker} good={['closed']} bad={['open', 'half_open']} />
+                      </td>
+                      <td title={agent.health.detail ?? undefined}>
+                        <StateBadge
+                          state={agent.health.state}
+                          good={['healthy']}
+                          bad={['unhealthy']}
+                        />
+                        {agent.health.detail ? (
+                          <div className="muted small">{agent.health.detail}</div>
+                        ) : null}
                       </td>
                       <td className="num">
                         {formatCount(m?.running ?? agent.live?.running ?? 0)} /{' '}
@@ -234,12 +245,21 @@ export function AgentsPage() {
                     <td>{task.capabilities.join(', ') || '—'}</td>
                     <td>{task.agentId ? (names.get(task.agentId) ?? task.agentId) : '—'}</td>
                     <td className="num">{task.attempts}</td>
-                    <td>{task.reason ?? task.error ?? '—'}</td>
+                    <td>
+                      {task.reason ?? task.error ?? '—'}
+                      {task.pendingToolCalls?.map((call) => (
+                        <div key={call.id} className="muted small">
+                          <code>{call.tool}</code> {JSON.stringify(call.args)}
+                        </div>
+                      ))}
+                    </td>
                     <td>
                       <code className="small">{task.correlationId}</code>
                     </td>
                     <td>
-                      {task.state === 'waiting' && task.requiresApproval && !task.approvedBy ? (
+                      {task.state === 'waiting' &&
+                      (task.reason === 'tool_approval' ||
+                        (task.requiresApproval && !task.approvedBy)) ? (
                         <Decision taskId={task.id} />
                       ) : null}
                     </td>
