@@ -5,6 +5,7 @@ import {
   TASK_STATES,
   type AgentJson,
   type AgentMessage,
+  type Decision,
   type TaskInput,
   type TaskJson,
   taskJsonOf,
@@ -34,6 +35,7 @@ interface AgentClient {
   dispatch(body: TaskInput): Promise<TaskJson>;
   tasks(query: { state?: string; limit: number }): Promise<TaskJson[]>;
   trace(correlationId: string): Promise<AgentMessage[]>;
+  decide(verb: 'approve' | 'reject', taskId: string, body: Decision): Promise<TaskJson>;
 }
 
 const BASE = '/api/v1/agents';
@@ -57,6 +59,8 @@ function withAgents<T>(
         tasks: (q) =>
           call(s, 'GET', `${BASE}/tasks?limit=${q.limit}${q.state ? `&state=${id(q.state)}` : ''}`),
         trace: (correlationId) => call(s, 'GET', `${BASE}/messages/${id(correlationId)}`),
+        decide: (verb, taskId, body) =>
+          call(s, 'POST', `${BASE}/tasks/${id(taskId)}/${verb}`, body),
       });
     },
     async ({ kernel, access }) => {
@@ -72,6 +76,8 @@ function withAgents<T>(
             ...(q.state ? { state: q.state as TaskJson['state'] } : {}),
           }),
         trace: (correlationId) => agents.trace(orgId, correlationId),
+        decide: async (verb, taskId, { note, ...options }) =>
+          taskJsonOf(await agents[verb](orgId, taskId, note, options)),
       });
     },
   );
@@ -106,6 +112,7 @@ Examples:
   iza agent list
   iza agent dispatch --capability site-analysis --input '{"url":"https://example.com"}' --priority high
   iza agent tasks --state failed
+  iza agent approve <taskId> --reject-call call_2 --note "not that one"
   iza agent trace <correlationId>`,
     );
   const run = <T>(flags: Flags, name: string, work: (c: AgentClient) => Promise<T>) =>
@@ -240,6 +247,53 @@ Examples:
       );
     }),
   );
+
+  for (const verb of ['approve', 'reject'] as const) {
+    common(
+      agent
+        .command(verb)
+        .description(
+          verb === 'approve'
+            ? 'approves a task waiting for approval, or its waiting tool calls (they run)'
+            : 'rejects a task waiting for approval (it ends), or its waiting tool calls (the model goes on without them)',
+        )
+        .argument('<taskId>', 'the task')
+        .option('--note <text>', 'why (kept with the decision; rejected tool calls tell the model)')
+        .option('--approve-call <id>', 'a tool call id to approve (repeatable)', collect)
+        .option('--reject-call <id>', 'a tool call id to reject (repeatable)', collect)
+        .option('--end-task', 'rejecting tool calls ends the task instead of going on'),
+    ).action(
+      act(
+        async (
+          taskId: string,
+          flags: Flags & {
+            note?: string;
+            approveCall?: string[];
+            rejectCall?: string[];
+            endTask?: boolean;
+          },
+        ) => {
+          const decisions: NonNullable<Decision['decisions']> = {};
+          for (const call of flags.approveCall ?? []) decisions[call] = 'approve';
+          for (const call of flags.rejectCall ?? []) decisions[call] = 'reject';
+          const task = await run(flags, verb, (c) =>
+            c.decide(verb, taskId, {
+              ...(flags.note ? { note: flags.note } : {}),
+              ...(Object.keys(decisions).length > 0 ? { decisions } : {}),
+              ...(flags.endTask ? { endTask: true } : {}),
+            }),
+          );
+          emit(task, flags.json ?? false, (t) =>
+            keyValues([
+              ['task', t.id],
+              ['state', t.state + (t.reason ? ` (${t.reason})` : '')],
+              ...(t.approvedBy ? ([['decided by', t.approvedBy]] as [string, string][]) : []),
+            ]),
+          );
+        },
+      ),
+    );
+  }
 
   common(
     agent

@@ -50,6 +50,11 @@ describe('iza agent and the agents folder', { timeout: 240_000 }, () => {
         '    tier: strategist',
         '    capabilities: [analysis]',
         '    llm: { provider: builtin }',
+        '  - botId: careful',
+        '    name: Careful',
+        '    kind: llm',
+        '    capabilities: [careful]',
+        '    llm: { provider: builtin, tools: [list_ventures], approveTools: [list_ventures] }',
       ].join('\n'),
     );
     writeFileSync(join(folder, 'broken.json'), '{"botId": "Broken"}');
@@ -96,6 +101,32 @@ describe('iza agent and the agents folder', { timeout: 240_000 }, () => {
 
     const tasks = await runIza(['agent', 'tasks', '--state', 'succeeded', ...dir], env);
     expect(tasks.output).toContain(task.id);
+
+    // A tool call that needs a person: the task waits until `iza agent approve`.
+    const careful = JSON.parse(
+      (await runIza(['agent', 'dispatch', '--capability', 'careful', '--json', ...dir], env))
+        .output,
+    ) as { id: string };
+    let waiting: { id: string; reason: string; pendingToolCalls?: { tool: string }[] }[] = [];
+    for (let i = 0; i < 50 && !waiting.some((t) => t.id === careful.id); i++) {
+      const out = await runIza(['agent', 'tasks', '--state', 'waiting', '--json', ...dir], env);
+      waiting = JSON.parse(out.output) as typeof waiting;
+      if (!waiting.some((t) => t.id === careful.id)) await new Promise((r) => setTimeout(r, 100));
+    }
+    const paused = waiting.find((t) => t.id === careful.id);
+    expect(paused).toMatchObject({ reason: 'tool_approval' });
+    expect(paused!.pendingToolCalls!.map((c) => c.tool)).toEqual(['list_ventures']);
+    const approved = await runIza(['agent', 'approve', careful.id, '--note', 'fine', ...dir], env);
+    expect(approved.code, approved.output).toBe(0);
+    let done = '';
+    for (let i = 0; i < 50 && !done.includes(careful.id); i++) {
+      done = (await runIza(['agent', 'tasks', '--state', 'succeeded', ...dir], env)).output;
+      if (!done.includes(careful.id)) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(done).toContain(careful.id);
+    const again = await runIza(['agent', 'approve', careful.id, ...dir], env);
+    expect(again.code).not.toBe(0);
+    expect(again.output).toMatch(/not waiting/);
   });
 
   it('shows one agent: its definition, limits and health, as text and as the API answers it', async () => {
