@@ -1,14 +1,28 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, type LazyExoticComponent, type ReactNode } from 'react';
+import {
+  lazy,
+  Suspense,
+  useDeferredValue,
+  useEffect,
+  type LazyExoticComponent,
+  type ReactNode,
+} from 'react';
 import { Navigate, Outlet, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { ApiError, setUnauthenticatedHandler } from './api/client.ts';
 import { useMe } from './api/queries.ts';
 import { PageErrorBoundary } from './components/error-boundary.tsx';
 import { Shell } from './components/shell.tsx';
 import { ErrorNotice, Loading } from './components/ui.tsx';
+import { BusinessesPage } from './pages/businesses.page.tsx';
+import { HomePage } from './pages/home.page.tsx';
 import { LoginPage } from './pages/login.page.tsx';
+import { VenturePage } from './pages/venture.page.tsx';
 
-/** Route-level code splitting: each page (and Recharts with the pages that chart) loads on demand. */
+/**
+ * Route-level code splitting: the pages people open first (Home, Businesses, a venture) are in
+ * the entry, so opening them waits for no further script; the others (and Recharts, with the
+ * charts) load on demand.
+ */
 function page<K extends string>(
   load: () => Promise<Record<K, () => ReactNode>>,
   name: K,
@@ -16,9 +30,6 @@ function page<K extends string>(
   return lazy(() => load().then((module) => ({ default: module[name] })));
 }
 
-const HomePage = page(() => import('./pages/home.page.tsx'), 'HomePage');
-const BusinessesPage = page(() => import('./pages/businesses.page.tsx'), 'BusinessesPage');
-const VenturePage = page(() => import('./pages/venture.page.tsx'), 'VenturePage');
 const FinancialPage = page(() => import('./pages/financial.page.tsx'), 'FinancialPage');
 const WorkflowsPage = page(() => import('./pages/workflows.page.tsx'), 'WorkflowsPage');
 const AgentsPage = page(() => import('./pages/agents.page.tsx'), 'AgentsPage');
@@ -60,7 +71,10 @@ export function App() {
 function RequireSignIn() {
   const me = useMe();
   const location = useLocation();
-  if (me.isPending) {
+  // The shell and the page mount in a transition once the answer is in: React renders them in
+  // slices between which the browser stays responsive, not in one long task.
+  const answered = useDeferredValue(!me.isPending);
+  if (me.isPending || !answered) {
     return (
       <div className="boot">
         <Loading label="Opening IZA OS…" />

@@ -1,22 +1,13 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { api } from './client.ts';
-import { keys } from './queries.ts';
 
 export type LiveState = 'connecting' | 'live' | 'offline';
 
-interface KpiPosted {
-  ventureId: string;
-  metrics: string[];
-  from: string;
-  to: string;
-  count: number;
-}
-
 /**
  * One `EventSource` on `/api/v1/portfolio/events` while signed in (same-origin cookies
- * authenticate it). On `portfolio.kpi.posted` the venture's KPI and health queries and the
- * roll-up and venture lists are invalidated, so what was posted shows without a reload. When
+ * authenticate it). On `portfolio.kpi.posted` the KPI and health queries and the roll-up and
+ * venture lists are invalidated, so what was posted shows without a reload. When
  * the stream is closed for good (e.g. the access token expired: 401), the session is refreshed
  * through an ordinary API call and the stream reopened after a pause.
  */
@@ -33,17 +24,12 @@ export function useLiveEvents(client: QueryClient, enabled: boolean): LiveState 
       setState('connecting');
       source = new EventSource('/api/v1/portfolio/events');
       source.onopen = () => setState('live');
-      source.addEventListener('portfolio.kpi.posted', (message) => {
-        let event: KpiPosted | null;
-        try {
-          event = JSON.parse((message as MessageEvent<string>).data) as KpiPosted;
-        } catch {
-          event = null;
-        }
-        if (event) {
-          void client.invalidateQueries({ queryKey: keys.kpis(event.ventureId) });
-          void client.invalidateQueries({ queryKey: keys.health(event.ventureId) });
-        }
+      source.addEventListener('portfolio.kpi.posted', () => {
+        // The venture pages ask for KPIs and health by slug (with the venture, in parallel),
+        // and the event names the venture by id: every KPI and health query is marked stale,
+        // and only the one on screen is fetched again.
+        void client.invalidateQueries({ queryKey: ['portfolio', 'kpis'] });
+        void client.invalidateQueries({ queryKey: ['portfolio', 'health'] });
         void client.invalidateQueries({ queryKey: ['portfolio', 'rollups'] });
         void client.invalidateQueries({ queryKey: ['portfolio', 'ventures'] });
       });

@@ -1,6 +1,16 @@
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions, useQuery, type QueryClient } from '@tanstack/react-query';
 import { api } from './client.ts';
-import type { Category, Health, Me, Metric, Rollup } from './types.ts';
+import type {
+  Category,
+  Health,
+  Me,
+  Metric,
+  Rollup,
+  Series,
+  Venture,
+  VentureHealth,
+  VenturePage,
+} from './types.ts';
 
 /** Query keys: the live-events handler invalidates by these prefixes. */
 export const keys = {
@@ -10,50 +20,156 @@ export const keys = {
     ['portfolio', 'rollups', 'history', to, months] as const,
   ventures: (params: Record<string, string>) => ['portfolio', 'ventures', params] as const,
   venture: (slug: string) => ['portfolio', 'venture', slug] as const,
-  kpis: (ventureId: string) => ['portfolio', 'kpis', ventureId] as const,
-  health: (ventureId: string) => ['portfolio', 'health', ventureId] as const,
+  /** By slug (the API takes an id or a slug): asked for together with the venture itself. */
+  kpis: (slug: string) => ['portfolio', 'kpis', slug] as const,
+  health: (slug: string) => ['portfolio', 'health', slug] as const,
   categories: ['portfolio', 'categories'] as const,
   metrics: ['portfolio', 'metrics'] as const,
   entities: ['ledger', 'entities'] as const,
   serverHealth: ['system', 'health'] as const,
 };
 
+/**
+ * Query options shared by the pages and by `prefetchRoute` (main.tsx), which starts the
+ * requests of the page being opened before React renders, so they run in parallel with
+ * `/auth/me` instead of after it and after the page's code.
+ */
+export const queries = {
+  me: () =>
+    queryOptions({
+      queryKey: keys.me,
+      queryFn: () => api.get<Me>('/api/v1/auth/me', { refresh: true }),
+      staleTime: 60_000,
+      retry: false,
+    }),
+  rollups: (month?: string) =>
+    queryOptions({
+      queryKey: keys.rollups(month),
+      queryFn: () => api.get<Rollup>('/api/v1/portfolio/rollups', { query: { month } }),
+    }),
+  categories: () =>
+    queryOptions({
+      queryKey: keys.categories,
+      queryFn: () => api.get<Category[]>('/api/v1/portfolio/categories'),
+      staleTime: 5 * 60_000,
+    }),
+  metrics: () =>
+    queryOptions({
+      queryKey: keys.metrics,
+      queryFn: () => api.get<Metric[]>('/api/v1/portfolio/metrics'),
+      staleTime: 5 * 60_000,
+    }),
+  serverHealth: () =>
+    queryOptions({
+      queryKey: keys.serverHealth,
+      queryFn: () => api.get<Health>('/health', { acceptStatus: [503], refresh: false }),
+      refetchInterval: 30_000,
+    }),
+  ventures: (query: Record<string, string>) =>
+    queryOptions({
+      queryKey: keys.ventures(query),
+      queryFn: ({ signal }) =>
+        api.get<VenturePage>('/api/v1/portfolio/ventures', { query, signal }),
+    }),
+  venture: (slug: string) =>
+    queryOptions({
+      queryKey: keys.venture(slug),
+      queryFn: () => api.get<Venture>(`/api/v1/portfolio/ventures/${encodeURIComponent(slug)}`),
+    }),
+  ventureHealth: (slug: string) =>
+    queryOptions({
+      queryKey: keys.health(slug),
+      queryFn: () =>
+        api.get<VentureHealth>(`/api/v1/portfolio/ventures/${encodeURIComponent(slug)}/health`),
+    }),
+  ventureKpis: (slug: string) =>
+    queryOptions({
+      queryKey: keys.kpis(slug),
+      queryFn: () => api.get<Series>(`/api/v1/portfolio/ventures/${encodeURIComponent(slug)}/kpis`),
+    }),
+};
+
+export type VentureSort = 'name' | 'slug' | 'createdAt' | 'updatedAt';
+export const VENTURE_PAGE_SIZES = [25, 50, 100, 200];
+
+/** The Businesses page's view, from its address (`/businesses?search=&category=…`). */
+export function ventureListView(params: URLSearchParams) {
+  const limit = Number(params.get('limit'));
+  return {
+    search: params.get('search') ?? '',
+    category: params.get('category') ?? '',
+    stage: params.get('stage') ?? '',
+    sort: (params.get('sort') as VentureSort | null) ?? 'name',
+    order: params.get('order') === 'desc' ? ('desc' as const) : ('asc' as const),
+    limit: VENTURE_PAGE_SIZES.includes(limit) ? limit : 50,
+    cursor: params.get('cursor') ?? '',
+  };
+}
+
+/** The query of the ventures list for a view (the key the page and the prefetch share). */
+export function ventureListQuery(view: ReturnType<typeof ventureListView>): Record<string, string> {
+  const { search, category, stage, sort, order, limit, cursor } = view;
+  return { search, category, stage, sort, order, limit: String(limit), cursor };
+}
+
+/**
+ * Starts, before the first render, the requests the page at `location` makes first: who is
+ * signed in and the page's data, all at once. The pages ask for the same queries and pick up
+ * the requests already under way. Signed out, the page requests fail with 401 like `/auth/me`
+ * and the app sends the person to sign in.
+ */
+export function prefetchRoute(
+  client: QueryClient,
+  location: Pick<Location, 'pathname' | 'search'>,
+) {
+  const path = location.pathname.replace(/\/+$/, '') || '/';
+  if (path === '/login') return;
+  void client.prefetchQuery(queries.me());
+  if (path === '/') {
+    void client.prefetchQuery(queries.rollups());
+    void client.prefetchQuery(queries.serverHealth());
+  } else if (path === '/businesses') {
+    void client.prefetchQuery(queries.categories());
+    void client.prefetchQuery(
+      queries.ventures(ventureListQuery(ventureListView(new URLSearchParams(location.search)))),
+    );
+  } else {
+    const match = /^\/businesses\/([^/]+)$/.exec(path);
+    const slug = match?.[1] ? safeDecode(match[1]) : null;
+    if (slug) {
+      void client.prefetchQuery(queries.categories());
+      void client.prefetchQuery(queries.metrics());
+      void client.prefetchQuery(queries.venture(slug));
+      void client.prefetchQuery(queries.ventureHealth(slug));
+      void client.prefetchQuery(queries.ventureKpis(slug));
+    }
+  }
+}
+
+function safeDecode(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}
+
 export function useMe() {
-  return useQuery({
-    queryKey: keys.me,
-    queryFn: () => api.get<Me>('/api/v1/auth/me', { refresh: true }),
-    staleTime: 60_000,
-    retry: false,
-  });
+  return useQuery(queries.me());
 }
 
 export function useRollups(month?: string) {
-  return useQuery({
-    queryKey: keys.rollups(month),
-    queryFn: () => api.get<Rollup>('/api/v1/portfolio/rollups', { query: { month } }),
-  });
+  return useQuery(queries.rollups(month));
 }
 
 export function useCategories() {
-  return useQuery({
-    queryKey: keys.categories,
-    queryFn: () => api.get<Category[]>('/api/v1/portfolio/categories'),
-    staleTime: 5 * 60_000,
-  });
+  return useQuery(queries.categories());
 }
 
 export function useMetrics() {
-  return useQuery({
-    queryKey: keys.metrics,
-    queryFn: () => api.get<Metric[]>('/api/v1/portfolio/metrics'),
-    staleTime: 5 * 60_000,
-  });
+  return useQuery(queries.metrics());
 }
 
 export function useServerHealth() {
-  return useQuery({
-    queryKey: keys.serverHealth,
-    queryFn: () => api.get<Health>('/health', { acceptStatus: [503], refresh: false }),
-    refetchInterval: 30_000,
-  });
+  return useQuery(queries.serverHealth());
 }

@@ -8,8 +8,14 @@ export function WhenVisible(props: {
   children: ReactNode;
   minHeight: number;
   label: string;
-  /** How near the viewport counts as visible (CSS margin; default 200px ahead). */
+  /**
+   * How near the viewport counts as visible (a CSS margin around the viewport; default 200px
+   * ahead). A negative bottom margin (e.g. `0px 0px -25% 0px`) waits until the place is well
+   * inside the viewport, not just touching its bottom edge.
+   */
   margin?: string;
+  /** What stands in the place until then (default: a panel of `minHeight` with `label`). */
+  placeholder?: ReactNode;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const [visible, setVisible] = useState(typeof IntersectionObserver === 'undefined');
@@ -25,6 +31,13 @@ export function WhenVisible(props: {
     return () => observer.disconnect();
   }, [visible, props.margin]);
   if (visible) return <>{props.children}</>;
+  if (props.placeholder) {
+    return (
+      <div ref={ref} className="when-visible" style={{ minHeight: props.minHeight }}>
+        {props.placeholder}
+      </div>
+    );
+  }
   return (
     <div ref={ref} className="panel when-visible" style={{ minHeight: props.minHeight }}>
       <p className="muted small">{props.label}</p>

@@ -1,20 +1,25 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useDeferredValue, useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { api } from '../api/client.ts';
-import { keys, useCategories } from '../api/queries.ts';
-import { STAGES, type VenturePage } from '../api/types.ts';
+import {
+  queries,
+  useCategories,
+  VENTURE_PAGE_SIZES,
+  ventureListQuery,
+  ventureListView,
+  type VentureSort as Sort,
+} from '../api/queries.ts';
+import { STAGES } from '../api/types.ts';
 import { ErrorNotice, Loading, PageHeader } from '../components/ui.tsx';
 import { formatCount, formatDate } from '../format.ts';
 
-type Sort = 'name' | 'slug' | 'createdAt' | 'updatedAt';
 const SORTS: { key: Sort; label: string }[] = [
   { key: 'name', label: 'Name' },
   { key: 'slug', label: 'Slug' },
   { key: 'createdAt', label: 'Created' },
   { key: 'updatedAt', label: 'Updated' },
 ];
-const PAGE_SIZES = [25, 50, 100, 200];
+const PAGE_SIZES = VENTURE_PAGE_SIZES;
 
 /**
  * Keyset paging has no "previous page" cursor: the page before each visited cursor (and its
@@ -24,21 +29,14 @@ const visited = new Map<string, { previous: string | null; index: number }>();
 
 export function BusinessesPage() {
   const [params, setParams] = useSearchParams();
-  const search = params.get('search') ?? '';
-  const category = params.get('category') ?? '';
-  const stage = params.get('stage') ?? '';
-  const sort = (params.get('sort') as Sort | null) ?? 'name';
-  const order = params.get('order') === 'desc' ? 'desc' : 'asc';
-  const limit = PAGE_SIZES.includes(Number(params.get('limit'))) ? Number(params.get('limit')) : 50;
-  const cursor = params.get('cursor') ?? '';
+  const view = ventureListView(params);
+  const { search, category, stage, sort, order, limit, cursor } = view;
   const [searchText, setSearchText] = useState(search);
   const categories = useCategories();
 
-  const query = { search, category, stage, sort, order, limit: String(limit), cursor };
   const listKey = JSON.stringify({ search, category, stage, sort, order, limit });
   const ventures = useQuery({
-    queryKey: keys.ventures(query),
-    queryFn: ({ signal }) => api.get<VenturePage>('/api/v1/portfolio/ventures', { query, signal }),
+    ...queries.ventures(ventureListQuery(view)),
     placeholderData: keepPreviousData,
   });
 
@@ -65,7 +63,10 @@ export function BusinessesPage() {
 
   const here = visited.get(`${listKey}::${cursor}`);
   const pageIndex = cursor ? (here?.index ?? null) : 0;
-  const page = ventures.data;
+  // The table renders in a transition (React works on it in slices and keeps the page
+  // responsive) rather than in one long task when the list arrives, and after the page's first
+  // paint (header and filters) even when the list is already there when the page mounts.
+  const page = useDeferredValue(ventures.data ?? null, null);
   const pages = page ? Math.max(1, Math.ceil(page.total / limit)) : null;
 
   const goNext = () => {
@@ -165,7 +166,7 @@ export function BusinessesPage() {
         </p>
         {ventures.isFetching && page ? <span className="muted small">Updating…</span> : null}
       </div>
-      {ventures.isPending ? <Loading /> : null}
+      {!page && !ventures.error ? <Loading /> : null}
       {ventures.error ? <ErrorNotice error={ventures.error} /> : null}
       {page ? (
         <div

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useDeferredValue, useState } from 'react';
 import { Link } from 'react-router';
 import { useRollups, useServerHealth } from '../api/queries.ts';
 import type { MoneyRollup, RollupGroup } from '../api/types.ts';
@@ -48,7 +48,12 @@ export function HomePage() {
   const [month, setMonth] = useState<string>('');
   const rollups = useRollups(month || undefined);
   const health = useServerHealth();
-  const data = rollups.data;
+  // Rendered in a transition (in slices, the page stays responsive), not in one long task, after
+  // the shell's first paint, and once the server's health is in too (its figures would otherwise
+  // push the panels below).
+  // (A failed first try of /health stops the wait: its retries do not hold the figures back.)
+  const healthAnswered = !health.isPending || health.failureCount > 0;
+  const data = useDeferredValue((healthAnswered ? rollups.data : null) ?? null, null);
 
   return (
     <>
@@ -71,7 +76,7 @@ export function HomePage() {
           </div>
         }
       />
-      {rollups.isPending ? <Loading /> : null}
+      {!data && !rollups.error ? <Loading /> : null}
       {rollups.error ? <ErrorNotice error={rollups.error} /> : null}
       {data && data.portfolio.ventures.total === 0 ? (
         <Empty title="No ventures yet">

@@ -1,9 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useDeferredValue } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client.ts';
-import { keys, useCategories, useMe, useMetrics } from '../api/queries.ts';
-import type { Entity, Kpi, Member, Metric, Series, Venture, VentureHealth } from '../api/types.ts';
+import { queries, useCategories, useMe, useMetrics } from '../api/queries.ts';
+import type { Entity, Kpi, Member, Metric } from '../api/types.ts';
 import { WhenVisible } from '../components/when-visible.tsx';
 import { ErrorNotice, Figure, Loading, PageHeader, Panel } from '../components/ui.tsx';
 import { formatDate, formatMonth } from '../format.ts';
@@ -41,43 +41,20 @@ export function VenturePage() {
   const me = useMe();
   const categories = useCategories();
   const metrics = useMetrics();
-  const venture = useQuery({
-    queryKey: keys.venture(slug),
-    queryFn: () => api.get<Venture>(`/api/v1/portfolio/ventures/${encodeURIComponent(slug)}`),
-  });
-  const id = venture.data?.id;
-  const health = useQuery({
-    queryKey: keys.health(id ?? ''),
-    queryFn: () => api.get<VentureHealth>(`/api/v1/portfolio/ventures/${id}/health`),
-    enabled: Boolean(id),
-  });
-  const kpis = useQuery({
-    queryKey: keys.kpis(id ?? ''),
-    queryFn: () => api.get<Series>(`/api/v1/portfolio/ventures/${id}/kpis`),
-    enabled: Boolean(id),
-  });
-  const entityId = venture.data?.ledgerEntityId;
-  const entity = useQuery({
-    queryKey: ['ledger', 'entity', entityId],
-    queryFn: () => api.get<Entity>(`/api/v1/ledger/entities/${entityId}`),
-    enabled: Boolean(entityId),
-  });
-  const isAdmin = me.data?.role === 'admin';
-  const members = useQuery({
-    queryKey: ['access', 'users'],
-    queryFn: () => api.get<Member[]>('/api/v1/users'),
-    enabled: isAdmin && Boolean(venture.data?.ownerId),
-  });
+  // The venture, its health and its KPIs are asked for together, by slug (main.tsx starts them
+  // before the first render when the page is opened directly).
+  const venture = useQuery(queries.venture(slug));
+  const health = useQuery(queries.ventureHealth(slug));
+  const kpis = useQuery(queries.ventureKpis(slug));
+  // The page shows once what makes its first screen is there (nothing moves when a part comes
+  // in late), and renders in a transition: in slices, not in one long task.
+  // (A query whose first try failed stops the wait: its retries do not hold the page back.)
+  const settled = [venture, health, kpis, categories, metrics].every(
+    (query) => !query.isPending || query.failureCount > 0,
+  );
+  const ready = useDeferredValue(settled);
 
-  if (venture.isPending) {
-    return (
-      <>
-        <PageHeader title="Venture" />
-        <Loading />
-      </>
-    );
-  }
-  if (venture.error || !venture.data) {
+  if (venture.error || (!venture.isPending && !venture.data)) {
     return (
       <>
         <PageHeader title="Venture not found" />
@@ -88,8 +65,16 @@ export function VenturePage() {
       </>
     );
   }
+  if (!ready || !venture.data) {
+    return (
+      <>
+        <PageHeader title="Venture" />
+        <Loading />
+      </>
+    );
+  }
   const v = venture.data;
-  const owner = v.ownerId ? members.data?.find((m) => m.id === v.ownerId) : undefined;
+  const isAdmin = me.data?.role === 'admin';
   const series = kpis.data ? groupSeries(kpis.data.kpis, metrics.data ?? []) : [];
 
   return (
@@ -117,15 +102,7 @@ export function VenturePage() {
             </dd>
             <dt>Owner</dt>
             <dd data-field="owner">
-              {v.ownerId ? (
-                owner ? (
-                  `${owner.name} <${owner.email}>`
-                ) : (
-                  <code title="Only administrators can see member names">{v.ownerId}</code>
-                )
-              ) : (
-                'No owner'
-              )}
+              {v.ownerId ? <Owner ownerId={v.ownerId} isAdmin={isAdmin} /> : 'No owner'}
             </dd>
             <dt>Site</dt>
             <dd data-field="site">
@@ -163,13 +140,7 @@ export function VenturePage() {
             </dd>
             <dt>Ledger entity</dt>
             <dd data-field="ledger-entity">
-              {v.ledgerEntityId ? (
-                <Link to={`/financial?entity=${v.ledgerEntityId}`}>
-                  {entity.data ? `${entity.data.code} · ${entity.data.name}` : 'Open statements'}
-                </Link>
-              ) : (
-                'None'
-              )}
+              {v.ledgerEntityId ? <LedgerEntityLink entityId={v.ledgerEntityId} /> : 'None'}
             </dd>
             <dt>Created</dt>
             <dd>{formatDate(v.createdAt)}</dd>
@@ -228,7 +199,7 @@ export function VenturePage() {
           ) : null}
         </Panel>
       </div>
-      <Panel title="Latest values" id="venture-latest">
+      <Panel title="Latest values" id="venture-latest" className="lazy-layout">
         {kpis.isPending ? <Loading /> : null}
         {kpis.error ? <ErrorNotice error={kpis.error} /> : null}
         {kpis.data && series.length === 0 ? (
@@ -255,12 +226,63 @@ export function VenturePage() {
         ) : null}
       </Panel>
       {series.length > 0 ? (
-        <WhenVisible minHeight={320} label="Charts load when you scroll here.">
+        <WhenVisible
+          minHeight={320}
+          margin="0px 0px -25% 0px"
+          label="Charts load when you scroll here."
+          placeholder={<ChartPlaceholders count={series.length} />}
+        >
           <Suspense fallback={<Loading label="Loading charts…" />}>
             <VentureCharts series={series} />
           </Suspense>
         </WhenVisible>
       ) : null}
     </>
+  );
+}
+
+/**
+ * Where the charts will be, one empty panel of a chart's size each (so nothing below moves when
+ * they come): the charts and Recharts load when this place is well inside the viewport.
+ */
+function ChartPlaceholders(props: { count: number }) {
+  return (
+    <div className="chart-grid-list">
+      {Array.from({ length: props.count }, (_, index) => (
+        <div key={index} className="panel chart-placeholder">
+          {index === 0 ? <p className="muted small">Charts load when you scroll here.</p> : null}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/*
+ * The owner's name and the ledger entity come after the venture (they need its answer): each is
+ * its own component, so their answers re-render a line, not the page.
+ */
+function Owner(props: { ownerId: string; isAdmin: boolean }) {
+  const members = useQuery({
+    queryKey: ['access', 'users'],
+    queryFn: () => api.get<Member[]>('/api/v1/users'),
+    enabled: props.isAdmin,
+  });
+  const owner = members.data?.find((m) => m.id === props.ownerId);
+  return owner ? (
+    <>{`${owner.name} <${owner.email}>`}</>
+  ) : (
+    <code title="Only administrators can see member names">{props.ownerId}</code>
+  );
+}
+
+function LedgerEntityLink(props: { entityId: string }) {
+  const entity = useQuery({
+    queryKey: ['ledger', 'entity', props.entityId],
+    queryFn: () => api.get<Entity>(`/api/v1/ledger/entities/${props.entityId}`),
+  });
+  return (
+    <Link to={`/financial?entity=${props.entityId}`}>
+      {entity.data ? `${entity.data.code} · ${entity.data.name}` : 'Open statements'}
+    </Link>
   );
 }
