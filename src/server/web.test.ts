@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { brotliCompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/helpers/app.ts';
 import { pgliteStorage } from '../../test/helpers/storage.ts';
@@ -58,6 +58,25 @@ describe('the dashboard shell', () => {
     expect(res.headers['content-type']).toContain('javascript');
     expect(res.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(res.rawPayload).toString()).toBe(BUNDLE);
+
+    // The build's pre-compressed copy, when there is one, goes out as it is (not compressed
+    // again), to clients that accept its encoding.
+    const brotli = brotliCompressSync(Buffer.from(BUNDLE));
+    writeFileSync(join(root, 'assets', 'index-Ab12Cd.js.br'), brotli);
+    const pre = await t.app.inject({
+      method: 'GET',
+      url: '/assets/index-Ab12Cd.js',
+      headers: { 'accept-encoding': 'gzip, deflate, br' },
+    });
+    expect(pre.statusCode).toBe(200);
+    expect(pre.headers['content-encoding']).toBe('br');
+    expect(pre.headers['content-type']).toContain('javascript');
+    expect(pre.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(pre.headers.vary).toMatch(/accept-encoding/i);
+    expect(Buffer.compare(pre.rawPayload, brotli)).toBe(0);
+    const plain = await t.app.inject({ method: 'GET', url: '/assets/index-Ab12Cd.js' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toBe(BUNDLE);
 
     const worker = await t.app.inject({ method: 'GET', url: '/sw.js' });
     expect(worker.statusCode).toBe(200);

@@ -49,7 +49,8 @@ export async function registerWeb(app: FastifyInstance, root: string): Promise<W
   if (!built) return shell;
 
   // `serve: false`: only `reply.sendFile`; the one route below declares its access like all.
-  await app.register(fastifyStatic, { root, serve: false });
+  // `preCompressed`: the build's `.br` / `.gz` copies of hashed assets go out as they are.
+  await app.register(fastifyStatic, { root, serve: false, preCompressed: true });
 
   app.get(
     '/*',
