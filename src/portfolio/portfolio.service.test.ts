@@ -429,6 +429,33 @@ describe.each(storages)('portfolio service on $name', { timeout: 60_000 }, (stor
     });
   });
 
+  it('keeps the grid until the portfolio changes, in this process or another', async () => {
+    const before = await w.portfolio.rollup(w.scope, { month: '2026-02' });
+    const alpha = await w.portfolio.getVenture(w.scope, 'alpha');
+    // A change made behind the service's back is not seen while the answer is kept...
+    await w.kernel.db.execute(
+      sql`update portfolio_ventures set stage = 'mature' where id = ${alpha.id}`,
+    );
+    expect((await w.portfolio.rollup(w.scope, { month: '2026-02' })).portfolio.ventures).toEqual(
+      before.portfolio.ventures,
+    );
+    // ...but a venture written through another instance (another process: they share only the
+    // event bus) drops it everywhere.
+    const other = portfolioServiceFor(w.kernel, w.access);
+    await other.updateVenture(w.scope, 'alpha', { stage: alpha.stage });
+    await other.updateVenture(w.scope, 'alpha', { stage: 'mature' });
+    await expect
+      .poll(async () => {
+        const grid = await w.portfolio.rollup(w.scope, { month: '2026-02' });
+        return grid.portfolio.ventures.byStage.mature;
+      })
+      .toBe(before.portfolio.ventures.byStage.mature + 1);
+    await other.updateVenture(w.scope, 'alpha', { stage: alpha.stage });
+    await expect
+      .poll(async () => (await w.portfolio.rollup(w.scope, { month: '2026-02' })).portfolio)
+      .toEqual(before.portfolio);
+  });
+
   describe('health', () => {
     it('scores from stored KPIs and explains every point', async () => {
       const alpha = await w.portfolio.health(w.scope, 'alpha', { asOf: '2026-02-28' });

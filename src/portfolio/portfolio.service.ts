@@ -1,7 +1,7 @@
 import type { Clock, Database, EventBus, Logger } from '../kernel/index.ts';
 import type { Scope } from './portfolio.types.ts';
 import { createHealthService } from './health.ts';
-import { createKpisService, KPI_POSTED, type KpiPostedEvent } from './kpis.service.ts';
+import { createKpisService, KPI_POSTED } from './kpis.service.ts';
 import { createRollupsService } from './rollups.service.ts';
 import { createVenturesService, type PortfolioAudit } from './ventures.service.ts';
 
@@ -11,8 +11,8 @@ export interface PortfolioServiceDeps {
   /** `access.audit`: every write appends to it inside its own transaction. */
   audit: PortfolioAudit;
   /**
-   * `kernel.events`: `portfolio.kpi.posted` after KPIs are written; heard back (from every
-   * process) to drop cached roll-up histories.
+   * `kernel.events`: `portfolio.kpi.posted` after KPIs are written, `portfolio.changed` after
+   * ventures are; heard back (from every process) to drop cached roll-ups.
    */
   events: Pick<EventBus, 'publish' | 'subscribe'>;
   /** Whether the organisation has this ledger entity (wired to the ledger's `getEntity`). */
@@ -21,6 +21,9 @@ export interface PortfolioServiceDeps {
   isMember: (orgId: string, userId: string) => Promise<boolean>;
   log?: Logger | undefined;
 }
+
+/** Ventures of an organisation changed (`{ orgId }`): every process drops its cached roll-ups. */
+export const PORTFOLIO_CHANGED = 'portfolio.changed';
 
 /**
  * The portfolio (SPEC.md V1-V4): ventures, their KPI series, the roll-ups of the Business
@@ -34,17 +37,29 @@ export function createPortfolioService(deps: PortfolioServiceDeps) {
   const kpis = createKpisService({ ...deps, ventures, log });
   const rollups = createRollupsService({ db: deps.db, clock: deps.clock, ventures });
   const health = createHealthService({ db: deps.db, clock: deps.clock, ventures });
-  deps.events.subscribe(KPI_POSTED, (event) => {
-    rollups.invalidateRollups((event.payload as KpiPostedEvent).orgId);
-  });
-  /** A write that changes roll-ups: cached histories of the organisation go once it is done. */
+  for (const name of [KPI_POSTED, PORTFOLIO_CHANGED]) {
+    deps.events.subscribe(name, (event) => {
+      rollups.invalidateRollups((event.payload as { orgId: string }).orgId);
+    });
+  }
+  /**
+   * A write that changes roll-ups: the organisation's cached grids and histories go once it is
+   * done, here and (`announce`: writes that publish no event of their own) in every process.
+   */
   const invalidating =
-    <A extends unknown[], R>(write: (scope: Scope, ...args: A) => Promise<R>) =>
+    <A extends unknown[], R>(write: (scope: Scope, ...args: A) => Promise<R>, announce = false) =>
     async (scope: Scope, ...args: A): Promise<R> => {
       try {
         return await write(scope, ...args);
       } finally {
         rollups.invalidateRollups(scope.orgId);
+        if (announce) {
+          await deps.events
+            .publish(PORTFOLIO_CHANGED, { orgId: scope.orgId })
+            .catch((error: unknown) =>
+              log?.warn({ err: error }, 'portfolio: change not announced'),
+            );
+        }
       }
     };
   return {
@@ -52,10 +67,11 @@ export function createPortfolioService(deps: PortfolioServiceDeps) {
     ...kpis,
     ...rollups,
     ...health,
-    createVenture: invalidating(ventures.createVenture.bind(ventures)),
-    updateVenture: invalidating(ventures.updateVenture.bind(ventures)),
-    archiveVenture: invalidating(ventures.archiveVenture.bind(ventures)),
-    deleteDemoVentures: invalidating(ventures.deleteDemoVentures.bind(ventures)),
+    createCategory: invalidating(ventures.createCategory.bind(ventures), true),
+    createVenture: invalidating(ventures.createVenture.bind(ventures), true),
+    updateVenture: invalidating(ventures.updateVenture.bind(ventures), true),
+    archiveVenture: invalidating(ventures.archiveVenture.bind(ventures), true),
+    deleteDemoVentures: invalidating(ventures.deleteDemoVentures.bind(ventures), true),
     postKpis: invalidating(kpis.postKpis.bind(kpis)),
     importCsv: invalidating(kpis.importCsv.bind(kpis)),
   };

@@ -101,7 +101,7 @@ export async function rowsOf<T>(db: Database, query: SQL): Promise<T[]> {
 
 type HistoryResult = { from: string; to: string; months: RollupHistoryMonth[] };
 
-/** How long a month-by-month history is reused when nothing said it changed. */
+/** How long a roll-up or a history is reused when nothing said it changed. */
 export const HISTORY_TTL_MS = 60_000;
 
 export function createRollupsService(deps: {
@@ -110,11 +110,24 @@ export function createRollupsService(deps: {
   ventures: VenturesService;
 }) {
   const { db, clock } = deps;
-  // The history scans a year of every venture's KPIs (about 50,000 rows for 1,000 ventures):
-  // answers are kept per organisation and query, dropped when its KPIs or ventures change
-  // (`invalidate`: this process's writes, and `portfolio.kpi.posted` from every process), and
-  // after HISTORY_TTL_MS in any case (a venture changed by another process).
-  const historyCache = new Map<string, { at: number; value: Promise<HistoryResult> }>();
+  // The grid and the history scan a month and a year of every venture's KPIs (about 50,000
+  // rows for 1,000 ventures for the history): answers are kept per organisation and query,
+  // dropped when its KPIs or ventures change (`invalidateRollups`: this process's writes, and
+  // the portfolio's change events from every process), and after HISTORY_TTL_MS in any case.
+  const cache = new Map<string, { at: number; value: Promise<unknown> }>();
+
+  /** The cached answer for `key` (`<orgId>|...`), or `compute()`'s, kept while it holds. */
+  function cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const now = clock.now().getTime();
+    const hit = cache.get(key);
+    if (hit && now - hit.at < HISTORY_TTL_MS) return hit.value as Promise<T>;
+    const value = compute();
+    cache.set(key, { at: now, value });
+    value.catch(() => {
+      if (cache.get(key)?.value === value) cache.delete(key);
+    });
+    return value;
+  }
 
   const ventureFilter = (scope: Scope, category: string | undefined) => sql`
     org_id = ${scope.orgId} and archived_at is null
@@ -205,8 +218,7 @@ export function createRollupsService(deps: {
   return {
     /** Forgets the organisation's cached histories (after a write that changes them). */
     invalidateRollups(orgId: string): void {
-      for (const key of historyCache.keys())
-        if (key.startsWith(`${orgId}|`)) historyCache.delete(key);
+      for (const key of cache.keys()) if (key.startsWith(`${orgId}|`)) cache.delete(key);
     },
 
     /**
@@ -218,114 +230,118 @@ export function createRollupsService(deps: {
       const to = query.to ?? (await latestMonth(scope, query.category));
       // API keys limited to some ventures compute their own (rare, and never shared).
       if (scope.ventureIds !== null) return computeHistory(scope, query, count, to);
-      const key = `${scope.orgId}|${query.category ?? ''}|${to}|${count}`;
-      const now = clock.now().getTime();
-      const cached = historyCache.get(key);
-      if (cached && now - cached.at < HISTORY_TTL_MS) return cached.value;
-      const value = computeHistory(scope, query, count, to);
-      historyCache.set(key, { at: now, value });
-      value.catch(() => historyCache.delete(key));
-      return value;
+      return cached(`${scope.orgId}|history|${query.category ?? ''}|${to}|${count}`, () =>
+        computeHistory(scope, query, count, to),
+      );
     },
 
-    async rollup(scope: Scope, query: RollupQuery = {}): Promise<Rollup> {
-      const month = query.month ?? (await latestMonth(scope, query.category));
-      const previousMonth = addMonths(month, -1);
-      const start = `${previousMonth}-01`;
-      const end = `${addMonths(month, 1)}-01`;
-      const filter = ventureFilter(scope, query.category);
-      const [metricRows, stageRows, categories] = await Promise.all([
-        rowsOf<MetricRow>(
-          db,
-          sql`
-          with v as (select id, category from portfolio_ventures where ${filter}),
-          per as (
-            select k.venture_id, k.metric, coalesce(k.currency, '') as currency,
-                   to_char(k.day, 'YYYY-MM') as month,
-                   case when k.metric = 'revenue' then sum(k.value)
-                        else (array_agg(k.value order by k.day desc))[1] end as value
-            from portfolio_kpis k join v on v.id = k.venture_id
-            where k.org_id = ${scope.orgId}
-              and k.metric in ('revenue', 'mrr', 'customers', 'churn')
-              and k.day >= ${start}::date and k.day < ${end}::date
-            group by 1, 2, 3, 4
-          ),
-          agg as (
-            select v.category, per.metric, per.currency,
-                   sum(per.value) filter (where per.month = ${month}) as current,
-                   sum(per.value) filter (where per.month = ${previousMonth}) as previous,
-                   round(avg(per.value) filter (where per.month = ${month}), 2) as avg_current,
-                   round(avg(per.value) filter (where per.month = ${previousMonth}), 2) as avg_previous,
-                   count(*) filter (where per.month = ${month})::int as ventures_current
-            from per join v on v.id = per.venture_id
-            group by grouping sets ((v.category, per.metric, per.currency), (per.metric, per.currency))
-          )
-          select category, metric, currency,
-                 current::text, previous::text, avg_current::text, avg_previous::text,
-                 ventures_current,
-                 case when previous > 0
-                      then round((coalesce(current, 0) - previous) * 10000 / previous)::text
-                 end as growth_bp
-          from agg`,
-        ),
-        rowsOf<StageRow>(
-          db,
-          sql`select category, stage, count(*)::int as n
-              from portfolio_ventures where ${filter}
-              group by grouping sets ((category, stage), (stage))`,
-        ),
-        deps.ventures.listCategories(scope),
-      ]);
-
-      const group = (category: string | null, label: string): RollupGroup => {
-        const mine = metricRows.filter((r) => r.category === category);
-        const byStage = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
-        for (const row of stageRows) {
-          if (row.category === category) byStage[row.stage as Stage] = Number(row.n);
-        }
-        const money = (metric: string): MoneyRollup[] =>
-          mine
-            .filter((r) => r.metric === metric)
-            .map((r) => ({
-              currency: r.currency,
-              current: fromColumn(r.current ?? '0'),
-              previous: fromColumn(r.previous ?? '0'),
-              growthBp: r.growth_bp === null ? null : Number(r.growth_bp),
-            }))
-            .sort((a, b) => a.currency.localeCompare(b.currency));
-        const customers = mine.find((r) => r.metric === 'customers');
-        const churn = mine.find((r) => r.metric === 'churn');
-        return {
-          category,
-          label,
-          ventures: { total: Object.values(byStage).reduce((a, b) => a + b, 0), byStage },
-          revenue: money('revenue'),
-          mrr: money('mrr'),
-          customers: {
-            current: fromColumn(customers?.current ?? '0'),
-            previous: fromColumn(customers?.previous ?? '0'),
-            growthBp: customers?.growth_bp ? Number(customers.growth_bp) : null,
-          },
-          churn: {
-            averageBp: churn?.avg_current ? fromColumn(churn.avg_current) : null,
-            previousAverageBp: churn?.avg_previous ? fromColumn(churn.avg_previous) : null,
-            ventures: churn?.ventures_current ?? 0,
-          },
-        };
-      };
-
-      const shown =
-        query.category === undefined
-          ? categories
-          : categories.filter((c) => c.key === query.category);
-      return {
-        month,
-        previousMonth,
-        portfolio: group(null, 'Portfolio'),
-        categories: shown.map((c) => group(c.key, c.label)),
-      };
+    /** The Business Performance Grid for a month (default: the latest with KPIs). */
+    rollup(scope: Scope, query: RollupQuery = {}): Promise<Rollup> {
+      // API keys limited to some ventures compute their own (rare, and never shared).
+      if (scope.ventureIds !== null) return computeRollup(scope, query);
+      return cached(`${scope.orgId}|grid|${query.category ?? ''}|${query.month ?? 'latest'}`, () =>
+        computeRollup(scope, query),
+      );
     },
   };
+
+  async function computeRollup(scope: Scope, query: RollupQuery): Promise<Rollup> {
+    const month = query.month ?? (await latestMonth(scope, query.category));
+    const previousMonth = addMonths(month, -1);
+    const start = `${previousMonth}-01`;
+    const end = `${addMonths(month, 1)}-01`;
+    const filter = ventureFilter(scope, query.category);
+    const [metricRows, stageRows, categories] = await Promise.all([
+      rowsOf<MetricRow>(
+        db,
+        sql`
+        with v as (select id, category from portfolio_ventures where ${filter}),
+        per as (
+          select k.venture_id, k.metric, coalesce(k.currency, '') as currency,
+                 to_char(k.day, 'YYYY-MM') as month,
+                 case when k.metric = 'revenue' then sum(k.value)
+                      else (array_agg(k.value order by k.day desc))[1] end as value
+          from portfolio_kpis k join v on v.id = k.venture_id
+          where k.org_id = ${scope.orgId}
+            and k.metric in ('revenue', 'mrr', 'customers', 'churn')
+            and k.day >= ${start}::date and k.day < ${end}::date
+          group by 1, 2, 3, 4
+        ),
+        agg as (
+          select v.category, per.metric, per.currency,
+                 sum(per.value) filter (where per.month = ${month}) as current,
+                 sum(per.value) filter (where per.month = ${previousMonth}) as previous,
+                 round(avg(per.value) filter (where per.month = ${month}), 2) as avg_current,
+                 round(avg(per.value) filter (where per.month = ${previousMonth}), 2) as avg_previous,
+                 count(*) filter (where per.month = ${month})::int as ventures_current
+          from per join v on v.id = per.venture_id
+          group by grouping sets ((v.category, per.metric, per.currency), (per.metric, per.currency))
+        )
+        select category, metric, currency,
+               current::text, previous::text, avg_current::text, avg_previous::text,
+               ventures_current,
+               case when previous > 0
+                    then round((coalesce(current, 0) - previous) * 10000 / previous)::text
+               end as growth_bp
+        from agg`,
+      ),
+      rowsOf<StageRow>(
+        db,
+        sql`select category, stage, count(*)::int as n
+            from portfolio_ventures where ${filter}
+            group by grouping sets ((category, stage), (stage))`,
+      ),
+      deps.ventures.listCategories(scope),
+    ]);
+
+    const group = (category: string | null, label: string): RollupGroup => {
+      const mine = metricRows.filter((r) => r.category === category);
+      const byStage = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+      for (const row of stageRows) {
+        if (row.category === category) byStage[row.stage as Stage] = Number(row.n);
+      }
+      const money = (metric: string): MoneyRollup[] =>
+        mine
+          .filter((r) => r.metric === metric)
+          .map((r) => ({
+            currency: r.currency,
+            current: fromColumn(r.current ?? '0'),
+            previous: fromColumn(r.previous ?? '0'),
+            growthBp: r.growth_bp === null ? null : Number(r.growth_bp),
+          }))
+          .sort((a, b) => a.currency.localeCompare(b.currency));
+      const customers = mine.find((r) => r.metric === 'customers');
+      const churn = mine.find((r) => r.metric === 'churn');
+      return {
+        category,
+        label,
+        ventures: { total: Object.values(byStage).reduce((a, b) => a + b, 0), byStage },
+        revenue: money('revenue'),
+        mrr: money('mrr'),
+        customers: {
+          current: fromColumn(customers?.current ?? '0'),
+          previous: fromColumn(customers?.previous ?? '0'),
+          growthBp: customers?.growth_bp ? Number(customers.growth_bp) : null,
+        },
+        churn: {
+          averageBp: churn?.avg_current ? fromColumn(churn.avg_current) : null,
+          previousAverageBp: churn?.avg_previous ? fromColumn(churn.avg_previous) : null,
+          ventures: churn?.ventures_current ?? 0,
+        },
+      };
+    };
+
+    const shown =
+      query.category === undefined
+        ? categories
+        : categories.filter((c) => c.key === query.category);
+    return {
+      month,
+      previousMonth,
+      portfolio: group(null, 'Portfolio'),
+      categories: shown.map((c) => group(c.key, c.label)),
+    };
+  }
 }
 
 export type RollupsService = ReturnType<typeof createRollupsService>;
