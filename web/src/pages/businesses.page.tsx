@@ -4,6 +4,7 @@ import { Link, useSearchParams } from 'react-router';
 import {
   queries,
   useCategories,
+  DEFAULT_VENTURE_PAGE_SIZE,
   VENTURE_PAGE_SIZES,
   ventureListQuery,
   ventureListView,
@@ -139,7 +140,11 @@ export function BusinessesPage() {
           <select
             id="venture-limit"
             value={limit}
-            onChange={(e) => update({ limit: e.target.value === '50' ? null : e.target.value })}
+            onChange={(e) =>
+              update({
+                limit: e.target.value === String(DEFAULT_VENTURE_PAGE_SIZE) ? null : e.target.value,
+              })
+            }
           >
             {PAGE_SIZES.map((size) => (
               <option key={size} value={size}>
