@@ -326,6 +326,26 @@ describe('the dashboard in a browser', { timeout: 120_000 }, () => {
     }
   });
 
+  it('installs its service worker and opens its shell offline', async () => {
+    await page.goto(`${server.url}/`);
+    // Registered a few seconds after load (see web/src/main.tsx), then installed with the
+    // build's precache list.
+    const scope = await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.ready;
+      return registration.scope;
+    });
+    expect(scope).toBe(`${server.url}/`);
+    await context.setOffline(true);
+    try {
+      await page.reload();
+      await eventually(() => page.getByTestId('offline-banner').count()).toBe(1);
+      expect(await page.locator('nav').first().isVisible()).toBe(true);
+      await photograph('offline');
+    } finally {
+      await context.setOffline(false);
+    }
+  });
+
   it('signs out: the session ends and pages send back to sign-in', async () => {
     await page.goto(`${server.url}/`);
     await page

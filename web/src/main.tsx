@@ -17,6 +17,9 @@ window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () 
   if (!storedTheme()) applyTheme(systemTheme());
 });
 
+/** How long after `load` the service worker is registered (see below). */
+const SERVICE_WORKER_DELAY_MS = 5_000;
+
 const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
@@ -54,7 +57,16 @@ if (root) {
 }
 
 if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-  window.addEventListener('load', () => {
+  // Once the page has loaded and settled: installing the worker precaches every file of the
+  // build (and the browser compiles the scripts it caches), work that would otherwise compete
+  // with the first screen on a slow phone.
+  const register = () => {
     navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => undefined);
+  };
+  window.addEventListener('load', () => {
+    setTimeout(() => {
+      if ('requestIdleCallback' in window) requestIdleCallback(register, { timeout: 5_000 });
+      else register();
+    }, SERVICE_WORKER_DELAY_MS);
   });
 }
