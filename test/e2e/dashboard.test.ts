@@ -331,8 +331,10 @@ describe('the dashboard in a browser', { timeout: 120_000 }, () => {
     // Registered a few seconds after load (see web/src/main.tsx), then installed with the
     // build's precache list.
     const scope = await page.evaluate(async () => {
-      const registration = await navigator.serviceWorker.ready;
-      return registration.scope;
+      const browserNavigator = navigator as unknown as {
+        serviceWorker: { ready: Promise<{ scope: string }> };
+      };
+      return (await browserNavigator.serviceWorker.ready).scope;
     });
     expect(scope).toBe(`${server.url}/`);
     await context.setOffline(true);
