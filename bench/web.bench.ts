@@ -8,7 +8,8 @@
 //   3. p50/p99 of the API calls Home and Businesses make, over HTTP with the session cookie
 //      (goal: p99 under 100 ms).
 //
-//   node bench/web.bench.ts   (BENCH_REQUESTS per API call, default 300; CHROMIUM_PATH)
+//   node bench/web.bench.ts   (BENCH_REQUESTS per API call, default 300; BENCH_LIGHTHOUSE_RUNS
+//                              per page and setting, default 3, the median reported; CHROMIUM_PATH)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
@@ -20,6 +21,7 @@ import { buildDashboard, startDashboardServer } from '../test/helpers/web-server
 import { machineLine } from './lib.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
+const LIGHTHOUSE_RUNS = Math.max(1, Number(process.env.BENCH_LIGHTHOUSE_RUNS ?? 3));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
 
@@ -120,7 +122,8 @@ try {
     ['Businesses', '/businesses', true],
     ['Venture', `/businesses/${slug}`, true],
   ];
-  const scores: { page: string; preset: string; values: number[] }[] = [];
+  /** Per page and setting: each category's scores over the runs. */
+  const scores: { page: string; preset: string; runs: number[][] }[] = [];
   const chrome = await launch({
     chromePath: CHROMIUM,
     chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
@@ -128,25 +131,29 @@ try {
   try {
     for (const preset of ['mobile', 'desktop'] as const) {
       for (const [page, path, signedIn] of pages) {
-        const result = await lighthouse(
-          `${server.url}${path}`,
-          {
-            port: chrome.port,
-            output: 'json',
-            logLevel: 'error',
-            onlyCategories: [...CATEGORIES],
-            ...(signedIn ? { extraHeaders: { Cookie: cookie } } : {}),
-          },
-          preset === 'desktop' ? desktopConfig : undefined,
-        );
-        const lhr = result?.lhr;
-        if (!lhr) throw new Error(`Lighthouse gave no result for ${path}`);
-        if (lhr.finalDisplayedUrl.endsWith('/login') && signedIn) {
-          throw new Error(`${path}: the session cookie did not sign Lighthouse in`);
+        const entry = { page, preset, runs: CATEGORIES.map((): number[] => []) };
+        scores.push(entry);
+        for (let run = 0; run < LIGHTHOUSE_RUNS; run++) {
+          const result = await lighthouse(
+            `${server.url}${path}`,
+            {
+              port: chrome.port,
+              output: 'json',
+              logLevel: 'error',
+              onlyCategories: [...CATEGORIES],
+              ...(signedIn ? { extraHeaders: { Cookie: cookie } } : {}),
+            },
+            preset === 'desktop' ? desktopConfig : undefined,
+          );
+          const lhr = result?.lhr;
+          if (!lhr) throw new Error(`Lighthouse gave no result for ${path}`);
+          if (lhr.finalDisplayedUrl.endsWith('/login') && signedIn) {
+            throw new Error(`${path}: the session cookie did not sign Lighthouse in`);
+          }
+          const values = CATEGORIES.map((c) => Math.round((lhr.categories[c]?.score ?? 0) * 100));
+          console.error(`  ${preset} ${page} (run ${run + 1}): ${values.join(' / ')}`);
+          values.forEach((value, i) => entry.runs[i]!.push(value));
         }
-        const values = CATEGORIES.map((c) => Math.round((lhr.categories[c]?.score ?? 0) * 100));
-        console.error(`  ${preset} ${page}: ${values.join(' / ')}`);
-        scores.push({ page, preset, values });
       }
     }
   } finally {
@@ -165,11 +172,25 @@ try {
   );
   console.log(`| CSS | ${styles.length} | ${kb(css.raw)} | ${kb(css.gzip)} | ${kb(css.brotli)} |`);
   console.log('');
-  console.log(`| Lighthouse ${CATEGORIES.join(' / ')} | mobile | desktop |`);
+  console.log(
+    `| Lighthouse ${CATEGORIES.join(' / ')}: median of ${LIGHTHOUSE_RUNS} (performance min-max) | mobile | desktop |`,
+  );
   console.log('| --- | --- | --- |');
   for (const [page] of pages) {
-    const of = (preset: string) =>
-      scores.find((s) => s.page === page && s.preset === preset)?.values.join(' / ') ?? '-';
+    const of = (preset: string) => {
+      const entry = scores.find((s) => s.page === page && s.preset === preset);
+      if (!entry) return '-';
+      const medians = entry.runs.map((runs) =>
+        percentile(
+          [...runs].sort((a, b) => a - b),
+          50,
+        ),
+      );
+      const performance = [...entry.runs[0]!].sort((a, b) => a - b);
+      const range =
+        performance.length > 1 ? ` (${performance[0]}-${performance[performance.length - 1]})` : '';
+      return `${medians.join(' / ')}${range}`;
+    };
     console.log(`| ${page} | ${of('mobile')} | ${of('desktop')} |`);
   }
   console.log('');
