@@ -1,5 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense, useDeferredValue } from 'react';
+import {
+  lazy,
+  startTransition,
+  Suspense,
+  useDeferredValue,
+  useEffect,
+  useState,
+  type ReactNode,
+} from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client.ts';
 import { queries, useCategories, useMe, useMetrics } from '../api/queries.ts';
@@ -199,46 +207,59 @@ export function VenturePage() {
           ) : null}
         </Panel>
       </div>
-      <Panel title="Latest values" id="venture-latest" className="lazy-layout">
-        {kpis.isPending ? <Loading /> : null}
-        {kpis.error ? <ErrorNotice error={kpis.error} /> : null}
-        {kpis.data && series.length === 0 ? (
-          <p>No KPI has been recorded for this venture.</p>
-        ) : null}
+      <SecondCommit>
+        <Panel title="Latest values" id="venture-latest" className="lazy-layout">
+          {kpis.isPending ? <Loading /> : null}
+          {kpis.error ? <ErrorNotice error={kpis.error} /> : null}
+          {kpis.data && series.length === 0 ? (
+            <p>No KPI has been recorded for this venture.</p>
+          ) : null}
+          {series.length > 0 ? (
+            <dl className="figures">
+              {series.map((s) => {
+                const last = s.points[s.points.length - 1];
+                if (!last) return null;
+                const period = kpiPeriod(last);
+                const key = `venture.kpi.${s.metric.key}${s.currency ? `.${s.currency}` : ''}`;
+                return (
+                  <Figure
+                    key={key}
+                    label={`${s.metric.label}${s.currency ? ` (${s.currency})` : ''}`}
+                    value={formatKpi(last, s.metric.unit)}
+                    metric={key}
+                    sub={period.length === 7 ? formatMonth(period) : formatDate(period)}
+                  />
+                );
+              })}
+            </dl>
+          ) : null}
+        </Panel>
         {series.length > 0 ? (
-          <dl className="figures">
-            {series.map((s) => {
-              const last = s.points[s.points.length - 1];
-              if (!last) return null;
-              const period = kpiPeriod(last);
-              const key = `venture.kpi.${s.metric.key}${s.currency ? `.${s.currency}` : ''}`;
-              return (
-                <Figure
-                  key={key}
-                  label={`${s.metric.label}${s.currency ? ` (${s.currency})` : ''}`}
-                  value={formatKpi(last, s.metric.unit)}
-                  metric={key}
-                  sub={period.length === 7 ? formatMonth(period) : formatDate(period)}
-                />
-              );
-            })}
-          </dl>
+          <WhenVisible
+            minHeight={320}
+            margin="0px 0px -25% 0px"
+            label="Charts load when you scroll here."
+            placeholder={<ChartPlaceholders count={series.length} />}
+          >
+            <Suspense fallback={<Loading label="Loading charts…" />}>
+              <VentureCharts series={series} />
+            </Suspense>
+          </WhenVisible>
         ) : null}
-      </Panel>
-      {series.length > 0 ? (
-        <WhenVisible
-          minHeight={320}
-          margin="0px 0px -25% 0px"
-          label="Charts load when you scroll here."
-          placeholder={<ChartPlaceholders count={series.length} />}
-        >
-          <Suspense fallback={<Loading label="Loading charts…" />}>
-            <VentureCharts series={series} />
-          </Suspense>
-        </WhenVisible>
-      ) : null}
+      </SecondCommit>
     </>
   );
+}
+
+/**
+ * Its children, one commit after the rest of the page: React commits a whole tree (and the
+ * browser lays it out) in one task, so the page's lower part coming a frame later makes two
+ * shorter tasks of one long one. Below everything else, it moves nothing when it comes.
+ */
+function SecondCommit(props: { children: ReactNode }) {
+  const [shown, setShown] = useState(false);
+  useEffect(() => startTransition(() => setShown(true)), []);
+  return shown ? props.children : null;
 }
 
 /**
