@@ -122,6 +122,8 @@ try {
     ['Businesses', '/businesses', true],
     ['Venture', `/businesses/${slug}`, true],
   ];
+  /** Lighthouse runs that ended in an error (not scores): listed under the table. */
+  const failedRuns: string[] = [];
   /** Per page and setting: each category's scores over the runs. */
   const scores: { page: string; preset: string; runs: number[][] }[] = [];
   const chrome = await launch({
@@ -149,6 +151,18 @@ try {
           if (!lhr) throw new Error(`Lighthouse gave no result for ${path}`);
           if (lhr.finalDisplayedUrl.endsWith('/login') && signedIn) {
             throw new Error(`${path}: the session cookie did not sign Lighthouse in`);
+          }
+          // A run Lighthouse itself could not complete scores 0 everywhere: it is reported,
+          // counted, and run again rather than averaged in.
+          if (lhr.runtimeError) {
+            console.error(
+              `  ${preset} ${page} (run ${run + 1}): Lighthouse error ${lhr.runtimeError.code}: ${lhr.runtimeError.message}`,
+            );
+            failedRuns.push(`${preset} ${page}: ${lhr.runtimeError.code}`);
+            if (failedRuns.length > 5)
+              throw new Error(`Lighthouse failed: ${failedRuns.join(', ')}`);
+            run -= 1;
+            continue;
           }
           const values = CATEGORIES.map((c) => Math.round((lhr.categories[c]?.score ?? 0) * 100));
           console.error(`  ${preset} ${page} (run ${run + 1}): ${values.join(' / ')}`);
@@ -192,6 +206,12 @@ try {
       return `${medians.join(' / ')}${range}`;
     };
     console.log(`| ${page} | ${of('mobile')} | ${of('desktop')} |`);
+  }
+  if (failedRuns.length > 0) {
+    console.log('');
+    console.log(
+      `Lighthouse runs that ended in an error and were run again: ${failedRuns.join(', ')}`,
+    );
   }
   console.log('');
   console.log('| API call (HTTP, session cookie) | p50 ms | p99 ms |');
