@@ -1,10 +1,6 @@
-import { and, eq } from 'drizzle-orm';
-import type { Database } from '../kernel/index.ts';
 import type { LlmSettings } from './agents.dto.ts';
 import type { RunContext } from './agents.runtime.ts';
-import { agentsTaskLog, agentsTasks } from './agents.schema.ts';
-import { insertMessage, type TaskRow } from './agents.store.ts';
-import type { LogRow } from './agents.writes.ts';
+import type { TaskRow } from './agents.store.ts';
 
 /** A tool call the model asked for that waits for a person's decision. */
 export interface PendingToolCall {
@@ -99,58 +95,4 @@ export async function decidedResults(
     }
   }
   return results;
-}
-
-/**
- * Records a pause: the task, still running under this process's lease, becomes `waiting`
- * (reason `tool_approval`) with its checkpoint, its lease cleared; a `status` message says
- * which calls wait. A task cancelled meanwhile keeps its state; the logs are written anyway.
- */
-export async function recordPause(
-  db: Database,
-  owner: string,
-  task: TaskRow,
-  botId: string,
-  checkpoint: ToolCheckpoint,
-  logs: LogRow[],
-  at: Date,
-): Promise<void> {
-  await db.transaction(async (tx) => {
-    const [paused] = await tx
-      .update(agentsTasks)
-      .set({
-        state: 'waiting',
-        reason: 'tool_approval',
-        checkpoint,
-        leaseOwner: null,
-        leaseUntil: null,
-        updatedAt: at,
-      })
-      .where(
-        and(
-          eq(agentsTasks.id, task.id),
-          eq(agentsTasks.state, 'running'),
-          eq(agentsTasks.leaseOwner, owner),
-        ),
-      )
-      .returning({ id: agentsTasks.id });
-    if (paused) {
-      await insertMessage(tx, {
-        orgId: task.orgId,
-        taskId: task.id,
-        correlationId: task.correlationId,
-        senderAgent: botId,
-        recipientAgent: task.createdBy,
-        messageType: 'status',
-        priority: task.priority,
-        payload: {
-          state: 'waiting',
-          reason: 'tool_approval',
-          pendingToolCalls: checkpoint.pending,
-        },
-        at,
-      });
-    }
-    if (logs.length > 0) await tx.insert(agentsTaskLog).values(logs);
-  });
 }

@@ -24,7 +24,7 @@ import {
   type TaskState,
   taskInputSchema,
 } from './agents.dto.ts';
-import { recordPause, resumeFrom, ToolPause, type ToolCheckpoint } from './agents.approval.ts';
+import { resumeFrom, ToolPause, type ToolCheckpoint } from './agents.approval.ts';
 import { callCost, checkBudgets } from './agents.budget.ts';
 import type { AgentMetrics } from './agents.metrics.ts';
 import { runLlm } from './agents.llm.ts';
@@ -633,7 +633,7 @@ export function createExecutor(deps: ExecutorDeps) {
     await finish(task, agent, outcome, takeLogs());
   }
 
-  /** Ends a task, or records its pause for tool approvals (`outcome.checkpoint`). */
+  /** Ends a task, or records its pause for tool approvals (`outcome.checkpoint`): one batch. */
   async function finish(
     task: TaskRow,
     agent: Agent,
@@ -641,13 +641,7 @@ export function createExecutor(deps: ExecutorDeps) {
     logs: LogRow[],
   ): Promise<void> {
     const now = clock.now();
-    if (outcome.checkpoint) {
-      await recordPause(db, owner, task, agent.botId, outcome.checkpoint, logs, now).catch(
-        (error: unknown) =>
-          log.error({ err: error, taskId: task.id }, 'could not record the pause of an agent task'),
-      );
-      return;
-    }
+    const paused = outcome.checkpoint;
     try {
       await finisher.add({
         taskId: task.id,
@@ -657,6 +651,7 @@ export function createExecutor(deps: ExecutorDeps) {
         output: outcome.output ?? null,
         at: now,
         logs,
+        ...(paused ? { checkpoint: paused } : {}),
         message: {
           id: newId(),
           orgId: task.orgId,
@@ -664,10 +659,11 @@ export function createExecutor(deps: ExecutorDeps) {
           correlationId: task.correlationId,
           senderAgent: agent.botId,
           recipientAgent: task.createdBy,
-          messageType: outcome.state === 'succeeded' ? 'response' : 'error',
+          messageType: paused ? 'status' : outcome.state === 'succeeded' ? 'response' : 'error',
           priority: task.priority,
-          payload:
-            outcome.state === 'succeeded'
+          payload: paused
+            ? { state: outcome.state, reason: outcome.reason, pendingToolCalls: paused.pending }
+            : outcome.state === 'succeeded'
               ? (outcome.output ?? null)
               : { state: outcome.state, reason: outcome.reason, message: outcome.error },
           at: now,

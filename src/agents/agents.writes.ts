@@ -25,6 +25,8 @@ export interface FinishRecord {
   at: Date;
   logs: LogRow[];
   message: MessageRow;
+  /** A pause for tool approvals (state `waiting`): where the execution resumes. */
+  checkpoint?: unknown;
 }
 
 /**
@@ -106,7 +108,8 @@ export function createTaskWrites(deps: {
 
   /**
    * Ends recorded together: one UPDATE for the batch (only tasks still running under our lease:
-   * one cancelled or recovered meanwhile keeps its state), their last messages and logs.
+   * one cancelled or recovered meanwhile keeps its state), their last messages and logs. A pause
+   * for tool approvals goes the same way: state `waiting` with its checkpoint, not finished.
    */
   const finisher = createBatcher<FinishRecord>(async (items) => {
     const values = items.map((i) => ({
@@ -115,6 +118,7 @@ export function createTaskWrites(deps: {
       reason: i.reason,
       error: i.error,
       output: i.output,
+      checkpoint: i.checkpoint ?? null,
       at: i.at.toISOString(),
     }));
     await db.transaction(async (tx) => {
@@ -123,9 +127,12 @@ export function createTaskWrites(deps: {
           tx,
           sql`
         update agents_tasks t set state = v.state, reason = v.reason, error = v.error,
-          output = v.output, finished_at = v.at, updated_at = v.at, lease_owner = null, lease_until = null
+          output = v.output, checkpoint = coalesce(v.checkpoint, t.checkpoint),
+          finished_at = case when v.state = 'waiting' then null else v.at end,
+          updated_at = v.at, lease_owner = null, lease_until = null
         from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
-          as v(id uuid, state text, reason text, error text, output jsonb, at timestamptz)
+          as v(id uuid, state text, reason text, error text, output jsonb, checkpoint jsonb,
+            at timestamptz)
         where t.id = any(${`{${items.map((i) => i.taskId).join(',')}}`}::uuid[]) and t.id = v.id
           and t.state = 'running' and t.lease_owner = ${owner}
         returning t.id::text as id`,
