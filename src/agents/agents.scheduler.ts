@@ -102,12 +102,18 @@ export class Scheduler {
    * their limit is not reached: more may be granted (limits across processes).
    */
   short(tiers: SlotAgent[][]): string[] {
+    return this.#firstUsableTier(tiers)
+      .filter((live) => live.running >= live.granted)
+      .map((live) => live.id);
+  }
+
+  /** The agents of the first tier that could ever take work now (open, under their limit). */
+  #firstUsableTier(tiers: SlotAgent[][]): LiveAgent[] {
     for (const tier of tiers) {
       const usable = tier
         .map((agent) => this.live(agent))
         .filter((live) => this.#open(live) && live.running < live.max);
-      if (usable.length === 0) continue;
-      return usable.filter((live) => live.running >= live.granted).map((live) => live.id);
+      if (usable.length > 0) return usable;
     }
     return [];
   }
@@ -163,13 +169,8 @@ export class Scheduler {
     const wanted = new Map<string, number>();
     for (const live of this.#agents.values()) wanted.set(live.id, live.running);
     for (const waiter of this.#waiting) {
-      for (const tier of waiter.tiers) {
-        const usable = tier
-          .map((agent) => this.live(agent))
-          .filter((live) => this.#open(live) && live.running < live.max);
-        if (usable.length === 0) continue;
-        for (const live of usable) wanted.set(live.id, (wanted.get(live.id) ?? 0) + 1);
-        break;
+      for (const live of this.#firstUsableTier(waiter.tiers)) {
+        wanted.set(live.id, (wanted.get(live.id) ?? 0) + 1);
       }
     }
     for (const [id, n] of wanted) wanted.set(id, Math.min(n, this.#agents.get(id)!.max));
