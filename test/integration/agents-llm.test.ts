@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { portfolioServiceFor } from '../../src/portfolio/index.ts';
-import { createNodeRegistry } from '../../src/workflows/index.ts';
-import { createWorkflowsService } from '../../src/workflows/workflows.service.ts';
 import { createAgentsWorld, type AgentsWorld } from '../fixtures/llm-agents-world.ts';
 import { startLlmServer, type LlmServer } from '../fixtures/llm-server.ts';
 import { storages } from '../helpers/storage.ts';
@@ -92,25 +90,7 @@ describe.each(storages)('LLM agents on $name', { timeout: 60_000 }, (storage) =>
 
   it('runs tool calls against the platform and sends their results back', async () => {
     await llmAgent({}, { tools: ['list_ventures', 'get_workflow'], stream: false });
-    const { row: workflow } = await createWorkflowsService({
-      db: w.kernel.db,
-      clock: w.kernel.clock,
-      audit: w.access.audit,
-      events: w.kernel.events,
-      registry: createNodeRegistry(),
-    }).create(w.orgId, {
-      name: 'Invoice reminder',
-      nodes: [
-        {
-          name: 'Start',
-          type: 'n8n-nodes-base.manualTrigger',
-          typeVersion: 1,
-          position: [0, 0],
-          parameters: {},
-        },
-      ],
-      connections: {},
-    });
+    const workflow = await w.createWorkflow('Invoice reminder');
     llm.script([
       { type: 'tool', name: 'list_ventures', args: { search: 'alpha' } },
       { type: 'tool', name: 'get_workflow', args: { id: workflow.id } },

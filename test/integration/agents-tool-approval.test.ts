@@ -3,8 +3,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registerAgentRoutes, rowsOf } from '../../src/agents/index.ts';
 import { portfolioServiceFor } from '../../src/portfolio/index.ts';
 import { buildApp } from '../../src/server/index.ts';
-import { createNodeRegistry } from '../../src/workflows/index.ts';
-import { createWorkflowsService } from '../../src/workflows/workflows.service.ts';
 import { sql } from 'drizzle-orm';
 import { createAgentsWorld, type AgentsWorld } from '../fixtures/llm-agents-world.ts';
 import { startLlmServer, type LlmServer } from '../fixtures/llm-server.ts';
@@ -40,26 +38,7 @@ describe.each(storages)('tool call approval on $name', { timeout: 60_000 }, (sto
       { orgId: w.orgId, ventureIds: null },
       { slug: 'alpha', name: 'Alpha Shop', category: 'ecommerce', stage: 'launched' },
     );
-    const { row } = await createWorkflowsService({
-      db: w.kernel.db,
-      clock: w.kernel.clock,
-      audit: w.access.audit,
-      events: w.kernel.events,
-      registry: createNodeRegistry(),
-    }).create(w.orgId, {
-      name: 'Invoice reminder',
-      nodes: [
-        {
-          name: 'Start',
-          type: 'n8n-nodes-base.manualTrigger',
-          typeVersion: 1,
-          position: [0, 0],
-          parameters: {},
-        },
-      ],
-      connections: {},
-    });
-    workflowId = row.id;
+    workflowId = (await w.createWorkflow('Invoice reminder')).id;
     app = await buildApp({
       kernel: w.kernel,
       access: w.access,
