@@ -28,6 +28,8 @@ let server: DashboardServer;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+/** What the browser reported refusing under the server's Content-Security-Policy. */
+const cspViolations: string[] = [];
 
 /** Rows of a query on the server's own database. */
 async function rows<T>(query: ReturnType<typeof sql>): Promise<T[]> {
@@ -104,6 +106,9 @@ describe('the dashboard in a browser', { timeout: 120_000 }, () => {
     page.on('pageerror', (error) => {
       throw error;
     });
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
   }, 240_000);
 
   afterAll(async () => {
@@ -128,6 +133,16 @@ describe('the dashboard in a browser', { timeout: 120_000 }, () => {
     await page.getByRole('button', { name: /sign in/i }).click();
     await page.waitForURL(`${server.url}/`);
     await eventually(() => page.getByRole('heading', { level: 1 }).textContent()).toBeTruthy();
+  });
+
+  it('loads the locale data of its figures in a worker the CSP allows', async () => {
+    const started = page.waitForEvent('worker', {
+      predicate: (worker) => worker.url().includes('/intl-warm.worker-'),
+    });
+    await visit('/', 'Portfolio');
+    const worker = await started;
+    expect(new URL(worker.url()).pathname).toMatch(/^\/assets\/intl-warm\.worker-[\w-]+\.js$/);
+    expect(cspViolations).toEqual([]);
   });
 
   it('shows home figures equal to the database', async () => {
@@ -359,5 +374,7 @@ describe('the dashboard in a browser', { timeout: 120_000 }, () => {
     expect(me).toBe(401);
     await page.goto(`${server.url}/businesses`);
     await page.waitForURL(/\/login/);
+    // Nothing any page did in this run was refused by the Content-Security-Policy.
+    expect(cspViolations).toEqual([]);
   });
 });

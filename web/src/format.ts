@@ -5,6 +5,20 @@
  */
 const LOCALE = undefined; // the browser's
 
+/**
+ * Starts loading the browser's locale data for `Intl` in a worker (see intl-warm.worker.ts):
+ * call before the first figure is formatted. Where workers are missing or refused, the first
+ * formatter loads the data itself, as it would anyway.
+ */
+export function warmFormatters(): void {
+  if (typeof Worker !== 'function') return;
+  try {
+    new Worker(new URL('./intl-warm.worker.ts', import.meta.url), { type: 'module' });
+  } catch {
+    // The first formatter on the main thread loads the data.
+  }
+}
+
 const formatters = new Map<string, Intl.NumberFormat>();
 const dateFormatters = new Map<string, Intl.DateTimeFormat>();
 function dateFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {

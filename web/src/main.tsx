@@ -5,11 +5,15 @@ import { BrowserRouter } from 'react-router';
 import { ApiError } from './api/client.ts';
 import { prefetchRoute } from './api/queries.ts';
 import { App } from './app.tsx';
-import { formatCount, formatDate } from './format.ts';
+import { warmFormatters } from './format.ts';
 import { applyTheme, currentTheme, storedTheme, systemTheme } from './theme.ts';
 import './styles/base.css';
 import './styles/layout.css';
 import './styles/components.css';
+
+// The locale data of the page's first figures loads in a worker, off the main thread, while the
+// page's requests are under way.
+warmFormatters();
 
 // The theme before the first paint of React (no inline script: the CSP forbids them).
 applyTheme(currentTheme());
@@ -34,11 +38,6 @@ const queryClient = new QueryClient({
 // The page's requests start now, together with /auth/me (not one after the other, nor after
 // the page's code), while the browser sets up the rest.
 prefetchRoute(queryClient, window.location);
-
-// The first Intl formatter of a page costs tens of milliseconds (ICU data): built now, while the
-// requests above are under way, rather than in the middle of the page's first render.
-formatCount(0);
-formatDate(new Date().toISOString());
 
 const root = document.getElementById('root');
 if (root) {

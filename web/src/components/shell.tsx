@@ -4,6 +4,7 @@ import { NavLink, useLocation, useNavigate } from 'react-router';
 import { api } from '../api/client.ts';
 import { useLiveEvents, type LiveState } from '../api/live.ts';
 import type { Me } from '../api/types.ts';
+import { MenuIcon, MoonIcon, SunIcon } from './icons.tsx';
 import { currentTheme, saveTheme, type Theme } from '../theme.ts';
 
 const NAV = [
@@ -89,7 +90,7 @@ export function Shell(props: { me: Me | null; children: ReactNode }) {
             aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
             data-testid="theme-toggle"
           >
-            <span aria-hidden="true">{theme === 'dark' ? '☀' : '☾'}</span>
+            {theme === 'dark' ? <SunIcon /> : <MoonIcon />}
           </button>
           {me ? (
             <div className="user">
@@ -114,7 +115,7 @@ export function Shell(props: { me: Me | null; children: ReactNode }) {
             aria-controls="primary-nav"
             onClick={() => setMenuOpen((open) => !open)}
           >
-            <span aria-hidden="true">☰</span>
+            <MenuIcon />
             <span className="visually-hidden">Menu</span>
           </button>
         </div>

@@ -11,6 +11,7 @@ import {
   type VentureSort as Sort,
 } from '../api/queries.ts';
 import { STAGES } from '../api/types.ts';
+import { SortIcon } from '../components/icons.tsx';
 import { ErrorNotice, Loading, PageHeader } from '../components/ui.tsx';
 import { formatCount, formatDate } from '../format.ts';
 
@@ -294,9 +295,7 @@ function SortHeader(props: {
         data-sort={props.column}
       >
         {props.label}
-        <span aria-hidden="true" className="sort-arrow">
-          {active ? (props.order === 'asc' ? '▲' : '▼') : '↕'}
-        </span>
+        <SortIcon order={active ? props.order : null} />
       </button>
     </th>
   );

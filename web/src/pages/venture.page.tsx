@@ -109,7 +109,7 @@ export function VenturePage() {
               <span className={`badge stage-${v.stage}`}>{v.stage}</span>
             </dd>
             <dt>Owner</dt>
-            <dd data-field="owner">
+            <dd data-field="owner" className="one-line">
               {v.ownerId ? <Owner ownerId={v.ownerId} isAdmin={isAdmin} /> : 'No owner'}
             </dd>
             <dt>Site</dt>
@@ -147,7 +147,7 @@ export function VenturePage() {
               )}
             </dd>
             <dt>Ledger entity</dt>
-            <dd data-field="ledger-entity">
+            <dd data-field="ledger-entity" className="one-line">
               {v.ledgerEntityId ? <LedgerEntityLink entityId={v.ledgerEntityId} /> : 'None'}
             </dd>
             <dt>Created</dt>
@@ -280,7 +280,8 @@ function ChartPlaceholders(props: { count: number }) {
 
 /*
  * The owner's name and the ledger entity come after the venture (they need its answer): each is
- * its own component, so their answers re-render a line, not the page.
+ * its own component, so their answers re-render a line, not the page, and each stays on one line
+ * (cut with an ellipsis, whole in its title), so nothing below moves when the answer comes.
  */
 function Owner(props: { ownerId: string; isAdmin: boolean }) {
   const members = useQuery({
@@ -289,8 +290,9 @@ function Owner(props: { ownerId: string; isAdmin: boolean }) {
     enabled: props.isAdmin,
   });
   const owner = members.data?.find((m) => m.id === props.ownerId);
-  return owner ? (
-    <>{`${owner.name} <${owner.email}>`}</>
+  const text = owner ? `${owner.name} <${owner.email}>` : null;
+  return text ? (
+    <span title={text}>{text}</span>
   ) : (
     <code title="Only administrators can see member names">{props.ownerId}</code>
   );
@@ -301,9 +303,10 @@ function LedgerEntityLink(props: { entityId: string }) {
     queryKey: ['ledger', 'entity', props.entityId],
     queryFn: () => api.get<Entity>(`/api/v1/ledger/entities/${props.entityId}`),
   });
+  const text = entity.data ? `${entity.data.code} · ${entity.data.name}` : 'Open statements';
   return (
-    <Link to={`/financial?entity=${props.entityId}`}>
-      {entity.data ? `${entity.data.code} · ${entity.data.name}` : 'Open statements'}
+    <Link to={`/financial?entity=${props.entityId}`} title={text}>
+      {text}
     </Link>
   );
 }
