@@ -9,7 +9,7 @@
 //      (goal: p99 under 100 ms).
 //
 //   node bench/web.bench.ts   (BENCH_REQUESTS per API call, default 300; BENCH_LIGHTHOUSE_RUNS
-//                              per page and setting, default 3, the median reported; CHROMIUM_PATH)
+//                              per page and setting, default 5, the median reported; CHROMIUM_PATH)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
@@ -21,7 +21,7 @@ import { buildDashboard, startDashboardServer } from '../test/helpers/web-server
 import { machineLine } from './lib.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
-const LIGHTHOUSE_RUNS = Math.max(1, Number(process.env.BENCH_LIGHTHOUSE_RUNS ?? 3));
+const LIGHTHOUSE_RUNS = Math.max(1, Number(process.env.BENCH_LIGHTHOUSE_RUNS ?? 5));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
 
