@@ -45,34 +45,9 @@ function precacheServiceWorker(): Plugin {
   };
 }
 
-/**
- * Puts V8's explicit compile hint (`//# allFunctionsCalledOnLoad`, which must open the file) at
- * the top of the entry script: nearly all of its functions run while the first screen renders,
- * so Chromium compiles them while the file streams in, off the main thread, instead of one by
- * one on the main thread at their first call. Other browsers read a comment.
- */
-function compileHintForEntry(): Plugin {
-  return {
-    name: 'iza-compile-hint-for-entry',
-    apply: 'build',
-    enforce: 'post',
-    generateBundle: {
-      // After Vite's own generateBundle work, which puts its preload helper at the top.
-      order: 'post',
-      handler(_options, bundle) {
-        for (const chunk of Object.values(bundle)) {
-          if (chunk.type === 'chunk' && chunk.isEntry) {
-            chunk.code = `//# allFunctionsCalledOnLoad\n${chunk.code}`;
-          }
-        }
-      },
-    },
-  };
-}
-
 export default defineConfig({
   root,
-  plugins: [react(), compileHintForEntry(), precacheServiceWorker()],
+  plugins: [react(), precacheServiceWorker()],
   build: {
     outDir: `${root}dist`,
     emptyOutDir: true,
