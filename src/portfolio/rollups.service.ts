@@ -171,6 +171,25 @@ export function createRollupsService(deps: {
     return (row?.day ?? today).slice(0, 7);
   }
 
+  /**
+   * Each venture's value of each metric per month and currency, for the ventures of the query's
+   * `v` and the days in [from, to): revenue is the month's sum, the other metrics the month's
+   * last value. Both the grid and the history add these up.
+   */
+  const perVentureMonth = (scope: Scope, metrics: string[], from: string, to: string) => sql`
+    select k.venture_id, k.metric, coalesce(k.currency, '') as currency,
+           to_char(k.day, 'YYYY-MM') as month,
+           case when k.metric = 'revenue' then sum(k.value)
+                else (array_agg(k.value order by k.day desc))[1] end as value
+    from portfolio_kpis k join v on v.id = k.venture_id
+    where k.org_id = ${scope.orgId}
+      and k.metric in (${sql.join(
+        metrics.map((metric) => sql`${metric}`),
+        sql`, `,
+      )})
+      and k.day >= ${from}::date and k.day < ${to}::date
+    group by 1, 2, 3, 4`;
+
   async function computeHistory(
     scope: Scope,
     query: RollupHistoryQuery,
@@ -178,21 +197,12 @@ export function createRollupsService(deps: {
     to: string,
   ): Promise<HistoryResult> {
     const from = addMonths(to, -(count - 1));
+    const end = `${addMonths(to, 1)}-01`;
     const rows = await rowsOf<HistoryRow>(
       db,
       sql`
         with v as (select id from portfolio_ventures where ${ventureFilter(scope, query.category)}),
-        per as (
-          select k.venture_id, k.metric, coalesce(k.currency, '') as currency,
-                 to_char(k.day, 'YYYY-MM') as month,
-                 case when k.metric = 'revenue' then sum(k.value)
-                      else (array_agg(k.value order by k.day desc))[1] end as value
-          from portfolio_kpis k join v on v.id = k.venture_id
-          where k.org_id = ${scope.orgId}
-            and k.metric in ('revenue', 'mrr', 'customers')
-            and k.day >= ${`${from}-01`}::date and k.day < ${`${addMonths(to, 1)}-01`}::date
-          group by 1, 2, 3, 4
-        )
+        per as (${perVentureMonth(scope, ['revenue', 'mrr', 'customers'], `${from}-01`, end)})
         select month, metric, currency, sum(value)::text as total,
                count(distinct venture_id)::int as ventures
         from per group by 1, 2, 3 order by 1, 2, 3`,
@@ -256,17 +266,7 @@ export function createRollupsService(deps: {
         db,
         sql`
         with v as (select id, category from portfolio_ventures where ${filter}),
-        per as (
-          select k.venture_id, k.metric, coalesce(k.currency, '') as currency,
-                 to_char(k.day, 'YYYY-MM') as month,
-                 case when k.metric = 'revenue' then sum(k.value)
-                      else (array_agg(k.value order by k.day desc))[1] end as value
-          from portfolio_kpis k join v on v.id = k.venture_id
-          where k.org_id = ${scope.orgId}
-            and k.metric in ('revenue', 'mrr', 'customers', 'churn')
-            and k.day >= ${start}::date and k.day < ${end}::date
-          group by 1, 2, 3, 4
-        ),
+        per as (${perVentureMonth(scope, ['revenue', 'mrr', 'customers', 'churn'], start, end)}),
         agg as (
           select v.category, per.metric, per.currency,
                  sum(per.value) filter (where per.month = ${month}) as current,
