@@ -4,6 +4,7 @@ import type { Kernel } from '../kernel/index.ts';
 import { createNodeRegistry } from './nodes/registry.ts';
 import { registerWorkflowRoutes } from './workflows.routes.ts';
 import { createWorkflowRunner, RUN_QUEUE, TICK_QUEUE, type RunJob } from './workflows.runner.ts';
+import { createWebhookLookup } from './workflows.hooks.ts';
 import { createWorkflowsService } from './workflows.service.ts';
 import { registerWebhookRoutes } from './workflows.webhooks.ts';
 
@@ -25,24 +26,29 @@ export function createWorkflowsModule(context: { kernel: Kernel; access: Access 
     env: kernel.config.workflowEnv,
     registry,
   });
+  const hooks = createWebhookLookup({ db: kernel.db, events: kernel.events });
   const service = createWorkflowsService({
     db: kernel.db,
     clock: kernel.clock,
     audit: context.access.audit,
     events: kernel.events,
     registry,
-    onChanged: runner.invalidate,
+    onChanged: hooks.invalidate,
   });
   return {
     name: 'workflows',
     service,
     runner,
+    hooks,
     routes: (app: FastifyInstance) => {
       registerWorkflowRoutes(app, service, runner, {
         runWaitMs: kernel.config.workflows.runWaitMs,
       });
-      registerWebhookRoutes(app, runner);
-      app.addHook('onClose', async () => runner.close());
+      registerWebhookRoutes(app, runner, hooks);
+      app.addHook('onClose', async () => {
+        hooks.close();
+        runner.close();
+      });
     },
     queues: async () => {
       await kernel.jobs.define<RunJob>({

@@ -14,22 +14,10 @@ import type { Item } from './expressions/expression.types.ts';
 import { ExpressionEvaluator } from './expressions/evaluator.ts';
 import type { ExecutionState, NodeRegistry, TaskData } from './engine/engine.types.ts';
 import { runWorkflow, type EngineDeps, type ExecutionResult } from './engine/executor.ts';
-import type { Workflow, WorkflowNode } from './model/workflow.types.ts';
+import type { WorkflowNode } from './model/workflow.types.ts';
 import { nextRuns } from './nodes/trigger.node.ts';
-import {
-  normalisePath,
-  scheduleNodes,
-  webhookNodes,
-  workflowOf,
-  WORKFLOWS_CHANGED,
-  type WorkflowRow,
-} from './workflows.service.ts';
-import {
-  workflowExecutionNodes,
-  workflowExecutions,
-  workflows,
-  workflowWebhooks,
-} from './workflows.schema.ts';
+import { scheduleNodes, workflowOf, type WorkflowRow } from './workflows.service.ts';
+import { workflowExecutionNodes, workflowExecutions, workflows } from './workflows.schema.ts';
 
 export const RUN_QUEUE = 'workflows.run';
 export const TICK_QUEUE = 'workflows.tick';
@@ -74,12 +62,6 @@ interface ExecuteOptions {
   checkpointAfterMs: number;
 }
 
-interface CachedHook {
-  row: WorkflowRow;
-  workflow: Workflow;
-  node: WorkflowNode;
-}
-
 const STATUS: Record<ExecutionResult['status'], string> = {
   success: 'succeeded',
   error: 'failed',
@@ -110,41 +92,6 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
   let heartbeat: NodeJS.Timeout | undefined;
   let recoveryTimer: NodeJS.Timeout | undefined;
   let closed = false;
-
-  // Active webhooks, loaded once and dropped whenever any process changes a workflow.
-  let hooks: Promise<Map<string, CachedHook>> | undefined;
-  let generation = 0;
-  const invalidate = () => {
-    generation++;
-    hooks = undefined;
-  };
-  const unsubscribe = deps.events.subscribe(WORKFLOWS_CHANGED, invalidate);
-  const loadHooks = (): Promise<Map<string, CachedHook>> => {
-    if (hooks) return hooks;
-    const loadingGeneration = generation;
-    const loading = (async () => {
-      const rows = await db
-        .select({ hook: workflowWebhooks, row: workflows })
-        .from(workflowWebhooks)
-        .innerJoin(workflows, eq(workflows.id, workflowWebhooks.workflowId))
-        .where(eq(workflows.active, true));
-      const map = new Map<string, CachedHook>();
-      for (const { hook, row } of rows) {
-        const workflow = workflowOf(row);
-        const node = workflow.nodes.find((n) => n.name === hook.node);
-        if (node) map.set(`${hook.method} ${hook.path}`, { row, workflow, node });
-      }
-      return map;
-    })();
-    hooks = loading;
-    loading.catch(() => {
-      if (hooks === loading) hooks = undefined;
-    });
-    void loading.then(() => {
-      if (generation !== loadingGeneration && hooks === loading) hooks = undefined;
-    });
-    return loading;
-  };
 
   const engineFor = (row: WorkflowRow): EngineDeps => ({
     ...engine,
@@ -582,43 +529,11 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
   return {
     bootId,
     evaluator,
-    invalidate,
     execute,
     runJob,
     recover,
     tick,
     sendRun,
-
-    /** The active workflow and node for `METHOD path`, from the in-memory cache. */
-    async productionHook(method: string, path: string): Promise<CachedHook | undefined> {
-      return (await loadHooks()).get(`${method} ${normalisePath(path)}`);
-    },
-
-    /** Any saved workflow (of any organisation) with a webhook on `METHOD path`: test URLs. */
-    async testHook(method: string, path: string): Promise<CachedHook | undefined> {
-      const wanted = normalisePath(path);
-      const candidates = await db
-        .select()
-        .from(workflows)
-        .where(
-          sql`${workflows.nodes} @> ${JSON.stringify([{ parameters: { path: wanted } }])}::jsonb`,
-        )
-        .limit(20);
-      for (const row of candidates) {
-        const workflow = workflowOf(row);
-        const hook = webhookNodes(workflow).find((h) => h.method === method && h.path === wanted);
-        if (hook) return { row, workflow, node: hook.node };
-      }
-      return undefined;
-    },
-
-    /** Methods any webhook listens with on `path` (for a 405-like answer). */
-    async methodsFor(path: string): Promise<string[]> {
-      const wanted = normalisePath(path);
-      return [...(await loadHooks()).keys()]
-        .filter((k) => k.slice(k.indexOf(' ') + 1) === wanted)
-        .map((k) => k.slice(0, k.indexOf(' ')));
-    },
 
     startRecovery(): void {
       if (recoveryTimer || closed) return;
@@ -633,7 +548,6 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
 
     close(): void {
       closed = true;
-      unsubscribe();
       clearInterval(heartbeat);
       clearInterval(recoveryTimer);
       evaluator.dispose();

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCodes, UserError } from '../kernel/index.ts';
 import type { WebhookResponse } from './engine/engine.types.ts';
 import { webhookAnswer, webhookSettings } from './nodes/trigger.node.ts';
+import type { WebhookLookup } from './workflows.hooks.ts';
 import type { WorkflowRunner } from './workflows.runner.ts';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
@@ -12,7 +13,11 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
  * saved workflow. The run happens inside the request; the answer follows the Webhook node's
  * response mode (`onReceived`, `lastNode`, `responseNode` with Respond to Webhook).
  */
-export function registerWebhookRoutes(app: FastifyInstance, runner: WorkflowRunner): void {
+export function registerWebhookRoutes(
+  app: FastifyInstance,
+  runner: WorkflowRunner,
+  hooks: WebhookLookup,
+): void {
   for (const [prefix, test] of [
     ['/webhook', false],
     ['/webhook-test', true],
@@ -28,24 +33,23 @@ export function registerWebhookRoutes(app: FastifyInstance, runner: WorkflowRunn
           : 'Production URL of an active workflow’s Webhook node (n8n-compatible)',
         hide: true,
       },
-      handler: (request, reply) => handle(runner, request, reply, test),
+      handler: (request, reply) => handle(runner, hooks, request, reply, test),
     });
   }
 }
 
 async function handle(
   runner: WorkflowRunner,
+  hooks: WebhookLookup,
   request: FastifyRequest,
   reply: FastifyReply,
   test: boolean,
 ): Promise<unknown> {
   const path = (request.params as { '*': string })['*'] ?? '';
   const method = request.method === 'HEAD' ? 'GET' : request.method;
-  const hook = test
-    ? await runner.testHook(method, path)
-    : await runner.productionHook(method, path);
+  const hook = test ? await hooks.test(method, path) : await hooks.production(method, path);
   if (!hook) {
-    const others = test ? [] : await runner.methodsFor(path);
+    const others = test ? [] : await hooks.methodsFor(path);
     throw new UserError(
       ErrorCodes.notFound,
       others.length > 0
