@@ -37,6 +37,57 @@ export default tseslint.config(
     },
   },
   {
+    // Maps keyed by data (node names, JSON keys, header and parameter names) must not reach
+    // Object.prototype through a key such as "__proto__": a Map, or dict() from kernel/dict.ts.
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "VariableDeclarator[id.typeAnnotation.typeAnnotation.typeName.name='Record'][init.type='ObjectExpression'][init.properties.length=0]",
+          message:
+            'A map keyed by strings starts as dict() (no prototype) or a Map, never {} (a "__proto__" key would reach Object.prototype).',
+        },
+        {
+          selector:
+            "AssignmentExpression[operator=/^(\\?\\?|\\|\\|)=$/][left.computed=true][left.property.type!='Literal']",
+          message:
+            'map[key] ??= ... on a plain object returns Object.prototype for "__proto__": use a Map, or dict() and an explicit read and write.',
+        },
+      ],
+    },
+  },
+  {
+    // Workflows copy data the workflow author controls: Object.assign() would run the
+    // "__proto__" setter for such a key; spread and Object.fromEntries() define own keys.
+    files: ['src/workflows/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "VariableDeclarator[id.typeAnnotation.typeAnnotation.typeName.name='Record'][init.type='ObjectExpression'][init.properties.length=0]",
+          message:
+            'A map keyed by strings starts as dict() (no prototype) or a Map, never {} (a "__proto__" key would reach Object.prototype).',
+        },
+        {
+          selector:
+            "AssignmentExpression[operator=/^(\\?\\?|\\|\\|)=$/][left.computed=true][left.property.type!='Literal']",
+          message:
+            'map[key] ??= ... on a plain object returns Object.prototype for "__proto__": use a Map, or dict() and an explicit read and write.',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Object'][callee.property.name='assign']",
+          message:
+            'Object.assign() runs the "__proto__" setter for data keys: copy with spread or Object.fromEntries().',
+        },
+      ],
+    },
+  },
+  {
     files: ['src/kernel/config.ts', 'test/**', 'bench/**', 'scripts/**', 'bin/**', '**/*.test.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },

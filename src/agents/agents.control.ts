@@ -13,6 +13,7 @@ import type { ToolCheckpoint, ToolDecision } from './agents.approval.ts';
 import { FINAL_STATES, type Decision } from './agents.dto.ts';
 import { agentsAgents, agentsTaskLog, agentsTasks } from './agents.schema.ts';
 import { insertMessage, loadTask, nextLogSeq, type TaskRow } from './agents.store.ts';
+import { dict } from '../kernel/dict.ts';
 
 /** Published on cancellation, so the process running the task (any process) aborts it. */
 export const CANCEL_EVENT = 'agents.task.cancel';
@@ -216,7 +217,7 @@ export function createTaskControl(deps: TaskControlDeps) {
         { details: unknown.map((id) => ({ path: `decisions.${id}`, message: 'is not pending' })) },
       );
     }
-    const decisions: Record<string, ToolDecision> = {};
+    const decisions = dict<ToolDecision>();
     for (const call of checkpoint.pending) {
       const approved = (given[call.id] ?? (approve ? 'approve' : 'reject')) === 'approve';
       decisions[call.id] = { approved, by: who, ...(note ? { note } : {}) };

@@ -9,6 +9,7 @@ import { createRegistry } from './agents.registry.ts';
 import { BUILTIN_HANDLERS, type CodeHandler } from './agents.runtime.ts';
 import { agentStats, listTasks, loadTask, taskJson, taskLog, trace } from './agents.store.ts';
 import { platformTools, type PlatformToolDeps } from './agents.tools.ts';
+import { dict } from '../kernel/dict.ts';
 
 export interface AgentsServiceDeps {
   db: Database;
@@ -178,7 +179,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
       let orgTokens = 0n;
       let orgCost = 0n;
       const rows = agents.map((agent) => {
-        const tasks: Record<string, number> = {};
+        const tasks = dict<number>();
         for (const s of states) if (s.agentId === agent.id) tasks[s.state] = Number(s.n);
         const ended = (tasks.succeeded ?? 0) + (tasks.failed ?? 0) + (tasks.timed_out ?? 0);
         const lat = latency.find((l) => l.agentId === agent.id);

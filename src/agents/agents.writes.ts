@@ -6,6 +6,7 @@ import type { TaskState } from './agents.dto.ts';
 import { createBatcher } from './agents.batch.ts';
 import { agentsMessages, agentsTaskLog, agentsTasks } from './agents.schema.ts';
 import { rowsOf, type TaskRow } from './agents.store.ts';
+import { dict } from '../kernel/dict.ts';
 
 export type MessageRow = typeof agentsMessages.$inferInsert & { id: string };
 export type LogRow = typeof agentsTaskLog.$inferInsert;
@@ -161,7 +162,7 @@ async function insertJson(tx: DbOrTx, table: PgTable, rows: object[]): Promise<v
   const columns = Object.entries(getTableColumns(table)).map(([key, column]) => [key, column.name]);
   const json = JSON.stringify(
     rows.map((row) => {
-      const out: Record<string, unknown> = {};
+      const out = dict<unknown>();
       for (const [key, name] of columns)
         out[name!] = (row as Record<string, unknown>)[key!] ?? null;
       return out;

@@ -1,6 +1,7 @@
 export * from './clock.ts';
 export * from './config.ts';
 export * from './context.ts';
+export * from './dict.ts';
 export * from './db/index.ts';
 export * from './errors.ts';
 export * from './events.ts';

@@ -8,6 +8,7 @@ import {
 } from './ledger.types.ts';
 import type { EngineOutput } from './transfers.journal.ts';
 import type { EngineTransfer } from './transfers.rules.ts';
+import { dict } from '../kernel/dict.ts';
 
 /**
  * Group commit, the way TigerBeetle batches its clients' requests: the calls for one
@@ -222,11 +223,11 @@ export function callSummary(
   share: Share,
   inserted: ReadonlyMap<string, Transfer>,
 ) {
-  const byResult: Record<string, { count: number; ids: string[]; totals: Record<string, string> }> =
-    {};
+  const byResult = dict<{ count: number; ids: string[]; totals: Record<string, string> }>();
   share.results.forEach((result: TransferResultCode, i) => {
     const request = transfers[i]!;
-    const entry = (byResult[result] ??= { count: 0, ids: [], totals: {} });
+    const entry = byResult[result] ?? { count: 0, ids: [], totals: {} };
+    byResult[result] = entry;
     entry.count++;
     entry.ids.push(request.id);
     const stored = result === 'ok' ? inserted.get(request.id) : undefined;

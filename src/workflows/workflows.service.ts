@@ -149,10 +149,9 @@ function tagNames(tags: unknown): string[] {
 }
 
 function columnsOf(workflow: Workflow) {
-  const extra: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(workflow)) {
-    if (!OWN_FIELDS.has(key)) extra[key] = value;
-  }
+  const extra = Object.fromEntries(
+    Object.entries(workflow).filter(([key]) => !OWN_FIELDS.has(key)),
+  );
   return {
     name: workflow.name ?? 'Untitled workflow',
     nodes: workflow.nodes,

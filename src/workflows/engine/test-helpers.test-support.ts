@@ -1,4 +1,5 @@
 import { ManualClock } from '../../kernel/clock.ts';
+import { dict } from '../../kernel/dict.ts';
 import { ExpressionEvaluator } from '../expressions/evaluator.ts';
 import { workflowSchema, type Workflow } from '../model/workflow.types.ts';
 import { createNodeRegistry } from '../nodes/registry.ts';
@@ -10,12 +11,12 @@ export function wf(
   edges: (string | [string, number, string, number])[],
   settings: Record<string, unknown> = { executionOrder: 'v1' },
 ): Workflow {
-  const connections: Record<string, { main: { node: string; type: string; index: number }[][] }> =
-    {};
+  const connections = dict<{ main: { node: string; type: string; index: number }[][] }>();
   for (const e of edges) {
     const [from, out, to, input] =
       typeof e === 'string' ? [e.split('>')[0]!, 0, e.split('>')[1]!, 0] : e;
-    const c = (connections[from] ??= { main: [] });
+    const c = connections[from] ?? { main: [] };
+    connections[from] = c;
     while (c.main.length <= out) c.main.push([]);
     c.main[out]!.push({ node: to, type: 'main', index: input });
   }

@@ -132,6 +132,11 @@ function importUnsafe(input: unknown, options: ImportOptions): ImportReport {
   const workflow = parsed.data;
   const names = new Set<string>();
   for (const node of workflow.nodes) {
+    // JSON keyed by this name (connections, pinned data) cannot be read back as a key by
+    // JavaScript's object machinery: refused rather than silently disconnected.
+    if (node.name === '__proto__') {
+      return refuse('invalid_node', 'a node may not be named "__proto__"');
+    }
     if (names.has(node.name)) {
       return refuse('duplicate_node_name', `two nodes are named "${node.name}"`);
     }

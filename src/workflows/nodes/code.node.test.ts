@@ -148,4 +148,18 @@ describe('Code node', () => {
     expect(r.status).toBe('error');
     expect(r.error?.message).toMatch(/ran longer than 200 ms/);
   });
+
+  it('has no WebAssembly, shared memory or Atomics: memory outside the limit is out of reach', async () => {
+    // A WebAssembly memory is reserved outside the isolate's heap limit: 1 GiB with 64 MB set.
+    const r = await runNode('code', 2, {
+      jsCode: [
+        'const out = { wasm: typeof WebAssembly, shared: typeof SharedArrayBuffer, atomics: typeof Atomics };',
+        'try { out.memory = new WebAssembly.Memory({ initial: 16384 }).buffer.byteLength } catch (e) { out.memory = e.name }',
+        'return [{ json: out }];',
+      ].join('\n'),
+    });
+    expect(r.outputs[0]).toEqual([
+      { wasm: 'undefined', shared: 'undefined', atomics: 'undefined', memory: 'ReferenceError' },
+    ]);
+  });
 });

@@ -3,6 +3,7 @@ import { NodeError, type Item, type NodeContext, type NodeType } from '../engine
 import { nodeRefs } from '../expressions/node-refs.ts';
 import { preludeSource } from '../expressions/sandbox.ts';
 import { defineNode, text } from './define.ts';
+import { dict } from '../../kernel/dict.ts';
 
 /**
  * Code, Function and Function Item nodes. Each run gets a fresh isolate (isolated-vm) with a
@@ -108,7 +109,7 @@ function normalize(result: unknown, mode: CodeMode): Item[] {
 function pairedForRefs(ctx: NodeContext, source: string): Record<string, unknown> {
   const refs = nodeRefs(source);
   const names = refs === 'all' ? ctx.workflow.nodes.map((n) => n.name) : refs;
-  const out: Record<string, unknown> = {};
+  const out = dict<unknown>();
   const items = ctx.input();
   for (const name of names) {
     const first = ctx.expressionData(0).node(name);
@@ -203,14 +204,19 @@ export async function runCode(ctx: NodeContext, code: string, mode: CodeMode): P
       result: { promise: true, copy: true },
       timeout: timeoutMs,
     });
-    const parsed = JSON.parse(String(output)) as {
-      result: unknown;
-      staticData: Record<string, unknown>;
-    };
-    // Static data changes made by the code are kept for the rest of the execution.
-    for (const key of Object.keys(ctx.staticData)) delete ctx.staticData[key];
-    Object.assign(ctx.staticData, parsed.staticData);
-    return normalize(parsed.result, mode);
+    return ctx.work(() => {
+      const parsed = JSON.parse(String(output)) as {
+        result: unknown;
+        staticData: Record<string, unknown>;
+      };
+      // Static data changes made by the code are kept for the rest of the execution (own
+      // keys only: a key named `__proto__` stays a key).
+      for (const key of Object.keys(ctx.staticData)) delete ctx.staticData[key];
+      for (const key of Object.keys(parsed.staticData)) {
+        ctx.staticData[key] = parsed.staticData[key];
+      }
+      return normalize(parsed.result, mode);
+    });
   } catch (error) {
     if (error instanceof NodeError) throw error;
     const message = error instanceof Error ? error.message : String(error);

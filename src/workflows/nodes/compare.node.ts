@@ -1,5 +1,6 @@
 import type { Item } from '../engine/engine.types.ts';
 import { clone, defineNode, fieldList, getField, text } from './define.ts';
+import { dict } from '../../kernel/dict.ts';
 
 /**
  * Compare Datasets: matches input A and input B items by fields and routes them to four
@@ -35,8 +36,8 @@ export const compareDatasetsNode = defineNode({
       const fields = new Set(
         [...Object.keys(x.json), ...Object.keys(y.json)].filter((f) => !skip.has(f)),
       );
-      const different: Record<string, { inputA: unknown; inputB: unknown }> = {};
-      const same: Record<string, unknown> = {};
+      const different = dict<{ inputA: unknown; inputB: unknown }>();
+      const same = dict<unknown>();
       for (const f of fields) {
         if (text(x.json[f]) === text(y.json[f])) same[f] = x.json[f];
         else different[f] = { inputA: x.json[f], inputB: y.json[f] };

@@ -1,5 +1,6 @@
 import { NodeError, type Item, type NodeContext, type NodeType } from '../engine/engine.types.ts';
 import { clone, defineNode, text, deleteField, fieldList, getField, setField } from './define.ts';
+import { dict, toDict } from '../../kernel/dict.ts';
 
 /** Item-list nodes: Split Out, Aggregate, Sort, Limit-like, Remove Duplicates, Summarize, Rename Keys. */
 
@@ -24,7 +25,7 @@ function splitOut(ctx: NodeContext): Item[] {
     });
     const longest = Math.max(0, ...lists.map((l) => l.length));
     for (let k = 0; k < longest; k++) {
-      let json: Record<string, unknown> = {};
+      let json = dict<unknown>();
       if (include === 'allOtherFields') {
         json = clone(item.json);
         for (const f of fields) deleteField(json, f);
@@ -41,7 +42,7 @@ function splitOut(ctx: NodeContext): Item[] {
           typeof value === 'object' &&
           !Array.isArray(value)
         ) {
-          Object.assign(json, clone(value));
+          json = toDict({ ...json, ...clone(value) });
         } else {
           json[(fields.length === 1 && dest) || f] = clone(value);
         }
@@ -77,7 +78,7 @@ function aggregate(ctx: NodeContext): Item[] {
   >('fieldsToAggregate.fieldToAggregate', 0, []);
   const keepMissing = Boolean(ctx.param<unknown>('options.keepMissing', 0, false));
   const mergeLists = Boolean(ctx.param<unknown>('options.mergeLists', 0, false));
-  const json: Record<string, unknown> = {};
+  const json = dict<unknown>();
   for (const spec of specs) {
     const values: unknown[] = [];
     for (const item of items) {

@@ -2,6 +2,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { NodeError, type Item, type NodeType } from '../engine/engine.types.ts';
 import { defineNode, perItem, text } from './define.ts';
 import { basicSpec, send } from './http-request.node.ts';
+import { dict } from '../../kernel/dict.ts';
 
 /** Credential-free HTTP nodes built on the HTTP Request client: RSS Read and GraphQL. */
 
@@ -78,7 +79,7 @@ export const graphqlNode = defineNode({
         const raw = ctx.param<unknown>('variables', i, {});
         const variables: unknown = typeof raw === 'string' && raw.trim() ? JSON.parse(raw) : raw;
         const operationName = ctx.param<string>('operationName', i, '');
-        const headers: Record<string, string> = {};
+        const headers = dict<string>();
         for (const h of ctx.param<{ name: string; value: string }[]>(
           'headerParametersUi.parameter',
           i,

@@ -6,6 +6,7 @@ import {
   type FilterValue,
 } from './conditions.ts';
 import { clone, defineNode } from './define.ts';
+import { dict } from '../../kernel/dict.ts';
 
 const routeItem = (item: Item, i: number): Item => ({ ...item, pairedItem: { item: i } });
 
@@ -286,7 +287,7 @@ export const respondToWebhookNode = defineNode({
     const items = ctx.input();
     const respondWith = ctx.param<string>('respondWith', 0, 'firstIncomingItem');
     const status = Number(ctx.param('options.responseCode', 0, 200));
-    const headers: Record<string, string> = {};
+    const headers = dict<string>();
     for (const h of ctx.param<{ name: string; value: string }[]>(
       'options.responseHeaders.entries',
       0,

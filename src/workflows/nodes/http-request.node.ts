@@ -1,6 +1,7 @@
 import { NodeError, type Item, type NodeContext } from '../engine/engine.types.ts';
 import { defineNode, perItem, text } from './define.ts';
 import { checkUrl } from './ssrf.ts';
+import { dict, toDict } from '../../kernel/dict.ts';
 
 /** A request with the engine's defaults (GET, 30 s, redirects followed, JSON detected). */
 export function basicSpec(
@@ -68,22 +69,20 @@ function parseJsonParam(value: unknown, what: string): Record<string, unknown> {
 function specV3(ctx: NodeContext, i: number): RequestSpec {
   const p = <T = unknown>(path: string, fallback?: NoInfer<T>): T =>
     ctx.param<T>(path, i, fallback);
-  const headers: Record<string, string> = {};
-  const query: Record<string, string> = {};
+  let headers = dict<string>();
+  let query = dict<string>();
   if (p('sendQuery', false)) {
-    Object.assign(
-      query,
-      p('specifyQuery', 'keypair') === 'json'
+    query = toDict(
+      (p('specifyQuery', 'keypair') === 'json'
         ? parseJsonParam(p('jsonQuery'), 'query')
-        : pairs(p<Pair[]>('queryParameters.parameters', [])),
+        : pairs(p<Pair[]>('queryParameters.parameters', []))) as Record<string, string>,
     );
   }
   if (p('sendHeaders', false)) {
-    Object.assign(
-      headers,
-      p('specifyHeaders', 'keypair') === 'json'
+    headers = toDict(
+      (p('specifyHeaders', 'keypair') === 'json'
         ? parseJsonParam(p('jsonHeaders'), 'headers')
-        : pairs(p<Pair[]>('headerParameters.parameters', [])),
+        : pairs(p<Pair[]>('headerParameters.parameters', []))) as Record<string, string>,
     );
   }
   let body: RequestSpec['body'];

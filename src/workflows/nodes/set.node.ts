@@ -1,5 +1,6 @@
 import { NodeError, type Item, type NodeContext } from '../engine/engine.types.ts';
 import { clone, defineNode, text, fieldList, getField, perItem, setField } from './define.ts';
+import { dict } from '../../kernel/dict.ts';
 
 /**
  * Set (Edit Fields):
@@ -69,7 +70,7 @@ function baseJson(ctx: NodeContext, item: Item, i: number): Record<string, unkno
     case 'none':
       return {};
     case 'selected': {
-      const out: Record<string, unknown> = {};
+      const out = dict<unknown>();
       for (const f of fieldList(ctx.param('includeFields', i, ''))) {
         const value = getField(item.json, f);
         if (value !== undefined) out[f] = clone(value);

@@ -5,6 +5,7 @@ import { DateTime } from 'luxon';
 import { marked } from 'marked';
 import { NodeError, type NodeType } from '../engine/engine.types.ts';
 import { clone, defineNode, getField, perItem, setField } from './define.ts';
+import { dict } from '../../kernel/dict.ts';
 
 /** Data conversion nodes: Date & Time, Crypto, HTML, Markdown, XML. */
 
@@ -208,7 +209,7 @@ interface Extraction {
 
 function extractHtml(html: string, values: Extraction[], trim: boolean): Record<string, unknown> {
   const $ = cheerio.load(html);
-  const out: Record<string, unknown> = {};
+  const out = dict<unknown>();
   for (const v of values) {
     const read = (el: Parameters<typeof $>[0]): string | undefined => {
       const node = $(el);
