@@ -148,6 +148,11 @@ export interface NodeContext {
   readonly signal: AbortSignal | undefined;
   /** Runs another workflow from its executeWorkflowTrigger; resolves to its last node's output. */
   runSubWorkflow: (reference: unknown, items: Item[]) => Promise<Item[]>;
+  /**
+   * Runs synchronous work a node does after an await (parsing an answer, shaping items) as
+   * the execution's work, counted against its budget.
+   */
+  work<T>(fn: () => T): T;
 }
 
 /** A node type the engine can run. */

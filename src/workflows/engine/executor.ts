@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { systemClock, type Clock } from '../../kernel/clock.ts';
+import { dict, toDict } from '../../kernel/dict.ts';
 import { newId } from '../../kernel/ids.ts';
 import type { ExpressionEvaluator } from '../expressions/evaluator.ts';
 import { buildGraph, inputCount, type WorkflowGraph } from '../model/graph.ts';
@@ -20,6 +21,7 @@ import type {
   WaitRequest,
   WebhookResponse,
 } from './engine.types.ts';
+import { ExecutionLimitError, UNMETERED, type ExecutionMeter } from './meter.ts';
 import { createNodeContext, type ContextShared } from './node-context.ts';
 
 /** What the engine needs from the world, given once (tests pass fakes for clock and sleep). */
@@ -39,6 +41,8 @@ export interface EngineDeps {
   loadWorkflow?: (reference: unknown) => Promise<Workflow>;
   /** Called when an execution fails, with what an Error Trigger workflow receives. */
   onWorkflowError?: (payload: ErrorWorkflowPayload, errorWorkflowId: string | undefined) => void;
+  /** The execution's budget of synchronous work (default: none; the worker pool sets one). */
+  meter?: ExecutionMeter;
 }
 
 export interface RunOptions {
@@ -106,14 +110,15 @@ export async function runWorkflow(deps: EngineDeps, options: RunOptions): Promis
   const clock = deps.clock ?? systemClock;
   const usePinned = options.usePinnedData ?? mode === 'manual';
   const state: ExecutionState = options.resumeFrom
-    ? structuredClone(options.resumeFrom)
+    ? restoreState(structuredClone(options.resumeFrom))
     : {
-        runData: {},
+        runData: dict(),
         stack: [],
-        waiting: {},
-        nodeState: {},
-        staticData: structuredClone((workflow.staticData ?? {}) as Record<string, unknown>),
+        waiting: dict(),
+        nodeState: dict(),
+        staticData: toDict(structuredClone((workflow.staticData ?? {}) as Record<string, unknown>)),
       };
+  const meter = deps.meter ?? UNMETERED;
 
   if (!options.resumeFrom) {
     const start = options.startNode ?? defaultStartNode(deps.registry, workflow, graph);
@@ -142,6 +147,7 @@ export async function runWorkflow(deps: EngineDeps, options: RunOptions): Promis
     http: deps.http ?? {},
     code: deps.code ?? {},
     signal: options.signal,
+    meter,
     runSubWorkflow: async (reference, items) => {
       if (!deps.loadWorkflow) throw new Error('this engine cannot load sub-workflows');
       const sub = await deps.loadWorkflow(reference);
@@ -197,13 +203,15 @@ export async function runWorkflow(deps: EngineDeps, options: RunOptions): Promis
       tries: outcome.tries,
       ...(outcome.error ? { error: outcome.error } : {}),
     };
-    (state.runData[node.name] ??= []).push(task);
+    const nodeRuns = state.runData[node.name] ?? [];
+    nodeRuns.push(task);
+    state.runData[node.name] = nodeRuns;
     state.lastNodeExecuted = node.name;
     if (outcome.kind === 'failed') {
       options.observer?.nodeFinished?.(node.name, task, () => structuredClone(state));
       return finish('error', outcome.error);
     }
-    queueChildren(graph, order, state, node.name, runIndex, outcome.output);
+    meter.run(() => queueChildren(graph, order, state, node.name, runIndex, outcome.output));
     options.observer?.nodeFinished?.(node.name, task, () => structuredClone(state));
   }
   return finish('success');
@@ -242,6 +250,20 @@ export async function runWorkflow(deps: EngineDeps, options: RunOptions): Promis
     }
     return result;
   }
+}
+
+/**
+ * A state as a store or another thread gave it back (JSON, a structured clone): its maps
+ * keyed by node names become prototype-free again, so a node named `__proto__` stays a name.
+ */
+function restoreState(state: ExecutionState): ExecutionState {
+  return {
+    ...state,
+    runData: toDict(state.runData),
+    waiting: toDict(state.waiting),
+    nodeState: toDict(state.nodeState),
+    staticData: toDict(state.staticData),
+  };
 }
 
 function defaultStartNode(
@@ -310,7 +332,8 @@ function queueChildren(
       ready.push({ node: edge.to, inputs: [items], source: [source] });
       continue;
     }
-    const slots = (state.waiting[edge.to] ??= []);
+    const slots = state.waiting[edge.to] ?? [];
+    state.waiting[edge.to] = slots;
     let slot = slots.find((s) => s.inputs[edge.input] === null);
     if (!slot) {
       slot = {
@@ -426,17 +449,23 @@ async function runNode(
   for (let attempt = 1; attempt <= maxTries; attempt++) {
     try {
       const ctx = createNodeContext(shared, node, run, runIndex);
-      const result = await type.execute(ctx);
+      // The node's synchronous part counts against the execution's budget; what it does after
+      // its first await is counted where it evaluates expressions.
+      const result = await shared.meter.run(() => type.execute(ctx));
       if (result !== null && isWait(result)) {
         return { kind: 'wait', until: result.waitUntil, tries: attempt };
       }
-      const output = pairOutput(result ?? [], run.inputs);
+      const output = shared.meter.run(() => pairOutput(result ?? [], run.inputs));
       if (node.alwaysOutputData && output.every((o) => o.length === 0)) {
         output[0] = [{ json: {}, pairedItem: { item: 0 } }];
       }
       return { kind: 'ok', output, tries: attempt };
     } catch (error) {
       lastError = error;
+      // A spent budget ends the execution: no retry, no error output, no continuing (also when
+      // the node wrapped the budget's error in one of its own).
+      const spent = error instanceof ExecutionLimitError ? error : shared.meter.exceeded();
+      if (spent) return { kind: 'failed', tries: attempt, error: serializeError(spent, node.name) };
       if (shared.signal?.aborted) break;
       if (attempt < maxTries && wait > 0) await shared.sleep(wait);
     }

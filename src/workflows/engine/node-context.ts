@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Clock } from '../../kernel/clock.ts';
+import { dict } from '../../kernel/dict.ts';
 import type { ExpressionEvaluator } from '../expressions/evaluator.ts';
 import type { ExpressionData, Item, NodeDataAccess } from '../expressions/expression.types.ts';
 import type { WorkflowNode } from '../model/workflow.types.ts';
@@ -13,6 +14,7 @@ import type {
   StackEntry,
   WebhookResponse,
 } from './engine.types.ts';
+import type { ExecutionMeter } from './meter.ts';
 import { resolvePairedItem } from './paired-items.ts';
 import { isActive, type Workflow } from '../model/workflow.types.ts';
 
@@ -32,6 +34,7 @@ export interface ContextShared {
   http: HttpOptions;
   code: CodeLimits;
   signal: AbortSignal | undefined;
+  meter: ExecutionMeter;
   runSubWorkflow: (reference: unknown, items: Item[]) => Promise<Item[]>;
 }
 
@@ -52,7 +55,8 @@ export function createNodeContext(
   runIndex: number,
 ): NodeContext {
   const inputs = entry.inputs.map((i) => i ?? []);
-  const nodeState = (shared.state.nodeState[node.name] ??= {});
+  const nodeState = shared.state.nodeState[node.name] ?? dict<unknown>();
+  shared.state.nodeState[node.name] = nodeState;
   const runData = shared.state.runData;
 
   const access = (name: string): NodeDataAccess | undefined => {
@@ -70,6 +74,12 @@ export function createNodeContext(
         resolvePairedItem(runData, name, { source: entry.source, itemIndex }),
     };
   };
+
+  const { evaluator, meter } = shared;
+  // Every evaluation counts against the execution's budget, and a sandboxed one may take at
+  // most what is left of it.
+  const resolve = (value: unknown, itemIndex: number): unknown =>
+    meter.run(() => evaluator.resolve(value, expressionData(itemIndex), meter.remainingMs()));
 
   const dataCache = new Map<number, ExpressionData>();
   const expressionData = (itemIndex: number): ExpressionData => {
@@ -110,10 +120,10 @@ export function createNodeContext(
     param<T>(path: string, itemIndex = 0, fallback?: NoInfer<T>): T {
       const raw = getPath(node.parameters, path);
       if (raw === undefined) return fallback as T;
-      return shared.evaluator.resolve(raw, expressionData(itemIndex)) as T;
+      return resolve(raw, itemIndex) as T;
     },
     rawParam: (path) => getPath(node.parameters, path),
-    evaluate: (value, itemIndex = 0) => shared.evaluator.resolve(value, expressionData(itemIndex)),
+    evaluate: (value, itemIndex = 0) => resolve(value, itemIndex),
     expressionData,
     state: nodeState,
     staticData: shared.state.staticData,
@@ -131,6 +141,7 @@ export function createNodeContext(
     code: shared.code,
     signal: shared.signal,
     runSubWorkflow: shared.runSubWorkflow,
+    work: (fn) => meter.run(fn),
   };
 }
 

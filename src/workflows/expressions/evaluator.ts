@@ -87,28 +87,34 @@ export class ExpressionEvaluator {
    * The value of one parameter: an expression string (`=...`) is evaluated, any other value
    * is returned as is. Objects and arrays are resolved recursively, as n8n does.
    */
-  resolve(value: unknown, data: ExpressionData): unknown {
-    if (typeof value === 'string') return isExpression(value) ? this.evaluate(value, data) : value;
-    if (Array.isArray(value)) return value.map((v) => this.resolve(v, data));
+  resolve(value: unknown, data: ExpressionData, timeoutMs?: number): unknown {
+    if (typeof value === 'string') {
+      return isExpression(value) ? this.evaluate(value, data, timeoutMs) : value;
+    }
+    if (Array.isArray(value)) return value.map((v) => this.resolve(v, data, timeoutMs));
     if (value !== null && typeof value === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = this.resolve(v, data);
-      return out;
+      // Own properties only (a parameter named `__proto__` stays a parameter).
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, this.resolve(v, data, timeoutMs)]),
+      );
     }
     return value;
   }
 
-  /** Evaluates one template (`=...`). */
-  evaluate(template: string, data: ExpressionData): unknown {
+  /**
+   * Evaluates one template (`=...`). `timeoutMs` bounds a sandboxed block's run (default: the
+   * evaluator's `timeoutMs`; the smaller of the two applies).
+   */
+  evaluate(template: string, data: ExpressionData, timeoutMs?: number): unknown {
     const compiled = this.#compile(template);
-    if (compiled.whole) return normalize(this.#run(compiled.code, data));
+    if (compiled.whole) return normalize(this.#run(compiled.code, data, timeoutMs));
     let text = '';
     for (const part of compiled.parts)
-      text += typeof part === 'string' ? part : toText(this.#run(part, data));
+      text += typeof part === 'string' ? part : toText(this.#run(part, data, timeoutMs));
     return text;
   }
 
-  #run(code: CompiledCode, data: ExpressionData): unknown {
+  #run(code: CompiledCode, data: ExpressionData, timeoutMs: number | undefined): unknown {
     if (code.kind === 'forbidden') {
       throw new ExpressionError(
         'expression_forbidden',
@@ -124,17 +130,16 @@ export class ExpressionEvaluator {
       } catch (error) {
         if (!(error instanceof NeedsSandbox)) throw wrap(error, code.source);
         // Outside the host's lists: from now on this block goes to the isolate.
-        Object.assign(code, {
-          kind: 'sandbox',
-          nodes: nodeRefs(code.source),
-          usesInput: /\$input|\$items\(\s*\)/.test(code.source),
-        });
-        return this.#run(code, data);
+        const moved = code as unknown as CompiledCode & { kind: 'sandbox' };
+        moved.kind = 'sandbox';
+        moved.nodes = nodeRefs(code.source);
+        moved.usesInput = /\$input|\$items\(\s*\)/.test(code.source);
+        return this.#run(moved, data, timeoutMs);
       }
     }
     this.stats.sandbox++;
     try {
-      return this.#sandbox.evaluate(code.source, sandboxInput(code, data));
+      return this.#sandbox.evaluate(code.source, sandboxInput(code, data), timeoutMs);
     } catch (error) {
       throw wrap(error, code.source);
     }

@@ -47,10 +47,28 @@ export const EXTENSIONS_SOURCE =
     toDate: (s, fmt) => toDateTime(s, fmt),
     parseJson: (s) => JSON.parse(s),
     isNumeric: (s) => s.trim() !== '' && !Number.isNaN(Number(s)),
-    isEmail: (s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s),
+    // Written without backtracking regular expressions, which take quadratic time on hostile
+    // input (a 200 KB string would hold a thread for seconds): each scans the text once.
+    isEmail: (s) => {
+      const at = s.indexOf('@');
+      if (at < 1 || at !== s.lastIndexOf('@') || /\s/.test(s)) return false;
+      return s.slice(at + 2, -1).includes('.');
+    },
     isUrl: (s) => /^https?:\/\/[^\s/$.?#].[^\s]*$/i.test(s),
     isDomain: (s) => /^([a-z0-9-]+\.)+[a-z]{2,}$/i.test(s),
-    extractEmail: (s) => { const m = /[\w.+-]+@[\w-]+\.[\w.-]+/.exec(s); return m ? m[0] : undefined; },
+    extractEmail: (s) => {
+      const local = /[\w.+-]/;
+      const domain = /[\w-]+\.[\w.-]+/y;
+      for (let at = s.indexOf('@'); at >= 0; at = s.indexOf('@', at + 1)) {
+        let start = at;
+        while (start > 0 && local.test(s[start - 1])) start--;
+        if (start === at) continue;
+        domain.lastIndex = at + 1;
+        const m = domain.exec(s);
+        if (m) return s.slice(start, at + 1) + m[0];
+      }
+      return undefined;
+    },
     extractUrl: (s) => { const m = /https?:\/\/[^\s"'<>]+/.exec(s); return m ? m[0] : undefined; },
     extractDomain: (s) => {
       const t = String(s).trim();
@@ -59,10 +77,40 @@ export const EXTENSIONS_SOURCE =
       const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^@/]*@)?([^/:?#\s]+)/i.exec(t);
       return m ? m[1].replace(/^www\./i, '') : undefined;
     },
-    removeTags: (s) => s.replace(/<[^>]*>/g, ''),
-    removeMarkdown: (s) => s.replace(/[*_~#>` +
+    removeTags: (s) => {
+      let out = '';
+      let from = 0;
+      for (;;) {
+        const open = s.indexOf('<', from);
+        const close = open < 0 ? -1 : s.indexOf('>', open + 1);
+        if (close < 0) return out + s.slice(from);
+        out += s.slice(from, open);
+        from = close + 1;
+      }
+    },
+    removeMarkdown: (s) => {
+      // Links [text](url) become their text, in one pass (every "[" before the same "]" shares
+      // its fate, so a failed "]" skips them all).
+      const t = s.replace(/[*_~#>` +
   '`' +
-  String.raw`]/g, '').replace(/\[([^\]]*)\]\([^)]*\)/g, '$1'),
+  String.raw`]/g, '');
+      let out = '';
+      let from = 0;
+      for (let open = t.indexOf('[', from); open >= 0; open = t.indexOf('[', from)) {
+        const close = t.indexOf(']', open + 1);
+        if (close < 0) break;
+        const end = t[close + 1] === '(' ? t.indexOf(')', close + 2) : -2;
+        if (end === -1) break;
+        if (end < 0) {
+          out += t.slice(from, close + 1);
+          from = close + 1;
+          continue;
+        }
+        out += t.slice(from, open) + t.slice(open + 1, close);
+        from = end + 1;
+      }
+      return out + t.slice(from);
+    },
     toTitleCase: (s) => s.replace(/\w\S*/g, (w) => w[0].toUpperCase() + w.slice(1).toLowerCase()),
     toSentenceCase: (s) => s.charAt(0).toUpperCase() + s.slice(1).toLowerCase(),
     toSnakeCase: (s) => s.replace(/([a-z])([A-Z])/g, '$1_$2').replace(/[\s-]+/g, '_').toLowerCase(),

@@ -484,8 +484,31 @@ function toPrimitive(v: unknown): unknown {
   return v instanceof DateTime ? v.valueOf() : v;
 }
 
+/**
+ * What one evaluation may allocate on the host, in string characters plus array elements
+ * produced by calls and operators. Without a loop, an expression of a few kilobytes can still
+ * build gigabytes (`s.split('').concat(s.split(''), ...)`); past this it goes to the isolate,
+ * whose heap has a hard limit.
+ */
+export const MAX_HOST_ALLOCATION = 8_000_000;
+let allocated = 0;
+
+function charge<T>(value: T): T {
+  const size = typeof value === 'string' || Array.isArray(value) ? value.length : 0;
+  if (size > 0) {
+    allocated += size;
+    if (allocated > MAX_HOST_ALLOCATION) throw new NeedsSandbox('allocation');
+  }
+  return value;
+}
+
 /** Evaluates a parsed expression of the safe subset. */
 export function evaluate(node: Node, data: ExpressionData): unknown {
+  allocated = 0;
+  return evalNode(node, data);
+}
+
+function evalNode(node: Node, data: ExpressionData): unknown {
   switch (node.t) {
     case 'lit':
       return node.v;
@@ -495,38 +518,40 @@ export function evaluate(node: Node, data: ExpressionData): unknown {
       return v;
     }
     case 'member': {
-      const obj = evaluate(node.obj, data);
+      const obj = evalNode(node.obj, data);
       if (obj === null || obj === undefined) {
         if (node.optional) return undefined;
         const key = node.computed
-          ? String(evaluate(node.prop, data))
+          ? String(evalNode(node.prop, data))
           : String((node.prop as { v: unknown }).v);
         throw new TypeError(`Cannot read properties of ${String(obj)} (reading '${key}')`);
       }
-      return readMember(obj, evaluate(node.prop, data));
+      return readMember(obj, evalNode(node.prop, data));
     }
     case 'call': {
       if (node.callee.t === 'member') {
-        const recv = evaluate(node.callee.obj, data);
+        const recv = evalNode(node.callee.obj, data);
         if ((recv === null || recv === undefined) && (node.callee.optional || node.optional))
           return undefined;
-        const name = evaluate(node.callee.prop, data);
+        const name = evalNode(node.callee.prop, data);
         if (typeof name !== 'string') throw new NeedsSandbox('computed call');
-        return callMethod(
-          recv,
-          name,
-          node.args.map((a) => evaluate(a, data)),
+        return charge(
+          callMethod(
+            recv,
+            name,
+            node.args.map((a) => evalNode(a, data)),
+          ),
         );
       }
-      const fn = evaluate(node.callee, data);
+      const fn = evalNode(node.callee, data);
       if ((fn === null || fn === undefined) && node.optional) return undefined;
       if (!(fn instanceof HostFn)) throw new NeedsSandbox('call');
-      const args = node.args.map((a) => evaluate(a, data));
+      const args = node.args.map((a) => evalNode(a, data));
       noFunctions(args);
-      return fn.fn(...args);
+      return charge(fn.fn(...args));
     }
     case 'unary': {
-      const v = evaluate(node.arg, data);
+      const v = evalNode(node.arg, data);
       if (node.op === '!') return !v;
       if (node.op === 'typeof') {
         if (v instanceof HostFn) return 'function';
@@ -536,11 +561,11 @@ export function evaluate(node: Node, data: ExpressionData): unknown {
       return node.op === '-' ? -(p as number) : +(p as number);
     }
     case 'binary': {
-      if (node.op === '&&') return evaluate(node.left, data) && evaluate(node.right, data);
-      if (node.op === '||') return evaluate(node.left, data) || evaluate(node.right, data);
-      if (node.op === '??') return evaluate(node.left, data) ?? evaluate(node.right, data);
-      const l = evaluate(node.left, data);
-      const r = evaluate(node.right, data);
+      if (node.op === '&&') return evalNode(node.left, data) && evalNode(node.right, data);
+      if (node.op === '||') return evalNode(node.left, data) || evalNode(node.right, data);
+      if (node.op === '??') return evalNode(node.left, data) ?? evalNode(node.right, data);
+      const l = evalNode(node.left, data);
+      const r = evalNode(node.right, data);
       if (node.op === '===' || node.op === '!==') return binary(node.op, l, r);
       if (
         node.op === '+' &&
@@ -551,19 +576,19 @@ export function evaluate(node: Node, data: ExpressionData): unknown {
         // String concatenation of objects uses their text form ("[object Object]", ISO dates).
         throw new NeedsSandbox('object +');
       }
-      return binary(node.op, toPrimitive(l), toPrimitive(r));
+      return charge(binary(node.op, toPrimitive(l), toPrimitive(r)));
     }
     case 'cond':
-      return evaluate(node.test, data) ? evaluate(node.then, data) : evaluate(node.else, data);
+      return evalNode(node.test, data) ? evalNode(node.then, data) : evalNode(node.else, data);
     case 'array':
-      return node.items.map((i) => evaluate(i, data));
+      return charge(node.items.map((i) => evalNode(i, data)));
     case 'object': {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of node.entries) {
-        if (FORBIDDEN_PROPERTIES.has(k)) blocked(k);
-        out[k] = evaluate(v, data);
-      }
-      return out;
+      return Object.fromEntries(
+        node.entries.map(([k, v]) => {
+          if (FORBIDDEN_PROPERTIES.has(k)) blocked(k);
+          return [k, evalNode(v, data)];
+        }),
+      );
     }
   }
 }

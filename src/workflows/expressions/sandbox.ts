@@ -64,6 +64,11 @@ export const preludeSource = (options: { freeze: boolean }): string => `(functio
       });
     }
   };
+  // WebAssembly memories are reserved outside the isolate's heap limit (a Code node could take
+  // a gigabyte); shared memory would let code wait on other threads. Neither is in n8n's API.
+  delete globalThis.WebAssembly;
+  delete globalThis.SharedArrayBuffer;
+  delete globalThis.Atomics;
   install(String.prototype, ext.string);
   install(Number.prototype, ext.number);
   install(Boolean.prototype, ext.boolean);
@@ -214,34 +219,38 @@ export class ExpressionSandbox {
     this.#ids = new Map();
   }
 
-  /** Evaluates one JavaScript expression over `data`; throws with a readable message. */
-  evaluate(source: string, data: SandboxInput): unknown {
+  /**
+   * Evaluates one JavaScript expression over `data`; throws with a readable message. It may run
+   * for the smaller of `timeoutMs` and the sandbox's own time-out.
+   */
+  evaluate(source: string, data: SandboxInput, timeoutMs = this.#timeoutMs): unknown {
     this.#ensure();
+    const timeout = Math.max(1, Math.ceil(Math.min(timeoutMs, this.#timeoutMs)));
     try {
       let id = this.#ids.get(source);
       if (id === undefined) {
-        id = Number(this.#compile!.applySync(undefined, [source], { timeout: this.#timeoutMs }));
+        id = Number(this.#compile!.applySync(undefined, [source], { timeout }));
         this.#ids.set(source, id);
       }
       const raw: unknown = this.#run!.applySync(undefined, [id, data], {
         arguments: { copy: true },
-        timeout: this.#timeoutMs,
+        timeout,
       });
       const text = typeof raw === 'string' ? raw : undefined;
       return text === undefined ? undefined : (JSON.parse(text) as { v: unknown }).v;
     } catch (error) {
-      throw this.#explain(error);
+      throw this.#explain(error, timeout);
     }
   }
 
-  #explain(error: unknown): Error {
+  #explain(error: unknown, timeout: number): Error {
     const message = error instanceof Error ? error.message : String(error);
     if (this.#isolate?.isDisposed || /memory limit/i.test(message)) {
       this.#isolate = undefined;
       return new RangeError(`the expression used more than ${this.#memoryLimitMb} MB of memory`);
     }
     if (/timed out/i.test(message)) {
-      return new RangeError(`the expression ran longer than ${this.#timeoutMs} ms`);
+      return new RangeError(`the expression ran longer than ${timeout} ms`);
     }
     return error instanceof Error ? error : new Error(message);
   }
