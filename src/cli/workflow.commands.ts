@@ -125,7 +125,7 @@ async function withWorkflows<T>(
       try {
         return await run(localClient(module, await localOrganisation(access, flags.org)));
       } finally {
-        module.runner.close();
+        await module.runner.close();
       }
     },
   );

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ErrorCodes, UserError } from './errors.ts';
+import { dict } from './dict.ts';
 
 /**
  * Configuration: environment variables over an optional `iza.config.json`, over defaults.
@@ -144,6 +145,18 @@ const ConfigSchema = z.strictObject({
       leaseMs: integer(500, 3_600_000).default(30_000),
       /** Bytes of input or output kept per node run (larger data is cut and marked). */
       maxNodeDataBytes: integer(0, 64 * 1024 * 1024).default(256 * 1024),
+      /** Longest resumable state written as a checkpoint, in bytes of JSON (larger: skipped). */
+      maxStateBytes: integer(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
+      /** Most executor processes running executions for one server or worker process. */
+      executors: integer(1, 256).default(4),
+      /** Most executor processes one organisation's executions may occupy (default: all but one). */
+      executorsPerOrg: integer(1, 256).optional(),
+      /** Heap limit of each executor process, in MB. */
+      executorMemoryMb: integer(32, 65_536).default(512),
+      /** Synchronous work (expressions, nodes) one execution may do, in milliseconds. */
+      executionCpuMs: integer(100, 3_600_000).default(30_000),
+      /** Longest single expression evaluation in the isolate, in milliseconds. */
+      expressionTimeoutMs: integer(10, 600_000).default(1_000),
     })
     .prefault({}),
   jobs: z
@@ -216,6 +229,12 @@ const ENV_KEYS: Record<string, readonly string[]> = {
   IZA_WORKFLOWS_RUN_WAIT_MS: ['workflows', 'runWaitMs'],
   IZA_WORKFLOWS_LEASE_MS: ['workflows', 'leaseMs'],
   IZA_WORKFLOWS_MAX_NODE_DATA_BYTES: ['workflows', 'maxNodeDataBytes'],
+  IZA_WORKFLOWS_MAX_STATE_BYTES: ['workflows', 'maxStateBytes'],
+  IZA_WORKFLOWS_EXECUTORS: ['workflows', 'executors'],
+  IZA_WORKFLOWS_EXECUTORS_PER_ORG: ['workflows', 'executorsPerOrg'],
+  IZA_WORKFLOWS_EXECUTOR_MEMORY_MB: ['workflows', 'executorMemoryMb'],
+  IZA_WORKFLOWS_EXECUTION_CPU_MS: ['workflows', 'executionCpuMs'],
+  IZA_WORKFLOWS_EXPRESSION_TIMEOUT_MS: ['workflows', 'expressionTimeoutMs'],
   IZA_JOBS_ENABLED: ['jobs', 'enabled'],
   IZA_JOBS_POLL_SECONDS: ['jobs', 'pollingIntervalSeconds'],
 };
@@ -248,7 +267,7 @@ export class ConfigError extends UserError {
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const raw: Record<string, unknown> = {};
+  const raw = dict<unknown>();
   const sources = new Map<string, string>();
 
   const explicitFile = nonEmpty(env.IZA_CONFIG);

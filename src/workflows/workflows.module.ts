@@ -45,9 +45,11 @@ export function createWorkflowsModule(context: { kernel: Kernel; access: Access 
         runWaitMs: kernel.config.workflows.runWaitMs,
       });
       registerWebhookRoutes(app, runner, hooks);
+      // A listening server has its first execution worker ready before the first webhook.
+      app.addHook('onListen', () => runner.pool.warm());
       app.addHook('onClose', async () => {
         hooks.close();
-        runner.close();
+        await runner.close();
       });
     },
     queues: async () => {

@@ -11,10 +11,11 @@ import {
   type Logger,
 } from '../kernel/index.ts';
 import type { Item } from './expressions/expression.types.ts';
-import { ExpressionEvaluator } from './expressions/evaluator.ts';
-import type { ExecutionState, NodeRegistry, TaskData } from './engine/engine.types.ts';
-import { runWorkflow, type EngineDeps, type ExecutionResult } from './engine/executor.ts';
+import type { ExecutionState, NodeRegistry } from './engine/engine.types.ts';
 import type { WorkflowNode } from './model/workflow.types.ts';
+import { createExecutionPool } from './isolation/pool.ts';
+import type { ExecutionOutcome } from './isolation/protocol.ts';
+import { secretsOfHeaders, type NodeRecord } from './isolation/records.ts';
 import { nextRuns } from './nodes/trigger.node.ts';
 import { scheduleNodes, workflowOf, type WorkflowRow } from './workflows.service.ts';
 import { workflowExecutionNodes, workflowExecutions, workflows } from './workflows.schema.ts';
@@ -62,7 +63,7 @@ interface ExecuteOptions {
   checkpointAfterMs: number;
 }
 
-const STATUS: Record<ExecutionResult['status'], string> = {
+const STATUS: Record<ExecutionOutcome['status'], string> = {
   success: 'succeeded',
   error: 'failed',
   waiting: 'waiting',
@@ -77,72 +78,63 @@ const STATUS: Record<ExecutionResult['status'], string> = {
 export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
   const { db, clock, log, config } = deps;
   const bootId = newId();
-  const evaluator = new ExpressionEvaluator({
-    timeoutMs: 1000,
+  const pool = createExecutionPool({
+    maxExecutors: config.executors,
+    maxExecutorsPerOrg: config.executorsPerOrg ?? Math.max(1, config.executors - 1),
+    heapMb: config.executorMemoryMb,
+    budgetMs: config.executionCpuMs,
+    idleMs: 5 * 60_000,
+    setup: {
+      http: { allowList: config.allowPrivateNetworks },
+      code: { timeoutMs: config.codeTimeoutMs, memoryLimitMb: config.codeMemoryMb },
+      ...(config.allowEnv.length > 0 ? { env: deps.env } : {}),
+      expressionTimeoutMs: config.expressionTimeoutMs,
+      maxNodeDataBytes: config.maxNodeDataBytes,
+      maxStateBytes: config.maxStateBytes,
+      keepOnlyFailures: config.keepOnlyFailures,
+    },
+    loadWorkflow: async (orgId, reference) => {
+      const ref = reference as { workflowId?: unknown } | undefined;
+      const raw = ref?.workflowId;
+      const value = typeof raw === 'object' && raw !== null && 'value' in raw ? raw.value : raw;
+      const id = typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+      const [target] = uuidLike(id)
+        ? await db
+            .select()
+            .from(workflows)
+            .where(and(eq(workflows.orgId, orgId), eq(workflows.id, id)))
+        : [];
+      if (!target) throw new Error(`workflow ${id} was not found`);
+      return workflowOf(target);
+    },
+    log,
   });
-  const engine: Omit<EngineDeps, 'loadWorkflow'> = {
-    registry: deps.registry,
-    evaluator,
-    clock,
-    http: { allowList: config.allowPrivateNetworks },
-    code: { timeoutMs: config.codeTimeoutMs, memoryLimitMb: config.codeMemoryMb },
-    ...(config.allowEnv.length > 0 ? { env: deps.env } : {}),
-  };
   const inFlight = new Set<string>();
   let heartbeat: NodeJS.Timeout | undefined;
   let recoveryTimer: NodeJS.Timeout | undefined;
   let closed = false;
 
-  const engineFor = (row: WorkflowRow): EngineDeps => ({
-    ...engine,
-    loadWorkflow: async (reference) => {
-      const ref = reference as { workflowId?: unknown } | undefined;
-      const raw = ref?.workflowId;
-      const value = typeof raw === 'object' && raw !== null && 'value' in raw ? raw.value : raw;
-      const id = typeof value === 'string' || typeof value === 'number' ? String(value) : '';
-      const [target] = await db
-        .select()
-        .from(workflows)
-        .where(and(eq(workflows.orgId, row.orgId), eq(workflows.id, id)));
-      if (!target) throw new Error(`workflow ${id} was not found`);
-      return workflowOf(target);
-    },
-  });
-
   const leaseUntil = () => new Date(clock.now().getTime() + config.leaseMs);
 
-  const cut = (value: unknown): { value: unknown; truncated: boolean } => {
-    const text = JSON.stringify(value ?? null);
-    if (text.length <= config.maxNodeDataBytes) return { value, truncated: false };
-    return { value: null, truncated: true };
-  };
-
-  const nodeRows = (executionId: string, runData: Record<string, TaskData[]>) => {
-    const rows: (typeof workflowExecutionNodes.$inferInsert)[] = [];
-    for (const [node, runs] of Object.entries(runData)) {
-      runs.forEach((task, runIndex) => {
-        const input = cut(task.inputData);
-        const output = cut(task.data.main);
-        rows.push({
-          executionId,
-          node,
-          runIndex,
-          status: task.executionStatus,
-          startedAt: new Date(task.startTime),
-          executionMs: Math.round(task.executionTime),
-          items: task.data.main.reduce((n, items) => n + (items?.length ?? 0), 0),
-          input: input.value,
-          output: output.value,
-          error: task.error ? { message: task.error.message, name: task.error.name } : null,
-          truncated: input.truncated || output.truncated,
-        });
-      });
-    }
-    return rows;
-  };
+  /** Node records (JSON text from the worker) as rows; jsonb is built by the database. */
+  const nodeRows = (executionId: string, records: NodeRecord[]) =>
+    records.map((r) => ({
+      executionId,
+      node: r.node,
+      runIndex: r.runIndex,
+      status: r.status,
+      startedAt: new Date(r.startedAt),
+      executionMs: r.executionMs,
+      items: r.items,
+      input: r.input === null ? null : sql`${r.input}::jsonb`,
+      output: r.output === null ? null : sql`${r.output}::jsonb`,
+      error: r.error,
+      truncated: r.truncated,
+    }));
+  const jsonb = (text: string | undefined) => (text === undefined ? null : sql`${text}::jsonb`);
 
   /** Runs one execution and records it; never throws for a workflow failure. */
-  async function execute(options: ExecuteOptions): Promise<ExecutionResult> {
+  async function execute(options: ExecuteOptions): Promise<ExecutionOutcome> {
     const { row } = options;
     const executionId = options.executionId ?? newId();
     const startedAt = options.startedAt ?? clock.now();
@@ -159,45 +151,30 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
     startHeartbeat();
     // Checkpoints are written one after another, never blocking the engine.
     let writes: Promise<unknown> = Promise.resolve();
-    let latest: { state: ExecutionState; lastNode: string | undefined } | undefined;
+    let latest: { state: string | undefined; lastNode: string | undefined } | undefined;
     let recording = options.checkpointAfterMs === 0;
     const checkpoint = () => {
       const snapshot = latest;
+      const set = {
+        status: 'running',
+        state: jsonb(snapshot?.state),
+        lastNode: snapshot?.lastNode ?? null,
+        owner: bootId,
+        leaseUntil: leaseUntil(),
+      };
       writes = writes
         .then(() =>
           db
             .insert(workflowExecutions)
-            .values({
-              ...base,
-              status: 'running',
-              state: snapshot?.state ?? null,
-              lastNode: snapshot?.lastNode ?? null,
-              owner: bootId,
-              leaseUntil: leaseUntil(),
-            })
-            .onConflictDoUpdate({
-              target: workflowExecutions.id,
-              set: {
-                status: 'running',
-                state: snapshot?.state ?? null,
-                lastNode: snapshot?.lastNode ?? null,
-                owner: bootId,
-                leaseUntil: leaseUntil(),
-              },
-            }),
+            .values({ ...base, ...set })
+            .onConflictDoUpdate({ target: workflowExecutions.id, set }),
         )
         .catch((error: unknown) => log.warn({ err: error, executionId }, 'checkpoint failed'));
     };
     if (recording) checkpoint();
-    const timer = recording
-      ? undefined
-      : setTimeout(() => {
-          recording = true;
-          checkpoint();
-        }, options.checkpointAfterMs);
-    let result: ExecutionResult;
-    try {
-      result = await runWorkflow(engineFor(row), {
+    const run = pool.run({
+      orgId: row.orgId,
+      request: {
         workflow: workflowOf(row),
         mode:
           options.mode === 'schedule'
@@ -209,20 +186,36 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
         ...(options.startNode === undefined ? {} : { startNode: options.startNode }),
         ...(options.triggerItems === undefined ? {} : { triggerItems: options.triggerItems }),
         ...(options.resumeFrom === undefined ? {} : { resumeFrom: options.resumeFrom }),
-        observer: {
-          nodeFinished(node, _task, snapshot) {
-            if (!recording) return;
-            latest = { state: snapshot(), lastNode: node };
-            checkpoint();
-          },
-        },
-      });
+        // The caller's credentials are the caller's: never in the records.
+        secrets:
+          options.mode === 'webhook'
+            ? secretsOfHeaders(options.triggerItems?.[0]?.json.headers as Record<string, unknown>)
+            : [],
+      },
+      record: recording,
+      onNode(node, state) {
+        if (!recording) return;
+        // A state too large to record keeps the previous checkpoint.
+        latest = { state: state ?? latest?.state, lastNode: node };
+        checkpoint();
+      },
+    });
+    const timer = recording
+      ? undefined
+      : setTimeout(() => {
+          recording = true;
+          run.record();
+          checkpoint();
+        }, options.checkpointAfterMs);
+    let finished;
+    try {
+      finished = await run.result;
     } finally {
       clearTimeout(timer);
     }
     await writes;
+    const result = finished.outcome;
     const status = STATUS[result.status];
-    const keepNodes = !(config.keepOnlyFailures && status === 'succeeded');
     const final = {
       status,
       finishedAt: status === 'waiting' ? null : clock.now(),
@@ -237,12 +230,12 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
           }
         : null,
       lastNode: result.lastNodeExecuted ?? null,
-      state: status === 'waiting' ? result.state : null,
+      state: status === 'waiting' ? jsonb(finished.state) : null,
       waitUntil: result.waitUntil ?? null,
       owner: null,
       leaseUntil: null,
     };
-    const rows = keepNodes ? nodeRows(executionId, result.runData) : [];
+    const rows = nodeRows(executionId, finished.nodes);
     try {
       await db.transaction(async (tx) => {
         await tx
@@ -256,13 +249,10 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
         }
         if (rows.length > 0) await tx.insert(workflowExecutionNodes).values(rows);
       });
-      if (
-        row.staticData &&
-        JSON.stringify(result.state.staticData) !== JSON.stringify(row.staticData)
-      ) {
+      if (row.staticData && JSON.stringify(result.staticData) !== JSON.stringify(row.staticData)) {
         await db
           .update(workflows)
-          .set({ staticData: result.state.staticData })
+          .set({ staticData: result.staticData })
           .where(eq(workflows.id, row.id));
       }
     } catch (error) {
@@ -528,7 +518,7 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
 
   return {
     bootId,
-    evaluator,
+    pool,
     execute,
     runJob,
     recover,
@@ -546,11 +536,11 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
       recoveryTimer.unref();
     },
 
-    close(): void {
+    close(): Promise<void> {
       closed = true;
       clearInterval(heartbeat);
       clearInterval(recoveryTimer);
-      evaluator.dispose();
+      return pool.close();
     },
   };
 }

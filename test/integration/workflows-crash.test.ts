@@ -116,7 +116,7 @@ describe.each(durableStorages)(
           });
           const module = createWorkflowsModule({ kernel, access });
           await module.service.create(organisation.id, SLOW);
-          module.runner.close();
+          await module.runner.close();
           await kernel.close();
         }
         const env = {
