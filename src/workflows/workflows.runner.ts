@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import {
   newId,
   notFound,
@@ -413,7 +413,7 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
       eq(workflowExecutions.status, 'running'),
       lt(workflowExecutions.leaseUntil, now),
     );
-    const crashed = await db
+    const crashedWithout = await db
       .update(workflowExecutions)
       .set({
         status: 'crashed',
@@ -428,9 +428,34 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
       })
       .where(and(expired, isNull(workflowExecutions.state)))
       .returning({ id: workflowExecutions.id });
+    // An execution whose process stopped again after recovery started it may be what stops
+    // it: it is not started a third time.
+    const crashedTwice = await db
+      .update(workflowExecutions)
+      .set({
+        status: 'crashed',
+        finishedAt: now,
+        owner: null,
+        leaseUntil: null,
+        error: {
+          name: 'Crashed',
+          message:
+            'The process running this execution stopped twice, the second time after recovery had started it again; it is not started again',
+        },
+      })
+      .where(
+        and(expired, isNotNull(workflowExecutions.state), gte(workflowExecutions.recoveries, 1)),
+      )
+      .returning({ id: workflowExecutions.id });
+    const crashed = [...crashedWithout, ...crashedTwice];
     const queued = await db
       .update(workflowExecutions)
-      .set({ status: 'new', owner: null, leaseUntil: null })
+      .set({
+        status: 'new',
+        owner: null,
+        leaseUntil: null,
+        recoveries: sql`${workflowExecutions.recoveries} + 1`,
+      })
       .where(and(expired, isNotNull(workflowExecutions.state)))
       .returning({
         id: workflowExecutions.id,

@@ -100,6 +100,8 @@ export const workflowExecutions = pgTable(
     leaseUntil: at('lease_until'),
     /** Trigger items of a queued run (schedule, manual run through the queue). */
     input: jsonb('input'),
+    /** Times recovery started it again after its process stopped (at most once). */
+    recoveries: integer('recoveries').notNull().default(0),
   },
   (t) => [
     index('workflow_executions_list_idx').on(t.orgId, t.startedAt),

@@ -4,7 +4,9 @@ import type { StorageTarget } from '../../src/kernel/index.ts';
 import { createWorkflowsModule } from '../../src/workflows/workflows.module.ts';
 import { workflowExecutions } from '../../src/workflows/workflows.schema.ts';
 import { createTestKernel, tempDir } from '../helpers/kernel.ts';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { spawnIza, trackProcesses, type Spawned } from '../helpers/process.ts';
 import { durableStorages } from '../helpers/durable.ts';
 
@@ -61,6 +63,30 @@ async function executions(target: StorageTarget) {
   }
 }
 
+/** The executions as the running server answers them (through the local administrator token). */
+async function runningExecutions(
+  url: string,
+  dataDir: string,
+  orgId: string,
+): Promise<{ status: string; lastNode: string | null }[]> {
+  const token = readFileSync(join(dataDir, 'local-admin.token'), 'utf8');
+  const res = await fetch(`${url}/api/v1/workflows/executions`, {
+    headers: { authorization: `Bearer ${token}`, 'x-iza-org': orgId },
+  }).catch(() => undefined);
+  if (!res?.ok) return [];
+  return (
+    (await res.json()) as { data: { executions: { status: string; lastNode: string | null }[] } }
+  ).data.executions;
+}
+
+async function until(check: () => Promise<boolean>, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('the condition did not hold in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -105,6 +131,7 @@ describe.each(durableStorages)(
           if (target.kind === 'postgres') extraEnv.DATABASE_URL = target.url;
         }
         // Set up an organisation and the workflow before the server owns the data folder.
+        let orgId = '';
         {
           const kernel = await createTestKernel({ target, workJobs: false });
           const access = createAccess(kernel);
@@ -115,7 +142,9 @@ describe.each(durableStorages)(
             password: 'correct horse battery staple 42',
           });
           const module = createWorkflowsModule({ kernel, access });
-          await module.service.create(organisation.id, SLOW);
+          const { row } = await module.service.create(organisation.id, SLOW);
+          await module.service.setActive(organisation.id, row.id, true);
+          orgId = organisation.id;
           await module.runner.close();
           await kernel.close();
         }
@@ -131,9 +160,13 @@ describe.each(durableStorages)(
         const url = `http://127.0.0.1:${env.IZA_PORT}`;
         const first = t.process(spawnIza(['start'], env));
         await listening(url, first);
-        // The test URL runs the saved workflow inside the request; the answer never comes.
-        void fetch(`${url}/webhook-test/slow`).catch(() => undefined);
-        await new Promise((r) => setTimeout(r, 2500)); // past Wait 1 and A, inside Wait 2
+        // The webhook runs the workflow inside the request; the answer never comes.
+        void fetch(`${url}/webhook/slow`).catch(() => undefined);
+        // Past Wait 1 and A (recorded), inside Wait 2.
+        await until(async () => {
+          const list = await runningExecutions(url, dir.path, orgId);
+          return list.some((e) => e.status === 'running' && e.lastNode === 'A');
+        });
         first.child.kill('SIGKILL');
         await first.exited;
 
@@ -143,7 +176,11 @@ describe.each(durableStorages)(
 
         const second = t.process(spawnIza(['start'], env));
         await listening(url, second);
-        await new Promise((r) => setTimeout(r, 9000)); // lease runs out, resume, Wait 2 again
+        // The lease runs out, recovery resumes it from A, Wait 2 again, then B.
+        await until(async () => {
+          const list = await runningExecutions(url, dir.path, orgId);
+          return list.some((e) => e.status === 'succeeded');
+        });
         second.child.kill('SIGTERM');
         await second.exited;
 

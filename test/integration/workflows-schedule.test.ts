@@ -144,6 +144,36 @@ describe.each(storages)('workflow schedules on $name', { timeout: 60_000 }, (sto
     // Nothing is left running.
     expect(await two.runner.recover()).toEqual({ resumed: 0, crashed: 0 });
   });
+
+  it('does not start an execution a third time when its process stopped again after recovery', async () => {
+    const { row } = await one.service.create(orgId, { ...SCHEDULED, name: 'stops twice' });
+    const past = new Date(Date.now() - 60_000);
+    const id = crypto.randomUUID();
+    // Started once by recovery already, and its process stopped again (a lease run out).
+    await kernel.db.insert(workflowExecutions).values({
+      id,
+      orgId,
+      workflowId: row.id,
+      workflowVersion: 1,
+      status: 'running',
+      mode: 'schedule',
+      startedAt: past,
+      owner: 'dead-again',
+      leaseUntil: past,
+      state: { runData: {}, stack: [], waiting: {}, nodeState: {}, staticData: {} },
+      recoveries: 1,
+    });
+    expect(await two.runner.recover()).toEqual({ resumed: 0, crashed: 1 });
+    const [after] = await kernel.db
+      .select()
+      .from(workflowExecutions)
+      .where(eq(workflowExecutions.id, id));
+    expect(after).toMatchObject({
+      status: 'crashed',
+      recoveries: 1,
+      error: { message: expect.stringContaining('stopped twice') },
+    });
+  });
 });
 
 const FAILING = {
