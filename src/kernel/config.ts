@@ -144,6 +144,22 @@ const ConfigSchema = z.strictObject({
       leaseMs: integer(500, 3_600_000).default(30_000),
       /** Bytes of input or output kept per node run (larger data is cut and marked). */
       maxNodeDataBytes: integer(0, 64 * 1024 * 1024).default(256 * 1024),
+      /**
+       * Base URL of webhook URLs as the API and dashboard show them (n8n's `WEBHOOK_URL`), e.g.
+       * `https://hooks.example.com/`; absent: the URL the request came in on.
+       */
+      webhookUrl: z
+        .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+        .transform((url) => url.replace(/\/+$/, ''))
+        .optional(),
+      /**
+       * The organisation (slug) whose webhooks also answer on n8n's un-prefixed `/webhook/<path>`:
+       * `auto` (the only organisation when there is exactly one), `none`, or a slug.
+       */
+      webhookDefaultOrg: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be "auto", "none" or an organisation slug')
+        .default('auto'),
     })
     .prefault({}),
   jobs: z
@@ -216,6 +232,8 @@ const ENV_KEYS: Record<string, readonly string[]> = {
   IZA_WORKFLOWS_RUN_WAIT_MS: ['workflows', 'runWaitMs'],
   IZA_WORKFLOWS_LEASE_MS: ['workflows', 'leaseMs'],
   IZA_WORKFLOWS_MAX_NODE_DATA_BYTES: ['workflows', 'maxNodeDataBytes'],
+  IZA_WEBHOOK_URL: ['workflows', 'webhookUrl'],
+  IZA_WEBHOOK_DEFAULT_ORG: ['workflows', 'webhookDefaultOrg'],
   IZA_JOBS_ENABLED: ['jobs', 'enabled'],
   IZA_JOBS_POLL_SECONDS: ['jobs', 'pollingIntervalSeconds'],
 };
