@@ -98,6 +98,7 @@ describe.each(durableStorages)(
         const dir = t.dir(tempDir('iza-wf-crash-'));
         let target = { kind: 'pglite', dataDir: dir.path } as StorageTarget;
         const extraEnv: Record<string, string> = {};
+        let apiKey = '';
         if (storage !== 'pglite') {
           const created = await storage.create();
           t.dir({ remove: () => void created.drop() });
@@ -116,6 +117,14 @@ describe.each(durableStorages)(
           });
           const module = createWorkflowsModule({ kernel, access });
           await module.service.create(organisation.id, SLOW);
+          // Test URLs need a caller with write access in the workflow's organisation.
+          apiKey = (
+            await access.apiKeys.create(
+              organisation.id,
+              { name: 'crash test', role: 'editor' },
+              { role: 'system', userId: null },
+            )
+          ).key;
           module.runner.close();
           await kernel.close();
         }
@@ -132,7 +141,9 @@ describe.each(durableStorages)(
         const first = t.process(spawnIza(['start'], env));
         await listening(url, first);
         // The test URL runs the saved workflow inside the request; the answer never comes.
-        void fetch(`${url}/webhook-test/slow`).catch(() => undefined);
+        void fetch(`${url}/webhook-test/slow`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+        }).catch(() => undefined);
         await new Promise((r) => setTimeout(r, 2500)); // past Wait 1 and A, inside Wait 2
         first.child.kill('SIGKILL');
         await first.exited;
