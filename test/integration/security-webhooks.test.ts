@@ -6,7 +6,9 @@ import {
   workflows,
   workflowWebhooks,
 } from '../../src/workflows/workflows.schema.ts';
+import { createWorkflowsModule } from '../../src/workflows/workflows.module.ts';
 import { createAccessWorld, PASSWORD, type AccessWorld } from '../helpers/access.ts';
+import { createTestApp } from '../helpers/app.ts';
 import { storages } from '../helpers/storage.ts';
 
 /**
@@ -116,7 +118,8 @@ describe.each(storages)('webhook security on $name', { timeout: 180_000 }, (stor
   beforeAll(async () => {
     const created = await storage.create();
     drops = [created.drop];
-    w = await createAccessWorld(created.target);
+    // Org B is the default organisation: its webhooks also answer on n8n's `/webhook/<path>`.
+    w = await createAccessWorld(created.target, { IZA_WEBHOOK_DEFAULT_ORG: 'beta-studio' });
   });
   afterAll(async () => {
     await w?.close();
@@ -127,7 +130,7 @@ describe.each(storages)('webhook security on $name', { timeout: 180_000 }, (stor
     it('cannot replace the server’s security headers, set cookies or frame the answer', async () => {
       const id = await create('other-org-admin', pageWorkflow('page'));
       expect((await activate('other-org-admin', id)).statusCode).toBe(200);
-      const res = await w.inject({ method: 'GET', url: '/o/beta-studio/webhook/page' });
+      const res = await w.inject({ method: 'GET', url: '/webhook/page' });
       expect(res.statusCode).toBe(200);
       expect(res.body).toContain('<p>hello</p>');
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -153,7 +156,7 @@ describe.each(storages)('webhook security on $name', { timeout: 180_000 }, (stor
       // Framing is the server's: the whole body went out.
       expect(res.headers['content-length']).toBe(String(Buffer.byteLength(res.body)));
       // Errors of the webhook routes are sandboxed too.
-      const missing = await w.inject({ method: 'GET', url: '/o/beta-studio/webhook/none' });
+      const missing = await w.inject({ method: 'GET', url: '/webhook/none' });
       expect(missing.statusCode).toBe(404);
       expect(missing.headers['content-security-policy']).toBe(WEBHOOK_CSP);
     });
@@ -173,7 +176,7 @@ describe.each(storages)('webhook security on $name', { timeout: 180_000 }, (stor
       const csrf = login.json().data.csrfToken as string;
       const res = await w.inject({
         method: 'GET',
-        url: '/o/beta-studio/webhook/echo',
+        url: '/webhook/echo',
         headers: {
           cookie: [...cookies, 'theme=dark'].join('; '),
           'x-csrf-token': csrf,
@@ -186,13 +189,13 @@ describe.each(storages)('webhook security on $name', { timeout: 180_000 }, (stor
       // A program that sends its IZA OS key to a webhook by mistake does not leak it either.
       const key = await w.inject({
         method: 'GET',
-        url: '/o/beta-studio/webhook/echo',
+        url: '/webhook/echo',
         headers: auth('bot'),
       });
       expect(key.json().headers.authorization).toBeUndefined();
       const custom = await w.inject({
         method: 'GET',
-        url: '/o/beta-studio/webhook/echo',
+        url: '/webhook/echo',
         headers: { authorization: 'Bearer their-own-scheme' },
       });
       expect(custom.json().headers.authorization).toBe('Bearer their-own-scheme');
@@ -285,14 +288,22 @@ describe.each(storages)('webhook security on $name', { timeout: 180_000 }, (stor
       const clash = await activate('admin', again);
       expect(clash.statusCode).toBe(409);
       expect(clash.json().error.message).toContain('this organisation');
-      // Two organisations and no default: the un-prefixed URL is nobody's, like any unknown.
-      const bare = await w.inject({ method: 'GET', url: '/webhook/orders' });
+      // The un-prefixed URL is the default organisation's (B) only: org A's own path there
+      // answers like a path nobody has.
+      const bare = await w.inject({ method: 'GET', url: '/webhook/orders?who=bare' });
+      expect(bare.statusCode).toBe(200);
+      expect((await executionsOf(b)).length).toBe(2);
+      expect((await executionsOf(a)).length).toBe(1);
+      const aOnly = await create('admin', echoWorkflow('a-only'));
+      expect((await activate('admin', aOnly)).statusCode).toBe(200);
+      const foreign = await w.inject({ method: 'GET', url: '/webhook/a-only' });
       const none = await w.inject({ method: 'GET', url: '/webhook/never-registered' });
-      expect(bare.statusCode).toBe(404);
-      expect(errorOf(bare.body)).toEqual({
+      expect(foreign.statusCode).toBe(404);
+      expect(errorOf(foreign.body)).toEqual({
         ...(errorOf(none.body) as object),
-        message: 'The requested webhook "GET orders" is not registered.',
+        message: 'The requested webhook "GET a-only" is not registered.',
       });
+      expect(await executionsOf(aOnly)).toEqual([]);
       // Probing another organisation's method list is not possible through org A's namespace.
       const probe = await w.inject({ method: 'POST', url: '/o/alpha-studio/webhook/b-draft' });
       expect(probe.statusCode).toBe(404);
@@ -388,46 +399,58 @@ describe.each(storages)('webhook security on $name', { timeout: 180_000 }, (stor
   });
 });
 
-describe('un-prefixed webhook URLs of the default organisation', { timeout: 120_000 }, () => {
-  let w: AccessWorld;
-  beforeAll(async () => {
-    w = await createAccessWorld({ kind: 'memory' }, { IZA_WEBHOOK_DEFAULT_ORG: 'alpha-studio' });
-  });
-  afterAll(async () => {
-    await w?.close();
-  });
-
-  it('serve only the default organisation; another organisation’s path answers like an unknown one', async () => {
-    const as = (role: string) => ({
-      authorization: w.callers.find((c) => c.role === role)!.authorization!,
-    });
-    for (const [role, path] of [
-      ['admin', 'mine'],
-      ['other-org-admin', 'theirs'],
-    ] as const) {
-      const res = await w.inject({
+describe('un-prefixed webhook URLs with the default setting (auto)', { timeout: 120_000 }, () => {
+  it('belong to nobody when there are two organisations', async () => {
+    const w = await createAccessWorld({ kind: 'memory' });
+    try {
+      const as = { authorization: w.callers.find((c) => c.role === 'admin')!.authorization! };
+      const created = await w.inject({
         method: 'POST',
         url: '/api/v1/workflows',
-        headers: as(role),
-        payload: echoWorkflow(path),
+        headers: as,
+        payload: echoWorkflow('mine'),
       });
+      const id = created.json().data.id as string;
       const act = await w.inject({
         method: 'POST',
-        url: `/api/v1/workflows/${res.json().data.id}/activate`,
-        headers: as(role),
+        url: `/api/v1/workflows/${id}/activate`,
+        headers: as,
       });
       expect(act.statusCode).toBe(200);
+      const bare = await w.inject({ method: 'GET', url: '/webhook/mine' });
+      const unknown = await w.inject({ method: 'GET', url: '/webhook/nobody' });
+      expect(bare.statusCode).toBe(404);
+      expect(bare.json().error.message).toBe(
+        unknown.json().error.message.replace('nobody', 'mine'),
+      );
+      expect(
+        (await w.inject({ method: 'GET', url: '/o/alpha-studio/webhook/mine' })).statusCode,
+      ).toBe(200);
+    } finally {
+      await w.close();
     }
-    expect((await w.inject({ method: 'GET', url: '/webhook/mine' })).statusCode).toBe(200);
-    const theirs = await w.inject({ method: 'GET', url: '/webhook/theirs' });
-    const unknown = await w.inject({ method: 'GET', url: '/webhook/nobody' });
-    expect(theirs.statusCode).toBe(404);
-    expect(theirs.json().error.message).toBe(
-      unknown.json().error.message.replace('nobody', 'theirs'),
-    );
-    // Org B's webhook stays reachable under its own prefix.
-    expect(
-      (await w.inject({ method: 'GET', url: '/o/beta-studio/webhook/theirs' })).statusCode,
-    ).toBe(200);
+  });
+
+  it('serve the only organisation of a single-studio installation, as n8n’s do', async () => {
+    const t = await createTestApp({ target: { kind: 'memory' } });
+    try {
+      const { organisation } = await t.access.users.createAdmin({
+        organisation: 'Solo Studio',
+        email: 'solo@studio.test',
+        name: 'Solo Admin',
+        password: PASSWORD,
+      });
+      const module = createWorkflowsModule({ kernel: t.kernel, access: t.access });
+      const { row } = await module.service.create(organisation.id, echoWorkflow('solo'));
+      await module.service.setActive(organisation.id, row.id, true);
+      module.runner.close();
+      const bare = await t.app.inject({ method: 'GET', url: '/webhook/solo?x=1' });
+      expect(bare.statusCode, bare.body).toBe(200);
+      expect(bare.json().query).toEqual({ x: '1' });
+      const prefixed = await t.app.inject({ method: 'GET', url: '/o/solo-studio/webhook/solo' });
+      expect(prefixed.statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
   });
 });
