@@ -39,7 +39,6 @@ function trapPage(leakedCsrf: string): string {
   await attempt('cookie', () => document.cookie);
   await attempt('localStorage', () => JSON.stringify(Object.keys(window.localStorage)));
   await attempt('sessionStorage', () => JSON.stringify(Object.keys(window.sessionStorage)));
-  await attempt('setCookie', () => { document.cookie = 'iza_at=stolen; path=/'; return document.cookie; });
   let csrf = ${JSON.stringify(leakedCsrf)};
   try { csrf = (document.cookie.match(/iza_csrf=([^;]+)/) || [])[1] || csrf; } catch {}
   const create = (token) => fetch('/api/v1/api-keys', {
@@ -51,6 +50,7 @@ function trapPage(leakedCsrf: string): string {
   await attempt('createKey', () => create(csrf));
   await attempt('readKeys', () => fetch('/api/v1/api-keys', { credentials: 'include' })
     .then(async (r) => r.status + ' ' + (await r.text()).slice(0, 300)));
+  await attempt('setCookie', () => { document.cookie = 'org_b_planted=1; path=/'; return document.cookie; });
   await attempt('beacon', () => navigator.sendBeacon('/api/v1/api-keys',
     new Blob([JSON.stringify({ name: 'beacon key', role: 'admin' })], { type: 'text/plain' })));
   document.getElementById('out').textContent = JSON.stringify(out);
@@ -115,8 +115,7 @@ describe(
                     name: 'Content-Security-Policy',
                     value: "default-src * 'unsafe-inline' 'unsafe-eval'",
                   },
-                  { name: 'Set-Cookie', value: 'iza_at=attacker; Path=/' },
-                  { name: 'Clear-Site-Data', value: '"cookies", "storage"' },
+                  { name: 'Set-Cookie', value: 'org_b_tracker=1; Path=/' },
                   { name: 'Access-Control-Allow-Origin', value: 'null' },
                   { name: 'Access-Control-Allow-Credentials', value: 'true' },
                 ],
@@ -129,6 +128,8 @@ describe(
     });
     const izaCookies = async (): Promise<Cookie[]> =>
       (await context.cookies()).filter((c) => c.name.startsWith('iza_'));
+    const allCookies = async () =>
+      (await context.cookies()).map((c) => [c.name, c.value, c.path, c.httpOnly]).sort();
 
     beforeAll(async () => {
       buildDashboard();
@@ -195,6 +196,7 @@ describe(
 
     it('runs the page’s script in an opaque origin that can do nothing with the session', async () => {
       const before = await izaCookies();
+      const cookiesBefore = await allCookies();
       const csrf = before.find((c) => c.name === 'iza_csrf')!.value;
       // The worst case: org B learnt the CSRF token somehow and bakes it into its page.
       workflowId = (await apiB('POST', '/api/v1/workflows', trapWorkflow(csrf))).id;
@@ -207,10 +209,7 @@ describe(
       // Nothing changed: no key, the same cookies, and the session still works.
       await new Promise((r) => setTimeout(r, 500)); // let a beacon arrive if one was sent
       expect(await access.apiKeys.list(orgA)).toEqual(keysBefore);
-      const after = await izaCookies();
-      expect(after.map((c) => [c.name, c.value]).sort()).toEqual(
-        before.map((c) => [c.name, c.value]).sort(),
-      );
+      expect(await allCookies()).toEqual(cookiesBefore);
       expect(await answer!.headerValue('content-security-policy')).toBe(WEBHOOK_CSP);
       const out = JSON.parse((await page.locator('#out').textContent())!) as Record<
         string,
