@@ -10,8 +10,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 /**
  * The Content-Security-Policy of every webhook answer: a sandbox without `allow-same-origin`,
  * so a page a workflow serves runs in an opaque origin (scripts may run, but they cannot read
- * the dashboard's cookies or storage, and the browser treats their requests to the dashboard
- * as cross-site, so no SameSite cookie goes with them) and without `allow-top-navigation` or
+ * the dashboard's cookies or storage; their requests to the dashboard are cross-origin, so
+ * they cannot read the answers, and a write with the CSRF header stops at the refused CORS
+ * preflight) and without `allow-top-navigation` or
  * `allow-popups-to-escape-sandbox` (popups it opens stay sandboxed).
  */
 export const WEBHOOK_CSP =

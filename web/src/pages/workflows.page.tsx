@@ -124,7 +124,7 @@ export function WorkflowsPage() {
                         : w.webhooks.map((h) => (
                             <div key={`${h.method} ${h.path}`}>
                               <code className="small">
-                                {h.method} /webhook/{h.path}
+                                {h.method} {h.url}
                               </code>
                             </div>
                           ))}
