@@ -98,7 +98,7 @@ describe.each(durableStorages)(
         const dir = t.dir(tempDir('iza-wf-crash-'));
         let target = { kind: 'pglite', dataDir: dir.path } as StorageTarget;
         const extraEnv: Record<string, string> = {};
-        let apiKey = '';
+        let apiKey: string;
         if (storage !== 'pglite') {
           const created = await storage.create();
           t.dir({ remove: () => void created.drop() });
