@@ -136,7 +136,7 @@ describe.each(storages)('workflows over HTTP on $name', { timeout: 120_000 }, (s
     admin = headersOf(w, 'admin');
     viewer = headersOf(w, 'viewer');
     strictAdmin = headersOf(strict, 'admin');
-  });
+  }, 180_000);
   afterAll(async () => {
     await w?.close();
     await strict?.close();
