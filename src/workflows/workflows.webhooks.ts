@@ -1,13 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteAccess } from '../server/access.ts';
 import { ErrorCodes, UnexpectedError, UserError } from '../kernel/index.ts';
-import type { WebhookResponse } from './engine/engine.types.ts';
+import type { NodeRegistry, WebhookResponse } from './engine/engine.types.ts';
 import { triggerAuthentication, webhookAnswer, webhookSettings } from './nodes/trigger.node.ts';
 import { answerStatus, triggerHeaders, WEBHOOK_CSP, workflowHeaders } from './webhook-http.ts';
 import { authenticatedTriggers, authenticationRefusal } from './workflows.activation.ts';
 import type { WebhookLookup, WebhookTarget } from './workflows.hooks.ts';
 import type { WorkflowRunner } from './workflows.runner.ts';
-import type { NodeRegistry } from './engine/engine.types.ts';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 
