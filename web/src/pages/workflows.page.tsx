@@ -123,7 +123,7 @@ export function WorkflowsPage() {
                         ? '—'
                         : w.webhooks.map((h) => (
                             <div key={`${h.method} ${h.path}`}>
-                              <code className="small">
+                              <code className="small" style={{ overflowWrap: 'anywhere' }}>
                                 {h.method} {h.url}
                               </code>
                             </div>
