@@ -123,8 +123,8 @@ export function WorkflowsPage() {
                         ? '—'
                         : w.webhooks.map((h) => (
                             <div key={`${h.method} ${h.path}`}>
-                              <code className="small" style={{ overflowWrap: 'anywhere' }}>
-                                {h.method} {h.url}
+                              <code className="small" title={h.url}>
+                                {h.method} {new URL(h.url).pathname}
                               </code>
                             </div>
                           ))}
