@@ -149,9 +149,10 @@ export function isDemoWorkflow(workflow: { name: string; tags: string[] }): bool
 
 /**
  * Imports the sample workflows the organisation does not hold yet (by name) and activates the
- * webhook ones. An activation refused (e.g. another organisation's demo already listens on the
- * path: webhook paths are unique across the installation) leaves the workflow saved, inactive,
- * and is reported as a warning rather than failing the demo.
+ * webhook ones (each organisation has its own webhook paths, `/o/<org-slug>/webhook/<path>`, so
+ * every organisation's demo webhooks are active). An activation refused (e.g. the organisation
+ * already has an active workflow on the path) leaves the workflow saved, inactive, and is
+ * reported as a warning rather than failing the demo.
  */
 async function importDemoWorkflows(
   ports: DemoWorkflowPorts,

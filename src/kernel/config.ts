@@ -157,6 +157,22 @@ const ConfigSchema = z.strictObject({
       executionCpuMs: integer(100, 3_600_000).default(30_000),
       /** Longest single expression evaluation in the isolate, in milliseconds. */
       expressionTimeoutMs: integer(10, 600_000).default(1_000),
+      /**
+       * Base URL of webhook URLs as the API and dashboard show them (n8n's `WEBHOOK_URL`), e.g.
+       * `https://hooks.example.com/`; absent: the URL the request came in on.
+       */
+      webhookUrl: z
+        .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+        .transform((url) => url.replace(/\/+$/, ''))
+        .optional(),
+      /**
+       * The organisation (slug) whose webhooks also answer on n8n's un-prefixed `/webhook/<path>`:
+       * `auto` (the only organisation when there is exactly one), `none`, or a slug.
+       */
+      webhookDefaultOrg: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be "auto", "none" or an organisation slug')
+        .default('auto'),
     })
     .prefault({}),
   jobs: z
@@ -235,6 +251,8 @@ const ENV_KEYS: Record<string, readonly string[]> = {
   IZA_WORKFLOWS_EXECUTOR_MEMORY_MB: ['workflows', 'executorMemoryMb'],
   IZA_WORKFLOWS_EXECUTION_CPU_MS: ['workflows', 'executionCpuMs'],
   IZA_WORKFLOWS_EXPRESSION_TIMEOUT_MS: ['workflows', 'expressionTimeoutMs'],
+  IZA_WEBHOOK_URL: ['workflows', 'webhookUrl'],
+  IZA_WEBHOOK_DEFAULT_ORG: ['workflows', 'webhookDefaultOrg'],
   IZA_JOBS_ENABLED: ['jobs', 'enabled'],
   IZA_JOBS_POLL_SECONDS: ['jobs', 'pollingIntervalSeconds'],
 };

@@ -20,7 +20,17 @@ export const workflowSummarySchema = z.object({
   sourceId: z.string().nullable(),
   nodeCount: z.number().int(),
   unsupported: z.array(unsupportedSchema),
-  webhooks: z.array(z.object({ method: z.string(), path: z.string(), node: z.string() })),
+  webhooks: z.array(
+    z.object({
+      method: z.string(),
+      path: z.string(),
+      node: z.string(),
+      /** The production URL, under the organisation's prefix (always works). */
+      url: z.string(),
+      /** The test URL (needs a signed-in user or API key with write access). */
+      testUrl: z.string(),
+    }),
+  ),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -72,6 +82,8 @@ export const importReportSchema = z.object({
       code: z.string().optional(),
       reason: z.string().optional(),
       warnings: z.array(z.string()).optional(),
+      /** Why the imported workflow cannot be activated as it is (absent: it can be). */
+      cannotActivate: z.array(z.string()).optional(),
     }),
   ),
 });

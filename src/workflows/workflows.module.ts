@@ -26,7 +26,11 @@ export function createWorkflowsModule(context: { kernel: Kernel; access: Access 
     env: kernel.config.workflowEnv,
     registry,
   });
-  const hooks = createWebhookLookup({ db: kernel.db, events: kernel.events });
+  const hooks = createWebhookLookup({
+    db: kernel.db,
+    events: kernel.events,
+    defaultOrg: kernel.config.workflows.webhookDefaultOrg,
+  });
   const service = createWorkflowsService({
     db: kernel.db,
     clock: kernel.clock,
@@ -43,9 +47,15 @@ export function createWorkflowsModule(context: { kernel: Kernel; access: Access 
     routes: (app: FastifyInstance) => {
       registerWorkflowRoutes(app, service, runner, {
         runWaitMs: kernel.config.workflows.runWaitMs,
+        webhookUrl: kernel.config.workflows.webhookUrl,
       });
-      registerWebhookRoutes(app, runner, hooks);
-      // A listening server has its first execution worker ready before the first webhook.
+      registerWebhookRoutes(app, {
+        runner,
+        hooks,
+        registry,
+        webhookUrl: kernel.config.workflows.webhookUrl,
+      });
+      // A listening server has its first executor process ready before the first webhook.
       app.addHook('onListen', () => runner.pool.warm());
       app.addHook('onClose', async () => {
         hooks.close();

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { newId } from '../kernel/index.ts';
 import { orgOf } from '../server/access.ts';
@@ -23,8 +23,9 @@ import {
 import type { WorkflowRunner } from './workflows.runner.ts';
 import {
   executionJson,
-  workflowJson,
   workflowOf,
+  workflowView,
+  type WorkflowRow,
   type WorkflowsService,
 } from './workflows.service.ts';
 import { exportWorkflow } from './model/export.ts';
@@ -41,8 +42,17 @@ export function registerWorkflowRoutes(
   app: FastifyInstance,
   service: WorkflowsService,
   runner: WorkflowRunner,
-  options: { runWaitMs: number },
+  options: { runWaitMs: number; webhookUrl: string | undefined },
 ): void {
+  /** Shows a workflow with its webhooks' URLs under the configured base or the request's. */
+  const view = async (request: FastifyRequest, rows: WorkflowRow[]) => {
+    const urls = {
+      base: options.webhookUrl ?? `${request.protocol}://${request.host}`,
+      orgSlug: await service.orgSlug(orgOf(request)),
+    };
+    return rows.map((row) => workflowView(row, urls));
+  };
+  const one = async (request: FastifyRequest, row: WorkflowRow) => (await view(request, [row]))[0]!;
   addRoute(
     app,
     {
@@ -60,7 +70,7 @@ export function registerWorkflowRoutes(
         offset: query.offset,
         active: query.active === undefined ? undefined : query.active === 'true',
       });
-      return { total: page.total, workflows: page.workflows.map(workflowJson) };
+      return { total: page.total, workflows: await view(request, page.workflows) };
     },
   );
   addRoute(
@@ -80,7 +90,7 @@ export function registerWorkflowRoutes(
     },
     async ({ request, body }) => {
       const { row } = await service.create(orgOf(request), body);
-      return { ...workflowJson(row), definition: exportWorkflow(workflowOf(row)) };
+      return { ...(await one(request, row)), definition: exportWorkflow(workflowOf(row)) };
     },
   );
   addRoute(
@@ -121,7 +131,7 @@ export function registerWorkflowRoutes(
     },
     async ({ request, params }) => {
       const row = await service.get(orgOf(request), params.id);
-      return { ...workflowJson(row), definition: exportWorkflow(workflowOf(row)) };
+      return { ...(await one(request, row)), definition: exportWorkflow(workflowOf(row)) };
     },
   );
   addRoute(
@@ -139,7 +149,7 @@ export function registerWorkflowRoutes(
     },
     async ({ request, params, body }) => {
       const row = await service.update(orgOf(request), params.id, body);
-      return { ...workflowJson(row), definition: exportWorkflow(workflowOf(row)) };
+      return { ...(await one(request, row)), definition: exportWorkflow(workflowOf(row)) };
     },
   );
   addRoute(
@@ -211,19 +221,19 @@ export function registerWorkflowRoutes(
         access: 'write',
         tags,
         summary: active
-          ? 'Activates a workflow: its webhooks answer on /webhook/<path>, its schedules fire'
+          ? 'Activates a workflow: its webhooks answer on /o/<org>/webhook/<path>, its schedules fire'
           : 'Deactivates a workflow',
         ...(active
           ? {
               description:
-                'Refused (409) with the list of unsupported node types when the workflow has any, or when another active workflow has a webhook on the same method and path.',
+                'Refused (409) with the list of unsupported node types when the workflow has any, when a trigger expects authentication (credentials are not supported yet), or when another active workflow of the organisation has a webhook on the same method and path.',
             }
           : {}),
         params: idParams,
         response: workflowSummarySchema,
       },
       async ({ request, params }) =>
-        workflowJson(await service.setActive(orgOf(request), params.id, active)),
+        one(request, await service.setActive(orgOf(request), params.id, active)),
     );
   }
   addRoute(

@@ -146,7 +146,11 @@ export const workflowExecutionNodes = pgTable(
   ],
 );
 
-/** The webhooks of active workflows: one (method, path) per installation. */
+/**
+ * The webhooks of active workflows: one (method, path) per organisation. Each organisation has
+ * its own namespace of paths (`/o/<org-slug>/webhook/<path>`), so one cannot take or probe
+ * another's paths.
+ */
 export const workflowWebhooks = pgTable(
   'workflow_webhooks',
   {
@@ -158,5 +162,5 @@ export const workflowWebhooks = pgTable(
     orgId: uuid('org_id').notNull(),
     node: text('node').notNull(),
   },
-  (t) => [uniqueIndex('workflow_webhooks_method_path_idx').on(t.method, t.path)],
+  (t) => [uniqueIndex('workflow_webhooks_org_method_path_idx').on(t.orgId, t.method, t.path)],
 );

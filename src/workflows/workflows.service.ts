@@ -1,4 +1,5 @@
-import { and, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { organisations } from '../access/access.schema.ts';
 import type { AuditLog } from '../access/index.ts';
 import {
   ErrorCodes,
@@ -14,7 +15,16 @@ import type { NodeRegistry } from './engine/engine.types.ts';
 import { exportWorkflow } from './model/export.ts';
 import { importWorkflow, type ImportReport, type UnsupportedType } from './model/import.ts';
 import type { Workflow, WorkflowNode } from './model/workflow.types.ts';
-import { triggerSchedule, webhookSettings } from './nodes/trigger.node.ts';
+import { triggerSchedule } from './nodes/trigger.node.ts';
+import {
+  activationProblems,
+  authenticatedTriggers,
+  authenticationRefusal,
+  hasActivatingTrigger,
+  registerWebhooks,
+  webhookNodes,
+  webhookUrls,
+} from './workflows.activation.ts';
 import {
   workflowExecutionNodes,
   workflowExecutions,
@@ -51,6 +61,8 @@ export interface ImportFileReport {
   code?: string;
   reason?: string;
   warnings?: string[];
+  /** Why the imported workflow cannot be activated as it is (absent: it can be). */
+  cannotActivate?: string[];
 }
 
 export interface ExecutionListQuery {
@@ -73,28 +85,7 @@ export interface WorkflowsServiceDeps {
   onChanged?: () => void;
 }
 
-const WEBHOOK_TYPES = new Set(['n8n-nodes-base.webhook', 'n8n-nodes-base.formTrigger']);
-
-/** The Webhook (and Form Trigger) nodes of a workflow with their method and path. */
-export function webhookNodes(
-  workflow: Pick<Workflow, 'nodes'>,
-): { node: WorkflowNode; method: string; path: string }[] {
-  const found: { node: WorkflowNode; method: string; path: string }[] = [];
-  for (const node of workflow.nodes) {
-    if (!WEBHOOK_TYPES.has(node.type) || node.disabled) continue;
-    const settings = webhookSettings(node);
-    const path = normalisePath(settings.path);
-    if (path === '') continue;
-    const methods =
-      node.type === 'n8n-nodes-base.formTrigger' ? ['GET', 'POST'] : [settings.method];
-    for (const method of methods) found.push({ node, method: method.toUpperCase(), path });
-  }
-  return found;
-}
-
-export function normalisePath(path: string): string {
-  return path.replace(/^\/+|\/+$/g, '');
-}
+export { normalisePath, webhookNodes } from './workflows.activation.ts';
 
 /** The schedule-like trigger nodes of a workflow (scheduleTrigger, cron, interval). */
 export function scheduleNodes(workflow: Pick<Workflow, 'nodes'>): WorkflowNode[] {
@@ -115,6 +106,24 @@ export function workflowOf(row: WorkflowRow): Workflow {
     staticData: row.staticData,
     tags: row.tags,
   } as Workflow;
+}
+
+/** Where an organisation's webhook URLs live: the base URL and the organisation's slug. */
+export interface WebhookBase {
+  base: string;
+  orgSlug: string;
+}
+
+/** The workflow as the API shows it, with each webhook's production and test URL. */
+export function workflowView(row: WorkflowRow, urls: WebhookBase) {
+  const json = workflowJson(row);
+  return {
+    ...json,
+    webhooks: json.webhooks.map((w) => ({
+      ...w,
+      ...webhookUrls(urls.base, urls.orgSlug, w.path),
+    })),
+  };
 }
 
 export function workflowJson(row: WorkflowRow) {
@@ -231,47 +240,6 @@ export function createWorkflowsService(deps: WorkflowsServiceDeps) {
     return row;
   }
 
-  /** Registers the webhooks of a workflow being activated (inside its transaction). */
-  async function registerWebhooks(tx: DbOrTx, row: WorkflowRow): Promise<void> {
-    await tx.delete(workflowWebhooks).where(eq(workflowWebhooks.workflowId, row.id));
-    const hooks = webhookNodes({ nodes: row.nodes as WorkflowNode[] });
-    const seen = new Set<string>();
-    for (const hook of hooks) {
-      const key = `${hook.method} ${hook.path}`;
-      if (seen.has(key)) {
-        throw new UserError(
-          ErrorCodes.conflict,
-          `Two webhook nodes of this workflow listen on ${key}`,
-          { status: 409 },
-        );
-      }
-      seen.add(key);
-    }
-    if (hooks.length === 0) return;
-    const taken = await tx
-      .select({ method: workflowWebhooks.method, path: workflowWebhooks.path })
-      .from(workflowWebhooks)
-      .where(
-        inArray(sql`${workflowWebhooks.method} || ' ' || ${workflowWebhooks.path}`, [...seen]),
-      );
-    if (taken.length > 0) {
-      throw new UserError(
-        ErrorCodes.conflict,
-        `Webhook ${taken.map((t) => `${t.method} /webhook/${t.path}`).join(', ')} is already used by another active workflow`,
-        { status: 409, details: taken },
-      );
-    }
-    await tx.insert(workflowWebhooks).values(
-      hooks.map((h) => ({
-        method: h.method,
-        path: h.path,
-        workflowId: row.id,
-        orgId: row.orgId,
-        node: h.node.name,
-      })),
-    );
-  }
-
   return {
     parse,
 
@@ -301,6 +269,16 @@ export function createWorkflowsService(deps: WorkflowsServiceDeps) {
 
     get: (orgId: string, id: string) => load(db, orgId, id),
 
+    /** The slug of an organisation: the prefix of its webhook URLs (`/o/<slug>/webhook/...`). */
+    async orgSlug(orgId: string): Promise<string> {
+      const [org] = await db
+        .select({ slug: organisations.slug })
+        .from(organisations)
+        .where(eq(organisations.id, orgId));
+      if (!org) throw notFound(`Organisation ${orgId}`);
+      return org.slug;
+    },
+
     /** Imports one n8n workflow JSON; refuses with the importer's reason. */
     async create(
       orgId: string,
@@ -324,6 +302,11 @@ export function createWorkflowsService(deps: WorkflowsServiceDeps) {
           continue;
         }
         const row = await insert(orgId, report);
+        const cannotActivate = activationProblems(
+          row.nodes as WorkflowNode[],
+          row.unsupported as UnsupportedType[],
+          registry,
+        );
         out.push({
           file,
           status: report.status,
@@ -331,6 +314,7 @@ export function createWorkflowsService(deps: WorkflowsServiceDeps) {
           name: row.name,
           warnings: report.warnings,
           ...(report.status === 'imported_unsupported' ? { unsupported: report.unsupported } : {}),
+          ...(cannotActivate.length > 0 ? { cannotActivate } : {}),
         });
       }
       return out;
@@ -351,6 +335,8 @@ export function createWorkflowsService(deps: WorkflowsServiceDeps) {
             { status: 409, details: { unsupported } },
           );
         }
+        const authenticated = authenticatedTriggers(columns.nodes, registry);
+        if (before.active && authenticated.length > 0) throw authenticationRefusal(authenticated);
         const now = clock.now();
         const version = before.version + 1;
         const [updated] = await tx
@@ -440,13 +426,9 @@ export function createWorkflowsService(deps: WorkflowsServiceDeps) {
         }
         if (active) {
           const nodes = before.nodes as WorkflowNode[];
-          const triggers = nodes.filter(
-            (n) => registry.get(n.type, n.typeVersion)?.trigger && !n.disabled,
-          );
-          const activatable = triggers.some(
-            (n) => webhookNodes({ nodes: [n] }).length > 0 || triggerSchedule(n) !== undefined,
-          );
-          if (!activatable) {
+          const authenticated = authenticatedTriggers(nodes, registry);
+          if (authenticated.length > 0) throw authenticationRefusal(authenticated);
+          if (!hasActivatingTrigger(nodes, registry)) {
             throw new UserError(
               ErrorCodes.validationFailed,
               'This workflow has no trigger that can activate it (Webhook, Form Trigger, Schedule Trigger, Cron or Interval)',

@@ -23,6 +23,9 @@ const setNode = (name: string, field: string, value: string) => ({
     options: {},
   },
 });
+/** Organisation A's webhook URLs (two organisations: no un-prefixed default). */
+const hooks = '/o/alpha-studio';
+
 const link = (from: string, to: string) => ({
   [from]: { main: [[{ node: to, type: 'main', index: 0 }]] },
 });
@@ -133,7 +136,7 @@ describe.each(storages)('workflows over HTTP on $name', { timeout: 120_000 }, (s
     admin = headersOf(w, 'admin');
     viewer = headersOf(w, 'viewer');
     strictAdmin = headersOf(strict, 'admin');
-  });
+  }, 180_000);
   afterAll(async () => {
     await w?.close();
     await strict?.close();
@@ -248,10 +251,14 @@ describe.each(storages)('workflows over HTTP on $name', { timeout: 120_000 }, (s
   it('answers webhooks in every response mode, on production and test paths', async () => {
     const respond = await create(respondWorkflow('hello'));
     // Saved but inactive: only the test URL answers.
-    const inactive = await w.inject({ method: 'GET', url: '/webhook/hello?name=x' });
+    const inactive = await w.inject({ method: 'GET', url: `${hooks}/webhook/hello?name=x` });
     expect(inactive.statusCode).toBe(404);
     expect(inactive.json()).toMatchObject({ success: false, error: { code: 'not_found' } });
-    const test = await w.inject({ method: 'GET', url: '/webhook-test/hello?name=t' });
+    const test = await w.inject({
+      method: 'GET',
+      url: `${hooks}/webhook-test/hello?name=t`,
+      headers: admin,
+    });
     expect(test.statusCode, test.body).toBe(200);
     expect(test.json()).toMatchObject({ msg: 'hello t' });
 
@@ -261,7 +268,14 @@ describe.each(storages)('workflows over HTTP on $name', { timeout: 120_000 }, (s
       headers: admin,
     });
     expect(act.statusCode, act.body).toBe(200);
-    const prod = await w.inject({ method: 'GET', url: '/webhook/hello?name=x' });
+    expect(act.json().data.webhooks[0]).toEqual({
+      method: 'GET',
+      path: 'hello',
+      node: 'Webhook',
+      url: 'http://localhost:80/o/alpha-studio/webhook/hello',
+      testUrl: 'http://localhost:80/o/alpha-studio/webhook-test/hello',
+    });
+    const prod = await w.inject({ method: 'GET', url: `${hooks}/webhook/hello?name=x` });
     expect(prod.statusCode).toBe(200);
     expect(prod.json()).toEqual({ msg: 'hello x' });
 
@@ -271,10 +285,14 @@ describe.each(storages)('workflows over HTTP on $name', { timeout: 120_000 }, (s
       url: `/api/v1/workflows/${last.id}/activate`,
       headers: admin,
     });
-    const posted = await w.inject({ method: 'POST', url: '/webhook/last', payload: { value: 42 } });
+    const posted = await w.inject({
+      method: 'POST',
+      url: `${hooks}/webhook/last`,
+      payload: { value: 42 },
+    });
     expect(posted.statusCode, posted.body).toBe(200);
     expect(posted.json()).toMatchObject({ got: '42' });
-    const wrongMethod = await w.inject({ method: 'GET', url: '/webhook/last' });
+    const wrongMethod = await w.inject({ method: 'GET', url: `${hooks}/webhook/last` });
     expect(wrongMethod.statusCode).toBe(404);
     expect(wrongMethod.json().error.message).toContain('Did you mean to make a POST request?');
 
@@ -288,10 +306,10 @@ describe.each(storages)('workflows over HTTP on $name', { timeout: 120_000 }, (s
       url: `/api/v1/workflows/${received.id}/activate`,
       headers: admin,
     });
-    const ack = await w.inject({ method: 'POST', url: '/webhook/received', payload: {} });
+    const ack = await w.inject({ method: 'POST', url: `${hooks}/webhook/received`, payload: {} });
     expect(ack.json()).toEqual({ message: 'Workflow was started' });
 
-    const unknown = await w.inject({ method: 'GET', url: '/webhook/nothing-here' });
+    const unknown = await w.inject({ method: 'GET', url: `${hooks}/webhook/nothing-here` });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error.message).toContain('nothing-here');
 
@@ -310,7 +328,7 @@ describe.each(storages)('workflows over HTTP on $name', { timeout: 120_000 }, (s
       url: `/api/v1/workflows/${respond.id}/deactivate`,
       headers: admin,
     });
-    expect((await w.inject({ method: 'GET', url: '/webhook/hello' })).statusCode).toBe(404);
+    expect((await w.inject({ method: 'GET', url: `${hooks}/webhook/hello` })).statusCode).toBe(404);
 
     // Executions were recorded with their node data.
     const list = await w.inject({

@@ -42,6 +42,8 @@ export interface WebhookSettings {
   responseMode: 'onReceived' | 'lastNode' | 'responseNode';
   responseCode: number;
   responseData: 'firstEntryJson' | 'allEntries' | 'noData' | 'firstEntryBinary';
+  /** How callers must authenticate (`none`, `basicAuth`, `headerAuth`, `jwtAuth`...). */
+  authentication: string;
 }
 
 export function webhookSettings(node: WorkflowNode): WebhookSettings {
@@ -54,7 +56,19 @@ export function webhookSettings(node: WorkflowNode): WebhookSettings {
     responseCode: Number(p.responseCode ?? options.responseCode ?? 200),
     responseData:
       (p.responseData as WebhookSettings['responseData'] | undefined) ?? 'firstEntryJson',
+    authentication: triggerAuthentication(node) ?? 'none',
   };
+}
+
+/**
+ * The authentication a trigger node expects of its callers (n8n's `authentication` parameter:
+ * `basicAuth`, `headerAuth`, `jwtAuth`...), or `undefined` when it expects none. Checking it
+ * needs credentials, which IZA OS does not have yet: such a trigger cannot be activated or run.
+ */
+export function triggerAuthentication(node: WorkflowNode): string | undefined {
+  const value = node.parameters.authentication;
+  if (value === undefined || value === null || value === '' || value === 'none') return undefined;
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /**

@@ -123,8 +123,8 @@ export function WorkflowsPage() {
                         ? '—'
                         : w.webhooks.map((h) => (
                             <div key={`${h.method} ${h.path}`}>
-                              <code className="small">
-                                {h.method} /webhook/{h.path}
+                              <code className="small" title={h.url}>
+                                {h.method} {new URL(h.url).pathname}
                               </code>
                             </div>
                           ))}
