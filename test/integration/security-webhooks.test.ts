@@ -443,7 +443,7 @@ describe('un-prefixed webhook URLs with the default setting (auto)', { timeout: 
       const module = createWorkflowsModule({ kernel: t.kernel, access: t.access });
       const { row } = await module.service.create(organisation.id, echoWorkflow('solo'));
       await module.service.setActive(organisation.id, row.id, true);
-      module.runner.close();
+      await module.runner.close();
       const bare = await t.app.inject({ method: 'GET', url: '/webhook/solo?x=1' });
       expect(bare.statusCode, bare.body).toBe(200);
       expect(bare.json().query).toEqual({ x: '1' });
