@@ -17,6 +17,8 @@ import {
   type AgentInput,
   type HealthState,
 } from './agents.dto.ts';
+import { endpointUrlProblem } from './agents.connections.dto.ts';
+import type { Connections } from './agents.connections.ts';
 import { agentsAgents } from './agents.schema.ts';
 
 export const AGENTS_CHANGED = 'agents.registry.changed';
@@ -38,6 +40,8 @@ export interface RegistryDeps {
   events: EventBus;
   /** Handlers registered in code, to refuse a code agent naming none. */
   hasHandler: (name: string) => boolean;
+  /** The organisation's provider connections, which `llm.connection` must name. */
+  connections: Pick<Connections, 'check' | 'kindOf'>;
 }
 
 /** The stored definition: bigint budgets as decimal strings (JSON has no int8). */
@@ -90,6 +94,10 @@ function checkDefinition(d: AgentDefinition, hasHandler: (name: string) => boole
   switch (d.kind) {
     case 'llm':
       if (!d.llm) throw invalid('llm', 'is required for an LLM agent (provider, model, ...)');
+      if (d.llm.baseUrl !== undefined) {
+        const problem = endpointUrlProblem(d.llm.baseUrl);
+        if (problem) throw invalid('llm.baseUrl', problem);
+      }
       for (const name of d.llm.approveTools) {
         if (name !== '*' && !d.llm.tools.includes(name)) {
           throw invalid(
@@ -114,6 +122,25 @@ function checkDefinition(d: AgentDefinition, hasHandler: (name: string) => boole
     }
   }
   if (d.backupAgents.includes(d.botId)) throw invalid('backupAgents', 'cannot name the agent');
+}
+
+/**
+ * `llm.provider` from the connection `llm.connection` names, when the input gives none (an
+ * unknown connection is left for `connections.check` to refuse).
+ */
+async function withConnectionKind(
+  orgId: string,
+  input: unknown,
+  connections: Pick<Connections, 'kindOf'>,
+): Promise<unknown> {
+  if (typeof input !== 'object' || input === null || !('llm' in input)) return input;
+  const llm = input.llm;
+  if (typeof llm !== 'object' || llm === null || 'provider' in llm || !('connection' in llm)) {
+    return input;
+  }
+  if (typeof llm.connection !== 'string') return input;
+  const kind = await connections.kindOf(orgId, llm.connection);
+  return kind ? { ...input, llm: { ...llm, provider: kind } } : input;
 }
 
 /** The agent registry: definitions in `agents_agents`, cached per organisation. */
@@ -179,8 +206,9 @@ export function createRegistry(deps: RegistryDeps) {
     input: AgentInput | AgentDefinition,
     source: Agent['source'] = 'api',
   ): Promise<Agent> {
-    const definition = parseDefinition(input);
+    const definition = parseDefinition(await withConnectionKind(orgId, input, deps.connections));
     checkDefinition(definition, deps.hasHandler);
+    if (definition.llm) await deps.connections.check(orgId, definition.llm);
     const now = clock.now();
     const row: Row = {
       id: newId(),
@@ -235,11 +263,15 @@ export function createRegistry(deps: RegistryDeps) {
       ...base
     } = current;
     // Merged before parsing, so defaults never overwrite what the patch leaves out.
-    const definition = parseDefinition({
-      ...(toStored(base) as object),
-      ...(toStored(patch as AgentDefinition) as object),
-    });
+    const definition = parseDefinition(
+      await withConnectionKind(
+        orgId,
+        { ...(toStored(base) as object), ...(toStored(patch as AgentDefinition) as object) },
+        deps.connections,
+      ),
+    );
     checkDefinition(definition, deps.hasHandler);
+    if (definition.llm) await deps.connections.check(orgId, definition.llm);
     // A new health check has not been probed yet.
     const healthReset = definition.healthCheck !== current.healthCheck;
     const agent = await db.transaction(async (tx) => {
