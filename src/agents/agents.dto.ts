@@ -72,8 +72,8 @@ export const llmSchema = z.strictObject({
   provider: z.enum(['openai-compatible', 'anthropic', 'builtin']).default('builtin'),
   model: z.string().min(1).max(200).default('builtin-echo'),
   /**
-   * A provider connection of the organisation (by name): its base URL, key and prices. Given
-   * without `provider`, the provider is the connection's kind.
+   * A provider connection of the organisation (by name): its base URL, key and prices. Without
+   * a `provider` (or with `builtin`), the provider is the connection's kind.
    */
   connection: z
     .string()

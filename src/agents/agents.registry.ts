@@ -125,22 +125,19 @@ function checkDefinition(d: AgentDefinition, hasHandler: (name: string) => boole
 }
 
 /**
- * `llm.provider` from the connection `llm.connection` names, when the input gives none (an
- * unknown connection is left for `connections.check` to refuse).
+ * An agent naming a connection takes its provider from it: the built-in provider (the default
+ * when none is given) has no use for a connection. An unknown connection is left for
+ * `connections.check` to refuse.
  */
 async function withConnectionKind(
   orgId: string,
-  input: unknown,
+  definition: AgentDefinition,
   connections: Pick<Connections, 'kindOf'>,
-): Promise<unknown> {
-  if (typeof input !== 'object' || input === null || !('llm' in input)) return input;
-  const llm = input.llm;
-  if (typeof llm !== 'object' || llm === null || 'provider' in llm || !('connection' in llm)) {
-    return input;
-  }
-  if (typeof llm.connection !== 'string') return input;
+): Promise<AgentDefinition> {
+  const llm = definition.llm;
+  if (llm?.connection === undefined || llm.provider !== 'builtin') return definition;
   const kind = await connections.kindOf(orgId, llm.connection);
-  return kind ? { ...input, llm: { ...llm, provider: kind } } : input;
+  return kind ? { ...definition, llm: { ...llm, provider: kind } } : definition;
 }
 
 /** The agent registry: definitions in `agents_agents`, cached per organisation. */
@@ -206,7 +203,7 @@ export function createRegistry(deps: RegistryDeps) {
     input: AgentInput | AgentDefinition,
     source: Agent['source'] = 'api',
   ): Promise<Agent> {
-    const definition = parseDefinition(await withConnectionKind(orgId, input, deps.connections));
+    const definition = await withConnectionKind(orgId, parseDefinition(input), deps.connections);
     checkDefinition(definition, deps.hasHandler);
     if (definition.llm) await deps.connections.check(orgId, definition.llm);
     const now = clock.now();
@@ -263,12 +260,13 @@ export function createRegistry(deps: RegistryDeps) {
       ...base
     } = current;
     // Merged before parsing, so defaults never overwrite what the patch leaves out.
-    const definition = parseDefinition(
-      await withConnectionKind(
-        orgId,
-        { ...(toStored(base) as object), ...(toStored(patch as AgentDefinition) as object) },
-        deps.connections,
-      ),
+    const definition = await withConnectionKind(
+      orgId,
+      parseDefinition({
+        ...(toStored(base) as object),
+        ...(toStored(patch as AgentDefinition) as object),
+      }),
+      deps.connections,
     );
     checkDefinition(definition, deps.hasHandler);
     if (definition.llm) await deps.connections.check(orgId, definition.llm);
@@ -328,8 +326,11 @@ export function createRegistry(deps: RegistryDeps) {
    */
   async function upsertFromFile(
     orgId: string,
-    definition: AgentDefinition,
+    fromFile: AgentDefinition,
   ): Promise<'created' | 'updated' | 'unchanged' | 'conflict'> {
+    // Compared as it would be stored (a connection's provider filled in), so an unchanged
+    // file writes nothing.
+    const definition = await withConnectionKind(orgId, fromFile, deps.connections);
     const existing = (await list(orgId)).find((a) => a.botId === definition.botId);
     if (!existing) {
       await create(orgId, definition, 'file');

@@ -394,6 +394,34 @@ describe.each(storages)('agents across organisations on $name', { timeout: 120_0
       expect((await run(w.as.adminA, w.orgA, agent.botId)).state).toBe('succeeded');
       expect(credentialsIn(ownA.requests)).toEqual([{ authorization: undefined, apiKey: KEY_A }]);
     });
+    it('refuses a key written into a base URL, where every reader would see it', async () => {
+      for (const baseUrl of [
+        `http://user:${KEY_A}@127.0.0.1:9/v1`,
+        `http://127.0.0.1:9/v1?api-key=${KEY_A}`,
+      ]) {
+        const connection = await api('POST', '/api/v1/agents/connections', w.as.adminA, {
+          name: `leaky-${n}`,
+          kind: 'openai-compatible',
+          baseUrl,
+          models: [{ id: 'test-model' }],
+        });
+        expect(connection.statusCode, connection.body).toBe(400);
+        expect(connection.json().error.message).toMatch(
+          /baseUrl must (not hold credentials|have no query)/,
+        );
+        const agent = await api('POST', '/api/v1/agents', w.as.adminA, {
+          botId: `leaky-${n}`,
+          name: 'Leaky',
+          kind: 'llm',
+          capabilities: ['x'],
+          llm: { provider: 'openai-compatible', model: 'test-model', baseUrl },
+        });
+        expect(agent.statusCode, agent.body).toBe(400);
+        expect(agent.json().error.message).toContain('llm.baseUrl');
+      }
+      const listed = await api('GET', '/api/v1/agents', w.as.viewerA);
+      expect(listed.body).not.toContain(KEY_A);
+    });
   });
 
   describe('4b: tool lists', () => {
