@@ -117,7 +117,7 @@ describe.each(storages)('agents across organisations on $name', { timeout: 120_0
       { orgId: w.orgA, ventureIds: null },
       { slug: 'alpha', name: 'Alpha Shop', category: 'ecommerce', stage: 'launched' },
     );
-  });
+  }, 180_000);
   afterAll(async () => {
     await w?.close();
     await drop?.();
@@ -394,6 +394,22 @@ describe.each(storages)('agents across organisations on $name', { timeout: 120_0
       expect((await run(w.as.adminA, w.orgA, agent.botId)).state).toBe('succeeded');
       expect(credentialsIn(ownA.requests)).toEqual([{ authorization: undefined, apiKey: KEY_A }]);
     });
+    it('documents connections in OpenAPI: the key is in what goes in, never in what comes out', async () => {
+      const doc = (await api('GET', '/docs/json', {})).json();
+      const list = doc.paths['/api/v1/agents/connections'];
+      const one = doc.paths['/api/v1/agents/connections/{ref}'];
+      expect(Object.keys(list).sort()).toEqual(['get', 'post']);
+      expect(Object.keys(one).sort()).toEqual(['delete', 'get', 'patch']);
+      const body = (op: { requestBody: { content: Record<string, { schema: unknown }> } }) =>
+        JSON.stringify(op.requestBody.content['application/json']!.schema);
+      expect(body(list.post)).toContain('apiKey');
+      expect(body(one.patch)).toContain('apiKey');
+      for (const op of [list.get, list.post, one.get, one.patch, one.delete]) {
+        expect(JSON.stringify(op.responses)).not.toContain('apiKey');
+        expect(JSON.stringify(op.responses)).toContain('hasKey');
+      }
+    });
+
     it('refuses a key written into a base URL, where every reader would see it', async () => {
       for (const baseUrl of [
         `http://user:${KEY_A}@127.0.0.1:9/v1`,
