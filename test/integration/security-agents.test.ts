@@ -167,13 +167,6 @@ describe.each(storages)('agents across organisations on $name', { timeout: 120_0
 
   describe('4a: provider keys', () => {
     it("sends no key to a base URL an organisation sets: neither the operator's, the environment's nor another organisation's", async () => {
-      await createConnection(w.as.adminA, {
-        name: `house-${n}`,
-        kind: 'openai-compatible',
-        baseUrl: ownA.url,
-        apiKey: KEY_A,
-        models: [{ id: 'test-model' }],
-      });
       const openai = await createAgent(w.as.adminB, {
         botId: `thief-${n}`,
         llm: {
@@ -187,28 +180,49 @@ describe.each(storages)('agents across organisations on $name', { timeout: 120_0
         botId: `thief-claude-${n}`,
         llm: { provider: 'anthropic', model: 'claude-test', baseUrl: ownB.url, stream: false },
       });
-      const saved = process.env.ANTHROPIC_API_KEY;
-      process.env.ANTHROPIC_API_KEY = ENV_ANTHROPIC_KEY;
-      try {
-        expect((await run(w.as.adminB, w.orgB, openai.botId)).state).toBe('succeeded');
-        expect((await run(w.as.adminB, w.orgB, anthropic.botId)).state).toBe('succeeded');
-      } finally {
-        if (saved === undefined) delete process.env.ANTHROPIC_API_KEY;
-        else process.env.ANTHROPIC_API_KEY = saved;
-      }
+      const runThieves = async () => {
+        const saved = process.env.ANTHROPIC_API_KEY;
+        process.env.ANTHROPIC_API_KEY = ENV_ANTHROPIC_KEY;
+        try {
+          expect((await run(w.as.adminB, w.orgB, openai.botId)).state).toBe('succeeded');
+          expect((await run(w.as.adminB, w.orgB, anthropic.botId)).state).toBe('succeeded');
+        } finally {
+          if (saved === undefined) delete process.env.ANTHROPIC_API_KEY;
+          else process.env.ANTHROPIC_API_KEY = saved;
+        }
+      };
+      await runThieves();
       expect(ownB.requests.map((r) => r.path)).toEqual(['/v1/chat/completions', '/v1/messages']);
       expect(credentialsIn(ownB.requests)).toEqual([
         { authorization: undefined, apiKey: undefined },
         { authorization: undefined, apiKey: undefined },
       ]);
+      // The organisation's URL went through the tenant fetch (the SSRF guard's seam).
+      expect(fetched.tenant).toEqual([`${ownB.url}/chat/completions`, `${ownB.url}/messages`]);
+      expect(fetched.operator).toEqual([]);
+
+      // Org A's connection in use meanwhile: its key does not reach B's server either.
+      await createConnection(w.as.adminA, {
+        name: `house-${n}`,
+        kind: 'openai-compatible',
+        baseUrl: ownA.url,
+        apiKey: KEY_A,
+        models: [{ id: 'test-model' }],
+      });
+      const agentA = await createAgent(w.as.adminA, {
+        botId: `house-agent-${n}`,
+        llm: { connection: `house-${n}`, model: 'test-model', stream: false },
+      });
+      expect((await run(w.as.adminA, w.orgA, agentA.botId)).state).toBe('succeeded');
+      await runThieves();
+      expect(credentialsIn(ownA.requests)).toEqual([
+        { authorization: `Bearer ${KEY_A}`, apiKey: undefined },
+      ]);
+      expect(ownB.requests).toHaveLength(4);
       const seen = JSON.stringify(ownB.requests);
       for (const key of [OPERATOR_KEY, OPERATOR_ANTHROPIC_KEY, ENV_ANTHROPIC_KEY, KEY_A]) {
         expect(seen).not.toContain(key);
       }
-      // The organisation's URL went through the tenant fetch (the SSRF guard's seam).
-      expect(fetched.tenant.every((url) => url.startsWith(ownB.url))).toBe(true);
-      expect(fetched.tenant).toHaveLength(2);
-      expect(fetched.operator).toEqual([]);
     });
 
     it("uses an organisation's connection key for its own agents only, at the connection's URL", async () => {
