@@ -473,7 +473,8 @@ describe.each(storages)('agents across organisations on $name', { timeout: 120_0
             baseUrl: ownA.url,
             tools: ['list_ventures'],
             approveTools,
-            stream: false,
+            // Both ways of calling the model: a whole answer, and a stream.
+            stream: approveTools.length > 0,
           },
         });
         ownA.script([
