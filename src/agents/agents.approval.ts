@@ -74,8 +74,11 @@ export function rejectedValue(decision: ToolDecision | undefined): unknown {
 }
 
 /**
- * The results of the pending calls of a decided checkpoint, in order: approved ones run now
+ * The results of a decided checkpoint's step, in order, each call id once: the results the
+ * checkpoint holds, then its pending calls not already answered: approved ones run now
  * (through `run`), rejected ones get `rejectedValue`. Each decision is a line in the task log.
+ * The caller saves the answer (`settled`) before going on, so a retry of the resumed execution
+ * replays the results instead of running the calls again.
  */
 export async function decidedResults(
   ctx: RunContext,
@@ -83,7 +86,15 @@ export async function decidedResults(
   run: (call: PendingToolCall) => Promise<unknown>,
 ): Promise<ToolResultValue[]> {
   const results: ToolResultValue[] = [];
+  const answered = new Set<string>();
+  for (const result of checkpoint.results) {
+    if (answered.has(result.toolCallId)) continue;
+    answered.add(result.toolCallId);
+    results.push(result);
+  }
   for (const call of checkpoint.pending) {
+    if (answered.has(call.id)) continue;
+    answered.add(call.id);
     const decision = checkpoint.decisions?.[call.id];
     const by = decision ? ` by ${decision.by}` : '';
     if (decision?.approved) {
@@ -96,3 +107,13 @@ export async function decidedResults(
   }
   return results;
 }
+
+/** The checkpoint once its step is answered: every result kept, nothing left to run. */
+export const settled = (
+  checkpoint: ToolCheckpoint,
+  results: ToolResultValue[],
+): ToolCheckpoint => ({
+  ...checkpoint,
+  results,
+  pending: [],
+});

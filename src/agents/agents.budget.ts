@@ -52,13 +52,13 @@ export async function checkBudgets(
   deps: { db: Database; clock: Clock; config: Config['agents'] },
   task: TaskRow,
   agent: Agent,
-  estimate: { inputTokens: number; maxOutputTokens: number; model: string },
+  estimate: { inputTokens: number; maxOutputTokens: number; model: string; prices?: Prices },
   note: (kind: string, text: string) => void,
 ): Promise<void> {
   const { db, clock, config } = deps;
   const callTokens = BigInt(estimate.inputTokens + estimate.maxOutputTokens);
   const callCostMicro = worstCaseCost(
-    config.prices,
+    estimate.prices ?? config.prices,
     estimate.model,
     estimate.inputTokens,
     estimate.maxOutputTokens,

@@ -71,7 +71,19 @@ export const llmSchema = z.strictObject({
    */
   provider: z.enum(['openai-compatible', 'anthropic', 'builtin']).default('builtin'),
   model: z.string().min(1).max(200).default('builtin-echo'),
-  /** The endpoint; default from the configuration (`agents.openaiBaseUrl` / `anthropicBaseUrl`). */
+  /**
+   * A provider connection of the organisation (by name): its base URL, key and prices. Without
+   * a `provider` (or with `builtin`), the provider is the connection's kind.
+   */
+  connection: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be the name of a connection')
+    .optional(),
+  /**
+   * An endpoint of the organisation's own, called without any key (a key belongs in a
+   * connection). Neither this nor `connection`: the installation's endpoint and key
+   * (`IZA_OPENAI_BASE_URL` / `IZA_ANTHROPIC_BASE_URL`).
+   */
   baseUrl: z.url().optional(),
   systemPrompt: z.string().max(20_000).default('You are a helpful agent of IZA OS.'),
   /** Read-only platform tools the model may call. */
@@ -181,6 +193,7 @@ export const agentSchema = z.object({
     .object({
       provider: z.string(),
       model: z.string(),
+      connection: z.string().optional(),
       baseUrl: z.string().optional(),
       systemPrompt: z.string(),
       tools: z.array(z.string()),

@@ -41,7 +41,14 @@ import { failoverTiers, tiersFor } from './agents.routing.ts';
 import { Scheduler, type SlotAgent } from './agents.scheduler.ts';
 import { createSlotLeases } from './agents.slots.ts';
 import { agentsCalls, agentsTaskLog, agentsTasks } from './agents.schema.ts';
-import { insertMessage, loadTask, nextLogSeq, type TaskRow } from './agents.store.ts';
+import type { EndpointFor } from './agents.provider.ts';
+import {
+  insertMessage,
+  loadTask,
+  nextLogSeq,
+  requireParent,
+  type TaskRow,
+} from './agents.store.ts';
 import type { PlatformTool } from './agents.tools.ts';
 
 export const AGENT_TASK_QUEUE = 'agents.task';
@@ -60,6 +67,8 @@ export interface ExecutorDeps {
   registry: Registry;
   handlers: Map<string, CodeHandler>;
   tools: Record<string, PlatformTool>;
+  /** Where an LLM agent's calls go, with which key (agents.provider.ts). */
+  endpoints: EndpointFor;
   metrics: AgentMetrics;
   /** Embedded storage: one process owns the data, so any lease not ours is a dead process's. */
   embedded: boolean;
@@ -202,6 +211,7 @@ export function createExecutor(deps: ExecutorDeps) {
   async function dispatch(orgId: string, raw: TaskInput | ParsedTaskInput): Promise<TaskRow> {
     const t0 = performance.now();
     const input = taskInputSchema.parse(raw);
+    if (input.parentId !== undefined) await requireParent(db, orgId, input.parentId);
     const agents = await registry.list(orgId);
     let requestedAgentId: string | null = null;
     if (input.agent) requestedAgentId = (await registry.get(orgId, input.agent)).id;
@@ -696,10 +706,19 @@ export function createExecutor(deps: ExecutorDeps) {
       tools: deps.tools,
       maxSteps: agent.llm?.maxSteps ?? config.maxSteps,
       ...(checkpoint ? { checkpoint } : {}),
+      saveCheckpoint: async (saved) => {
+        task.checkpoint = saved;
+        await recorded;
+        await db
+          .update(agentsTasks)
+          .set({ checkpoint: saved })
+          .where(and(eq(agentsTasks.id, task.id), eq(agentsTasks.leaseOwner, owner)));
+      },
       beforeCall: (estimate) => checkBudgets({ db, clock, config }, task, agent, estimate, note),
       recordCall: async (call) => {
         await recorded;
-        const cost = callCost(config.prices, call.model, call.inputTokens, call.outputTokens);
+        const prices = call.prices ?? config.prices;
+        const cost = callCost(prices, call.model, call.inputTokens, call.outputTokens);
         const tokens = BigInt(call.inputTokens + call.outputTokens);
         task.tokensUsed += tokens;
         task.costMicro += cost.micro;
@@ -739,7 +758,7 @@ export function createExecutor(deps: ExecutorDeps) {
       case 'llm':
         return agent.llm?.provider === 'builtin'
           ? runBuiltin(ctx)
-          : runLlm(ctx, config, () => clock.now());
+          : runLlm(ctx, deps.endpoints, () => clock.now());
       default: {
         const never: never = agent.kind;
         throw new AgentRunError('misconfigured', `unknown kind ${String(never)}`, {

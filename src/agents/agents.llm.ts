@@ -1,55 +1,27 @@
-import { createAnthropic } from '@ai-sdk/anthropic';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import {
   APICallError,
   generateText,
   jsonSchema,
   streamText,
   tool,
-  type LanguageModel,
   type LanguageModelUsage,
   type ModelMessage,
   type ToolSet,
 } from 'ai';
 import { z } from 'zod';
-import type { Config } from '../kernel/index.ts';
-import type { LlmSettings } from './agents.dto.ts';
 import {
   decidedResults,
   needsApproval,
+  settled,
   ToolPause,
   type PendingToolCall,
   type ToolResultValue,
 } from './agents.approval.ts';
 import { estimateTokens } from './agents.budget.ts';
+import { modelFor, type EndpointFor } from './agents.provider.ts';
 import { AgentRunError, parseRetryAfter } from './agents.retry.ts';
 import type { RunContext } from './agents.runtime.ts';
-
-type AgentsConfig = Config['agents'];
-
-/** The AI SDK model for an agent's settings (its own `baseUrl` over the configured one). */
-export function modelFor(settings: LlmSettings, config: AgentsConfig): LanguageModel {
-  switch (settings.provider) {
-    case 'openai-compatible':
-      return createOpenAICompatible({
-        name: 'openai-compatible',
-        baseURL: settings.baseUrl ?? config.openaiBaseUrl,
-        ...(config.openaiApiKey ? { apiKey: config.openaiApiKey } : {}),
-        includeUsage: true,
-      }).chatModel(settings.model);
-    case 'anthropic':
-      return createAnthropic({
-        baseURL: settings.baseUrl ?? config.anthropicBaseUrl,
-        apiKey: config.anthropicApiKey ?? 'not-configured',
-      })(settings.model);
-    case 'builtin':
-      throw new Error('the built-in provider has no AI SDK model');
-    default: {
-      const never: never = settings.provider;
-      throw new Error(`unknown provider ${String(never)}`);
-    }
-  }
-}
+import { runTool, uniqueCalls } from './agents.toolcalls.ts';
 
 /** An AI SDK (or network) failure as an `AgentRunError` that says whether to retry. */
 export function classifyLlmError(error: unknown, now: number): AgentRunError {
@@ -109,21 +81,6 @@ const tokensOf = (usage: LanguageModelUsage | undefined) => ({
   outputTokens: usage?.outputTokens ?? 0,
 });
 
-/** One platform tool call; a failure is a result the model reads, not a failed task. */
-async function runTool(ctx: RunContext, call: PendingToolCall): Promise<unknown> {
-  const platform = ctx.tools[call.tool];
-  let value: unknown;
-  try {
-    value = platform
-      ? await platform.run(ctx.orgId, call.args)
-      : { error: `No tool named ${call.tool}` };
-  } catch (error) {
-    value = { error: String((error as Error)?.message ?? error).slice(0, 300) };
-  }
-  ctx.log('tool', `${call.tool}(${JSON.stringify(call.args).slice(0, 200)})`);
-  return value;
-}
-
 const toolMessage = (results: ToolResultValue[]): ModelMessage => ({
   role: 'tool',
   content: results.map((r) => ({
@@ -145,7 +102,7 @@ const toolMessage = (results: ToolResultValue[]): ModelMessage => ({
  */
 export async function runLlm(
   ctx: RunContext,
-  config: AgentsConfig,
+  endpointFor: EndpointFor,
   now: () => Date,
 ): Promise<unknown> {
   const settings = ctx.agent.llm;
@@ -153,7 +110,8 @@ export async function runLlm(
     throw new AgentRunError('misconfigured', 'LLM agent without llm settings', {
       retryable: false,
     });
-  const model = modelFor(settings, config);
+  const endpoint = await endpointFor(ctx.orgId, settings);
+  const model = modelFor(endpoint, settings.model);
   const tools: ToolSet = {};
   for (const name of settings.tools) {
     const platform = ctx.tools[name];
@@ -172,8 +130,10 @@ export async function runLlm(
   let text = resumed?.text ?? '';
   const used = { ...(resumed?.usage ?? { inputTokens: 0, outputTokens: 0 }) };
   if (resumed) {
-    const decided = await decidedResults(ctx, resumed, (call) => runTool(ctx, call));
-    messages.push(toolMessage([...resumed.results, ...decided]));
+    const results = await decidedResults(ctx, resumed, (call) => runTool(ctx, call));
+    // Saved before the next model call: a retry of this execution replays these results.
+    await ctx.saveCheckpoint(settled(resumed, results));
+    messages.push(toolMessage(results));
   }
   for (let step = (resumed?.steps ?? 0) + 1; ; step++) {
     if (step > ctx.maxSteps) {
@@ -187,6 +147,7 @@ export async function runLlm(
       inputTokens: estimateTokens(settings.systemPrompt) + estimateTokens(messages),
       maxOutputTokens: settings.maxOutputTokens,
       model: settings.model,
+      prices: endpoint.prices,
     });
     const started = performance.now();
     const common = {
@@ -239,6 +200,7 @@ export async function runLlm(
         ms: Math.round(performance.now() - started),
         ok: false,
         error: failure.code,
+        prices: endpoint.prices,
       });
       throw failure;
     }
@@ -249,26 +211,29 @@ export async function runLlm(
       ...tokens,
       ms: Math.round(performance.now() - started),
       ok: true,
+      prices: endpoint.prices,
     });
     used.inputTokens += tokens.inputTokens;
     used.outputTokens += tokens.outputTokens;
     text += stepText;
-    messages.push(...responseMessages);
+    // The SDK answers calls of tools it was not given (or with bad input) with tool messages of
+    // its own; this loop answers every call itself, once, so those are left out.
+    messages.push(...responseMessages.filter((m) => m.role !== 'tool'));
     if (toolCalls.length === 0) {
       return { text, steps: step, model: settings.model, provider: settings.provider };
     }
     const results: ToolResultValue[] = [];
     const pending: PendingToolCall[] = [];
-    for (const { toolCallId: id, toolName: name, input } of toolCalls) {
-      const call = { id, tool: name, args: input };
-      if (needsApproval(settings, name)) {
+    for (const call of uniqueCalls(ctx, toolCalls)) {
+      // A tool the agent does not list is refused by `runTool`, never paused for.
+      if (settings.tools.includes(call.tool as never) && needsApproval(settings, call.tool)) {
         pending.push(call);
         ctx.log(
           'approval',
-          `${name}(${JSON.stringify(input).slice(0, 200)}) (${id}) waits for a person's approval`,
+          `${call.tool}(${JSON.stringify(call.args).slice(0, 200)}) (${call.id}) waits for a person's approval`,
         );
       } else {
-        results.push({ toolCallId: id, toolName: name, value: await runTool(ctx, call) });
+        results.push({ toolCallId: call.id, toolName: call.tool, value: await runTool(ctx, call) });
       }
     }
     if (pending.length > 0) {

@@ -14,15 +14,21 @@ import {
 import { registerAgentRoutes } from './agents.routes.ts';
 import { createAgentsService } from './agents.service.ts';
 import { rowsOf } from './agents.store.ts';
+import type { ProviderFetch } from './agents.provider.ts';
 import type { CodeHandler } from './agents.runtime.ts';
 
-/** The agents service wired to a kernel: audit, events, jobs, the portfolio for tools. */
+/**
+ * The agents service wired to a kernel: audit, events, jobs, the vault's secrets for
+ * connection keys, the portfolio and workflows for tools. `providerFetch` carries LLM provider
+ * calls (default: global `fetch`); its `tenant` function is where an SSRF-guarded fetch goes.
+ */
 export function agentsServiceFor(
   kernel: Kernel,
   access: Access,
   options: {
     handlers?: Record<string, CodeHandler>;
     config?: Partial<Kernel['config']['agents']>;
+    providerFetch?: Partial<ProviderFetch>;
   } = {},
 ) {
   const portfolio = portfolioServiceFor(kernel, access);
@@ -43,6 +49,8 @@ export function agentsServiceFor(
     jobs: kernel.jobs,
     config: { ...kernel.config.agents, ...options.config },
     embedded: kernel.database.kind !== 'postgres',
+    secrets: access.secrets,
+    ...(options.providerFetch ? { providerFetch: options.providerFetch } : {}),
     ...(options.handlers ? { handlers: options.handlers } : {}),
     tools: {
       listVentures: async (orgId, query) =>
@@ -81,7 +89,7 @@ export function agentsServiceFor(
  */
 export function createAgentsModule(
   context: { kernel: Kernel; access: Access },
-  options: { handlers?: Record<string, CodeHandler> } = {},
+  options: { handlers?: Record<string, CodeHandler>; providerFetch?: Partial<ProviderFetch> } = {},
 ) {
   const agents = agentsServiceFor(context.kernel, context.access, options);
   return {

@@ -17,6 +17,8 @@ import {
   type AgentInput,
   type HealthState,
 } from './agents.dto.ts';
+import { endpointUrlProblem } from './agents.connections.dto.ts';
+import type { Connections } from './agents.connections.ts';
 import { agentsAgents } from './agents.schema.ts';
 
 export const AGENTS_CHANGED = 'agents.registry.changed';
@@ -38,6 +40,8 @@ export interface RegistryDeps {
   events: EventBus;
   /** Handlers registered in code, to refuse a code agent naming none. */
   hasHandler: (name: string) => boolean;
+  /** The organisation's provider connections, which `llm.connection` must name. */
+  connections: Pick<Connections, 'check' | 'kindOf'>;
 }
 
 /** The stored definition: bigint budgets as decimal strings (JSON has no int8). */
@@ -90,6 +94,10 @@ function checkDefinition(d: AgentDefinition, hasHandler: (name: string) => boole
   switch (d.kind) {
     case 'llm':
       if (!d.llm) throw invalid('llm', 'is required for an LLM agent (provider, model, ...)');
+      if (d.llm.baseUrl !== undefined) {
+        const problem = endpointUrlProblem(d.llm.baseUrl);
+        if (problem) throw invalid('llm.baseUrl', problem);
+      }
       for (const name of d.llm.approveTools) {
         if (name !== '*' && !d.llm.tools.includes(name)) {
           throw invalid(
@@ -114,6 +122,22 @@ function checkDefinition(d: AgentDefinition, hasHandler: (name: string) => boole
     }
   }
   if (d.backupAgents.includes(d.botId)) throw invalid('backupAgents', 'cannot name the agent');
+}
+
+/**
+ * An agent naming a connection takes its provider from it: the built-in provider (the default
+ * when none is given) has no use for a connection. An unknown connection is left for
+ * `connections.check` to refuse.
+ */
+async function withConnectionKind(
+  orgId: string,
+  definition: AgentDefinition,
+  connections: Pick<Connections, 'kindOf'>,
+): Promise<AgentDefinition> {
+  const llm = definition.llm;
+  if (llm?.connection === undefined || llm.provider !== 'builtin') return definition;
+  const kind = await connections.kindOf(orgId, llm.connection);
+  return kind ? { ...definition, llm: { ...llm, provider: kind } } : definition;
 }
 
 /** The agent registry: definitions in `agents_agents`, cached per organisation. */
@@ -179,8 +203,9 @@ export function createRegistry(deps: RegistryDeps) {
     input: AgentInput | AgentDefinition,
     source: Agent['source'] = 'api',
   ): Promise<Agent> {
-    const definition = parseDefinition(input);
+    const definition = await withConnectionKind(orgId, parseDefinition(input), deps.connections);
     checkDefinition(definition, deps.hasHandler);
+    if (definition.llm) await deps.connections.check(orgId, definition.llm);
     const now = clock.now();
     const row: Row = {
       id: newId(),
@@ -235,11 +260,16 @@ export function createRegistry(deps: RegistryDeps) {
       ...base
     } = current;
     // Merged before parsing, so defaults never overwrite what the patch leaves out.
-    const definition = parseDefinition({
-      ...(toStored(base) as object),
-      ...(toStored(patch as AgentDefinition) as object),
-    });
+    const definition = await withConnectionKind(
+      orgId,
+      parseDefinition({
+        ...(toStored(base) as object),
+        ...(toStored(patch as AgentDefinition) as object),
+      }),
+      deps.connections,
+    );
     checkDefinition(definition, deps.hasHandler);
+    if (definition.llm) await deps.connections.check(orgId, definition.llm);
     // A new health check has not been probed yet.
     const healthReset = definition.healthCheck !== current.healthCheck;
     const agent = await db.transaction(async (tx) => {
@@ -296,8 +326,11 @@ export function createRegistry(deps: RegistryDeps) {
    */
   async function upsertFromFile(
     orgId: string,
-    definition: AgentDefinition,
+    fromFile: AgentDefinition,
   ): Promise<'created' | 'updated' | 'unchanged' | 'conflict'> {
+    // Compared as it would be stored (a connection's provider filled in), so an unchanged
+    // file writes nothing.
+    const definition = await withConnectionKind(orgId, fromFile, deps.connections);
     const existing = (await list(orgId)).find((a) => a.botId === definition.botId);
     if (!existing) {
       await create(orgId, definition, 'file');

@@ -17,6 +17,7 @@ import {
   taskListQuery,
   taskSchema,
 } from './agents.dto.ts';
+import { registerConnectionRoutes } from './agents.connections.routes.ts';
 import type { AgentsService } from './agents.service.ts';
 import { taskJson } from './agents.store.ts';
 
@@ -50,7 +51,7 @@ export function registerAgentRoutes(app: FastifyInstance, agents: AgentsService)
       tags,
       summary: "Registers an agent (the customer's BotConfiguration and more)",
       description:
-        'kind `llm` needs `llm` (provider `openai-compatible`, `anthropic` or `builtin`: the deterministic offline provider), `code` a registered `handler`, `webhook` a `webhookUrl`. `timeout` is in milliseconds; budgets are integers (tokens; money in minor units with a currency).',
+        "kind `llm` needs `llm` (provider `openai-compatible`, `anthropic` or `builtin`: the deterministic offline provider; `connection` names one of the organisation's provider connections; an agent's own `baseUrl` is called without a key; neither: the installation's endpoint), `code` a registered `handler`, `webhook` a `webhookUrl`. `timeout` is in milliseconds; budgets are integers (tokens; money in minor units with a currency).",
       body: agentInputSchema,
       response: agentSchema,
       status: 201,
@@ -117,6 +118,7 @@ export function registerAgentRoutes(app: FastifyInstance, agents: AgentsService)
       agents.agentJson(await agents.checkHealth(orgOf(request), params.ref)),
   );
   registerTaskRoutes(app, agents);
+  registerConnectionRoutes(app, agents);
 }
 
 function registerTaskRoutes(app: FastifyInstance, agents: AgentsService): void {

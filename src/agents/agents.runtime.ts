@@ -2,13 +2,16 @@ import { newId } from '../kernel/index.ts';
 import {
   decidedResults,
   needsApproval,
+  settled,
   ToolPause,
   type PendingToolCall,
   type ToolCheckpoint,
   type ToolResultValue,
 } from './agents.approval.ts';
+import type { Prices } from './agents.budget.ts';
 import type { Agent, Priority } from './agents.dto.ts';
 import { AgentRunError, parseRetryAfter } from './agents.retry.ts';
+import { runTool } from './agents.toolcalls.ts';
 import type { PlatformTool } from './agents.tools.ts';
 
 /** What a runtime gets for one execution of a task on an agent. */
@@ -25,11 +28,15 @@ export interface RunContext {
   log(kind: string, text: string): void;
   /** Partial output as it streams. */
   stream(text: string): void;
-  /** Refuses (throws `budget_exceeded`) a model call that could exceed a budget. */
+  /**
+   * Refuses (throws `budget_exceeded`) a model call that could exceed a budget. `prices`: the
+   * endpoint's price table (a connection's), else the configuration's.
+   */
   beforeCall(estimate: {
     inputTokens: number;
     maxOutputTokens: number;
     model: string;
+    prices?: Prices;
   }): Promise<void>;
   recordCall(call: {
     provider: string;
@@ -39,12 +46,19 @@ export interface RunContext {
     ms: number;
     ok: boolean;
     error?: string;
+    prices?: Prices;
   }): Promise<void>;
+  /** Every platform tool; an agent may run only those it lists (`agents.toolcalls.ts`). */
   tools: Record<string, PlatformTool>;
   /** Model calls allowed for this task. */
   maxSteps: number;
   /** A paused execution to resume (tool calls a person decided on), instead of the input. */
   checkpoint?: ToolCheckpoint;
+  /**
+   * Stores where a retry of this execution resumes (the task's checkpoint, in memory and in
+   * its row): a resumed execution saves its answered step before going on.
+   */
+  saveCheckpoint(checkpoint: ToolCheckpoint): Promise<void>;
 }
 
 /** A code agent's handler: a TypeScript function registered in code under a name. */
@@ -179,14 +193,11 @@ export async function runWebhook(ctx: RunContext, now: () => Date): Promise<unkn
  * task first, as a model's calls would; it resumes with the decided calls.
  */
 export async function runBuiltin(ctx: RunContext): Promise<unknown> {
-  const run = async (name: string) => {
-    ctx.log('tool', `${name}({})`);
-    return ctx.tools[name]!.run(ctx.orgId, {});
-  };
+  const run = (name: string) => runTool(ctx, { id: `builtin_${name}`, tool: name, args: {} });
   let results: ToolResultValue[] = [];
   if (ctx.checkpoint) {
-    const decided = await decidedResults(ctx, ctx.checkpoint, (call) => run(call.tool));
-    results = [...ctx.checkpoint.results, ...decided];
+    results = await decidedResults(ctx, ctx.checkpoint, (call) => run(call.tool));
+    await ctx.saveCheckpoint(settled(ctx.checkpoint, results));
   } else {
     const pending: PendingToolCall[] = [];
     for (const name of ctx.agent.llm?.tools ?? []) {

@@ -52,6 +52,40 @@ export const agentsAgents = pgTable(
   ],
 );
 
+/**
+ * Provider connections (agents.connections.ts): an organisation's named LLM endpoints. The API
+ * key is not here: it is an organisation secret (`secret_name`, sealed by the vault through the
+ * access module's secrets service); `key_digest` (SHA-256 of the connection id and the key)
+ * lets a call refuse a key replaced behind the connection's back (through the secrets API).
+ */
+export const agentsConnections = pgTable(
+  'agents_connections',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id').notNull(),
+    /** Unique within an organisation; agents name it in `llm.connection`. */
+    name: text('name').notNull(),
+    /** `openai-compatible` | `anthropic`. */
+    kind: text('kind').notNull(),
+    baseUrl: text('base_url').notNull(),
+    secretName: text('secret_name'),
+    keyDigest: text('key_digest'),
+    /** `[{ id, price?: { input, output, currency } }]`: prices per million tokens, minor units. */
+    models: jsonb('models').notNull(),
+    description: text('description'),
+    createdAt: at('created_at').notNull(),
+    updatedAt: at('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('agents_connections_org_name_idx').on(t.orgId, t.name),
+    check('agents_connections_kind_check', sql`${t.kind} in ('openai-compatible', 'anthropic')`),
+    check(
+      'agents_connections_key_check',
+      sql`(${t.secretName} is null) = (${t.keyDigest} is null)`,
+    ),
+  ],
+);
+
 export const agentsTasks = pgTable(
   'agents_tasks',
   {

@@ -1,6 +1,7 @@
-import type { AuditLog } from '../access/index.ts';
+import type { Access, AuditLog } from '../access/index.ts';
 import type { Clock, Config, Database, EventBus, Jobs, Logger } from '../kernel/index.ts';
 import type { Agent, AgentJson, Decision, TaskState } from './agents.dto.ts';
+import { createConnections } from './agents.connections.ts';
 import { createExecutor } from './agents.executor.ts';
 import { readAgentFiles } from './agents.files.ts';
 import { createHealth } from './agents.health.ts';
@@ -8,6 +9,7 @@ import { createAgentMetrics } from './agents.metrics.ts';
 import { createRegistry } from './agents.registry.ts';
 import { BUILTIN_HANDLERS, type CodeHandler } from './agents.runtime.ts';
 import { agentStats, listTasks, loadTask, taskJson, taskLog, trace } from './agents.store.ts';
+import { createEndpoints, type ProviderFetch } from './agents.provider.ts';
 import { platformTools, type PlatformToolDeps } from './agents.tools.ts';
 import { dict } from '../kernel/dict.ts';
 
@@ -21,6 +23,13 @@ export interface AgentsServiceDeps {
   config: Config['agents'];
   /** Embedded storage (PGlite): this process owns the data. */
   embedded: boolean;
+  /** Where provider connections' keys are sealed: the access module's secrets service. */
+  secrets: Pick<Access['secrets'], 'put' | 'reveal' | 'remove'>;
+  /**
+   * The `fetch` of LLM provider calls (default: global `fetch` for both): `tenant` for URLs an
+   * organisation set (the place of an SSRF guard), `operator` for the configured base URLs.
+   */
+  providerFetch?: Partial<ProviderFetch>;
   /** Code agents' handlers beside the built-in `noop` and `echo`. */
   handlers?: Record<string, CodeHandler>;
   tools?: PlatformToolDeps;
@@ -39,12 +48,21 @@ export function createAgentsService(deps: AgentsServiceDeps) {
   const handlers = new Map<string, CodeHandler>(
     Object.entries({ ...BUILTIN_HANDLERS, ...deps.handlers }),
   );
+  const connections = createConnections({
+    db: deps.db,
+    clock: deps.clock,
+    log: deps.log,
+    audit: deps.audit,
+    secrets: deps.secrets,
+    agents: (orgId) => registry.list(orgId),
+  });
   const registry = createRegistry({
     db: deps.db,
     clock: deps.clock,
     audit: deps.audit,
     events: deps.events,
     hasHandler: (name) => handlers.has(name),
+    connections,
   });
   const metrics = createAgentMetrics();
   const executor = createExecutor({
@@ -58,6 +76,14 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     registry,
     handlers,
     tools: platformTools(deps.tools ?? {}),
+    endpoints: createEndpoints({
+      config: deps.config,
+      connections,
+      fetch: {
+        operator: deps.providerFetch?.operator ?? ((input, init) => fetch(input, init)),
+        tenant: deps.providerFetch?.tenant ?? ((input, init) => fetch(input, init)),
+      },
+    }),
     metrics,
     embedded: deps.embedded,
   });
@@ -129,6 +155,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
 
   return {
     registry,
+    connections,
     executor,
     metrics,
     handlers,
@@ -138,6 +165,12 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     createAgent: registry.create,
     updateAgent: registry.update,
     deleteAgent: registry.remove,
+    listConnections: connections.list,
+    getConnection: connections.get,
+    createConnection: connections.create,
+    updateConnection: connections.update,
+    deleteConnection: connections.remove,
+    connectionJson: connections.json,
     /** Probes an agent's health check now; answers the agent with the result. */
     checkHealth: health.probe,
     /** Probes every enabled agent with a URL health check now (all organisations). */

@@ -1,5 +1,12 @@
 import { and, asc, desc, eq, gte, sql, type SQL } from 'drizzle-orm';
-import { newId, notFound, type Database, type DbOrTx } from '../kernel/index.ts';
+import {
+  ErrorCodes,
+  UserError,
+  newId,
+  notFound,
+  type Database,
+  type DbOrTx,
+} from '../kernel/index.ts';
 import { pendingToolCalls } from './agents.approval.ts';
 import type { AgentMessage, Priority, TaskJson, TaskState } from './agents.dto.ts';
 import { agentsCalls, agentsMessages, agentsTaskLog, agentsTasks } from './agents.schema.ts';
@@ -81,6 +88,23 @@ export async function loadTask(db: DbOrTx, orgId: string | null, id: string): Pr
     );
   if (!row) throw notFound(`Task ${id}`);
   return row;
+}
+
+/**
+ * Checks a task a new task names as its parent: it must be one of the organisation's. Another
+ * organisation's task is answered exactly as one that does not exist (404).
+ */
+export async function requireParent(db: DbOrTx, orgId: string, parentId: string): Promise<void> {
+  const [row] = await db
+    .select({ id: agentsTasks.id })
+    .from(agentsTasks)
+    .where(and(eq(agentsTasks.orgId, orgId), eq(agentsTasks.id, parentId)));
+  if (!row) {
+    throw new UserError(ErrorCodes.notFound, `parentId: task ${parentId} was not found`, {
+      status: 404,
+      details: [{ path: 'parentId', message: 'names no task of this organisation' }],
+    });
+  }
 }
 
 export async function listTasks(

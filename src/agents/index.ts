@@ -20,4 +20,7 @@ export { callCost } from './agents.budget.ts';
 export { BUILTIN_HANDLERS, type CodeHandler } from './agents.runtime.ts';
 export { readAgentFiles } from './agents.files.ts';
 export * from './agents.dto.ts';
+export * from './agents.connections.dto.ts';
+export type { ProviderFetch, FetchFunction } from './agents.provider.ts';
+export { redactSecrets } from './agents.redact.ts';
 export { taskJson as taskJsonOf, rowsOf } from './agents.store.ts';

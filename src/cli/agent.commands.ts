@@ -11,6 +11,7 @@ import {
   taskJsonOf,
 } from '../agents/index.ts';
 import { ErrorCodes, UserError, type Config } from '../kernel/index.ts';
+import { connectionCommand } from './agent-connection.commands.ts';
 import { act } from './ledger-actions.ts';
 import { viaServerOrLocally } from './local.ts';
 import { configFrom, dataDirOption, jsonOption } from './options.ts';
@@ -113,8 +114,10 @@ Examples:
   iza agent dispatch --capability site-analysis --input '{"url":"https://example.com"}' --priority high
   iza agent tasks --state failed
   iza agent approve <taskId> --reject-call call_2 --note "not that one"
-  iza agent trace <correlationId>`,
+  iza agent trace <correlationId>
+  iza agent connection list`,
     );
+  agent.addCommand(connectionCommand());
   const run = <T>(flags: Flags, name: string, work: (c: AgentClient) => Promise<T>) =>
     withAgents(configFrom(flags), flags, `iza agent ${name}`, work);
 
@@ -164,6 +167,16 @@ Examples:
             x.llm
               ? `${x.llm.provider} ${x.llm.model}${x.llm.offlineDemo ? ' (offline demo: no model)' : ''}`
               : '',
+          ],
+          [
+            'endpoint',
+            x.llm?.connection
+              ? `connection ${x.llm.connection}`
+              : x.llm?.baseUrl
+                ? `${x.llm.baseUrl} (no key)`
+                : x.llm && !x.llm.offlineDemo
+                  ? 'the installation'
+                  : '',
           ],
           ['approval', x.requiresApproval ? 'required' : 'no'],
           ['source', x.source],

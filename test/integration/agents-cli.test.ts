@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startLlmServer } from '../fixtures/llm-server.ts';
 import { tempDir } from '../helpers/kernel.ts';
 import { runIza, spawnIza, trackProcesses, waitForServer } from '../helpers/process.ts';
 
@@ -261,4 +262,105 @@ describe('iza agent and the agents folder', { timeout: 240_000 }, () => {
       await new Promise<void>((r) => health.close(() => r()));
     }
   });
+  it(
+    'manages provider connections: the key goes in from stdin, never comes out, and reaches the model',
+    { timeout: 480_000 },
+    async () => {
+      const llm = await startLlmServer();
+      try {
+        const d = tempDir('iza-agents-connections-');
+        tracked.dir(d);
+        const dir = ['--data-dir', d.path];
+        const admin = await runIza(
+          [
+            'user',
+            'create-admin',
+            '--org',
+            'Kappa Studio',
+            '--email',
+            'k@kappa.test',
+            '--name',
+            'Kim',
+            '--password-stdin',
+            ...dir,
+          ],
+          {},
+          'a long enough password\n',
+        );
+        expect(admin.code, admin.output).toBe(0);
+        const key = 'sk-cli-0123456789abcdef';
+        // No server yet: on the database directly.
+        const created = await runIza(
+          [
+            'agent',
+            'connection',
+            'create',
+            'house',
+            '--kind',
+            'openai-compatible',
+            '--base-url',
+            'http://127.0.0.1:9/v1',
+            '--model',
+            'test-model',
+            '--price',
+            'test-model=100/400/EUR',
+            '--api-key-stdin',
+            ...dir,
+          ],
+          {},
+          `${key}\n`,
+        );
+        expect(created.code, created.output).toBe(0);
+        expect(created.output).toMatch(/key\s+set \(sealed, never shown\)/);
+        expect(created.output).not.toContain(key);
+        const folder = join(d.path, 'agents');
+        mkdirSync(folder);
+        writeFileSync(
+          join(folder, 'team.yaml'),
+          [
+            'agents:',
+            '  - botId: housebot',
+            '    name: House bot',
+            '    kind: llm',
+            '    capabilities: [house]',
+            '    llm: { connection: house, model: test-model, stream: false }',
+          ].join('\n'),
+        );
+        const env = { IZA_AGENTS_FOLDER: folder };
+        const server = tracked.process(spawnIza(['start', '--port', '0', ...dir], env));
+        await waitForServer(d.path, server, 90_000);
+
+        // Through the server: the endpoint moves to the loopback model, the key stays.
+        const moved = await runIza(
+          ['agent', 'connection', 'update', 'house', '--base-url', llm.url, '--json', ...dir],
+          env,
+        );
+        expect(moved.code, moved.output).toBe(0);
+        expect(JSON.parse(moved.output)).toMatchObject({
+          name: 'house',
+          baseUrl: llm.url,
+          hasKey: true,
+        });
+        const list = await runIza(['agent', 'connection', 'list', ...dir], env);
+        expect(list.output).toMatch(
+          /house[\s│]+openai-compatible[\s│]+http:\/\/127\.0\.0\.1:\d+\/v1[\s│]+set[\s│]+test-model \(100\/400 EUR\)/,
+        );
+        expect(list.output).not.toContain(key);
+        const sent = await runIza(
+          ['agent', 'dispatch', '--agent', 'housebot', '--input', 'hi', '--json', ...dir],
+          env,
+        );
+        expect(sent.code, sent.output).toBe(0);
+        for (let i = 0; i < 100 && llm.requests.length === 0; i++)
+          await new Promise((r) => setTimeout(r, 100));
+        expect(llm.requests[0]?.headers.authorization).toBe(`Bearer ${key}`);
+
+        const refused = await runIza(['agent', 'connection', 'delete', 'house', ...dir], env);
+        expect(refused.code).not.toBe(0);
+        expect(refused.output).toMatch(/used by housebot/);
+      } finally {
+        await llm.close();
+      }
+    },
+  );
 });
