@@ -490,7 +490,7 @@ function toPrimitive(v: unknown): unknown {
  * build gigabytes (`s.split('').concat(s.split(''), ...)`); past this it goes to the isolate,
  * whose heap has a hard limit.
  */
-export const MAX_HOST_ALLOCATION = 8_000_000;
+export const MAX_HOST_ALLOCATION = 16_000_000;
 let allocated = 0;
 
 function charge<T>(value: T): T {
