@@ -3,7 +3,7 @@ import { createAccessWorld, type AccessWorld } from '../helpers/access.ts';
 import { pgliteStorage } from '../helpers/storage.ts';
 
 /**
- * Hostile workflows against the execution workers: each only hurts itself. Organisation B
+ * Hostile workflows against the executor processes: each only hurts itself. Organisation B
  * (an attacker with a workflow editor's rights) runs workflows that burn CPU, exhaust memory or
  * tamper with the expression sandbox; organisation A's executions and the server's other
  * requests must go on, and A's results must not change.
@@ -54,7 +54,7 @@ interface Run {
   output?: Record<string, unknown>[];
 }
 
-describe('execution workers: a hostile workflow only hurts itself', { timeout: 180_000 }, () => {
+describe('executor processes: a hostile workflow only hurts itself', { timeout: 180_000 }, () => {
   let w: AccessWorld;
   let drop: () => Promise<void>;
   let a: Record<string, string>;
@@ -160,7 +160,7 @@ describe('execution workers: a hostile workflow only hurts itself', { timeout: 1
   });
 });
 
-describe('execution workers: limits per execution', { timeout: 180_000 }, () => {
+describe('executor processes: limits per execution', { timeout: 180_000 }, () => {
   let w: AccessWorld;
   let drop: () => Promise<void>;
   let a: Record<string, string>;
@@ -189,13 +189,11 @@ describe('execution workers: limits per execution', { timeout: 180_000 }, () => 
   beforeAll(async () => {
     const storage = await pgliteStorage.create();
     drop = storage.drop;
-    // One worker for everything, so the innocent executions share it with the hostile ones.
+    // One executor process for everything, so the innocent executions share it with the hostile ones.
     w = await createAccessWorld(storage.target, {
       IZA_WORKFLOWS_RUN_WAIT_MS: '120000',
       IZA_WORKFLOWS_EXECUTORS: '1',
       IZA_WORKFLOWS_EXECUTION_CPU_MS: '1500',
-      IZA_WORKFLOWS_EXECUTOR_MEMORY_MB: '128',
-      IZA_WORKFLOWS_CODE_MEMORY_MB: '1024',
       IZA_WORKFLOWS_CODE_TIMEOUT_MS: '60000',
     });
     a = { authorization: w.callers.find((c) => c.role === 'editor')!.authorization! };
@@ -219,7 +217,7 @@ describe('execution workers: limits per execution', { timeout: 180_000 }, () => 
     expect(result.error?.message).toMatch(/1500 ms of processing time/);
   });
 
-  it('ends a worker held by one section past the budget; the execution beside it starts again', async () => {
+  it('ends a process held by one section past the budget; the execution beside it starts again', async () => {
     // Sorting 400,000 items is one synchronous section far longer than the 1.5 s budget.
     const hostile = await create(
       workflow('long sort', [
@@ -244,9 +242,56 @@ describe('execution workers: limits per execution', { timeout: 180_000 }, () => 
     expect(good.status).toBe('succeeded');
     expect(good.output).toEqual([{ v: 'finished' }]);
   });
+});
 
-  it('fails the execution that exhausts its worker’s memory; the one beside it finishes', async () => {
-    // 300 MB of JSON from a Code node (its isolate may hold it) into a worker limited to 128 MB.
+describe('executor processes: memory per process', { timeout: 180_000 }, () => {
+  let w: AccessWorld;
+  let drop: () => Promise<void>;
+  let a: Record<string, string>;
+
+  const create = async (body: unknown) => {
+    const res = await w.inject({
+      method: 'POST',
+      url: '/api/v1/workflows',
+      headers: a,
+      payload: body as object,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return (res.json().data as { id: string }).id;
+  };
+  const run = async (id: string): Promise<Run> => {
+    const res = await w.inject({
+      method: 'POST',
+      url: `/api/v1/workflows/${id}/run`,
+      headers: a,
+      payload: { waitMs: 120_000 },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json().data as Run;
+  };
+
+  beforeAll(async () => {
+    const storage = await pgliteStorage.create();
+    drop = storage.drop;
+    // One executor process for everything, so the innocent executions share it with the hostile ones.
+    w = await createAccessWorld(storage.target, {
+      IZA_WORKFLOWS_RUN_WAIT_MS: '120000',
+      IZA_WORKFLOWS_EXECUTORS: '1',
+      // Time enough that only memory can end the hostile execution, however busy the machine.
+      IZA_WORKFLOWS_EXECUTION_CPU_MS: '120000',
+      IZA_WORKFLOWS_EXECUTOR_MEMORY_MB: '128',
+      IZA_WORKFLOWS_CODE_MEMORY_MB: '1024',
+      IZA_WORKFLOWS_CODE_TIMEOUT_MS: '60000',
+    });
+    a = { authorization: w.callers.find((c) => c.role === 'editor')!.authorization! };
+  });
+  afterAll(async () => {
+    await w?.close();
+    await drop?.();
+  });
+
+  it('fails the execution that exhausts its process’s memory; the one beside it finishes', async () => {
+    // 300 MB of JSON from a Code node (its isolate may hold it) into a process limited to 128 MB.
     const hostile = await create(
       workflow('huge output', [
         code(
