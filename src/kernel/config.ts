@@ -36,6 +36,18 @@ const ConfigSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   trustProxy: boolean().default(false),
   bodyLimitBytes: integer(1024, 512 * 1024 * 1024).default(1024 * 1024),
+  /** Deepest nesting of arrays and objects a request's JSON (or form, or query) may have. */
+  jsonMaxDepth: integer(4, 1000).default(64),
+  /** Event streams (Server-Sent Events) one user or API key may hold open at once, per process. */
+  streamsPerClient: integer(1, 10_000).default(10),
+  /**
+   * The bearer token Prometheus presents to read `/metrics` (every series, per-agent ones
+   * included). Without it, only the local administrator token can read `/metrics`.
+   */
+  metricsToken: z
+    .string()
+    .regex(/^\S{16,}$/, 'must be at least 16 characters, without spaces')
+    .optional(),
   shutdownTimeoutMs: integer(0, 600_000).default(30_000),
   /** Master key for secrets at rest: 32 bytes, base64. When absent, a key file is used. */
   masterKey: z
@@ -194,6 +206,9 @@ const ENV_KEYS: Record<string, readonly string[]> = {
   IZA_LOG_LEVEL: ['logLevel'],
   IZA_TRUST_PROXY: ['trustProxy'],
   IZA_BODY_LIMIT_BYTES: ['bodyLimitBytes'],
+  IZA_JSON_MAX_DEPTH: ['jsonMaxDepth'],
+  IZA_STREAMS_PER_CLIENT: ['streamsPerClient'],
+  IZA_METRICS_TOKEN: ['metricsToken'],
   IZA_SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs'],
   IZA_MASTER_KEY: ['masterKey'],
   IZA_MASTER_KEY_FILE: ['masterKeyFile'],

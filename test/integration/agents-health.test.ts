@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentsWorld, type AgentsWorld } from '../fixtures/llm-agents-world.ts';
-import { createAccessWorld, type AccessWorld } from '../helpers/access.ts';
+import { createAccessWorld, LOCAL_TOKEN, type AccessWorld } from '../helpers/access.ts';
 import { storages } from '../helpers/storage.ts';
 
 /**
@@ -196,7 +196,15 @@ describe.each(storages)('agent health over HTTP on $name', { timeout: 60_000 }, 
     });
   const probe = (botId: string, headers = admin) =>
     w.inject({ method: 'POST', url: `/api/v1/agents/by/${botId}/health-check`, headers });
-  const scrape = async () => (await w.inject({ method: 'GET', url: '/metrics' })).body;
+  // /metrics holds every organisation's series: the operator's token (here the local one).
+  const scrape = async () =>
+    (
+      await w.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: { authorization: `Bearer ${LOCAL_TOKEN}` },
+      })
+    ).body;
 
   it('refuses a healthCheck that is neither none nor an http(s) URL', async () => {
     for (const bad of ['ping', 'ftp://example.com/health', 'handler:ready', 'http://']) {
