@@ -10,3 +10,4 @@ export * from './kernel.ts';
 export * from './log.ts';
 export * from './version.ts';
 export * from './status.ts';
+export * from './net/index.ts';
