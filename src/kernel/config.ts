@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ErrorCodes, UserError } from './errors.ts';
 import { allowListEntryProblem } from './net/allow-list.ts';
+import { DEFAULT_AGENT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from './net/limit.ts';
 
 /**
  * Configuration: environment variables over an optional `iza.config.json`, over defaults.
@@ -28,7 +29,6 @@ const allowList = () =>
   list().superRefine((entries, ctx) => {
     for (const problem of entries.map(allowListEntryProblem)) if (problem) ctx.addIssue(problem);
   });
-const MIB = 1024 * 1024;
 
 const ConfigSchema = z.strictObject({
   profile: z.enum(['development', 'testing', 'staging', 'production']).default('development'),
@@ -139,9 +139,9 @@ const ConfigSchema = z.strictObject({
       /** Hosts, IP addresses or CIDR ranges reachable although not public (loopback, private). */
       allowPrivate: allowList().default([]),
       /** Largest answer a workflow node or an MCP server may send, in bytes (also decoded). */
-      maxResponseBytes: integer(1024, 1024 * MIB).default(32 * MIB),
+      maxResponseBytes: integer(1024, 2 ** 30).default(DEFAULT_MAX_RESPONSE_BYTES),
       /** Largest answer of a webhook agent or an agent's health check, in bytes. */
-      agentMaxResponseBytes: integer(1024, 1024 * MIB).default(MIB),
+      agentMaxResponseBytes: integer(1024, 2 ** 30).default(DEFAULT_AGENT_MAX_RESPONSE_BYTES),
     })
     .prefault({}),
   workflows: z

@@ -13,6 +13,7 @@ export {
   type OutboundFetch,
   type OutboundFetchOptions,
 } from './fetch.ts';
+export { DEFAULT_AGENT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from './limit.ts';
 export {
   ALLOW_LIST_SETTING,
   checkUrl,

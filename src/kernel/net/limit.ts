@@ -58,3 +58,8 @@ export function causeMatching(error: unknown, test: (e: object) => boolean): unk
   }
   return undefined;
 }
+
+/** The default limit of an answer to a workflow node or from an MCP server: 32 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+/** The default limit of an answer from a webhook agent or an agent's health check: 1 MiB. */
+export const DEFAULT_AGENT_MAX_RESPONSE_BYTES = 1024 * 1024;
