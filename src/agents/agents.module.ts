@@ -42,6 +42,7 @@ export function agentsServiceFor(
     events: kernel.events,
     jobs: kernel.jobs,
     config: { ...kernel.config.agents, ...options.config },
+    outbound: kernel.config.outbound,
     embedded: kernel.database.kind !== 'postgres',
     ...(options.handlers ? { handlers: options.handlers } : {}),
     tools: {

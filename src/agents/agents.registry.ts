@@ -2,6 +2,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { AuditLog } from '../access/index.ts';
 import {
   ErrorCodes,
+  OutboundRefusedError,
   UserError,
   isUuid,
   newId,
@@ -38,6 +39,8 @@ export interface RegistryDeps {
   events: EventBus;
   /** Handlers registered in code, to refuse a code agent naming none. */
   hasHandler: (name: string) => boolean;
+  /** The outbound guard's check of a URL the server will request (`AgentsOutbound.checkUrl`). */
+  checkUrl: (url: string) => Promise<void>;
 }
 
 /** The stored definition: bigint budgets as decimal strings (JSON has no int8). */
@@ -116,6 +119,32 @@ function checkDefinition(d: AgentDefinition, hasHandler: (name: string) => boole
   if (d.backupAgents.includes(d.botId)) throw invalid('backupAgents', 'cannot name the agent');
 }
 
+/**
+ * Refuses (400, naming the field) a health check or webhook URL the outbound guard would refuse,
+ * when it is new or changed; the guard checks every connection again, whatever was saved.
+ */
+async function checkUrls(
+  d: AgentDefinition,
+  before: Partial<AgentDefinition> | undefined,
+  checkUrl: (url: string) => Promise<void>,
+): Promise<void> {
+  const urls = {
+    healthCheck: d.healthCheck === 'none' ? undefined : d.healthCheck,
+    webhookUrl: d.webhookUrl,
+  };
+  for (const [field, url] of Object.entries(urls)) {
+    if (url === undefined || url === before?.[field as keyof typeof urls]) continue;
+    try {
+      await checkUrl(url);
+    } catch (error) {
+      if (error instanceof OutboundRefusedError) {
+        throw invalid(field, `points to an address the server may not reach: ${error.message}`);
+      }
+      throw error;
+    }
+  }
+}
+
 /** The agent registry: definitions in `agents_agents`, cached per organisation. */
 export function createRegistry(deps: RegistryDeps) {
   const { db, clock, audit } = deps;
@@ -181,6 +210,7 @@ export function createRegistry(deps: RegistryDeps) {
   ): Promise<Agent> {
     const definition = parseDefinition(input);
     checkDefinition(definition, deps.hasHandler);
+    await checkUrls(definition, undefined, deps.checkUrl);
     const now = clock.now();
     const row: Row = {
       id: newId(),
@@ -240,6 +270,7 @@ export function createRegistry(deps: RegistryDeps) {
       ...(toStored(patch as AgentDefinition) as object),
     });
     checkDefinition(definition, deps.hasHandler);
+    await checkUrls(definition, current, deps.checkUrl);
     // A new health check has not been probed yet.
     const healthReset = definition.healthCheck !== current.healthCheck;
     const agent = await db.transaction(async (tx) => {

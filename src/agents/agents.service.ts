@@ -4,6 +4,7 @@ import type { Agent, AgentJson, Decision, TaskState } from './agents.dto.ts';
 import { createExecutor } from './agents.executor.ts';
 import { readAgentFiles } from './agents.files.ts';
 import { createHealth } from './agents.health.ts';
+import { createAgentsOutbound } from './agents.outbound.ts';
 import { createAgentMetrics } from './agents.metrics.ts';
 import { createRegistry } from './agents.registry.ts';
 import { BUILTIN_HANDLERS, type CodeHandler } from './agents.runtime.ts';
@@ -18,6 +19,8 @@ export interface AgentsServiceDeps {
   events: EventBus;
   jobs: Jobs;
   config: Config['agents'];
+  /** The outbound guard's settings, for health checks and webhook agents. */
+  outbound: Config['outbound'];
   /** Embedded storage (PGlite): this process owns the data. */
   embedded: boolean;
   /** Code agents' handlers beside the built-in `noop` and `echo`. */
@@ -38,12 +41,14 @@ export function createAgentsService(deps: AgentsServiceDeps) {
   const handlers = new Map<string, CodeHandler>(
     Object.entries({ ...BUILTIN_HANDLERS, ...deps.handlers }),
   );
+  const outbound = createAgentsOutbound(deps.outbound);
   const registry = createRegistry({
     db: deps.db,
     clock: deps.clock,
     audit: deps.audit,
     events: deps.events,
     hasHandler: (name) => handlers.has(name),
+    checkUrl: outbound.checkUrl,
   });
   const metrics = createAgentMetrics();
   const executor = createExecutor({
@@ -59,6 +64,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     tools: platformTools(deps.tools ?? {}),
     metrics,
     embedded: deps.embedded,
+    webhookFetch: outbound.webhook,
   });
   const health = createHealth({
     db: deps.db,
@@ -68,6 +74,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     config: deps.config,
     registry,
     scheduler: executor.scheduler,
+    fetch: outbound.probe,
   });
   metrics.attachHealth(health.states);
   const botIds = new Map<string, string>();
