@@ -96,7 +96,7 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
     try {
       upstream = await undiciFetch(url, {
         ...(request.init as UndiciInit),
-        signal: AbortSignal.any(signals),
+        signal: signals.length === 1 ? ours.signal : AbortSignal.any(signals),
         dispatcher: agent,
       });
     } catch (error) {
@@ -157,7 +157,7 @@ async function normalise(
     };
     return normalise(input.url, { ...base, ...init });
   }
-  const url = new URL(input);
+  const url = input instanceof URL ? input : new URL(input);
   if (!(init.body instanceof FormData)) return { url, init };
   const encoded = new Response(init.body);
   const headers = new Headers(init.headers);
