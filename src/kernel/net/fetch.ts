@@ -1,9 +1,4 @@
-import {
-  Agent,
-  buildConnector,
-  fetch as undiciFetch,
-  type RequestInit as UndiciInit,
-} from 'undici';
+import type * as Undici from 'undici';
 import { OutboundRefusedError, OutboundTimeoutError, OutboundTooLargeError } from './errors.ts';
 import { createGuard, schemeRefusal, type GuardOptions } from './guard.ts';
 import { causeMatching, limitBody } from './limit.ts';
@@ -45,6 +40,10 @@ export function isOutboundFetch(value: unknown): value is OutboundFetch {
 
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
+/** undici, loaded on the first request: processes that never make one do not pay for it. */
+let undici: Promise<typeof Undici> | undefined;
+const loadUndici = () => (undici ??= import('undici'));
+
 /**
  * A `fetch` for tenant-driven requests.
  * @example
@@ -55,17 +54,22 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetch {
   const guard = createGuard(options);
   const max = options.maxResponseBytes;
-  const connect = buildConnector({ lookup: guard.lookup });
-  const agent = new Agent({
-    connect(connectOptions, callback) {
-      // Sockets skip `lookup` for IP literals: those are checked here, before connecting.
-      const refusal = guard.literalRefusal(connectOptions.hostname);
-      if (refusal) callback(refusal, null);
-      else connect(connectOptions, callback);
-    },
-    // Counts the bytes as received (before decoding), and refuses a larger Content-Length.
-    maxResponseSize: max,
-  });
+  let client: Promise<{ agent: Undici.Agent; fetch: typeof Undici.fetch }> | undefined;
+  const ready = () =>
+    (client ??= loadUndici().then(({ Agent, buildConnector, fetch }) => {
+      const connect = buildConnector({ lookup: guard.lookup });
+      const agent = new Agent({
+        connect(connectOptions, callback) {
+          // Sockets skip `lookup` for IP literals: those are checked here, before connecting.
+          const refusal = guard.literalRefusal(connectOptions.hostname);
+          if (refusal) callback(refusal, null);
+          else connect(connectOptions, callback);
+        },
+        // Counts the bytes as received (before decoding).
+        maxResponseSize: max,
+      });
+      return { agent, fetch };
+    }));
 
   const outbound = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const request = await normalise(input, init);
@@ -92,10 +96,11 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
       return error;
     };
 
+    const { agent, fetch: undiciFetch } = await ready();
     let upstream: Awaited<ReturnType<typeof undiciFetch>>;
     try {
       upstream = await undiciFetch(url, {
-        ...(request.init as UndiciInit),
+        ...(request.init as Undici.RequestInit),
         signal: signals.length === 1 ? ours.signal : AbortSignal.any(signals),
         dispatcher: agent,
       });
@@ -130,7 +135,7 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
   };
 
   return Object.defineProperties(outbound, {
-    close: { value: () => agent.close() },
+    close: { value: async () => (client ? (await client).agent.close() : undefined) },
     maxResponseBytes: { value: max },
     [OUTBOUND]: { value: true },
   }) as unknown as OutboundFetch;
