@@ -54,7 +54,9 @@ const loadUndici = () => (undici ??= import('undici'));
 export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetch {
   const guard = createGuard(options);
   const max = options.maxResponseBytes;
-  let client: Promise<{ agent: Undici.Agent; fetch: typeof Undici.fetch }> | undefined;
+  type Client = { agent: Undici.Agent; fetch: typeof Undici.fetch };
+  let client: Promise<Client> | undefined;
+  let loaded: Client | undefined;
   const ready = () =>
     (client ??= loadUndici().then(({ Agent, buildConnector, fetch }) => {
       const connect = buildConnector({ lookup: guard.lookup });
@@ -68,14 +70,19 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
         // Counts the bytes as received (before decoding).
         maxResponseSize: max,
       });
-      return { agent, fetch };
+      return (loaded = { agent, fetch });
     }));
 
   const outbound = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const request = await normalise(input, init);
+    const request =
+      input instanceof Request || init?.body instanceof FormData
+        ? await normalise(input, init)
+        : { url: input instanceof URL ? input : new URL(input), init: init ?? {} };
     const url = request.url;
     const host = url.host;
-    const refusal = schemeRefusal(url) ?? guard.literalRefusal(url.hostname);
+    // Addresses are checked when a connection is made (`connect` above); a pooled connection
+    // exists only for an origin that passed.
+    const refusal = schemeRefusal(url);
     if (refusal) throw refusal;
     const tooLarge = () => new OutboundTooLargeError(host, max, options.limitSetting);
     const caller = request.init.signal ?? undefined;
@@ -96,7 +103,7 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
       return error;
     };
 
-    const { agent, fetch: undiciFetch } = await ready();
+    const { agent, fetch: undiciFetch } = loaded ?? (await ready());
     let upstream: Awaited<ReturnType<typeof undiciFetch>>;
     try {
       upstream = await undiciFetch(url, {
