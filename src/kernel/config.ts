@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ErrorCodes, UserError } from './errors.ts';
+import { allowListEntryProblem } from './net/allow-list.ts';
+import { DEFAULT_AGENT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from './net/limit.ts';
 
 /**
  * Configuration: environment variables over an optional `iza.config.json`, over defaults.
@@ -22,6 +24,11 @@ const list = () =>
     ),
     z.array(z.string().min(1)),
   );
+/** Host names, IP addresses or CIDR ranges (the outbound guard's allow-list). */
+const allowList = () =>
+  list().superRefine((entries, ctx) => {
+    for (const problem of entries.map(allowListEntryProblem)) if (problem) ctx.addIssue(problem);
+  });
 
 const ConfigSchema = z.strictObject({
   profile: z.enum(['development', 'testing', 'staging', 'production']).default('development'),
@@ -138,10 +145,21 @@ const ConfigSchema = z.strictObject({
         .default({}),
     })
     .prefault({}),
+  /** HTTP the server makes on a tenant's behalf (kernel/net: the SSRF guard, size limits). */
+  outbound: z
+    .strictObject({
+      /** Hosts, IP addresses or CIDR ranges reachable although not public (loopback, private). */
+      allowPrivate: allowList().default([]),
+      /** Largest answer a workflow node or an MCP server may send, in bytes (also decoded). */
+      maxResponseBytes: integer(1024, 2 ** 30).default(DEFAULT_MAX_RESPONSE_BYTES),
+      /** Largest answer of a webhook agent or an agent's health check, in bytes. */
+      agentMaxResponseBytes: integer(1024, 2 ** 30).default(DEFAULT_AGENT_MAX_RESPONSE_BYTES),
+    })
+    .prefault({}),
   workflows: z
     .strictObject({
-      /** Hosts or CIDR ranges workflows may reach although private or loopback (SSRF guard). */
-      allowPrivateNetworks: list().default([]),
+      /** Deprecated alias of `outbound.allowPrivate` (its entries are added to that list). */
+      allowPrivateNetworks: allowList().default([]),
       /** Environment variables workflows may read with `$env` (empty: `$env` is refused). */
       allowEnv: list().default([]),
       /** Time limit of one Code node run, in milliseconds. */
@@ -239,6 +257,9 @@ const ENV_KEYS: Record<string, readonly string[]> = {
   IZA_OPENAI_API_KEY: ['agents', 'openaiApiKey'],
   IZA_ANTHROPIC_BASE_URL: ['agents', 'anthropicBaseUrl'],
   IZA_ANTHROPIC_API_KEY: ['agents', 'anthropicApiKey'],
+  IZA_OUTBOUND_ALLOW_PRIVATE: ['outbound', 'allowPrivate'],
+  IZA_OUTBOUND_MAX_RESPONSE_BYTES: ['outbound', 'maxResponseBytes'],
+  IZA_OUTBOUND_AGENT_MAX_RESPONSE_BYTES: ['outbound', 'agentMaxResponseBytes'],
   IZA_WORKFLOWS_ALLOW_PRIVATE_NETWORKS: ['workflows', 'allowPrivateNetworks'],
   IZA_WORKFLOWS_ALLOW_ENV: ['workflows', 'allowEnv'],
   IZA_WORKFLOWS_CODE_TIMEOUT_MS: ['workflows', 'codeTimeoutMs'],
@@ -328,6 +349,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     throw new ConfigError(problems);
   }
   const config = result.data;
+  // One allow-list for every outbound request; the workflows' old setting adds to it.
+  const allowPrivate = [
+    ...new Set([...config.outbound.allowPrivate, ...config.workflows.allowPrivateNetworks]),
+  ];
   const dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(cwd, config.dataDir);
   return {
     ...config,
@@ -337,6 +362,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       config.agents.folder === undefined
         ? config.agents
         : { ...config.agents, folder: resolve(cwd, config.agents.folder) },
+    outbound: { ...config.outbound, allowPrivate },
+    workflows: { ...config.workflows, allowPrivateNetworks: allowPrivate },
     configFile,
     workflowEnv: Object.fromEntries(
       config.workflows.allowEnv.flatMap((name) =>

@@ -56,8 +56,12 @@ describe.each(storages)('agent health probing on $name', { timeout: 60_000 }, (s
     hs = await healthServer();
     const created = await storage.create();
     drop = created.drop;
-    // A short interval: the prober itself notices every flip of the endpoint.
-    w = await createAgentsWorld(created.target, { config: { healthIntervalMs: 100 } });
+    // A short interval: the prober itself notices every flip of the endpoint. The fake
+    // endpoint is on loopback, which the outbound guard reaches only when allow-listed.
+    w = await createAgentsWorld(created.target, {
+      config: { healthIntervalMs: 100 },
+      env: { IZA_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1' },
+    });
   });
   afterAll(async () => {
     await w?.close();
@@ -174,7 +178,7 @@ describe.each(storages)('agent health over HTTP on $name', { timeout: 60_000 }, 
     hs = await healthServer();
     const created = await storage.create();
     drop = created.drop;
-    w = await createAccessWorld(created.target);
+    w = await createAccessWorld(created.target, { IZA_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1' });
     const auth = (role: string) => ({
       authorization: w.callers.find((c) => c.role === role)!.authorization!,
     });
