@@ -229,6 +229,8 @@ export function createUsersService(deps: UsersDeps) {
       assertMayGrant(actorRole, input.role);
       const email = normaliseEmail(input.email);
       return db.transaction(async (tx) => {
+        // Two administrators adding the same person at once: one adds, the other is told.
+        await lockMembers(tx, orgId);
         const existing = await accountByEmail(tx, email);
         if (existing?.status === 'erased') {
           throw new UserError(
