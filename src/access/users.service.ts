@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import {
   ErrorCodes,
   UserError,
@@ -8,7 +8,7 @@ import {
   type Database,
   type Transaction,
 } from '../kernel/index.ts';
-import { memberships, organisations, sessions, users } from './access.schema.ts';
+import { memberships, organisations, users } from './access.schema.ts';
 import type { MemberStatus } from './holders.ts';
 import type { InvitationsService } from './invitations.service.ts';
 import {
@@ -20,6 +20,7 @@ import {
   toMember,
   type MemberDto,
 } from './members.ts';
+import { createAccountsService } from './accounts.service.ts';
 import {
   createOrganisationsService,
   findOrganisationRow,
@@ -107,6 +108,7 @@ export function createUsersService(deps: UsersDeps) {
 
   return {
     ...createOrganisationsService({ db, clock, audit }),
+    ...createAccountsService({ db, clock, audit }),
 
     /** True while no active administrator exists: the installation must be set up first. */
     async setupNeeded(): Promise<boolean> {
@@ -182,16 +184,6 @@ export function createUsersService(deps: UsersDeps) {
           user: toMember((await memberRow(tx, org.id, userId))!),
         };
       });
-    },
-
-    async listAllUsers(): Promise<(MemberDto & { organisation: string })[]> {
-      const rows = await db
-        .select({ ...memberColumns, organisation: organisations.slug })
-        .from(memberships)
-        .innerJoin(users, eq(users.id, memberships.userId))
-        .innerJoin(organisations, eq(organisations.id, memberships.orgId))
-        .orderBy(asc(organisations.slug), asc(users.email));
-      return rows.map((r) => ({ ...toMember(r), organisation: r.organisation }));
     },
 
     async listMembers(orgId: string): Promise<MemberDto[]> {
@@ -370,63 +362,6 @@ export function createUsersService(deps: UsersDeps) {
       });
     },
 
-    /** A person renames their own account (every organisation they belong to sees the name). */
-    async renameSelf(userId: string, name: string): Promise<void> {
-      await db.transaction(async (tx) => {
-        const [before] = await tx
-          .update(users)
-          .set({ name, updatedAt: clock.now() })
-          .where(and(eq(users.id, userId), eq(users.status, 'active')))
-          .returning({ id: users.id });
-        if (!before) throw notFound(`User ${userId}`);
-        await audit.record(tx, {
-          action: 'user.update',
-          entityType: 'user',
-          entityId: userId,
-          after: { name },
-        });
-      });
-    },
-
-    /**
-     * The installation's administrator disables (or re-enables) an account everywhere. Refused
-     * when that would leave an organisation without an active administrator.
-     */
-    async setAccountStatus(userId: string, status: 'active' | 'disabled'): Promise<void> {
-      await db.transaction(async (tx) => {
-        const adminOf = await tx
-          .select({ orgId: memberships.orgId })
-          .from(memberships)
-          .where(
-            and(
-              eq(memberships.userId, userId),
-              eq(memberships.role, 'admin'),
-              eq(memberships.status, 'active'),
-            ),
-          );
-        for (const { orgId } of status === 'disabled' ? adminOf : []) {
-          await lockMembers(tx, orgId);
-          await assertNotLastAdmin(tx, orgId, 'disabled');
-        }
-        const [row] = await tx
-          .update(users)
-          .set({ status, updatedAt: clock.now() })
-          .where(and(eq(users.id, userId), ne(users.status, 'erased')))
-          .returning({ id: users.id });
-        if (!row) throw notFound(`User ${userId}`);
-        if (status === 'disabled') {
-          await revokeSessions(tx, eq(sessions.userId, userId), clock.now(), 'account_disabled');
-        }
-        await audit.record(tx, {
-          orgId: null,
-          action: 'user.update',
-          entityType: 'user',
-          entityId: userId,
-          after: { status },
-        });
-      });
-    },
-
     /** The organisations a user may act in, oldest membership first. */
     async membershipsOf(userId: string) {
       return db
@@ -440,11 +375,6 @@ export function createUsersService(deps: UsersDeps) {
         .innerJoin(organisations, eq(organisations.id, memberships.orgId))
         .where(and(eq(memberships.userId, userId), eq(memberships.status, 'active')))
         .orderBy(asc(memberships.createdAt));
-    },
-
-    async usersByIds(ids: string[]) {
-      if (ids.length === 0) return [];
-      return db.select().from(users).where(inArray(users.id, ids));
     },
   };
 }
