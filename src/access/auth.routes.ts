@@ -369,9 +369,11 @@ async function withRetryAfter<T>(reply: FastifyReply, work: () => Promise<T>): P
   try {
     return await work();
   } catch (error) {
-    const seconds = (error as UserError).details as { retryAfterSeconds?: unknown } | undefined;
-    if (error instanceof UserError && typeof seconds?.retryAfterSeconds === 'number') {
-      reply.header('retry-after', String(seconds.retryAfterSeconds));
+    if (error instanceof UserError) {
+      const details = error.details as { retryAfterSeconds?: unknown } | undefined;
+      if (typeof details?.retryAfterSeconds === 'number') {
+        reply.header('retry-after', String(details.retryAfterSeconds));
+      }
     }
     throw error;
   }
