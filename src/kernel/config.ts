@@ -69,15 +69,32 @@ const ConfigSchema = z.strictObject({
       accessTokenTtlSeconds: integer(30, 24 * 3600).default(900),
       /** Lifetime of a refresh token (and so of an idle session), in seconds. */
       refreshTokenTtlSeconds: integer(300, 365 * 24 * 3600).default(30 * 24 * 3600),
-      /** Failed logins of one account before it is locked. */
+      /**
+       * Failed sign-ins for one e-mail from one address (and wrong MFA codes of one signed-in
+       * person) within `lockoutSeconds` before that address (or MFA checking) is locked.
+       */
       maxFailedLogins: integer(1, 100).default(5),
-      /** How long a locked account stays locked, in seconds. */
+      /** How long a lock lasts, and the window failures are counted in, in seconds. */
       lockoutSeconds: integer(1, 24 * 3600).default(900),
+      /**
+       * Failed sign-ins for one e-mail from all addresses together within `lockoutSeconds`
+       * before it is locked for everyone (against guessing from many addresses); 0: no limit.
+       */
+      accountMaxFailedLogins: integer(0, 1_000_000).default(100),
+      /** How long an invitation to join an organisation can be accepted, in seconds. */
+      invitationTtlSeconds: integer(60, 365 * 24 * 3600).default(7 * 24 * 3600),
       /** Login attempts per IP address per minute. */
       loginRateLimitPerMinute: integer(1, 10_000).default(20),
       /** Mark session cookies Secure (browsers still send them to http://localhost). */
       secureCookies: boolean().default(true),
     })
+    .refine(
+      (a) => a.accountMaxFailedLogins === 0 || a.accountMaxFailedLogins >= a.maxFailedLogins,
+      {
+        message: 'must be 0 (no limit) or at least maxFailedLogins',
+        path: ['accountMaxFailedLogins'],
+      },
+    )
     .prefault({}),
   rateLimit: z
     .strictObject({
@@ -234,6 +251,8 @@ const ENV_KEYS: Record<string, readonly string[]> = {
   IZA_REFRESH_TOKEN_TTL_SECONDS: ['auth', 'refreshTokenTtlSeconds'],
   IZA_MAX_FAILED_LOGINS: ['auth', 'maxFailedLogins'],
   IZA_LOCKOUT_SECONDS: ['auth', 'lockoutSeconds'],
+  IZA_ACCOUNT_MAX_FAILED_LOGINS: ['auth', 'accountMaxFailedLogins'],
+  IZA_INVITATION_TTL_SECONDS: ['auth', 'invitationTtlSeconds'],
   IZA_LOGIN_RATE_LIMIT_PER_MINUTE: ['auth', 'loginRateLimitPerMinute'],
   IZA_SECURE_COOKIES: ['auth', 'secureCookies'],
   IZA_RATE_LIMIT_MAX: ['rateLimit', 'max'],
