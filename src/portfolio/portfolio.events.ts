@@ -31,7 +31,8 @@ export function registerPortfolioEvents(app: FastifyInstance, options: Portfolio
   app.route({
     method: 'GET',
     url: URL,
-    config: { access: 'read', envelope: false, rateLimit: false },
+    // Events of other ventures are filtered out for a venture-scoped key (below).
+    config: { access: 'read', envelope: false, rateLimit: false, ventureScope: true },
     schema: {
       tags: ['portfolio'],
       summary: 'Live portfolio events (Server-Sent Events)',
