@@ -17,6 +17,31 @@ export const memberSchema = z.object({
   lastLoginAt: z.string().nullable(),
   createdAt: z.string(),
 });
+export const addedMemberSchema = memberSchema.extend({
+  invitation: z.object({ id: z.string(), expiresAt: z.string() }).nullable(),
+});
+export const erasureSchema = z.object({
+  redactedAuditEntries: z.number(),
+  outcome: z.enum(['anonymised', 'removed_from_organisation']),
+});
+export const invitationSchema = z.object({
+  id: z.string(),
+  organisation: z.object({ id: z.string(), name: z.string(), slug: z.string() }),
+  role,
+  createdAt: z.string(),
+  expiresAt: z.string(),
+});
+export const orgInvitationSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  email: z.string(),
+  role,
+  status: z.enum(['pending', 'expired', 'accepted', 'declined', 'revoked']),
+  invitedBy: z.string().nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  respondedAt: z.string().nullable(),
+});
 export const organisationSchema = z.object({
   id: z.string(),
   name: z.string(),

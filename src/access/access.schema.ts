@@ -30,10 +30,11 @@ export const users = pgTable('users', {
   name: text('name').notNull(),
   /** argon2id; null for a user who cannot sign in with a password. */
   passwordHash: text('password_hash'),
-  /** `active`, `disabled` or `erased` (personal data removed on request). */
+  /**
+   * `active`, `disabled` (by the installation's administrator: no sign-in anywhere) or `erased`
+   * (personal data removed on request). Organisations disable their membership instead.
+   */
   status: text('status').notNull().default('active'),
-  failedLogins: integer('failed_logins').notNull().default(0),
-  lockedUntil: at('locked_until'),
   lastLoginAt: at('last_login_at'),
   createdAt: at('created_at').notNull(),
   updatedAt: at('updated_at').notNull(),
@@ -51,10 +52,57 @@ export const memberships = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     role: text('role').notNull(),
+    /**
+     * `active` or `disabled` (by this organisation: the person cannot act in it, their sessions
+     * and the API keys they created stop, and they keep working in their other organisations).
+     */
+    status: text('status').notNull().default('active'),
     createdAt: at('created_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.orgId, t.userId] }), index('memberships_user_idx').on(t.userId)],
 );
+
+/**
+ * An organisation asking an existing account to join it: a membership only once the person,
+ * signed in as themselves, accepts it before `expires_at`.
+ */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role').notNull(),
+    /** The member who invited (null: an API key or the local administrator). */
+    invitedBy: uuid('invited_by'),
+    /** `pending`, `accepted`, `declined` or `revoked`; a pending one past `expires_at` is dead. */
+    status: text('status').notNull(),
+    createdAt: at('created_at').notNull(),
+    expiresAt: at('expires_at').notNull(),
+    respondedAt: at('responded_at'),
+  },
+  (t) => [
+    index('invitations_user_idx').on(t.userId),
+    uniqueIndex('invitations_pending_idx')
+      .on(t.orgId, t.userId)
+      .where(sql`status = 'pending'`),
+  ],
+);
+
+/**
+ * Failed sign-ins and code checks, counted per key: a SHA-256 of what is counted (an address
+ * and an e-mail, an e-mail alone, a user's MFA checks), never the e-mail itself.
+ */
+export const authThrottle = pgTable('auth_throttle', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull(),
+  windowStartedAt: at('window_started_at').notNull(),
+  lockedUntil: at('locked_until'),
+});
 
 /** TOTP enrolment; the secret is sealed by the vault. Enabled once a code has been verified. */
 export const userMfa = pgTable('user_mfa', {

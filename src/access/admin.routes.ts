@@ -8,6 +8,7 @@ import {
   apiKeyCreatedSchema,
   apiKeySchema,
   email,
+  erasureSchema,
   idParams,
   memberSchema,
   name,
@@ -53,9 +54,28 @@ export function registerAdminRoutes(app: FastifyInstance, access: Access): void 
       tags: ['system'],
       summary: 'Erases a person across all organisations',
       params: idParams,
-      response: z.object({ redactedAuditEntries: z.number() }),
+      response: erasureSchema,
     },
     async ({ params }) => access.gdpr.eraseUser(null, params.id),
+  );
+  addRoute(
+    app,
+    {
+      method: 'PATCH',
+      url: '/api/v1/system/users/:id',
+      access: 'system',
+      tags: ['system'],
+      summary: 'Disables (or re-enables) an account in every organisation',
+      description:
+        'Organisations disable their own membership instead (PATCH /api/v1/users/:id). Refused (409 `last_admin`) when an organisation would be left without an active administrator.',
+      params: idParams,
+      body: z.strictObject({ status: z.enum(['active', 'disabled']) }),
+      response: z.object({ ok: z.literal(true) }),
+    },
+    async ({ params, body }) => {
+      await access.users.setAccountStatus(params.id, body.status);
+      return { ok: true as const };
+    },
   );
   const orgParams = z.strictObject({ org: z.string().min(1).max(100) });
   const orgBySlug = async (org: string) => {

@@ -9,9 +9,8 @@ import {
 } from '../kernel/index.ts';
 import { apiKeys } from './access.schema.ts';
 import { mayGrant, type Role } from './permissions.ts';
-import type { Principal } from './principal.ts';
 import type { AuditRecorder } from './ports.ts';
-import { hashToken, newApiKey, parseApiKey, sameHash } from './tokens.ts';
+import { newApiKey } from './tokens.ts';
 
 export interface ApiKeyDto {
   id: string;
@@ -25,14 +24,16 @@ export interface ApiKeyDto {
   lastUsedAt: string | null;
 }
 
-/** `last_used_at` is written at most this often per key, not on every request. */
-const LAST_USED_RESOLUTION_MS = 60_000;
-
 export function createApiKeysService(deps: { db: Database; clock: Clock; audit: AuditRecorder }) {
   const { db, clock, audit } = deps;
 
   return {
-    /** Creates a key; the returned `key` is shown this once and never stored. */
+    /**
+     * Creates a key; the returned `key` is shown this once and never stored. The key answers for
+     * the person who made it (`created_by`; a key made by another key answers for that key's
+     * person), and never does more than they may do at the time it is used
+     * (`principal-lookup.ts`). Keys of the local administrator answer for nobody.
+     */
     async create(
       orgId: string,
       input: {
@@ -41,7 +42,7 @@ export function createApiKeysService(deps: { db: Database; clock: Clock; audit: 
         ventureIds?: string[] | undefined;
         expiresAt?: Date | undefined;
       },
-      actor: { role: Role | 'system'; userId: string | null },
+      actor: { role: Role | 'system'; userId: string | null; apiKeyId?: string | null },
     ): Promise<ApiKeyDto & { key: string }> {
       if (actor.role !== 'system' && !mayGrant(actor.role, input.role)) {
         throw new UserError(
@@ -57,6 +58,15 @@ export function createApiKeysService(deps: { db: Database; clock: Clock; audit: 
           details: [{ path: 'body.expiresAt', message: 'must be in the future' }],
         });
       }
+      let createdBy = actor.userId;
+      if (actor.apiKeyId) {
+        const [parent] = await db
+          .select({ createdBy: apiKeys.createdBy })
+          .from(apiKeys)
+          .where(and(eq(apiKeys.orgId, orgId), eq(apiKeys.id, actor.apiKeyId)));
+        if (!parent) throw notFound(`API key ${actor.apiKeyId}`);
+        createdBy = parent.createdBy;
+      }
       const { key, prefix, secretHash } = newApiKey();
       const row = {
         id: newId(),
@@ -66,7 +76,7 @@ export function createApiKeysService(deps: { db: Database; clock: Clock; audit: 
         secretHash,
         role: input.role,
         ventureIds: input.ventureIds ?? null,
-        createdBy: actor.userId,
+        createdBy,
         createdAt: clock.now(),
         expiresAt: input.expiresAt ?? null,
       };
@@ -82,6 +92,7 @@ export function createApiKeysService(deps: { db: Database; clock: Clock; audit: 
           });
         }
         await audit.record(tx, {
+          orgId,
           action: 'apikey.create',
           entityType: 'api_key',
           entityId: row.id,
@@ -115,6 +126,7 @@ export function createApiKeysService(deps: { db: Database; clock: Clock; audit: 
           .returning();
         if (!row) throw notFound(`Active API key ${id}`);
         await audit.record(tx, {
+          orgId,
           action: 'apikey.revoke',
           entityType: 'api_key',
           entityId: id,
@@ -122,33 +134,6 @@ export function createApiKeysService(deps: { db: Database; clock: Clock; audit: 
         });
         return toDto(row);
       });
-    },
-
-    /** The principal an API key stands for, or undefined when unknown, revoked or expired. */
-    async principalForKey(
-      key: string,
-    ): Promise<(Principal & { expiresAt: Date | null }) | undefined> {
-      const parsed = parseApiKey(key);
-      if (!parsed) return undefined;
-      const [row] = await db.select().from(apiKeys).where(eq(apiKeys.prefix, parsed.prefix));
-      if (!row || !sameHash(row.secretHash, hashToken(parsed.secret))) return undefined;
-      const now = clock.now();
-      if (row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return undefined;
-      if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-        await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id));
-      }
-      return {
-        kind: 'apikey',
-        orgId: row.orgId,
-        userId: null,
-        apiKeyId: row.id,
-        role: row.role as Role,
-        sessionId: null,
-        via: 'apikey',
-        ventureIds: row.ventureIds,
-        mfaEnrolmentRequired: false,
-        expiresAt: row.expiresAt,
-      };
     },
   };
 }

@@ -112,29 +112,23 @@ export function registerAuthRoutes(
       tags: ['access'],
       summary: 'Signs in with e-mail, password and (when enrolled) an authenticator code',
       description:
-        'mode "bearer" (default) returns the tokens; mode "cookie" (the dashboard) sets httpOnly cookies and returns a CSRF token to send as x-csrf-token on writes. Repeated failures lock the account (429 with Retry-After).',
+        'mode "bearer" (default) returns the tokens; mode "cookie" (the dashboard) sets httpOnly cookies and returns a CSRF token to send as x-csrf-token on writes. `organisation` (id or slug) picks the organisation to sign in to; `acceptInvitation` accepts one of your invitations and signs in there. Repeated failures for an e-mail from one address lock it there (429 `account_locked` with Retry-After), the same for every e-mail, known or not.',
       body: z.strictObject({
         email,
         password,
         organisation: z.string().min(1).max(100).optional(),
         code: z.string().min(1).max(32).optional(),
+        acceptInvitation: z.uuid().optional(),
         mode: z.enum(['bearer', 'cookie']).default('bearer'),
       }),
       response: tokensSchema,
       rateLimitPerMinute: options.loginRateLimitPerMinute,
     },
-    async ({ body, request, reply }) => {
-      try {
+    async ({ body, request, reply }) =>
+      withRetryAfter(reply, async () => {
         const tokens = await access.auth.login({ ...body, via: body.mode }, client(request));
         return deliver(reply, tokens, body.mode);
-      } catch (error) {
-        if (error instanceof UserError && error.code === 'account_locked') {
-          const details = error.details as { retryAfterSeconds: number };
-          reply.header('retry-after', String(details.retryAfterSeconds));
-        }
-        throw error;
-      }
-    },
+      }),
   );
   addRoute(
     app,
@@ -199,6 +193,8 @@ export function registerAuthRoutes(
       method: 'GET',
       url: '/api/v1/auth/me',
       access: 'authenticated',
+      // It tells a key limited to ventures about itself only.
+      ventureScope: true,
       tags: ['access'],
       summary: 'Who is calling: user or API key, organisation, role, MFA state',
       response: z.object({
@@ -241,10 +237,27 @@ export function registerAuthRoutes(
       url: '/api/v1/auth/me/export',
       access: 'authenticated',
       tags: ['access'],
-      summary: 'Everything IZA OS holds about you (GDPR/CCPA access request)',
+      summary:
+        'Everything IZA OS holds about you, in every organisation (GDPR/CCPA access request)',
       response: exportSchema,
     },
-    async ({ request }) => access.gdpr.exportUser(orgOf(request), requireUser(request)),
+    async ({ request }) => access.gdpr.exportUser(null, requireUser(request)),
+  );
+  addRoute(
+    app,
+    {
+      method: 'PATCH',
+      url: '/api/v1/auth/me',
+      access: 'authenticated',
+      tags: ['access'],
+      summary: 'Changes your own name (every organisation you belong to sees it)',
+      body: z.strictObject({ name }),
+      response: ok,
+    },
+    async ({ request, body }) => {
+      await access.users.renameSelf(requireUser(request), body.name);
+      return { ok: true as const };
+    },
   );
   addRoute(
     app,
@@ -297,10 +310,13 @@ export function registerAuthRoutes(
       access: 'authenticated',
       tags: ['access'],
       summary: 'Turns TOTP on with a first code; returns single-use recovery codes, shown once',
+      description:
+        'Wrong codes count like failed sign-ins: after IZA_MAX_FAILED_LOGINS of them, code checks of this person answer 429 `mfa_locked` (with Retry-After) for IZA_LOCKOUT_SECONDS.',
       body: z.strictObject({ code: z.string().min(1).max(32) }),
       response: z.object({ recoveryCodes: z.array(z.string()) }),
     },
-    async ({ request, body }) => access.mfa.activate(requireUser(request), body.code),
+    async ({ request, reply, body }) =>
+      withRetryAfter(reply, () => access.mfa.activate(requireUser(request), body.code)),
   );
   addRoute(
     app,
@@ -310,10 +326,12 @@ export function registerAuthRoutes(
       access: 'authenticated',
       tags: ['access'],
       summary: 'Turns TOTP off (needs a current code); refused when the organisation requires it',
+      description:
+        'Wrong codes count like failed sign-ins: after IZA_MAX_FAILED_LOGINS of them, code checks of this person answer 429 `mfa_locked` (with Retry-After) for IZA_LOCKOUT_SECONDS.',
       body: z.strictObject({ code: z.string().min(1).max(32) }),
       response: ok,
     },
-    async ({ request, body }) => {
+    async ({ request, reply, body }) => {
       const p = principalOf(request);
       const userId = requireUser(request);
       const org = await access.users.getOrganisation(orgOf(request));
@@ -326,12 +344,7 @@ export function registerAuthRoutes(
           },
         );
       }
-      if (!(await access.mfa.verify(userId, body.code))) {
-        throw new UserError('mfa_invalid_code', 'The authentication code is not valid', {
-          status: 401,
-        });
-      }
-      await access.mfa.disable(userId);
+      await withRetryAfter(reply, () => access.mfa.disable(userId, body.code));
       return { ok: true as const };
     },
   );
@@ -346,4 +359,22 @@ export function requireUser(request: FastifyRequest): string {
     });
   }
   return userId;
+}
+
+/**
+ * Runs `work`; a refusal that says when to retry (`details.retryAfterSeconds`: sign-in and MFA
+ * locks) gets that as the Retry-After header.
+ */
+async function withRetryAfter<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof UserError) {
+      const details = error.details as { retryAfterSeconds?: unknown } | undefined;
+      if (typeof details?.retryAfterSeconds === 'number') {
+        reply.header('retry-after', String(details.retryAfterSeconds));
+      }
+    }
+    throw error;
+  }
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import {
   UserError,
   newId,
@@ -6,10 +6,8 @@ import {
   type Clock,
   type Config,
   type Database,
-  type Transaction,
 } from '../kernel/index.ts';
 import {
-  accessTokens,
   memberships,
   organisations,
   refreshTokens,
@@ -17,11 +15,14 @@ import {
   userMfa,
   users,
 } from './access.schema.ts';
+import { mayAct } from './holders.ts';
+import type { InvitationsService } from './invitations.service.ts';
 import type { MfaService } from './mfa.service.ts';
 import { verifyPassword } from './passwords.ts';
 import type { Role } from './permissions.ts';
-import type { Principal } from './principal.ts';
 import type { AuditRecorder } from './ports.ts';
+import { issueTokens, revokeSessions } from './session-tokens.ts';
+import { signInKeys, signInLocked, type Throttle, type ThrottleKey } from './throttle.ts';
 import { hashToken, newToken } from './tokens.ts';
 import { normaliseEmail } from './users.service.ts';
 
@@ -30,6 +31,8 @@ export interface AuthDeps {
   clock: Clock;
   audit: AuditRecorder;
   mfa: MfaService;
+  invitations: InvitationsService;
+  throttle: Throttle;
   settings: Config['auth'];
 }
 
@@ -65,136 +68,106 @@ export interface SessionDto {
 const invalidCredentials = () =>
   new UserError('invalid_credentials', 'The e-mail or password is not correct', { status: 401 });
 
-/** Sign-in, token refresh with rotation and reuse detection, sessions, and token checks. */
+/** Sign-in, token refresh with rotation and reuse detection, and sessions. */
 export function createAuthService(deps: AuthDeps) {
-  const { db, clock, audit, mfa, settings } = deps;
+  const { db, clock, audit, mfa, invitations, throttle, settings } = deps;
+  const ttl = {
+    accessSeconds: settings.accessTokenTtlSeconds,
+    refreshSeconds: settings.refreshTokenTtlSeconds,
+  };
 
-  async function issue(
-    tx: Transaction,
-    sessionId: string,
-  ): Promise<{ accessToken: string; refreshToken: string }> {
-    const now = clock.now();
-    const accessToken = newToken('at');
-    const refreshToken = newToken('rt');
-    await tx.insert(accessTokens).values({
-      tokenHash: hashToken(accessToken),
-      sessionId,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + settings.accessTokenTtlSeconds * 1000),
-    });
-    await tx.insert(refreshTokens).values({
-      id: newId(),
-      sessionId,
-      tokenHash: hashToken(refreshToken),
-      status: 'active',
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + settings.refreshTokenTtlSeconds * 1000),
-    });
-    return { accessToken, refreshToken };
-  }
-
-  async function revokeSessionTokens(
-    tx: Transaction,
-    sessionId: string,
+  /**
+   * Counts a failed sign-in and returns the error to answer: `error`, or the lock when this
+   * failure (or an earlier one) locked the address or the e-mail. The same for every e-mail,
+   * known or not; only a lock of a known account is audited.
+   */
+  async function failed(
+    keys: ThrottleKey[],
+    userId: string | undefined,
     reason: string,
-  ): Promise<void> {
-    await tx
-      .update(sessions)
-      .set({ revokedAt: clock.now(), revokedReason: reason })
-      .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
-    await tx
-      .update(refreshTokens)
-      .set({ status: 'revoked' })
-      .where(eq(refreshTokens.sessionId, sessionId));
-    await tx.delete(accessTokens).where(eq(accessTokens.sessionId, sessionId));
-  }
-
-  async function recordFailure(userId: string, reason: string): Promise<void> {
-    await db.transaction(async (tx) => {
-      const [row] = await tx
-        .update(users)
-        .set({ failedLogins: sql`${users.failedLogins} + 1` })
-        .where(eq(users.id, userId))
-        .returning({ failedLogins: users.failedLogins });
-      if (row && row.failedLogins >= settings.maxFailedLogins) {
-        const until = new Date(clock.now().getTime() + settings.lockoutSeconds * 1000);
-        await tx
-          .update(users)
-          .set({ failedLogins: 0, lockedUntil: until })
-          .where(eq(users.id, userId));
+    client: ClientInfo,
+    error: UserError = invalidCredentials(),
+  ): Promise<UserError> {
+    const outcome = await throttle.fail(keys);
+    if (userId !== undefined && outcome.newlyLocked.length > 0) {
+      await db.transaction(async (tx) => {
         await audit.record(tx, {
           orgId: null,
           action: 'auth.lockout',
           entityType: 'user',
           entityId: userId,
-          after: { lockedUntil: until.toISOString(), reason },
+          after: {
+            reason,
+            scope: outcome.newlyLocked.map((k) => k.scope),
+            ip: client.ip,
+            seconds: outcome.lockedForSeconds ?? null,
+          },
         });
-      }
-    });
-  }
-
-  function lockedError(until: Date): UserError {
-    const seconds = Math.max(1, Math.ceil((until.getTime() - clock.now().getTime()) / 1000));
-    return new UserError(
-      'account_locked',
-      `Too many failed sign-ins: this account is locked for ${seconds} more seconds`,
-      { status: 429, details: { retryAfterSeconds: seconds } },
-    );
+      });
+    }
+    return outcome.lockedForSeconds === undefined ? error : signInLocked(outcome.lockedForSeconds);
   }
 
   return {
+    /**
+     * Signs in. Failures count per address and e-mail (and per e-mail from all addresses, with
+     * a far higher limit), so someone elsewhere cannot lock the owner out, and an unknown e-mail
+     * gets exactly the answers a known one gets, locked or not.
+     */
     async login(
       input: {
         email: string;
         password: string;
         organisation?: string | undefined;
         code?: string | undefined;
+        /** An invitation of this person to accept as part of signing in (then signed in there). */
+        acceptInvitation?: string | undefined;
         via: 'cookie' | 'bearer';
       },
       client: ClientInfo,
     ): Promise<IssuedTokens> {
       const email = normaliseEmail(input.email);
-      const [user] = await db.select().from(users).where(eq(users.email, email));
-      if (!user) {
-        await verifyPassword(null, input.password);
-        throw invalidCredentials();
-      }
-      if (user.lockedUntil && user.lockedUntil > clock.now()) throw lockedError(user.lockedUntil);
-      const passwordOk = await verifyPassword(user.passwordHash, input.password);
-      if (!passwordOk || user.status !== 'active') {
-        if (user.status === 'active') await recordFailure(user.id, 'password');
-        const [after] = await db
-          .select({ lockedUntil: users.lockedUntil })
-          .from(users)
-          .where(eq(users.id, user.id));
-        if (after?.lockedUntil && after.lockedUntil > clock.now())
-          throw lockedError(after.lockedUntil);
-        throw invalidCredentials();
-      }
+      const keys = signInKeys(email, client.ip, settings);
+      const lockedFor = await throttle.lockedFor(keys);
+      if (lockedFor !== undefined) throw signInLocked(lockedFor);
 
+      const [user] = await db.select().from(users).where(eq(users.email, email));
+      const passwordOk = await verifyPassword(user?.passwordHash ?? null, input.password);
+      if (!user || !passwordOk || user.status !== 'active') {
+        throw await failed(keys, user?.id, 'password', client);
+      }
       const mfaEnabled = await mfa.isEnabled(user.id);
       if (mfaEnabled) {
         if (!input.code) {
           throw new UserError(
             'mfa_required',
             'Enter the code from your authenticator app (field "code")',
-            {
-              status: 401,
-            },
+            { status: 401 },
           );
         }
-        if (!(await mfa.verify(user.id, input.code))) {
-          await recordFailure(user.id, 'mfa');
-          throw new UserError('mfa_invalid_code', 'The authentication code is not valid', {
-            status: 401,
-          });
+        if (!(await mfa.verifyAtSignIn(user.id, input.code))) {
+          throw await failed(
+            keys,
+            user.id,
+            'mfa',
+            client,
+            new UserError('mfa_invalid_code', 'The authentication code is not valid', {
+              status: 401,
+            }),
+          );
         }
       }
+      await throttle.succeed(keys.slice(0, 1));
 
+      const accepted = input.acceptInvitation
+        ? await invitations.accept(user.id, input.acceptInvitation)
+        : undefined;
+      const wanted = accepted?.orgId ?? input.organisation;
       const orgs = await db
         .select({
           orgId: memberships.orgId,
           role: memberships.role,
+          status: memberships.status,
           slug: organisations.slug,
           requireMfa: organisations.requireMfaForAdmins,
         })
@@ -202,15 +175,22 @@ export function createAuthService(deps: AuthDeps) {
         .innerJoin(organisations, eq(organisations.id, memberships.orgId))
         .where(eq(memberships.userId, user.id))
         .orderBy(memberships.createdAt);
-      const membership = input.organisation
-        ? orgs.find((o) => o.orgId === input.organisation || o.slug === input.organisation)
-        : orgs[0];
+      const membership = wanted
+        ? orgs.find((o) => o.orgId === wanted || o.slug === wanted)
+        : orgs.find((o) => o.status === 'active');
       if (!membership) {
         throw new UserError(
           'not_a_member',
-          input.organisation
-            ? `You are not a member of the organisation "${input.organisation}"`
-            : 'You are not a member of any organisation',
+          wanted
+            ? `You are not a member of the organisation "${wanted}"`
+            : 'You are not an active member of any organisation',
+          { status: 403 },
+        );
+      }
+      if (membership.status !== 'active') {
+        throw new UserError(
+          'membership_disabled',
+          `Your membership of "${membership.slug}" is disabled by its administrators`,
           { status: 403 },
         );
       }
@@ -219,10 +199,7 @@ export function createAuthService(deps: AuthDeps) {
       const sessionId = newId();
       const csrfToken = input.via === 'cookie' ? newToken('at').slice(7) : null;
       return db.transaction(async (tx) => {
-        await tx
-          .update(users)
-          .set({ failedLogins: 0, lockedUntil: null, lastLoginAt: now })
-          .where(eq(users.id, user.id));
+        await tx.update(users).set({ lastLoginAt: now }).where(eq(users.id, user.id));
         await tx.insert(sessions).values({
           id: sessionId,
           userId: user.id,
@@ -234,9 +211,9 @@ export function createAuthService(deps: AuthDeps) {
           csrfHash: csrfToken ? hashToken(csrfToken) : null,
           createdAt: now,
           lastUsedAt: now,
-          expiresAt: new Date(now.getTime() + settings.refreshTokenTtlSeconds * 1000),
+          expiresAt: new Date(now.getTime() + ttl.refreshSeconds * 1000),
         });
-        const tokens = await issue(tx, sessionId);
+        const tokens = await issueTokens(tx, sessionId, now, ttl);
         await audit.record(tx, {
           orgId: membership.orgId,
           action: 'auth.login',
@@ -246,7 +223,7 @@ export function createAuthService(deps: AuthDeps) {
         });
         return {
           ...tokens,
-          expiresIn: settings.accessTokenTtlSeconds,
+          expiresIn: ttl.accessSeconds,
           sessionId,
           csrfToken,
           organisationId: membership.orgId,
@@ -259,6 +236,8 @@ export function createAuthService(deps: AuthDeps) {
     /**
      * Exchanges a refresh token for new tokens. Each refresh token works once: presenting one
      * that was already exchanged means it was stolen (or replayed), so the whole session ends.
+     * A session whose person may no longer act in its organisation (account disabled or erased,
+     * membership disabled or removed) is not extended: it ends here.
      */
     async refresh(refreshToken: string): Promise<IssuedTokens> {
       const hash = hashToken(refreshToken);
@@ -276,8 +255,9 @@ export function createAuthService(deps: AuthDeps) {
             .for('update');
           if (!row) return { error: invalid() };
           const { token, session } = row;
+          const now = clock.now();
           if (token.status === 'rotated') {
-            await revokeSessionTokens(tx, session.id, 'refresh_token_reuse');
+            await revokeSessions(tx, eq(sessions.id, session.id), now, 'refresh_token_reuse');
             await audit.record(tx, {
               orgId: session.orgId,
               action: 'auth.refresh_token_reuse',
@@ -293,13 +273,35 @@ export function createAuthService(deps: AuthDeps) {
               ),
             };
           }
-          const now = clock.now();
           if (
             token.status !== 'active' ||
             session.revokedAt ||
             token.expiresAt <= now ||
             session.expiresAt <= now
           ) {
+            return { error: invalid() };
+          }
+          const [holder] = await tx
+            .select({ role: memberships.role, requireMfa: organisations.requireMfaForAdmins })
+            .from(memberships)
+            .innerJoin(users, eq(users.id, memberships.userId))
+            .innerJoin(organisations, eq(organisations.id, memberships.orgId))
+            .where(
+              and(
+                eq(memberships.orgId, session.orgId),
+                eq(memberships.userId, session.userId),
+                mayAct(),
+              ),
+            );
+          if (!holder) {
+            await revokeSessions(tx, eq(sessions.id, session.id), now, 'access_lost');
+            await audit.record(tx, {
+              orgId: session.orgId,
+              action: 'auth.session_revoke',
+              entityType: 'session',
+              entityId: session.id,
+              after: { userId: session.userId, reason: 'access_lost' },
+            });
             return { error: invalid() };
           }
           await tx
@@ -310,21 +312,10 @@ export function createAuthService(deps: AuthDeps) {
             .update(sessions)
             .set({
               lastUsedAt: now,
-              expiresAt: new Date(now.getTime() + settings.refreshTokenTtlSeconds * 1000),
+              expiresAt: new Date(now.getTime() + ttl.refreshSeconds * 1000),
             })
             .where(eq(sessions.id, session.id));
-          const tokens = await issue(tx, session.id);
-          const [member] = await tx
-            .select({ role: memberships.role, requireMfa: organisations.requireMfaForAdmins })
-            .from(memberships)
-            .innerJoin(organisations, eq(organisations.id, memberships.orgId))
-            .where(
-              and(eq(memberships.orgId, session.orgId), eq(memberships.userId, session.userId)),
-            );
-          if (!member) {
-            await revokeSessionTokens(tx, session.id, 'membership_removed');
-            return { error: invalid() };
-          }
+          const tokens = await issueTokens(tx, session.id, now, ttl);
           const [mfaRow] = await tx
             .select({ enabledAt: userMfa.enabledAt })
             .from(userMfa)
@@ -332,13 +323,13 @@ export function createAuthService(deps: AuthDeps) {
           return {
             tokens: {
               ...tokens,
-              expiresIn: settings.accessTokenTtlSeconds,
+              expiresIn: ttl.accessSeconds,
               sessionId: session.id,
               csrfToken: null,
               organisationId: session.orgId,
-              role: member.role as Role,
+              role: holder.role as Role,
               mfaEnrolmentRequired:
-                member.role === 'admin' && member.requireMfa && !mfaRow?.enabledAt,
+                holder.role === 'admin' && holder.requireMfa && !mfaRow?.enabledAt,
             },
           };
         },
@@ -349,7 +340,7 @@ export function createAuthService(deps: AuthDeps) {
 
     async logout(sessionId: string): Promise<void> {
       await db.transaction(async (tx) => {
-        await revokeSessionTokens(tx, sessionId, 'logout');
+        await revokeSessions(tx, eq(sessions.id, sessionId), clock.now(), 'logout');
         await audit.record(tx, {
           action: 'auth.logout',
           entityType: 'session',
@@ -385,75 +376,19 @@ export function createAuthService(deps: AuthDeps) {
     /** Ends one of the user's own sessions. */
     async revokeSession(userId: string, sessionId: string): Promise<void> {
       await db.transaction(async (tx) => {
-        const [session] = await tx
-          .select({ id: sessions.id })
-          .from(sessions)
-          .where(
-            and(
-              eq(sessions.id, sessionId),
-              eq(sessions.userId, userId),
-              isNull(sessions.revokedAt),
-            ),
-          );
-        if (!session) throw notFound(`Session ${sessionId}`);
-        await revokeSessionTokens(tx, sessionId, 'revoked');
+        const ended = await revokeSessions(
+          tx,
+          and(eq(sessions.id, sessionId), eq(sessions.userId, userId))!,
+          clock.now(),
+          'revoked',
+        );
+        if (ended.length === 0) throw notFound(`Session ${sessionId}`);
         await audit.record(tx, {
           action: 'auth.session_revoke',
           entityType: 'session',
           entityId: sessionId,
         });
       });
-    },
-
-    /** The principal an access token stands for, or undefined when it is unknown or expired. */
-    async principalForAccessToken(
-      token: string,
-    ): Promise<(Principal & { csrfHash: string | null; expiresAt: Date }) | undefined> {
-      const now = clock.now();
-      const [row] = await db
-        .select({
-          sessionId: sessions.id,
-          userId: sessions.userId,
-          orgId: sessions.orgId,
-          via: sessions.via,
-          csrfHash: sessions.csrfHash,
-          role: memberships.role,
-          requireMfa: organisations.requireMfaForAdmins,
-          mfaEnabledAt: userMfa.enabledAt,
-          expiresAt: accessTokens.expiresAt,
-        })
-        .from(accessTokens)
-        .innerJoin(sessions, eq(sessions.id, accessTokens.sessionId))
-        .innerJoin(users, eq(users.id, sessions.userId))
-        .innerJoin(
-          memberships,
-          and(eq(memberships.userId, sessions.userId), eq(memberships.orgId, sessions.orgId)),
-        )
-        .innerJoin(organisations, eq(organisations.id, sessions.orgId))
-        .leftJoin(userMfa, eq(userMfa.userId, sessions.userId))
-        .where(
-          and(
-            eq(accessTokens.tokenHash, hashToken(token)),
-            gt(accessTokens.expiresAt, now),
-            isNull(sessions.revokedAt),
-            eq(users.status, 'active'),
-          ),
-        );
-      if (!row) return undefined;
-      const role = row.role as Role;
-      return {
-        kind: 'user',
-        orgId: row.orgId,
-        userId: row.userId,
-        apiKeyId: null,
-        role,
-        sessionId: row.sessionId,
-        via: row.via === 'cookie' ? 'cookie' : 'bearer',
-        ventureIds: null,
-        mfaEnrolmentRequired: role === 'admin' && row.requireMfa && !row.mfaEnabledAt,
-        csrfHash: row.csrfHash,
-        expiresAt: row.expiresAt,
-      };
     },
   };
 }

@@ -1,14 +1,17 @@
-import type { Kernel } from '../kernel/index.ts';
+import type { Database, Kernel } from '../kernel/index.ts';
 import { openVault, type Vault } from '../kernel/crypto/index.ts';
 import { createApiKeysService } from './apikeys.service.ts';
 import { createAuditLog, type AuditLog } from './audit.service.ts';
 import { createAuthService } from './auth.service.ts';
 import { createGdprService } from './gdpr.service.ts';
+import { createInvitationsService } from './invitations.service.ts';
 import { createMfaService } from './mfa.service.ts';
 import { createSecretsService } from './secrets.service.ts';
 import { createSetup } from './setup.ts';
+import { createThrottle } from './throttle.ts';
 import { createUsersService } from './users.service.ts';
 import { createPrincipalCache } from './principal-cache.ts';
+import { createPrincipalLookup } from './principal-lookup.ts';
 import type { Principal } from './principal.ts';
 import type { AuditRecorder } from './ports.ts';
 import { hashToken } from './tokens.ts';
@@ -46,7 +49,9 @@ export function createAccess(kernel: Kernel, options: { vault?: Vault } = {}) {
       clock,
     });
   const auditLog: AuditLog = createAuditLog({ db, clock });
-  // Every access change is audited, so the audit call is where cached credentials are dropped.
+  // Every access change is audited, so the audit call is where cached credentials are dropped:
+  // at once, and again once the change's transaction has committed (`accessDb`), so a lookup
+  // that read the old state meanwhile cannot keep it cached.
   const cache = createPrincipalCache<Principal & { csrfHash: string | null }>({
     clock,
     ttlMs: PRINCIPAL_CACHE_TTL_MS,
@@ -59,29 +64,46 @@ export function createAccess(kernel: Kernel, options: { vault?: Vault } = {}) {
     });
   };
   kernel.events.subscribe(ACCESS_CHANGED, () => cache.clear());
+  let changes = 0;
   const audit: AuditRecorder = {
     record: async (tx, entry) => {
       const receipt = await auditLog.record(tx, entry);
+      changes++;
       changed();
       return receipt;
     },
     redact: async (tx, options) => {
       const count = await auditLog.redact(tx, options);
+      changes++;
       changed();
       return count;
     },
   };
-  const users = createUsersService({ db, clock, audit });
-  const mfa = createMfaService({ db, clock, vault, audit });
-  const auth = createAuthService({ db, clock, audit, mfa, settings: config.auth });
-  const apiKeys = createApiKeysService({ db, clock, audit });
-  const gdpr = createGdprService({ db, clock, audit });
+  const accessDb = clearingAfterCommit(db, () => changes, changed);
+  const { auth: settings } = config;
+  const throttle = createThrottle({ db, clock, windowSeconds: settings.lockoutSeconds });
+  const invitations = createInvitationsService({ db: accessDb, clock, audit, settings });
+  const users = createUsersService({ db: accessDb, clock, audit, invitations });
+  const mfa = createMfaService({ db: accessDb, clock, vault, audit, throttle, settings });
+  const auth = createAuthService({
+    db: accessDb,
+    clock,
+    audit,
+    mfa,
+    invitations,
+    throttle,
+    settings,
+  });
+  const apiKeys = createApiKeysService({ db: accessDb, clock, audit });
+  const gdpr = createGdprService({ db: accessDb, clock, audit });
+  const lookup = createPrincipalLookup({ db, clock });
   const secrets = createSecretsService({ db, vault, clock, audit: auditLog });
   const setup = createSetup({ users, log });
   return {
     vault,
     audit: auditLog,
     users,
+    invitations,
     mfa,
     auth,
     apiKeys,
@@ -93,16 +115,18 @@ export function createAccess(kernel: Kernel, options: { vault?: Vault } = {}) {
         const key = `at:${hashToken(token)}`;
         const cached = cache.get(key);
         if (cached) return cached;
-        const found = await auth.principalForAccessToken(token);
-        if (found) cache.set(key, found, found.expiresAt);
+        const since = cache.generation();
+        const found = await lookup.forAccessToken(token);
+        if (found) cache.set(key, found, found.expiresAt, since);
         return found;
       },
       async apiKey(apiKey: string) {
         const key = `key:${hashToken(apiKey)}`;
         const cached = cache.get(key);
         if (cached) return cached;
-        const found = await apiKeys.principalForKey(apiKey);
-        if (found) cache.set(key, { ...found, csrfHash: null }, found.expiresAt);
+        const since = cache.generation();
+        const found = await lookup.forApiKey(apiKey);
+        if (found) cache.set(key, { ...found, csrfHash: null }, found.expiresAt, since);
         return found;
       },
       async organisationId(idOrSlug: string) {
@@ -110,6 +134,23 @@ export function createAccess(kernel: Kernel, options: { vault?: Vault } = {}) {
       },
     },
   };
+}
+
+/**
+ * `db` whose transactions call `changed` once they have committed, when an access change was
+ * audited meanwhile (`count` moved). Everything else is `db` itself.
+ */
+function clearingAfterCommit(db: Database, count: () => number, changed: () => void): Database {
+  const transaction: Database['transaction'] = async (work, config) => {
+    const before = count();
+    const result = await db.transaction(work, config);
+    if (count() !== before) changed();
+    return result;
+  };
+  return new Proxy(db, {
+    get: (target, property) =>
+      property === 'transaction' ? transaction : (Reflect.get(target, property, target) as unknown),
+  });
 }
 
 export type Access = ReturnType<typeof createAccess>;

@@ -3,11 +3,14 @@ import { z } from 'zod';
 import { orgOf, principalOf } from '../server/access.ts';
 import { addRoute } from '../server/route.ts';
 import type { Access } from './index.ts';
+import { MEMBER_STATUSES } from './holders.ts';
 import {
+  addedMemberSchema,
   apiKeyCreateSchema,
   apiKeyCreatedSchema,
   apiKeySchema,
   email,
+  erasureSchema,
   exportSchema,
   idParams,
   memberSchema,
@@ -65,13 +68,17 @@ export function registerMemberRoutes(app: FastifyInstance, access: Access): void
       url: '/api/v1/users',
       access: 'manage_users',
       tags: ['access'],
-      summary: 'Adds a person (creating their account when the e-mail is new) with a role',
+      summary: 'Adds a person with a role; invites them when the e-mail already has an account',
+      description:
+        'A new e-mail gets an account (with `password`, if given) and the membership at once. An e-mail that already has an account gets an invitation instead (`status` "invited", `invitation` set): the person accepts or declines it, signed in as themselves, before it expires (IZA_INVITATION_TTL_SECONDS); `password` is then ignored.',
       body: z.strictObject({ email, name, password: password.optional(), role }),
-      response: memberSchema,
+      response: addedMemberSchema,
       status: 201,
     },
-    async ({ request, body }) =>
-      access.users.addMember(orgOf(request), body, principalOf(request).role),
+    async ({ request, body }) => {
+      const p = principalOf(request);
+      return access.users.addMember(orgOf(request), body, p.role, p.userId);
+    },
   );
   addRoute(
     app,
@@ -93,12 +100,14 @@ export function registerMemberRoutes(app: FastifyInstance, access: Access): void
       url: '/api/v1/users/:id',
       access: 'manage_users',
       tags: ['access'],
-      summary: "Changes a member's role, name or status (active, disabled)",
+      summary: "Changes a member's role, status (active, disabled) or name",
+      description:
+        "The status is the membership's: a disabled member cannot act in this organisation (sessions end, the API keys they created stop) and keeps working in others. The name is the account's: it can be changed here only while the account belongs to this organisation alone (else 409 `account_shared`; the person changes it with PATCH /api/v1/auth/me). The last active administrator cannot be demoted or disabled (409 `last_admin`).",
       params: idParams,
       body: z.strictObject({
         role: role.optional(),
         name: name.optional(),
-        status: z.enum(['active', 'disabled']).optional(),
+        status: z.enum(MEMBER_STATUSES).optional(),
       }),
       response: memberSchema,
     },
@@ -128,7 +137,7 @@ export function registerMemberRoutes(app: FastifyInstance, access: Access): void
       url: '/api/v1/users/:id/export',
       access: 'manage_users',
       tags: ['access'],
-      summary: 'Everything held about a member (GDPR/CCPA access request)',
+      summary: 'What this organisation holds about a member (GDPR/CCPA access request)',
       params: idParams,
       response: exportSchema,
     },
@@ -142,9 +151,11 @@ export function registerMemberRoutes(app: FastifyInstance, access: Access): void
       access: 'manage_users',
       tags: ['access'],
       summary:
-        'Erases a member: personal data anonymised, audit entries redacted, chain still verifiable',
+        'Erases a member: anonymised when no other organisation holds them, else removed from this one; audit entries redacted',
+      description:
+        'When the person belongs to this organisation only, the account is anonymised and every audit entry about them redacted (`outcome` "anonymised"). When other organisations hold them too, they are removed from this one, their sessions here deleted and this organisation\'s audit entries about them redacted (`outcome` "removed_from_organisation"); the rest is the others\' to erase.',
       params: idParams,
-      response: z.object({ redactedAuditEntries: z.number() }),
+      response: erasureSchema,
     },
     async ({ request, params }) => access.gdpr.eraseUser(orgOf(request), params.id),
   );
@@ -170,6 +181,8 @@ export function registerMemberRoutes(app: FastifyInstance, access: Access): void
       access: 'manage_bots',
       tags: ['access'],
       summary: 'Creates an API key for a bot or script; the key is in this answer only',
+      description:
+        "The key answers for the person who creates it (a key made by a key, for that key's person): it never does more than they may do when it is used, and stops when they are removed or disabled.",
       body: apiKeyCreateSchema,
       response: apiKeyCreatedSchema,
       status: 201,
@@ -179,7 +192,7 @@ export function registerMemberRoutes(app: FastifyInstance, access: Access): void
       return access.apiKeys.create(
         orgOf(request),
         { ...body, expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined },
-        { role: p.role, userId: p.userId },
+        { role: p.role, userId: p.userId, apiKeyId: p.apiKeyId },
       );
     },
   );

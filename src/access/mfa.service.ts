@@ -6,11 +6,13 @@ import {
   UserError,
   newId,
   type Clock,
+  type Config,
   type Database,
   type DbOrTx,
 } from '../kernel/index.ts';
 import { mfaRecoveryCodes, userMfa, users } from './access.schema.ts';
 import type { AuditRecorder, Sealer } from './ports.ts';
+import { mfaKeys, mfaLocked, type Throttle } from './throttle.ts';
 import { hashToken, humanCode, sameHash } from './tokens.ts';
 
 const ISSUER = 'IZA OS';
@@ -22,11 +24,22 @@ export interface MfaDeps {
   clock: Clock;
   vault: Sealer;
   audit: AuditRecorder;
+  /** Counts wrong codes of signed-in people (`mfaKeys`). */
+  throttle: Throttle;
+  settings: Pick<Config['auth'], 'maxFailedLogins'>;
 }
 
-/** TOTP (RFC 6238) second factor with single-use recovery codes. */
+/**
+ * TOTP (RFC 6238) second factor with single-use recovery codes.
+ *
+ * Every check of a code for someone already signed in (activating, turning MFA off) goes
+ * through `checked()`: wrong codes count like failed sign-ins, and after `maxFailedLogins` of
+ * them MFA checks of that person are locked (`429 mfa_locked`) for the lockout period, so a
+ * stolen session cannot guess codes. Sign-in counts its codes with its own keys
+ * (`verifyAtSignIn`).
+ */
 export function createMfaService(deps: MfaDeps) {
-  const { db, clock, vault, audit } = deps;
+  const { db, clock, vault, audit, throttle, settings } = deps;
   const aad = (userId: string) => `mfa:${userId}`;
 
   const totpFor = (secret: Secret, label: string) =>
@@ -51,6 +64,67 @@ export function createMfaService(deps: MfaDeps) {
   async function state(tx: DbOrTx, userId: string) {
     const [row] = await tx.select().from(userMfa).where(eq(userMfa.userId, userId));
     return row;
+  }
+
+  /** Runs a code check for a signed-in person, counting a wrong code and refusing while locked. */
+  async function checked<T>(userId: string, check: () => Promise<T | undefined>): Promise<T> {
+    const keys = mfaKeys(userId, settings);
+    const lockedFor = await throttle.lockedFor(keys);
+    if (lockedFor !== undefined) throw mfaLocked(lockedFor);
+    const result = await check();
+    if (result !== undefined) {
+      await throttle.succeed(keys);
+      return result;
+    }
+    const outcome = await throttle.fail(keys);
+    if (outcome.newlyLocked.length > 0) {
+      await db.transaction(async (tx) => {
+        await audit.record(tx, {
+          action: 'auth.mfa_lockout',
+          entityType: 'user',
+          entityId: userId,
+          after: { seconds: outcome.lockedForSeconds ?? null },
+        });
+      });
+    }
+    throw outcome.lockedForSeconds === undefined
+      ? invalidCode()
+      : mfaLocked(outcome.lockedForSeconds);
+  }
+
+  /** Checks a TOTP code (each accepted at most once) or an unused recovery code (then spent). */
+  async function verify(userId: string, code: string): Promise<boolean> {
+    return db.transaction(async (tx) => {
+      const [current] = await tx
+        .select()
+        .from(userMfa)
+        .where(eq(userMfa.userId, userId))
+        .for('update');
+      if (!current?.enabledAt) return false;
+      const step = matchingStep(vault.open(current.totpSecretSealed, aad(userId)), code.trim());
+      if (step !== undefined) {
+        if (current.lastUsedStep !== null && step <= current.lastUsedStep) return false;
+        await tx.update(userMfa).set({ lastUsedStep: step }).where(eq(userMfa.userId, userId));
+        return true;
+      }
+      const hash = hashToken(code.trim().toLowerCase());
+      const unused = await tx
+        .select()
+        .from(mfaRecoveryCodes)
+        .where(and(eq(mfaRecoveryCodes.userId, userId), isNull(mfaRecoveryCodes.usedAt)));
+      const match = unused.find((r) => sameHash(r.codeHash, hash));
+      if (!match) return false;
+      await tx
+        .update(mfaRecoveryCodes)
+        .set({ usedAt: clock.now() })
+        .where(eq(mfaRecoveryCodes.id, match.id));
+      await audit.record(tx, {
+        action: 'mfa.recovery_code_used',
+        entityType: 'user',
+        entityId: userId,
+      });
+      return true;
+    });
   }
 
   return {
@@ -92,23 +166,33 @@ export function createMfaService(deps: MfaDeps) {
       };
     },
 
-    /** Confirms enrolment with a first code; returns the recovery codes, shown this once. */
+    /**
+     * Confirms enrolment with a first code; returns the recovery codes, shown this once. Wrong
+     * codes count towards the MFA lock.
+     */
     async activate(userId: string, code: string): Promise<{ recoveryCodes: string[] }> {
+      const current = await state(db, userId);
+      if (!current)
+        throw new UserError('mfa_not_enrolled', 'Start enrolment first', { status: 409 });
+      if (current.enabledAt) {
+        throw new UserError('mfa_already_enabled', 'Two-factor authentication is already on', {
+          status: 409,
+        });
+      }
+      const step = await checked(userId, async () =>
+        matchingStep(vault.open(current.totpSecretSealed, aad(userId)), code),
+      );
       return db.transaction(async (tx) => {
-        const current = await state(tx, userId);
-        if (!current)
-          throw new UserError('mfa_not_enrolled', 'Start enrolment first', { status: 409 });
-        if (current.enabledAt) {
+        const updated = await tx
+          .update(userMfa)
+          .set({ enabledAt: clock.now(), lastUsedStep: step })
+          .where(and(eq(userMfa.userId, userId), isNull(userMfa.enabledAt)))
+          .returning({ userId: userMfa.userId });
+        if (updated.length === 0) {
           throw new UserError('mfa_already_enabled', 'Two-factor authentication is already on', {
             status: 409,
           });
         }
-        const step = matchingStep(vault.open(current.totpSecretSealed, aad(userId)), code);
-        if (step === undefined) throw invalidCode();
-        await tx
-          .update(userMfa)
-          .set({ enabledAt: clock.now(), lastUsedStep: step })
-          .where(eq(userMfa.userId, userId));
         await tx.delete(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, userId));
         const codes = Array.from({ length: RECOVERY_CODES }, () => humanCode());
         await tx
@@ -120,43 +204,15 @@ export function createMfaService(deps: MfaDeps) {
     },
 
     /**
-     * Checks a TOTP code (each accepted at most once) or an unused recovery code (then spent).
+     * Checks a code at sign-in (TOTP, each accepted once, or an unused recovery code, then
+     * spent). Sign-in counts failures with its own keys: use `disable` and `activate`, which
+     * count them, for people already signed in.
      */
-    async verify(userId: string, code: string): Promise<boolean> {
-      return db.transaction(async (tx) => {
-        const [current] = await tx
-          .select()
-          .from(userMfa)
-          .where(eq(userMfa.userId, userId))
-          .for('update');
-        if (!current?.enabledAt) return false;
-        const step = matchingStep(vault.open(current.totpSecretSealed, aad(userId)), code.trim());
-        if (step !== undefined) {
-          if (current.lastUsedStep !== null && step <= current.lastUsedStep) return false;
-          await tx.update(userMfa).set({ lastUsedStep: step }).where(eq(userMfa.userId, userId));
-          return true;
-        }
-        const hash = hashToken(code.trim().toLowerCase());
-        const unused = await tx
-          .select()
-          .from(mfaRecoveryCodes)
-          .where(and(eq(mfaRecoveryCodes.userId, userId), isNull(mfaRecoveryCodes.usedAt)));
-        const match = unused.find((r) => sameHash(r.codeHash, hash));
-        if (!match) return false;
-        await tx
-          .update(mfaRecoveryCodes)
-          .set({ usedAt: clock.now() })
-          .where(eq(mfaRecoveryCodes.id, match.id));
-        await audit.record(tx, {
-          action: 'mfa.recovery_code_used',
-          entityType: 'user',
-          entityId: userId,
-        });
-        return true;
-      });
-    },
+    verifyAtSignIn: verify,
 
-    async disable(userId: string): Promise<void> {
+    /** Turns MFA off after checking a current code (wrong codes count towards the MFA lock). */
+    async disable(userId: string, code: string): Promise<void> {
+      await checked(userId, async () => ((await verify(userId, code)) ? true : undefined));
       await db.transaction(async (tx) => {
         await tx.delete(userMfa).where(eq(userMfa.userId, userId));
         await tx.delete(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, userId));

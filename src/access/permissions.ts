@@ -35,3 +35,14 @@ export function can(role: Role, permission: Permission): boolean {
 export function mayGrant(role: Role, other: Role): boolean {
   return ROLE_PERMISSIONS[other].every((p) => can(role, p));
 }
+
+/**
+ * The most a credential of role `role` may do when whoever stands behind it now holds `cap`:
+ * `role` itself while `cap` may still grant it, else the strongest role both may grant (an admin
+ * key of someone demoted to editor acts as an editor), or undefined when no role is left.
+ */
+export function cappedRole(role: Role, cap: Role): Role | undefined {
+  if (mayGrant(cap, role)) return role;
+  const both = ROLES.filter((r) => mayGrant(cap, r) && mayGrant(role, r));
+  return both.find((r) => both.every((other) => mayGrant(r, other)));
+}

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import {
   ErrorCodes,
   UserError,
@@ -6,35 +6,48 @@ import {
   notFound,
   type Clock,
   type Database,
-  type DbOrTx,
+  type Transaction,
 } from '../kernel/index.ts';
 import { memberships, organisations, users } from './access.schema.ts';
+import type { MemberStatus } from './holders.ts';
+import type { InvitationsService } from './invitations.service.ts';
+import {
+  adminCount,
+  assertMayGrant,
+  assertNotLastAdmin,
+  lockMembers,
+  memberColumns,
+  toMember,
+  type MemberDto,
+} from './members.ts';
+import { createAccountsService } from './accounts.service.ts';
+import {
+  createOrganisationsService,
+  findOrganisationRow,
+  toOrganisation,
+  uniqueSlug,
+  type OrganisationDto,
+} from './organisations.service.ts';
 import { hashPassword } from './passwords.ts';
-import { mayGrant, type Role } from './permissions.ts';
+import type { Role } from './permissions.ts';
 import type { AuditRecorder } from './ports.ts';
+import { revokeSessions, sessionsOf } from './session-tokens.ts';
 
-export interface MemberDto {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  status: string;
-  lastLoginAt: string | null;
-  createdAt: string;
-}
+export type { MemberDto } from './members.ts';
+export type { OrganisationDto } from './organisations.service.ts';
+export { slugify } from './organisations.service.ts';
 
-export interface OrganisationDto {
-  id: string;
-  name: string;
-  slug: string;
-  requireMfaForAdmins: boolean;
-  createdAt: string;
-}
+/** What adding a person answers: the new member, or the invitation an existing account got. */
+export type AddedMemberDto = MemberDto & {
+  /** Set when the e-mail already had an account: it was invited, not added (status `invited`). */
+  invitation: { id: string; expiresAt: string } | null;
+};
 
 export interface UsersDeps {
   db: Database;
   clock: Clock;
   audit: AuditRecorder;
+  invitations: InvitationsService;
 }
 
 /** Lower-cased, trimmed e-mail; the form every lookup and unique index uses. */
@@ -42,123 +55,61 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export function slugify(name: string): string {
-  const slug = name
-    .normalize('NFKD')
-    .replace(/[^\w\s-]/g, '')
-    .trim()
-    .toLowerCase()
-    .replace(/[\s_]+/g, '-')
-    .replace(/-+/g, '-')
-    .slice(0, 60);
-  return slug || 'organisation';
-}
-
+/**
+ * Organisations and their members. An organisation acts only on its own memberships (role,
+ * status, removal), never on the account behind them, which other organisations may share:
+ * an existing account is invited, not attached, and only the person renames an account that
+ * belongs to more than one organisation.
+ */
 export function createUsersService(deps: UsersDeps) {
-  const { db, clock, audit } = deps;
+  const { db, clock, audit, invitations } = deps;
 
-  async function findOrganisation(tx: DbOrTx, idOrSlug: string) {
-    const isId = /^[0-9a-f-]{36}$/i.test(idOrSlug);
-    const [org] = await tx
-      .select()
-      .from(organisations)
-      .where(isId ? eq(organisations.id, idOrSlug) : eq(organisations.slug, idOrSlug))
-      .limit(1);
-    return org;
-  }
-
-  async function uniqueSlug(tx: DbOrTx, name: string): Promise<string> {
-    const base = slugify(name);
-    for (let n = 1; ; n++) {
-      const slug = n === 1 ? base : `${base}-${n}`;
-      const [taken] = await tx
-        .select({ id: organisations.id })
-        .from(organisations)
-        .where(eq(organisations.slug, slug));
-      if (!taken) return slug;
-    }
-  }
-
-  async function adminCount(tx: DbOrTx, orgId?: string): Promise<number> {
-    const [row] = await tx
-      .select({ n: count() })
-      .from(memberships)
-      .innerJoin(users, eq(users.id, memberships.userId))
-      .where(
-        and(
-          eq(memberships.role, 'admin'),
-          eq(users.status, 'active'),
-          orgId ? eq(memberships.orgId, orgId) : undefined,
-        ),
-      );
-    return row?.n ?? 0;
-  }
-
-  /** Creates the user, or finds the existing one with that e-mail. */
-  async function ensureUser(
-    tx: DbOrTx,
+  async function createAccount(
+    tx: Transaction,
     input: { email: string; name: string; password?: string | undefined },
-  ): Promise<{ id: string; created: boolean }> {
-    const email = normaliseEmail(input.email);
-    const [existing] = await tx.select().from(users).where(eq(users.email, email));
-    if (existing) {
-      if (existing.status === 'erased') {
-        throw new UserError('user_erased', `The account ${email} was erased and cannot be reused`, {
-          status: 409,
-        });
-      }
-      return { id: existing.id, created: false };
-    }
+    orgId: string,
+  ): Promise<string> {
     const now = clock.now();
     const id = newId();
     await tx.insert(users).values({
       id,
-      email,
+      email: normaliseEmail(input.email),
       name: input.name,
       passwordHash: input.password === undefined ? null : await hashPassword(input.password),
       createdAt: now,
       updatedAt: now,
     });
     await audit.record(tx, {
+      orgId,
       action: 'user.create',
       entityType: 'user',
       entityId: id,
-      after: { email, name: input.name },
+      after: { email: normaliseEmail(input.email), name: input.name },
     });
-    return { id, created: true };
+    return id;
   }
 
-  function toMember(row: {
-    id: string;
-    email: string;
-    name: string;
-    role: string;
-    status: string;
-    lastLoginAt: Date | null;
-    createdAt: Date;
-  }): MemberDto {
-    return {
-      id: row.id,
-      email: row.email,
-      name: row.name,
-      role: row.role as Role,
-      status: row.status,
-      lastLoginAt: row.lastLoginAt?.toISOString() ?? null,
-      createdAt: row.createdAt.toISOString(),
-    };
+  async function accountByEmail(tx: Transaction, email: string) {
+    const [existing] = await tx
+      .select({ id: users.id, status: users.status })
+      .from(users)
+      .where(eq(users.email, normaliseEmail(email)));
+    return existing;
   }
 
-  const memberColumns = {
-    id: users.id,
-    email: users.email,
-    name: users.name,
-    role: memberships.role,
-    status: users.status,
-    lastLoginAt: users.lastLoginAt,
-    createdAt: memberships.createdAt,
-  };
+  async function memberRow(tx: Transaction, orgId: string, userId: string) {
+    const [row] = await tx
+      .select(memberColumns)
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
+    return row;
+  }
 
   return {
+    ...createOrganisationsService({ db, clock, audit }),
+    ...createAccountsService({ db, clock, audit }),
+
     /** True while no active administrator exists: the installation must be set up first. */
     async setupNeeded(): Promise<boolean> {
       return (await adminCount(db)) === 0;
@@ -166,7 +117,8 @@ export function createUsersService(deps: UsersDeps) {
 
     /**
      * Creates an administrator: in a new organisation named `organisation`, or in the existing
-     * organisation with that slug or id.
+     * organisation with that slug or id. Only the installation's administrator (first run, the
+     * CLI, system routes) calls this, so it may make an existing account an administrator.
      */
     async createAdmin(input: {
       organisation: string;
@@ -185,7 +137,7 @@ export function createUsersService(deps: UsersDeps) {
           });
         }
         const now = clock.now();
-        let org = await findOrganisation(tx, input.organisation);
+        let org = await findOrganisationRow(tx, input.organisation);
         if (!org) {
           const id = newId();
           const values = {
@@ -206,38 +158,32 @@ export function createUsersService(deps: UsersDeps) {
           });
           org = values;
         }
-        const user = await ensureUser(tx, input);
+        const existing = await accountByEmail(tx, input.email);
+        if (existing?.status === 'erased') {
+          throw new UserError('user_erased', 'That account was erased and cannot be reused', {
+            status: 409,
+          });
+        }
+        const userId = existing?.id ?? (await createAccount(tx, input, org.id));
         await tx
           .insert(memberships)
-          .values({ orgId: org.id, userId: user.id, role: 'admin', createdAt: now })
+          .values({ orgId: org.id, userId, role: 'admin', status: 'active', createdAt: now })
           .onConflictDoUpdate({
             target: [memberships.orgId, memberships.userId],
-            set: { role: 'admin' },
+            set: { role: 'admin', status: 'active' },
           });
         await audit.record(tx, {
           orgId: org.id,
           action: 'membership.create',
           entityType: 'user',
-          entityId: user.id,
+          entityId: userId,
           after: { role: 'admin' },
         });
-        const [member] = await tx
-          .select(memberColumns)
-          .from(memberships)
-          .innerJoin(users, eq(users.id, memberships.userId))
-          .where(and(eq(memberships.orgId, org.id), eq(memberships.userId, user.id)));
-        return { organisation: toOrganisation(org), user: toMember(member!) };
+        return {
+          organisation: toOrganisation(org),
+          user: toMember((await memberRow(tx, org.id, userId))!),
+        };
       });
-    },
-
-    async listAllUsers(): Promise<(MemberDto & { organisation: string })[]> {
-      const rows = await db
-        .select({ ...memberColumns, organisation: organisations.slug })
-        .from(memberships)
-        .innerJoin(users, eq(users.id, memberships.userId))
-        .innerJoin(organisations, eq(organisations.id, memberships.orgId))
-        .orderBy(asc(organisations.slug), asc(users.email));
-      return rows.map((r) => ({ ...toMember(r), organisation: r.organisation }));
     },
 
     async listMembers(orgId: string): Promise<MemberDto[]> {
@@ -260,124 +206,154 @@ export function createUsersService(deps: UsersDeps) {
       return toMember(row);
     },
 
-    /** Adds a person to the organisation, creating their account when the e-mail is new. */
+    /**
+     * Adds a person to the organisation. A new e-mail gets an account and the membership at
+     * once; an e-mail that already has an account gets an invitation (status `invited`), which
+     * only the person can accept: nothing of the account changes until then, and `password` is
+     * ignored.
+     */
     async addMember(
       orgId: string,
       input: { email: string; name: string; password?: string | undefined; role: Role },
       actorRole: Role | 'system',
-    ): Promise<MemberDto> {
+      invitedBy: string | null = null,
+    ): Promise<AddedMemberDto> {
       assertMayGrant(actorRole, input.role);
+      const email = normaliseEmail(input.email);
       return db.transaction(async (tx) => {
-        const user = await ensureUser(tx, input);
-        const inserted = await tx
-          .insert(memberships)
-          .values({ orgId, userId: user.id, role: input.role, createdAt: clock.now() })
-          .onConflictDoNothing()
-          .returning({ userId: memberships.userId });
-        if (inserted.length === 0) {
+        // Two administrators adding the same person at once: one adds, the other is told.
+        await lockMembers(tx, orgId);
+        const existing = await accountByEmail(tx, email);
+        if (existing?.status === 'erased') {
           throw new UserError(
-            ErrorCodes.conflict,
-            `${normaliseEmail(input.email)} is already a member`,
+            'user_erased',
+            `The account ${email} was erased and cannot be reused`,
             {
               status: 409,
             },
           );
         }
+        if (existing && (await memberRow(tx, orgId, existing.id))) {
+          throw new UserError(ErrorCodes.conflict, `${email} is already a member`, { status: 409 });
+        }
+        if (existing) {
+          const invitation = await invitations.invite(tx, {
+            orgId,
+            userId: existing.id,
+            role: input.role,
+            invitedBy,
+          });
+          return {
+            id: existing.id,
+            email,
+            name: input.name,
+            role: input.role,
+            status: 'invited',
+            lastLoginAt: null,
+            createdAt: invitation.createdAt.toISOString(),
+            invitation: { id: invitation.id, expiresAt: invitation.expiresAt.toISOString() },
+          };
+        }
+        const userId = await createAccount(tx, input, orgId);
+        await tx
+          .insert(memberships)
+          .values({ orgId, userId, role: input.role, status: 'active', createdAt: clock.now() });
         await audit.record(tx, {
+          orgId,
           action: 'membership.create',
           entityType: 'user',
-          entityId: user.id,
+          entityId: userId,
           after: { role: input.role },
         });
-        const [row] = await tx
-          .select(memberColumns)
-          .from(memberships)
-          .innerJoin(users, eq(users.id, memberships.userId))
-          .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, user.id)));
-        return toMember(row!);
+        return { ...toMember((await memberRow(tx, orgId, userId))!), invitation: null };
       });
     },
 
+    /**
+     * Changes a membership: its role, its status (`disabled`: the person cannot act in this
+     * organisation and their sessions here end; they keep working elsewhere), or the name on the
+     * account while the account belongs to this organisation alone.
+     */
     async updateMember(
       orgId: string,
       userId: string,
       change: {
         role?: Role | undefined;
         name?: string | undefined;
-        status?: 'active' | 'disabled' | undefined;
+        status?: MemberStatus | undefined;
       },
       actorRole: Role | 'system',
     ): Promise<MemberDto> {
       if (change.role) assertMayGrant(actorRole, change.role);
       return db.transaction(async (tx) => {
-        const [before] = await tx
-          .select(memberColumns)
-          .from(memberships)
-          .innerJoin(users, eq(users.id, memberships.userId))
-          .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)))
-          .for('update');
+        await lockMembers(tx, orgId);
+        const before = await memberRow(tx, orgId, userId);
         if (!before) throw notFound(`User ${userId}`);
+        if (change.name !== undefined && change.name !== before.name) {
+          const [elsewhere] = await tx
+            .select({ orgId: memberships.orgId })
+            .from(memberships)
+            .where(and(eq(memberships.userId, userId), ne(memberships.orgId, orgId)))
+            .limit(1);
+          if (elsewhere) {
+            throw new UserError(
+              'account_shared',
+              'This account also belongs to other organisations: only its owner can change its name (PATCH /api/v1/auth/me)',
+              { status: 409 },
+            );
+          }
+        }
         const losesAdmin =
           before.role === 'admin' &&
+          before.status === 'active' &&
           ((change.role !== undefined && change.role !== 'admin') || change.status === 'disabled');
-        if (losesAdmin && (await adminCount(tx, orgId)) <= 1) {
-          throw new UserError(
-            'last_admin',
-            'The last administrator cannot be demoted or disabled',
-            {
-              status: 409,
-            },
-          );
-        }
-        if (change.role) {
+        if (losesAdmin) await assertNotLastAdmin(tx, orgId, 'demoted or disabled');
+        if (change.role !== undefined || change.status !== undefined) {
           await tx
             .update(memberships)
-            .set({ role: change.role })
+            .set({
+              ...(change.role !== undefined ? { role: change.role } : {}),
+              ...(change.status !== undefined ? { status: change.status } : {}),
+            })
             .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
         }
-        if (change.name !== undefined || change.status !== undefined) {
+        if (change.name !== undefined) {
           await tx
             .update(users)
-            .set({
-              ...(change.name !== undefined ? { name: change.name } : {}),
-              ...(change.status !== undefined ? { status: change.status } : {}),
-              updatedAt: clock.now(),
-            })
+            .set({ name: change.name, updatedAt: clock.now() })
             .where(and(eq(users.id, userId), ne(users.status, 'erased')));
         }
-        const [after] = await tx
-          .select(memberColumns)
-          .from(memberships)
-          .innerJoin(users, eq(users.id, memberships.userId))
-          .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
+        if (change.status === 'disabled') {
+          await revokeSessions(tx, sessionsOf(userId, orgId), clock.now(), 'membership_disabled');
+        }
+        const after = (await memberRow(tx, orgId, userId))!;
         await audit.record(tx, {
+          orgId,
           action: 'membership.update',
           entityType: 'user',
           entityId: userId,
           before: { role: before.role, name: before.name, status: before.status },
-          after: { role: after!.role, name: after!.name, status: after!.status },
+          after: { role: after.role, name: after.name, status: after.status },
         });
-        return toMember(after!);
+        return toMember(after);
       });
     },
 
+    /** Removes a person from the organisation (their account and other memberships stay). */
     async removeMember(orgId: string, userId: string): Promise<void> {
       await db.transaction(async (tx) => {
-        const [member] = await tx
-          .select({ role: memberships.role })
-          .from(memberships)
-          .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)))
-          .for('update');
+        await lockMembers(tx, orgId);
+        const member = await memberRow(tx, orgId, userId);
         if (!member) throw notFound(`User ${userId}`);
-        if (member.role === 'admin' && (await adminCount(tx, orgId)) <= 1) {
-          throw new UserError('last_admin', 'The last administrator cannot be removed', {
-            status: 409,
-          });
+        if (member.role === 'admin' && member.status === 'active') {
+          await assertNotLastAdmin(tx, orgId, 'removed');
         }
         await tx
           .delete(memberships)
           .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
+        await revokeSessions(tx, sessionsOf(userId, orgId), clock.now(), 'membership_removed');
         await audit.record(tx, {
+          orgId,
           action: 'membership.delete',
           entityType: 'user',
           entityId: userId,
@@ -386,51 +362,7 @@ export function createUsersService(deps: UsersDeps) {
       });
     },
 
-    async getOrganisation(orgId: string): Promise<OrganisationDto> {
-      const org = await findOrganisation(db, orgId);
-      if (!org) throw notFound(`Organisation ${orgId}`);
-      return toOrganisation(org);
-    },
-
-    async findOrganisation(idOrSlug: string): Promise<OrganisationDto | undefined> {
-      const org = await findOrganisation(db, idOrSlug);
-      return org ? toOrganisation(org) : undefined;
-    },
-
-    async updateOrganisation(
-      orgId: string,
-      change: { name?: string | undefined; requireMfaForAdmins?: boolean | undefined },
-    ): Promise<OrganisationDto> {
-      return db.transaction(async (tx) => {
-        const [before] = await tx
-          .select()
-          .from(organisations)
-          .where(eq(organisations.id, orgId))
-          .for('update');
-        if (!before) throw notFound(`Organisation ${orgId}`);
-        const [after] = await tx
-          .update(organisations)
-          .set({
-            ...(change.name !== undefined ? { name: change.name } : {}),
-            ...(change.requireMfaForAdmins !== undefined
-              ? { requireMfaForAdmins: change.requireMfaForAdmins }
-              : {}),
-            updatedAt: clock.now(),
-          })
-          .where(eq(organisations.id, orgId))
-          .returning();
-        await audit.record(tx, {
-          action: 'organisation.update',
-          entityType: 'organisation',
-          entityId: orgId,
-          before: { name: before.name, requireMfaForAdmins: before.requireMfaForAdmins },
-          after: { name: after!.name, requireMfaForAdmins: after!.requireMfaForAdmins },
-        });
-        return toOrganisation(after!);
-      });
-    },
-
-    /** The organisations a user belongs to, oldest membership first. */
+    /** The organisations a user may act in, oldest membership first. */
     async membershipsOf(userId: string) {
       return db
         .select({
@@ -441,39 +373,10 @@ export function createUsersService(deps: UsersDeps) {
         })
         .from(memberships)
         .innerJoin(organisations, eq(organisations.id, memberships.orgId))
-        .where(eq(memberships.userId, userId))
+        .where(and(eq(memberships.userId, userId), eq(memberships.status, 'active')))
         .orderBy(asc(memberships.createdAt));
-    },
-
-    async usersByIds(ids: string[]) {
-      if (ids.length === 0) return [];
-      return db.select().from(users).where(inArray(users.id, ids));
     },
   };
 }
 
 export type UsersService = ReturnType<typeof createUsersService>;
-
-function assertMayGrant(actorRole: Role | 'system', role: Role): void {
-  if (actorRole !== 'system' && !mayGrant(actorRole, role)) {
-    throw new UserError(ErrorCodes.forbidden, `A ${actorRole} cannot grant the role ${role}`, {
-      status: 403,
-    });
-  }
-}
-
-function toOrganisation(org: {
-  id: string;
-  name: string;
-  slug: string;
-  requireMfaForAdmins: boolean;
-  createdAt: Date;
-}): OrganisationDto {
-  return {
-    id: org.id,
-    name: org.name,
-    slug: org.slug,
-    requireMfaForAdmins: org.requireMfaForAdmins,
-    createdAt: org.createdAt.toISOString(),
-  };
-}

@@ -9,6 +9,7 @@ import {
   isUuid,
   newId,
   notFound,
+  OutboundRefusedError,
   type Clock,
   type Database,
   type Logger,
@@ -49,6 +50,8 @@ export interface ConnectionsDeps {
   secrets: Pick<Access['secrets'], 'put' | 'reveal' | 'remove'>;
   /** The organisation's agents, to refuse a change that would break one. */
   agents: (orgId: string) => Promise<Agent[]>;
+  /** The outbound guard's check of a base URL (the operator's configured ones pass). */
+  checkUrl: (url: string) => Promise<void>;
 }
 
 /** The prefix of the organisation secrets that hold connections' keys. */
@@ -184,8 +187,19 @@ export function createConnections(deps: ConnectionsDeps) {
     return toConnection(row);
   }
 
+  /** Refuses (400 on `baseUrl`) a base URL on a network the server may not reach. */
+  async function checkBaseUrl(url: string): Promise<void> {
+    try {
+      await deps.checkUrl(url);
+    } catch (error) {
+      if (!(error instanceof OutboundRefusedError)) throw error;
+      throw invalid('baseUrl', `points to an address the server may not reach: ${error.message}`);
+    }
+  }
+
   async function create(orgId: string, raw: unknown): Promise<Connection> {
     const input = parse(connectionInputSchema, raw);
+    await checkBaseUrl(input.baseUrl);
     const id = newId();
     // The key is sealed first (the secrets service writes in its own transaction); the row
     // that names it commits after, and a row that cannot be written takes the key away again.
@@ -234,6 +248,7 @@ export function createConnections(deps: ConnectionsDeps) {
   async function update(orgId: string, ref: string, raw: unknown): Promise<Connection> {
     const current = await get(orgId, ref);
     const patch = parse(connectionPatchSchema, raw);
+    if (patch.baseUrl && patch.baseUrl !== current.baseUrl) await checkBaseUrl(patch.baseUrl);
     const next: Connection = {
       ...current,
       ...(patch.kind ? { kind: patch.kind } : {}),

@@ -72,6 +72,8 @@ export interface ExecutorDeps {
   metrics: AgentMetrics;
   /** Embedded storage: one process owns the data, so any lease not ours is a dead process's. */
   embedded: boolean;
+  /** The outbound guard's fetch webhook agents are called with (`AgentsOutbound.webhook`). */
+  webhookFetch: typeof fetch;
 }
 
 type ParsedTaskInput = ReturnType<typeof taskInputSchema.parse>;
@@ -754,7 +756,7 @@ export function createExecutor(deps: ExecutorDeps) {
       case 'code':
         return runCode(ctx, deps.handlers.get(agent.handler ?? ''));
       case 'webhook':
-        return runWebhook(ctx, () => clock.now());
+        return runWebhook(ctx, () => clock.now(), deps.webhookFetch);
       case 'llm':
         return agent.llm?.provider === 'builtin'
           ? runBuiltin(ctx)

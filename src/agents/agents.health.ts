@@ -1,5 +1,12 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Clock, Config, Database, EventBus, Logger } from '../kernel/index.ts';
+import {
+  OutboundRefusedError,
+  type Clock,
+  type Config,
+  type Database,
+  type EventBus,
+  type Logger,
+} from '../kernel/index.ts';
 import type { Agent, AgentHealth, HealthState } from './agents.dto.ts';
 import { AGENTS_CHANGED, type AgentsChanged, type Registry } from './agents.registry.ts';
 import type { Scheduler } from './agents.scheduler.ts';
@@ -20,6 +27,8 @@ export interface HealthDeps {
   registry: Pick<Registry, 'get' | 'changed'>;
   /** This process's scheduler: unhealthy agents get no slots, waiting tasks are woken. */
   scheduler: Pick<Scheduler, 'unhealthy' | 'pump'>;
+  /** The guarded fetch probes go through (`AgentsOutbound.probe`). */
+  fetch: typeof fetch;
 }
 
 /** What one probe found. */
@@ -41,10 +50,12 @@ const isUrlCheck = (healthCheck: string | undefined): healthCheck is string =>
   healthCheck !== undefined && /^https?:\/\//.test(healthCheck);
 
 /**
- * GETs a health check URL: healthy on a 2xx answer within `timeoutMs`, otherwise unhealthy
- * with the status, the error or the timeout. Throws only when `signal` aborts (shutdown).
+ * GETs a health check URL with `probe` (the outbound guard's fetch): healthy on a 2xx answer
+ * within `timeoutMs`, otherwise unhealthy with the status, the error, the guard's refusal or the
+ * timeout. The body is never read. Throws only when `signal` aborts (shutdown).
  */
 export async function probeUrl(
+  probe: typeof fetch,
   url: string,
   timeoutMs: number,
   signal?: AbortSignal,
@@ -53,7 +64,7 @@ export async function probeUrl(
   const ms = () => Math.round(performance.now() - started);
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    const res = await fetch(url, {
+    const res = await probe(url, {
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       headers: { accept: 'application/json, text/plain, */*' },
     });
@@ -62,6 +73,7 @@ export async function probeUrl(
   } catch (error) {
     if (signal?.aborted) throw error;
     if (timeout.aborted) return { state: 'unhealthy', detail: `no answer within ${timeoutMs} ms` };
+    if (error instanceof OutboundRefusedError) return { state: 'unhealthy', detail: error.message };
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? (error as Error).message;
     return { state: 'unhealthy', detail: `${why} after ${ms()} ms` };
@@ -98,7 +110,7 @@ export function createHealth(deps: HealthDeps) {
    * update answers the state it replaced, so a change is published once whoever probed before.
    */
   async function check(target: Target, signal?: AbortSignal): Promise<AgentHealth> {
-    const result = await probeUrl(target.url, target.timeoutMs, signal);
+    const result = await probeUrl(deps.fetch, target.url, target.timeoutMs, signal);
     const now = clock.now().toISOString();
     const [stored] = await rowsOf<{ before: string }>(
       db,

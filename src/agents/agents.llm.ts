@@ -9,6 +9,7 @@ import {
   type ToolSet,
 } from 'ai';
 import { z } from 'zod';
+import { OutboundRefusedError, OutboundTooLargeError } from '../kernel/index.ts';
 import {
   decidedResults,
   needsApproval,
@@ -26,6 +27,17 @@ import { runTool, uniqueCalls } from './agents.toolcalls.ts';
 /** An AI SDK (or network) failure as an `AgentRunError` that says whether to retry. */
 export function classifyLlmError(error: unknown, now: number): AgentRunError {
   if (error instanceof AgentRunError) return error;
+  // The outbound guard refused the endpoint (a private address, an answer past the limit):
+  // asking again would be refused again.
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e instanceof OutboundRefusedError || e instanceof OutboundTooLargeError) {
+      return new AgentRunError(
+        e instanceof OutboundRefusedError ? 'endpoint_refused' : 'response_too_large',
+        `The model endpoint cannot be used: ${e.message}`,
+        { retryable: false, agentFault: false, cause: error },
+      );
+    }
+  }
   if (APICallError.isInstance(error)) {
     const status = error.statusCode;
     if (status !== undefined && status >= 200 && status < 300) {

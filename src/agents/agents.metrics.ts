@@ -11,6 +11,11 @@ const HEALTH_VALUE: Record<HealthState, number> = { healthy: 1, unhealthy: 0, un
  * tasks by outcome, execution latency, failed attempts by code, dispatch latency, tokens,
  * cost, and (collected on scrape) running tasks, breaker state, local queue depth and the
  * stored health of every agent.
+ *
+ * These are every organisation's figures: the module registers them in the server's
+ * `metricsRegistry`, which only the operator's `/metrics` shows (`IZA_METRICS_TOKEN` or the
+ * local administrator token), never `/api/v1/server/metrics`. An organisation's own figures
+ * reach its members through `GET /api/v1/agents/metrics`.
  */
 export function createAgentMetrics() {
   const registry = new Registry();

@@ -48,6 +48,7 @@ export function agentsServiceFor(
     events: kernel.events,
     jobs: kernel.jobs,
     config: { ...kernel.config.agents, ...options.config },
+    outbound: kernel.config.outbound,
     embedded: kernel.database.kind !== 'postgres',
     secrets: access.secrets,
     ...(options.providerFetch ? { providerFetch: options.providerFetch } : {}),

@@ -65,6 +65,14 @@ const pricesOf = (models: { id: string; price?: Prices[string] | undefined }[]):
  * - an agent's own `baseUrl`: called through the tenant fetch with no key. The installation's
  *   keys go to the URLs they were configured with and nowhere else.
  */
+/** Whether `url` is one of the base URLs the operator configured (`IZA_*_BASE_URL`). */
+export function operatorEndpoint(
+  config: Pick<AgentsConfig, 'openaiBaseUrl' | 'anthropicBaseUrl'>,
+  url: string,
+): boolean {
+  return sameEndpoint(url, config.openaiBaseUrl) || sameEndpoint(url, config.anthropicBaseUrl);
+}
+
 export function createEndpoints(deps: {
   config: AgentsConfig;
   connections: Pick<Connections, 'find' | 'key'>;

@@ -2,6 +2,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { AuditLog } from '../access/index.ts';
 import {
   ErrorCodes,
+  OutboundRefusedError,
   UserError,
   isUuid,
   newId,
@@ -42,6 +43,10 @@ export interface RegistryDeps {
   hasHandler: (name: string) => boolean;
   /** The organisation's provider connections, which `llm.connection` must name. */
   connections: Pick<Connections, 'check' | 'kindOf'>;
+  /** The outbound guard's check of a URL the server will request (`AgentsOutbound.checkUrl`). */
+  checkUrl: (url: string) => Promise<void>;
+  /** The same for an LLM base URL (the operator's configured ones pass). */
+  checkLlmUrl: (url: string) => Promise<void>;
 }
 
 /** The stored definition: bigint budgets as decimal strings (JSON has no int8). */
@@ -140,6 +145,43 @@ async function withConnectionKind(
   return kind ? { ...definition, llm: { ...llm, provider: kind } } : definition;
 }
 
+/**
+ * Refuses (400, naming the field) a health check or webhook URL the outbound guard would refuse,
+ * when it is new or changed; the guard checks every connection again, whatever was saved.
+ */
+async function checkUrls(
+  d: AgentDefinition,
+  before: Partial<AgentDefinition> | undefined,
+  checks: { checkUrl: (url: string) => Promise<void>; checkLlmUrl: (url: string) => Promise<void> },
+): Promise<void> {
+  const urls: [
+    field: string,
+    url: string | undefined,
+    was: string | undefined,
+    check: typeof checks.checkUrl,
+  ][] = [
+    [
+      'healthCheck',
+      d.healthCheck === 'none' ? undefined : d.healthCheck,
+      before?.healthCheck,
+      checks.checkUrl,
+    ],
+    ['webhookUrl', d.webhookUrl, before?.webhookUrl, checks.checkUrl],
+    ['llm.baseUrl', d.llm?.baseUrl, before?.llm?.baseUrl, checks.checkLlmUrl],
+  ];
+  for (const [field, url, was, check] of urls) {
+    if (url === undefined || url === was) continue;
+    try {
+      await check(url);
+    } catch (error) {
+      if (error instanceof OutboundRefusedError) {
+        throw invalid(field, `points to an address the server may not reach: ${error.message}`);
+      }
+      throw error;
+    }
+  }
+}
+
 /** The agent registry: definitions in `agents_agents`, cached per organisation. */
 export function createRegistry(deps: RegistryDeps) {
   const { db, clock, audit } = deps;
@@ -206,6 +248,7 @@ export function createRegistry(deps: RegistryDeps) {
     const definition = await withConnectionKind(orgId, parseDefinition(input), deps.connections);
     checkDefinition(definition, deps.hasHandler);
     if (definition.llm) await deps.connections.check(orgId, definition.llm);
+    await checkUrls(definition, undefined, deps);
     const now = clock.now();
     const row: Row = {
       id: newId(),
@@ -270,6 +313,7 @@ export function createRegistry(deps: RegistryDeps) {
     );
     checkDefinition(definition, deps.hasHandler);
     if (definition.llm) await deps.connections.check(orgId, definition.llm);
+    await checkUrls(definition, current, deps);
     // A new health check has not been probed yet.
     const healthReset = definition.healthCheck !== current.healthCheck;
     const agent = await db.transaction(async (tx) => {

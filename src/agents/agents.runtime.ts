@@ -1,4 +1,4 @@
-import { newId } from '../kernel/index.ts';
+import { newId, OutboundRefusedError, OutboundTooLargeError } from '../kernel/index.ts';
 import {
   decidedResults,
   needsApproval,
@@ -106,12 +106,18 @@ export async function runCode(ctx: RunContext, handler: CodeHandler | undefined)
 }
 
 /**
- * A webhook agent: the task goes to the endpoint as an `AgentMessage` (POST, JSON); a 2xx
- * answer is the result (its `payload` when it is an `AgentMessage` itself). 429 and 5xx are
- * retried (after `Retry-After` when given), other 4xx are not, a body that is not JSON is
- * `malformed_response`.
+ * A webhook agent: the task goes to the endpoint as an `AgentMessage` (POST, JSON) through
+ * `webhook`, the outbound guard's fetch (`AgentsOutbound.webhook`); a 2xx answer is the result
+ * (its `payload` when it is an `AgentMessage` itself). 429 and 5xx are retried (after
+ * `Retry-After` when given), other 4xx are not, a body that is not JSON is
+ * `malformed_response`; an address the guard refuses is `webhook_refused` and an answer past
+ * the size limit `webhook_response_too_large`, neither retried.
  */
-export async function runWebhook(ctx: RunContext, now: () => Date): Promise<unknown> {
+export async function runWebhook(
+  ctx: RunContext,
+  now: () => Date,
+  webhook: typeof fetch,
+): Promise<unknown> {
   const url = ctx.agent.webhookUrl ?? '';
   const message = {
     messageId: newId(),
@@ -123,22 +129,29 @@ export async function runWebhook(ctx: RunContext, now: () => Date): Promise<unkn
     priority: ctx.priority,
     correlationId: ctx.correlationId,
   };
+  const failure = (error: unknown) => {
+    if (ctx.signal.aborted) return ctx.signal.reason as unknown;
+    const why = `Webhook ${url}: ${(error as Error).message}`;
+    if (error instanceof OutboundRefusedError || error instanceof OutboundTooLargeError) {
+      const code =
+        error instanceof OutboundRefusedError ? 'webhook_refused' : 'webhook_response_too_large';
+      return new AgentRunError(code, why, { retryable: false, agentFault: true, cause: error });
+    }
+    return new AgentRunError('webhook_unreachable', why, { retryable: true, cause: error });
+  };
   let response: Response;
+  let text: string;
   try {
-    response = await fetch(url, {
+    response = await webhook(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-correlation-id': ctx.correlationId },
       body: JSON.stringify(message),
       signal: ctx.signal,
     });
+    text = await response.text();
   } catch (error) {
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    throw new AgentRunError('webhook_unreachable', `Webhook ${url}: ${(error as Error).message}`, {
-      retryable: true,
-      cause: error,
-    });
+    throw failure(error);
   }
-  const text = await response.text();
   if (response.status === 429 || response.status >= 500) {
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now().getTime());
     throw new AgentRunError(

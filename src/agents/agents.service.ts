@@ -5,11 +5,12 @@ import { createConnections } from './agents.connections.ts';
 import { createExecutor } from './agents.executor.ts';
 import { readAgentFiles } from './agents.files.ts';
 import { createHealth } from './agents.health.ts';
+import { createAgentsOutbound } from './agents.outbound.ts';
 import { createAgentMetrics } from './agents.metrics.ts';
 import { createRegistry } from './agents.registry.ts';
 import { BUILTIN_HANDLERS, type CodeHandler } from './agents.runtime.ts';
 import { agentStats, listTasks, loadTask, taskJson, taskLog, trace } from './agents.store.ts';
-import { createEndpoints, type ProviderFetch } from './agents.provider.ts';
+import { createEndpoints, operatorEndpoint, type ProviderFetch } from './agents.provider.ts';
 import { platformTools, type PlatformToolDeps } from './agents.tools.ts';
 import { dict } from '../kernel/dict.ts';
 
@@ -21,6 +22,8 @@ export interface AgentsServiceDeps {
   events: EventBus;
   jobs: Jobs;
   config: Config['agents'];
+  /** The outbound guard's settings, for health checks and webhook agents. */
+  outbound: Config['outbound'];
   /** Embedded storage (PGlite): this process owns the data. */
   embedded: boolean;
   /** Where provider connections' keys are sealed: the access module's secrets service. */
@@ -48,6 +51,13 @@ export function createAgentsService(deps: AgentsServiceDeps) {
   const handlers = new Map<string, CodeHandler>(
     Object.entries({ ...BUILTIN_HANDLERS, ...deps.handlers }),
   );
+  const outbound = createAgentsOutbound(deps.outbound);
+  // A base URL an organisation sets is checked by the guard when saved, unless it is one the
+  // operator configured (which may be private: a local model).
+  const checkLlmUrl = async (url: string) => {
+    if (operatorEndpoint(deps.config, url)) return;
+    await outbound.checkUrl(url);
+  };
   const connections = createConnections({
     db: deps.db,
     clock: deps.clock,
@@ -55,6 +65,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     audit: deps.audit,
     secrets: deps.secrets,
     agents: (orgId) => registry.list(orgId),
+    checkUrl: checkLlmUrl,
   });
   const registry = createRegistry({
     db: deps.db,
@@ -63,6 +74,8 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     events: deps.events,
     hasHandler: (name) => handlers.has(name),
     connections,
+    checkUrl: outbound.checkUrl,
+    checkLlmUrl,
   });
   const metrics = createAgentMetrics();
   const executor = createExecutor({
@@ -81,11 +94,13 @@ export function createAgentsService(deps: AgentsServiceDeps) {
       connections,
       fetch: {
         operator: deps.providerFetch?.operator ?? ((input, init) => fetch(input, init)),
-        tenant: deps.providerFetch?.tenant ?? ((input, init) => fetch(input, init)),
+        // Every URL an organisation set goes through the outbound guard.
+        tenant: deps.providerFetch?.tenant ?? outbound.llm,
       },
     }),
     metrics,
     embedded: deps.embedded,
+    webhookFetch: outbound.webhook,
   });
   const health = createHealth({
     db: deps.db,
@@ -95,6 +110,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     config: deps.config,
     registry,
     scheduler: executor.scheduler,
+    fetch: outbound.probe,
   });
   metrics.attachHealth(health.states);
   const botIds = new Map<string, string>();

@@ -95,7 +95,7 @@ export function registerAccessCommands(program: Command): void {
         config,
         'iza user erase',
         (server, call) =>
-          call<{ redactedAuditEntries: number }>(
+          call<{ redactedAuditEntries: number; outcome: string }>(
             server,
             'POST',
             `/api/v1/system/users/${encodeURIComponent(userId)}/erase`,
@@ -108,6 +108,40 @@ export function registerAccessCommands(program: Command): void {
         (r) => `Erased. ${r.redactedAuditEntries} audit entries redacted.`,
       );
     });
+
+  for (const [verb, status] of [
+    ['disable', 'disabled'],
+    ['enable', 'active'],
+  ] as const) {
+    user
+      .command(`${verb} <userId>`)
+      .description(
+        verb === 'disable'
+          ? 'disable an account in every organisation (organisations disable their own memberships in Settings)'
+          : 'enable an account disabled with iza user disable',
+      )
+      .addOption(dataDirOption())
+      .addOption(jsonOption())
+      .action(async (userId: string, flags: { dataDir?: string; json?: boolean }) => {
+        const config = configFrom(flags);
+        const result = await viaServerOrLocally(
+          config,
+          `iza user ${verb}`,
+          (server, call) =>
+            call<{ ok: true }>(
+              server,
+              'PATCH',
+              `/api/v1/system/users/${encodeURIComponent(userId)}`,
+              { status },
+            ),
+          async ({ access }) => {
+            await access.users.setAccountStatus(userId, status);
+            return { ok: true as const };
+          },
+        );
+        emit(result, flags.json ?? false, () => `Account ${userId} is now ${status}.`);
+      });
+  }
 
   const apikey = program.command('apikey').description('API keys for bots and scripts');
 

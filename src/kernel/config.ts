@@ -3,6 +3,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ErrorCodes, UserError } from './errors.ts';
 import { dict } from './dict.ts';
+import { allowListEntryProblem } from './net/allow-list.ts';
+import { DEFAULT_AGENT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from './net/limit.ts';
 
 /**
  * Configuration: environment variables over an optional `iza.config.json`, over defaults.
@@ -23,6 +25,11 @@ const list = () =>
     ),
     z.array(z.string().min(1)),
   );
+/** Host names, IP addresses or CIDR ranges (the outbound guard's allow-list). */
+const allowList = () =>
+  list().superRefine((entries, ctx) => {
+    for (const problem of entries.map(allowListEntryProblem)) if (problem) ctx.addIssue(problem);
+  });
 
 const ConfigSchema = z.strictObject({
   profile: z.enum(['development', 'testing', 'staging', 'production']).default('development'),
@@ -37,6 +44,18 @@ const ConfigSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   trustProxy: boolean().default(false),
   bodyLimitBytes: integer(1024, 512 * 1024 * 1024).default(1024 * 1024),
+  /** Deepest nesting of arrays and objects a request's JSON (or form, or query) may have. */
+  jsonMaxDepth: integer(4, 1000).default(64),
+  /** Event streams (Server-Sent Events) one user or API key may hold open at once, per process. */
+  streamsPerClient: integer(1, 10_000).default(10),
+  /**
+   * The bearer token Prometheus presents to read `/metrics` (every series, per-agent ones
+   * included). Without it, only the local administrator token can read `/metrics`.
+   */
+  metricsToken: z
+    .string()
+    .regex(/^\S{16,}$/, 'must be at least 16 characters, without spaces')
+    .optional(),
   shutdownTimeoutMs: integer(0, 600_000).default(30_000),
   /** Master key for secrets at rest: 32 bytes, base64. When absent, a key file is used. */
   masterKey: z
@@ -51,15 +70,32 @@ const ConfigSchema = z.strictObject({
       accessTokenTtlSeconds: integer(30, 24 * 3600).default(900),
       /** Lifetime of a refresh token (and so of an idle session), in seconds. */
       refreshTokenTtlSeconds: integer(300, 365 * 24 * 3600).default(30 * 24 * 3600),
-      /** Failed logins of one account before it is locked. */
+      /**
+       * Failed sign-ins for one e-mail from one address (and wrong MFA codes of one signed-in
+       * person) within `lockoutSeconds` before that address (or MFA checking) is locked.
+       */
       maxFailedLogins: integer(1, 100).default(5),
-      /** How long a locked account stays locked, in seconds. */
+      /** How long a lock lasts, and the window failures are counted in, in seconds. */
       lockoutSeconds: integer(1, 24 * 3600).default(900),
+      /**
+       * Failed sign-ins for one e-mail from all addresses together within `lockoutSeconds`
+       * before it is locked for everyone (against guessing from many addresses); 0: no limit.
+       */
+      accountMaxFailedLogins: integer(0, 1_000_000).default(100),
+      /** How long an invitation to join an organisation can be accepted, in seconds. */
+      invitationTtlSeconds: integer(60, 365 * 24 * 3600).default(7 * 24 * 3600),
       /** Login attempts per IP address per minute. */
       loginRateLimitPerMinute: integer(1, 10_000).default(20),
       /** Mark session cookies Secure (browsers still send them to http://localhost). */
       secureCookies: boolean().default(true),
     })
+    .refine(
+      (a) => a.accountMaxFailedLogins === 0 || a.accountMaxFailedLogins >= a.maxFailedLogins,
+      {
+        message: 'must be 0 (no limit) or at least maxFailedLogins',
+        path: ['accountMaxFailedLogins'],
+      },
+    )
     .prefault({}),
   rateLimit: z
     .strictObject({
@@ -127,10 +163,21 @@ const ConfigSchema = z.strictObject({
         .default({}),
     })
     .prefault({}),
+  /** HTTP the server makes on a tenant's behalf (kernel/net: the SSRF guard, size limits). */
+  outbound: z
+    .strictObject({
+      /** Hosts, IP addresses or CIDR ranges reachable although not public (loopback, private). */
+      allowPrivate: allowList().default([]),
+      /** Largest answer a workflow node or an MCP server may send, in bytes (also decoded). */
+      maxResponseBytes: integer(1024, 2 ** 30).default(DEFAULT_MAX_RESPONSE_BYTES),
+      /** Largest answer of a webhook agent or an agent's health check, in bytes. */
+      agentMaxResponseBytes: integer(1024, 2 ** 30).default(DEFAULT_AGENT_MAX_RESPONSE_BYTES),
+    })
+    .prefault({}),
   workflows: z
     .strictObject({
-      /** Hosts or CIDR ranges workflows may reach although private or loopback (SSRF guard). */
-      allowPrivateNetworks: list().default([]),
+      /** Deprecated alias of `outbound.allowPrivate` (its entries are added to that list). */
+      allowPrivateNetworks: allowList().default([]),
       /** Environment variables workflows may read with `$env` (empty: `$env` is refused). */
       allowEnv: list().default([]),
       /** Time limit of one Code node run, in milliseconds. */
@@ -207,6 +254,9 @@ const ENV_KEYS: Record<string, readonly string[]> = {
   IZA_LOG_LEVEL: ['logLevel'],
   IZA_TRUST_PROXY: ['trustProxy'],
   IZA_BODY_LIMIT_BYTES: ['bodyLimitBytes'],
+  IZA_JSON_MAX_DEPTH: ['jsonMaxDepth'],
+  IZA_STREAMS_PER_CLIENT: ['streamsPerClient'],
+  IZA_METRICS_TOKEN: ['metricsToken'],
   IZA_SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs'],
   IZA_MASTER_KEY: ['masterKey'],
   IZA_MASTER_KEY_FILE: ['masterKeyFile'],
@@ -214,6 +264,8 @@ const ENV_KEYS: Record<string, readonly string[]> = {
   IZA_REFRESH_TOKEN_TTL_SECONDS: ['auth', 'refreshTokenTtlSeconds'],
   IZA_MAX_FAILED_LOGINS: ['auth', 'maxFailedLogins'],
   IZA_LOCKOUT_SECONDS: ['auth', 'lockoutSeconds'],
+  IZA_ACCOUNT_MAX_FAILED_LOGINS: ['auth', 'accountMaxFailedLogins'],
+  IZA_INVITATION_TTL_SECONDS: ['auth', 'invitationTtlSeconds'],
   IZA_LOGIN_RATE_LIMIT_PER_MINUTE: ['auth', 'loginRateLimitPerMinute'],
   IZA_SECURE_COOKIES: ['auth', 'secureCookies'],
   IZA_RATE_LIMIT_MAX: ['rateLimit', 'max'],
@@ -237,6 +289,9 @@ const ENV_KEYS: Record<string, readonly string[]> = {
   IZA_OPENAI_API_KEY: ['agents', 'openaiApiKey'],
   IZA_ANTHROPIC_BASE_URL: ['agents', 'anthropicBaseUrl'],
   IZA_ANTHROPIC_API_KEY: ['agents', 'anthropicApiKey'],
+  IZA_OUTBOUND_ALLOW_PRIVATE: ['outbound', 'allowPrivate'],
+  IZA_OUTBOUND_MAX_RESPONSE_BYTES: ['outbound', 'maxResponseBytes'],
+  IZA_OUTBOUND_AGENT_MAX_RESPONSE_BYTES: ['outbound', 'agentMaxResponseBytes'],
   IZA_WORKFLOWS_ALLOW_PRIVATE_NETWORKS: ['workflows', 'allowPrivateNetworks'],
   IZA_WORKFLOWS_ALLOW_ENV: ['workflows', 'allowEnv'],
   IZA_WORKFLOWS_CODE_TIMEOUT_MS: ['workflows', 'codeTimeoutMs'],
@@ -332,6 +387,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     throw new ConfigError(problems);
   }
   const config = result.data;
+  // One allow-list for every outbound request; the workflows' old setting adds to it.
+  const allowPrivate = [
+    ...new Set([...config.outbound.allowPrivate, ...config.workflows.allowPrivateNetworks]),
+  ];
   const dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(cwd, config.dataDir);
   return {
     ...config,
@@ -341,6 +400,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       config.agents.folder === undefined
         ? config.agents
         : { ...config.agents, folder: resolve(cwd, config.agents.folder) },
+    outbound: { ...config.outbound, allowPrivate },
+    workflows: { ...config.workflows, allowPrivateNetworks: allowPrivate },
     configFile,
     workflowEnv: Object.fromEntries(
       config.workflows.allowEnv.flatMap((name) =>

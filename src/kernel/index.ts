@@ -11,3 +11,5 @@ export * from './kernel.ts';
 export * from './log.ts';
 export * from './version.ts';
 export * from './status.ts';
+export * from './text.ts';
+export * from './net/index.ts';

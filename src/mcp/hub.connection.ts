@@ -13,7 +13,8 @@ import type { McpServerRecord } from './hub.store.ts';
 
 /**
  * One external MCP server as this process sees it: an SDK client connected over stdio (a child
- * process it starts) or Streamable HTTP, the tools it lists, and its health. A failure (the
+ * process it starts) or Streamable HTTP (through the outbound guard: a refused address is a
+ * failed connection with the guard's reason), the tools it lists, and its health. A failure (the
  * process exits, a ping fails, the connection cannot be made) makes it `unhealthy` and schedules
  * a reconnection after an exponential backoff: base, 2 x base, 4 x base... up to the maximum.
  */
@@ -52,6 +53,11 @@ export interface McpConnectionDeps {
   reveal: (name: string) => Promise<string>;
   clock: Clock;
   log: Logger;
+  /**
+   * The outbound guard's fetch (`createOutboundFetch`) every Streamable HTTP request goes
+   * through: it connects only to addresses it checked and limits the size of answers.
+   */
+  fetch: typeof fetch;
 }
 
 const STDERR_LINES = 5;
@@ -97,6 +103,7 @@ export function createMcpConnection(deps: McpConnectionDeps) {
     }
     return new StreamableHTTPClientTransport(new URL(record.url!), {
       requestInit: { headers: await resolveSecrets(record.headers, reveal) },
+      fetch: deps.fetch,
     });
   }
 

@@ -1,9 +1,11 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditLog } from '../access/index.ts';
 import {
+  createOutboundFetch,
   ErrorCodes,
   OperationalError,
   type Clock,
+  type Config,
   type Database,
   type Logger,
 } from '../kernel/index.ts';
@@ -40,6 +42,8 @@ export interface McpHubDeps {
   clock: Clock;
   log: Logger;
   options: McpHubOptions;
+  /** The outbound guard's settings: Streamable HTTP servers are reached through it. */
+  outbound: Pick<Config['outbound'], 'allowPrivate' | 'maxResponseBytes'>;
 }
 
 /** A server with its live state in this process (`unknown` when this process has no connection). */
@@ -62,6 +66,11 @@ export function createMcpHub(deps: McpHubDeps) {
   let interval: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
   let stopped = false;
+  const outbound = createOutboundFetch({
+    allowList: deps.outbound.allowPrivate,
+    maxResponseBytes: deps.outbound.maxResponseBytes,
+    limitSetting: 'IZA_OUTBOUND_MAX_RESPONSE_BYTES',
+  });
 
   function connectionFor(record: McpServerRecord): McpConnection {
     let connection = connections.get(record.id);
@@ -72,6 +81,7 @@ export function createMcpHub(deps: McpHubDeps) {
         reveal: (name) => deps.secrets.reveal(record.orgId, name),
         clock,
         log,
+        fetch: outbound,
       });
       connections.set(record.id, connection);
       void connection.connect();
@@ -176,6 +186,7 @@ export function createMcpHub(deps: McpHubDeps) {
       interval = undefined;
       await ticking;
       await Promise.all([...connections.keys()].map(drop));
+      await outbound.close();
     },
 
     /** Runs one health check round now (what the interval does). */

@@ -1,7 +1,9 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { AuditLog } from '../access/index.ts';
 import {
+  checkUrl,
   ErrorCodes,
+  OutboundRefusedError,
   UserError,
   isUuid,
   newId,
@@ -90,6 +92,11 @@ export interface McpServerStoreDeps {
    * matched exactly: `/usr/bin/uvx`, or `uvx` looked up in PATH.
    */
   stdioCommands: readonly string[];
+  /**
+   * The outbound guard's allow-list (`outbound.allowPrivate`): a Streamable HTTP server's URL
+   * must be public or in it, checked at registration (400) and again at every connection.
+   */
+  allowPrivate: readonly string[];
 }
 
 /** The `mcp_servers` table: register, list and remove an organisation's external MCP servers. */
@@ -143,6 +150,12 @@ export function createMcpServerStore(deps: McpServerStoreDeps) {
       checkInput(input);
       if (input.transport === 'stdio' && !registrar.trusted) {
         checkStdioAllowed(input.command, deps.stdioCommands);
+      }
+      if (input.transport === 'http') {
+        await checkUrl(input.url, { allowList: deps.allowPrivate }).catch((error: unknown) => {
+          if (!(error instanceof OutboundRefusedError)) throw error;
+          throw invalid('url', `points to an address the server may not reach: ${error.message}`);
+        });
       }
       const values =
         input.transport === 'stdio'

@@ -214,6 +214,7 @@ function storeFor(kernel: Kernel, access: Access) {
     audit: access.audit,
     secrets: access.secrets,
     stdioCommands: kernel.config.mcp.stdioCommands,
+    allowPrivate: kernel.config.outbound.allowPrivate,
   });
 }
 

@@ -37,7 +37,8 @@ export function registerMcpEndpoint(app: FastifyInstance, options: McpEndpointOp
     method: ['GET', 'POST', 'DELETE'],
     url: MCP_PATH,
     bodyLimit: BODY_LIMIT,
-    config: { access: 'read', envelope: false },
+    // Venture-scoped keys reach only the toolsets that enforce their scope (mcp.server.ts).
+    config: { access: 'read', envelope: false, ventureScope: true },
     schema: {
       tags: ['mcp'],
       summary: 'The MCP endpoint (Streamable HTTP, stateless)',

@@ -16,6 +16,7 @@ export function createHubFor(kernel: Kernel, access: Access): McpHub {
     audit: access.audit,
     secrets: access.secrets,
     stdioCommands: config.mcp.stdioCommands,
+    allowPrivate: config.outbound.allowPrivate,
   });
   return createMcpHub({
     db: kernel.db,
@@ -30,6 +31,7 @@ export function createHubFor(kernel: Kernel, access: Access): McpHub {
       reconnectMaxMs: config.mcp.reconnectMaxMs,
       ...DEFAULT_HUB_TIMEOUTS,
     },
+    outbound: config.outbound,
   });
 }
 

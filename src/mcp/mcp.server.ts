@@ -60,6 +60,7 @@ export function createIzaMcpServer(deps: IzaMcpServerDeps): McpServer {
 
   /** Runs `work` as the caller, after checking `permission`. */
   async function asCaller<T>(
+    toolset: McpToolset,
     permission: Permission,
     work: (context: McpCallContext) => Promise<T>,
   ): Promise<T> {
@@ -69,6 +70,15 @@ export function createIzaMcpServer(deps: IzaMcpServerDeps): McpServer {
       throw new UserError(ErrorCodes.forbidden, 'MCP calls act within an organisation', {
         status: 403,
       });
+    }
+    // A key limited to some ventures uses only toolsets that enforce that limit (the same rule
+    // as for routes): the others would act on every venture of the organisation.
+    if (principal.ventureIds !== null && toolset.ventureScoped !== true) {
+      throw new UserError(
+        'venture_scope',
+        `This API key is limited to ventures and may only use tools that enforce that limit (the portfolio's); the ${toolset.module} tools do not`,
+        { status: 403 },
+      );
     }
     if (!can(principal.role, permission)) {
       throw new UserError(
@@ -110,10 +120,14 @@ export function createIzaMcpServer(deps: IzaMcpServerDeps): McpServer {
     return new McpError(ErrorCode.InternalError, message);
   }
 
-  async function callTool(tool: McpTool, args: unknown): Promise<CallToolResult> {
+  async function callTool(
+    toolset: McpToolset,
+    tool: McpTool,
+    args: unknown,
+  ): Promise<CallToolResult> {
     const started = performance.now();
     try {
-      const output = await asCaller(tool.permission, (context) => tool.run(args, context));
+      const output = await asCaller(toolset, tool.permission, (context) => tool.run(args, context));
       log.info({ tool: tool.name, ms: elapsed(started) }, 'mcp tool call');
       return {
         content: [{ type: 'text', text: JSON.stringify(output) }],
@@ -143,7 +157,7 @@ export function createIzaMcpServer(deps: IzaMcpServerDeps): McpServer {
           outputSchema: tool.output,
           annotations: { title: tool.title, ...tool.annotations },
         },
-        (args: unknown) => callTool(tool, args),
+        (args: unknown) => callTool(toolset, tool, args),
       );
     }
 
@@ -153,11 +167,16 @@ export function createIzaMcpServer(deps: IzaMcpServerDeps): McpServer {
         list: list
           ? async () => {
               try {
-                const found = await asCaller(resource.permission, list);
+                const found = await asCaller(toolset, resource.permission, list);
                 return {
                   resources: found.map((r) => ({ ...r, mimeType: 'application/json' })),
                 };
               } catch (error) {
+                // Out of a venture-scoped key's reach: listed as nothing, not as a failure of
+                // the whole list.
+                if (error instanceof UserError && error.code === 'venture_scope') {
+                  return { resources: [] };
+                }
                 throw protocolError(error, 'resource');
               }
             }
@@ -172,7 +191,7 @@ export function createIzaMcpServer(deps: IzaMcpServerDeps): McpServer {
             Object.entries(variables).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]),
           );
           try {
-            const data = await asCaller(resource.permission, (context) =>
+            const data = await asCaller(toolset, resource.permission, (context) =>
               resource.read(values, context),
             );
             return {
@@ -201,7 +220,7 @@ export function createIzaMcpServer(deps: IzaMcpServerDeps): McpServer {
         },
         async (args): Promise<GetPromptResult> => {
           try {
-            const messages = await asCaller(prompt.permission, (context) =>
+            const messages = await asCaller(toolset, prompt.permission, (context) =>
               prompt.messages(args as Record<string, string | undefined>, context),
             );
             return { description: prompt.description, messages };

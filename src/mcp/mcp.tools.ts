@@ -79,6 +79,11 @@ export interface McpPrompt {
 /** One module's contribution. */
 export interface McpToolset {
   module: string;
+  /**
+   * Whether its tools and resources enforce an API key's venture scope themselves (see
+   * `ventureScope` in server/access.ts); a key limited to ventures may use only such toolsets.
+   */
+  ventureScoped?: boolean;
   tools: McpTool[];
   resources?: McpResourceTemplate[];
   prompts?: McpPrompt[];

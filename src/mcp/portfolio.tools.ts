@@ -140,5 +140,6 @@ export function portfolioToolset(portfolio: PortfolioService): McpToolset {
     },
   ];
 
-  return { module: 'portfolio', tools, resources };
+  // Every portfolio tool and resource filters by, or refuses outside, the key's ventures.
+  return { module: 'portfolio', ventureScoped: true, tools, resources };
 }

@@ -18,7 +18,8 @@ export interface PortfolioEventsOptions {
  * API key limited to some ventures, of those ventures only), fed by the kernel's event bus, so
  * every process sharing a PostgreSQL server relays every event. Each event is
  * `event: <type>`, `id: <event id>`, `data: <JSON payload>`; comment lines (`: heartbeat`) keep
- * the connection alive. Streams end when the server shuts down.
+ * the connection alive. Streams end when the server shuts down. Each user or API key may hold
+ * `streamsPerClient` streams open at once (`app.streams`); one more is a 429 in the envelope.
  */
 export function registerPortfolioEvents(app: FastifyInstance, options: PortfolioEventsOptions) {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
@@ -30,12 +31,13 @@ export function registerPortfolioEvents(app: FastifyInstance, options: Portfolio
   app.route({
     method: 'GET',
     url: URL,
-    config: { access: 'read', envelope: false, rateLimit: false },
+    // Events of other ventures are filtered out for a venture-scoped key (below).
+    config: { access: 'read', envelope: false, rateLimit: false, ventureScope: true },
     schema: {
       tags: ['portfolio'],
       summary: 'Live portfolio events (Server-Sent Events)',
       description:
-        'Send `Accept: text/event-stream`. Relays `portfolio.kpi.posted` (`{ ventureId, metrics, from, to, count }`) for the caller’s organisation; a `: heartbeat` comment every 15 s.',
+        'Send `Accept: text/event-stream`. Relays `portfolio.kpi.posted` (`{ ventureId, metrics, from, to, count }`) for the caller’s organisation; a `: heartbeat` comment every 15 s. Each user or API key may hold `IZA_STREAMS_PER_CLIENT` streams open at once (default 10); one more is refused with 429 `too_many_streams`.',
       security: [{ bearer: [] }],
     },
     handler: async (request, reply) => {
@@ -48,6 +50,8 @@ export function registerPortfolioEvents(app: FastifyInstance, options: Portfolio
         );
       }
       const allowed = scope.ventureIds === null ? null : new Set(scope.ventureIds);
+      // One of the caller's stream slots (429 when all are taken), given back when it ends.
+      const release = app.streams.open(request);
       reply.hijack();
       const raw = reply.raw;
       // The security headers already set on the reply, which a hijacked reply does not send.
@@ -77,6 +81,7 @@ export function registerPortfolioEvents(app: FastifyInstance, options: Portfolio
       heartbeat.unref();
       const stop = () => {
         if (!open.delete(stop)) return;
+        release();
         clearInterval(heartbeat);
         for (const off of unsubscribe) off();
         if (!raw.writableEnded) raw.end();

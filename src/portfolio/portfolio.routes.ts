@@ -46,7 +46,9 @@ export function scopeOf(request: FastifyRequest): Scope {
 /**
  * The portfolio's HTTP API under `/api/v1/portfolio/`: ventures, categories, metrics, KPI series
  * and CSV import, roll-ups and health. Every query is scoped to the caller's organisation and,
- * for an API key limited to some ventures, to those ventures (others answer 404).
+ * for an API key limited to some ventures, to those ventures (others answer 404; what would act
+ * beyond them answers 403 `venture_scope`). So every route here declares `ventureScope`, which
+ * lets such keys call it; they may call no route that does not (`server/access.ts`).
  */
 export function registerPortfolioRoutes(app: FastifyInstance, portfolio: PortfolioService): void {
   registerVentureRoutes(app, portfolio);
@@ -58,6 +60,7 @@ export function registerPortfolioRoutes(app: FastifyInstance, portfolio: Portfol
       method: 'GET',
       url: `${BASE}/rollups`,
       access: 'read',
+      ventureScope: true,
       tags,
       summary: 'Business Performance Grid: roll-ups per category and for the portfolio',
       description:
@@ -73,6 +76,7 @@ export function registerPortfolioRoutes(app: FastifyInstance, portfolio: Portfol
       method: 'GET',
       url: `${BASE}/rollups/history`,
       access: 'read',
+      ventureScope: true,
       tags,
       summary: 'The portfolio month by month: revenue, MRR and customers',
       description:
@@ -88,6 +92,7 @@ export function registerPortfolioRoutes(app: FastifyInstance, portfolio: Portfol
       method: 'POST',
       url: `${BASE}/demo/reset`,
       access: 'delete',
+      ventureScope: true,
       tags,
       summary: 'Deletes the demo ventures (flag `demo`) and their KPIs',
       description:
@@ -105,6 +110,7 @@ function registerVentureRoutes(app: FastifyInstance, portfolio: PortfolioService
       method: 'GET',
       url: `${BASE}/ventures`,
       access: 'read',
+      ventureScope: true,
       tags,
       summary: 'Ventures, filtered, sorted and paged',
       description:
@@ -123,6 +129,7 @@ function registerVentureRoutes(app: FastifyInstance, portfolio: PortfolioService
       method: 'POST',
       url: `${BASE}/ventures`,
       access: 'write',
+      ventureScope: true,
       tags,
       summary: 'Creates a venture',
       body: ventureCreateSchema,
@@ -137,6 +144,7 @@ function registerVentureRoutes(app: FastifyInstance, portfolio: PortfolioService
       method: 'GET',
       url: `${BASE}/ventures/:ref`,
       access: 'read',
+      ventureScope: true,
       tags,
       summary: 'One venture, by id or slug',
       params: ventureRefParams,
@@ -151,6 +159,7 @@ function registerVentureRoutes(app: FastifyInstance, portfolio: PortfolioService
       method: 'PATCH',
       url: `${BASE}/ventures/:ref`,
       access: 'write',
+      ventureScope: true,
       tags,
       summary: 'Changes a venture (the fields given)',
       params: ventureRefParams,
@@ -166,6 +175,7 @@ function registerVentureRoutes(app: FastifyInstance, portfolio: PortfolioService
       method: 'POST',
       url: `${BASE}/ventures/:ref/archive`,
       access: 'delete',
+      ventureScope: true,
       tags,
       summary: 'Archives a venture: it leaves lists and roll-ups; its KPIs stay',
       params: ventureRefParams,
@@ -180,6 +190,7 @@ function registerVentureRoutes(app: FastifyInstance, portfolio: PortfolioService
       method: 'GET',
       url: `${BASE}/ventures/:ref/kpis`,
       access: 'read',
+      ventureScope: true,
       tags,
       summary: "A venture's KPI series, oldest first",
       params: ventureRefParams,
@@ -199,6 +210,7 @@ function registerVentureRoutes(app: FastifyInstance, portfolio: PortfolioService
       method: 'GET',
       url: `${BASE}/ventures/:ref/health`,
       access: 'read',
+      ventureScope: true,
       tags,
       summary: "A venture's health score (0-100) with the points and reason of each component",
       params: ventureRefParams,
@@ -217,6 +229,7 @@ function registerDefinitionRoutes(app: FastifyInstance, portfolio: PortfolioServ
       method: 'GET',
       url: `${BASE}/categories`,
       access: 'read',
+      ventureScope: true,
       tags,
       summary: 'The six built-in categories and the organisation’s own',
       response: z.array(categorySchema),
@@ -229,6 +242,7 @@ function registerDefinitionRoutes(app: FastifyInstance, portfolio: PortfolioServ
       method: 'POST',
       url: `${BASE}/categories`,
       access: 'write',
+      ventureScope: true,
       tags,
       summary: 'Adds a category of the organisation’s own',
       body: categoryCreateSchema,
@@ -243,6 +257,7 @@ function registerDefinitionRoutes(app: FastifyInstance, portfolio: PortfolioServ
       method: 'GET',
       url: `${BASE}/metrics`,
       access: 'read',
+      ventureScope: true,
       tags,
       summary: 'The built-in KPI metrics and the organisation’s own, with their units',
       response: z.array(metricSchema),
@@ -255,6 +270,7 @@ function registerDefinitionRoutes(app: FastifyInstance, portfolio: PortfolioServ
       method: 'POST',
       url: `${BASE}/metrics`,
       access: 'write',
+      ventureScope: true,
       tags,
       summary: 'Defines a KPI metric of the organisation’s own',
       body: metricCreateSchema,
@@ -272,6 +288,7 @@ function registerKpiRoutes(app: FastifyInstance, portfolio: PortfolioService): v
       method: 'POST',
       url: `${BASE}/kpis`,
       access: 'write',
+      ventureScope: true,
       tags,
       summary: 'Stores a batch of KPI values (upsert by venture, metric and day)',
       description:
@@ -295,6 +312,7 @@ function registerKpiRoutes(app: FastifyInstance, portfolio: PortfolioService): v
         method: 'POST',
         url: `${BASE}/kpis/import`,
         access: 'write',
+        ventureScope: true,
         tags,
         summary: 'Imports KPIs from CSV (venture, metric, date, value[, currency])',
         description:

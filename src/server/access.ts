@@ -29,6 +29,11 @@ const ACCESS_VALUES: ReadonlySet<string> = new Set([
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
+    /**
+     * The route enforces venture scope: it limits what it reads and changes to the ventures of
+     * an API key limited to some (`principal.ventureIds`). Such keys may call no other route.
+     */
+    ventureScope?: boolean;
     /** `false` for answers that are not JSON data (metrics text, HTML, the OpenAPI document). */
     envelope?: boolean;
   }
@@ -43,6 +48,8 @@ export interface RegisteredRoute {
   method: string;
   url: string;
   access: RouteAccess;
+  /** Whether API keys limited to some ventures may call it (see `ventureScope`). */
+  ventureScope: boolean;
 }
 
 export const SESSION_COOKIE = 'iza_at';
@@ -96,8 +103,9 @@ export function registerAccessControl(
         `Route ${String(route.method)} ${route.url} does not declare config.access (one of ${[...ACCESS_VALUES].join(', ')})`,
       );
     }
+    const ventureScope = route.config.ventureScope === true;
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') routes.push({ method, url: route.url, access });
+      if (method !== 'HEAD') routes.push({ method, url: route.url, access, ventureScope });
     }
   });
 
@@ -175,6 +183,14 @@ export function registerAccessControl(
       principal = SYSTEM_PRINCIPAL;
     } else {
       principal = await authenticate(request);
+      // A key limited to some ventures may only call routes that enforce that limit: every
+      // other route would act on all of the organisation's ventures (ledger, secrets, agents…).
+      if (principal.ventureIds !== null && request.routeOptions.config.ventureScope !== true) {
+        throw forbidden(
+          'venture_scope',
+          `This API key is limited to ventures (${principal.ventureIds.length}) and may only call routes that enforce that limit (the portfolio's ventures and KPIs); ${request.method} ${request.routeOptions.url ?? request.url} does not`,
+        );
+      }
       if (principal.mfaEnrolmentRequired && access !== 'authenticated') {
         throw forbidden(
           'mfa_enrolment_required',

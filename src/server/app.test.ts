@@ -1,8 +1,10 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createTestApp, type TestApp } from '../../test/helpers/app.ts';
 import { storages } from '../../test/helpers/storage.ts';
 import { OperationalError, UserError } from '../kernel/index.ts';
+import { REQUIRED_SECURITY_HEADERS } from './headers.ts';
 import { addRoute } from './route.ts';
 
 const SPEC_HEADERS = {
@@ -87,6 +89,29 @@ describe.each(storages)('HTTP app on $name', (storage) => {
             throw new OperationalError('provider_unavailable', 'The provider did not answer', {
               retryAfterSeconds: 7,
             });
+          },
+        );
+        addRoute(
+          app,
+          {
+            method: 'GET',
+            url: '/test/store/:kind',
+            access: 'public',
+            tags: ['test'],
+            summary: 'stores text that came from elsewhere than the request',
+            params: z.object({ kind: z.enum(['nul', 'surrogate', 'jsonb-nul']) }),
+            response: z.object({}),
+          },
+          async ({ params }) => {
+            const value = { nul: 'a\u0000b', surrogate: 'a\ud800b', 'jsonb-nul': 'a\u0000b' }[
+              params.kind
+            ];
+            await t.kernel.db.execute(
+              params.kind === 'nul'
+                ? sql`select ${value}::text`
+                : sql`select ${JSON.stringify({ value })}::jsonb`,
+            );
+            return {};
           },
         );
         addRoute(
@@ -196,12 +221,29 @@ describe.each(storages)('HTTP app on $name', (storage) => {
     expect(down.json().error.code).toBe('provider_unavailable');
   });
 
+  it('answers text the database refuses (NUL, lone surrogates) with a 400, not a 500', async () => {
+    for (const kind of ['nul', 'surrogate', 'jsonb-nul']) {
+      const res = await t.app.inject({ method: 'GET', url: `/test/store/${kind}` });
+      expect(res.statusCode, `${kind}: ${res.body}`).toBe(400);
+      expect(res.json().error.code, kind).toBe('text_not_storable');
+    }
+  });
+
   it('sends the security headers on success, 404 and errors', async () => {
     for (const url of ['/health', '/nope', '/test/boom', '/']) {
       const res = await t.app.inject({ method: 'GET', url });
       for (const [name, value] of Object.entries(SPEC_HEADERS)) {
         expect(res.headers[name], `${name} on ${url}`).toBe(value);
       }
+    }
+  });
+
+  it('writes the same security headers itself on answers made before any hook runs', async () => {
+    expect(REQUIRED_SECURITY_HEADERS).toEqual(SPEC_HEADERS);
+    const long = await t.app.inject({ method: 'GET', url: `/api/v1/users/${'x'.repeat(101)}` });
+    expect(long.statusCode).toBe(414);
+    for (const [name, value] of Object.entries(SPEC_HEADERS)) {
+      expect(long.headers[name], name).toBe(value);
     }
   });
 
@@ -228,7 +270,12 @@ describe.each(storages)('HTTP app on $name', (storage) => {
 
   it('serves Prometheus metrics with request counts by route template', async () => {
     await t.app.inject({ method: 'GET', url: '/health/live' });
-    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.body).toContain('iza_process_cpu_user_seconds_total');

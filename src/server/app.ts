@@ -1,6 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
 import compress from '@fastify/compress';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -13,6 +12,7 @@ import {
 } from 'fastify-type-provider-zod';
 import {
   ErrorCodes,
+  OperationalError,
   UserError,
   VERSION,
   newId,
@@ -21,25 +21,28 @@ import {
 } from '../kernel/index.ts';
 import { createAccess, registerAccessRoutes, type Access } from '../access/index.ts';
 import { registerAccessControl, type RegisteredRoute } from './access.ts';
+import { registerBodyParsers } from './body-types.ts';
 import { isEnveloped, successBody } from './envelope.ts';
 import { registerErrorHandling, registerNotFound } from './errors.ts';
+import { HELMET_OPTIONS } from './headers.ts';
 import { registerHealth } from './health.ts';
+import { registerInputGuard } from './input.ts';
 import { registerMetrics } from './metrics.ts';
 import { createModules, registerModuleRoutes, type ModuleInstance } from './modules.ts';
 import { registerRoot } from './root.ts';
 import { DEFAULT_WEB_ROOT, registerWeb } from './web.ts';
 import { registerSystemRoutes } from './system.routes.ts';
+import {
+  answerUnmetExpectations,
+  clientErrorHandler,
+  frameworkErrorHandler,
+} from './raw-answers.ts';
+import { registerStreamSlots } from './streams.ts';
 
-/** The security headers SPEC.md requires on every response. */
-export const CONTENT_SECURITY_POLICY = {
-  'default-src': ["'self'"],
-  'script-src': ["'self'"],
-  'style-src': ["'self'", "'unsafe-inline'"],
-  'img-src': ["'self'", 'data:'],
-  'connect-src': ["'self'", 'ws:', 'wss:'],
-  'font-src': ["'self'"],
-  'frame-src': ["'self'"],
-};
+export { CONTENT_SECURITY_POLICY } from './headers.ts';
+
+/** The longest path segment a route parameter takes (Fastify's default); longer is a 414. */
+const MAX_PARAM_LENGTH = 100;
 
 const DOCS_LOGO = `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="32" viewBox="0 0 120 32"><text x="0" y="24" font-family="system-ui, sans-serif" font-size="22" font-weight="700" fill="#ffffff">IZA OS</text></svg>`;
 
@@ -89,9 +92,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     requestIdHeader: false,
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
-    return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Every answer in the envelope: the parser's and the router's refusals too (raw-answers.ts),
+    // the 503 while closing (below), a request without Host (below).
+    clientErrorHandler: clientErrorHandler(log, now),
+    frameworkErrors: frameworkErrorHandler({ now, maxParamLength: MAX_PARAM_LENGTH }),
+    return503OnClosing: false,
+    http: { requireHostHeader: false },
     forceCloseConnections: 'idle',
   });
+  answerUnmetExpectations(app.server, now);
 
   // First of all: everything that runs for this request sees its correlation id.
   app.addHook('onRequest', (request, _reply, done) => {
@@ -99,6 +109,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   // While shutting down, answers to requests in flight close their connection: a client's idle
   // keep-alive connection would otherwise hold the server open until the shutdown timeout.
+  // Requests that arrive meanwhile get a 503 (in the envelope, unlike Fastify's own).
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
@@ -123,18 +134,29 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app, log, now);
 
-  await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
-    referrerPolicy: { policy: 'no-referrer-when-downgrade' },
-    frameguard: { action: 'deny' },
-    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true, preload: false },
+  await app.register(helmet, HELMET_OPTIONS);
+  // After the security headers are set, so these refusals carry them too.
+  app.addHook('onRequest', async (request) => {
+    if (closing) {
+      throw new OperationalError(ErrorCodes.serviceUnavailable, 'The server is shutting down', {
+        retryAfterSeconds: 5,
+      });
+    }
+    // Node would answer this itself, without a body (its requireHostHeader, turned off above).
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw new UserError(ErrorCodes.badRequest, 'An HTTP/1.1 request needs a Host header');
+    }
   });
 
   // Answers of 1 KiB or more (the dashboard's files, long JSON lists) go out compressed when
   // the client accepts it; streams the handlers write themselves (SSE, MCP) are untouched.
   await app.register(compress, { threshold: 1024 });
   await app.register(cookie);
-  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  // JSON everywhere; forms and plain text only where a route needs them (body-types.ts). Then
+  // hostile input (too deep, NUL, lone surrogates) is refused before any route sees it.
+  registerBodyParsers(app);
+  registerInputGuard(app, { maxDepth: config.jsonMaxDepth });
+  registerStreamSlots(app, config.streamsPerClient);
 
   const access = options.access ?? createAccess(kernel);
   const routes = registerAccessControl(app, {
@@ -192,7 +214,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     theme: { title: 'IZA OS API' },
   });
 
-  registerMetrics(app);
+  registerMetrics(app, { token: config.metricsToken, localAdminToken: options.localAdminToken });
   registerHealth(app, kernel);
   registerSystemRoutes(app, kernel);
   registerAccessRoutes(app, access, {

@@ -1,6 +1,18 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCodes, IzaError, OperationalError, UserError, type Logger } from '../kernel/index.ts';
+import { bodyLimitOf, unsupportedMediaType } from './body-types.ts';
 import { errorBody } from './envelope.ts';
+
+/** Codes of refusals the HTTP layer makes itself, beside the kernel's `ErrorCodes`. */
+export const HttpErrorCodes = {
+  textNotStorable: 'text_not_storable',
+  uriTooLong: 'uri_too_long',
+  badUrl: 'bad_url',
+  headersTooLarge: 'headers_too_large',
+  requestTimeout: 'request_timeout',
+  expectationFailed: 'expectation_failed',
+  tooManyStreams: 'too_many_streams',
+} as const;
 
 /**
  * The one place where errors become HTTP answers. User errors keep their message; operational
@@ -9,10 +21,11 @@ import { errorBody } from './envelope.ts';
  */
 export function registerErrorHandling(app: FastifyInstance, log: Logger, now: () => Date): void {
   app.setErrorHandler((error: FastifyError | IzaError | Error, request, reply) => {
-    const { status, body, logLevel } = toHttp(error);
+    const refined = refine(error, request);
+    const { status, body, logLevel } = toHttp(refined);
     if (logLevel === 'error') {
       log.error({ err: error, method: request.method, url: request.url }, 'request failed');
-    } else if (logLevel === 'warn') {
+    } else if (logLevel === 'warn' || body.code === HttpErrorCodes.textNotStorable) {
       log.warn({ err: error, method: request.method, url: request.url }, 'request failed');
     }
     if (status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
@@ -39,6 +52,52 @@ export function registerNotFound(app: FastifyInstance, now: () => Date): void {
         ),
       ),
   );
+}
+
+/** Fastify's own errors that say more with the request at hand. */
+function refine(error: FastifyError | Error, request: FastifyRequest): FastifyError | Error {
+  switch ((error as FastifyError).code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return unsupportedMediaType(request);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': {
+      const limitBytes = bodyLimitOf(request);
+      return new UserError(
+        ErrorCodes.payloadTooLarge,
+        `The request body is larger than this route takes (${limitBytes} bytes)`,
+        { status: 413, details: { limitBytes } },
+      );
+    }
+    default:
+      return unstorableTextError(error) ?? error;
+  }
+}
+
+/** SQLSTATEs of text PostgreSQL cannot store: NUL in text or jsonb, and invalid characters. */
+const UNSTORABLE_TEXT = new Set(['22P05', '22021']);
+
+/**
+ * A database refusal of text it cannot store (NUL, a lone surrogate in jsonb) that got past the
+ * input guard (data from elsewhere than the request): a 400 naming the problem, not a 500.
+ */
+function unstorableTextError(error: Error): UserError | undefined {
+  for (let cause: unknown = error, hops = 0; cause && hops < 4; hops++) {
+    const { code, message, detail } = cause as {
+      code?: unknown;
+      message?: unknown;
+      detail?: unknown;
+    };
+    // A lone surrogate in jsonb: "invalid input syntax", the detail (or message) naming Unicode.
+    const unicode =
+      code === '22P02' && /unicode|surrogate/i.test(`${String(message)} ${String(detail)}`);
+    if (typeof code === 'string' && (UNSTORABLE_TEXT.has(code) || unicode)) {
+      return new UserError(
+        HttpErrorCodes.textNotStorable,
+        'The data holds text the database cannot store (a NUL character or a lone UTF-16 surrogate)',
+      );
+    }
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 interface HttpError {

@@ -15,6 +15,11 @@ export interface RouteSpec<
   url: string;
   /** Who may call it: required, so no route can forget it. */
   access: RouteAccess;
+  /**
+   * The handler limits what it reads and changes to the ventures of an API key limited to some
+   * (`principal.ventureIds`). Only such routes accept those keys (`server/access.ts`).
+   */
+  ventureScope?: boolean;
   tags: string[];
   summary: string;
   description?: string;
@@ -60,6 +65,7 @@ export function addRoute<
     ...(spec.bodyLimit ? { bodyLimit: spec.bodyLimit } : {}),
     config: {
       access: spec.access,
+      ...(spec.ventureScope ? { ventureScope: true } : {}),
       ...(spec.rateLimitPerMinute
         ? { rateLimit: { max: spec.rateLimitPerMinute, timeWindow: 60_000 } }
         : {}),

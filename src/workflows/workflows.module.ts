@@ -23,6 +23,7 @@ export function createWorkflowsModule(context: { kernel: Kernel; access: Access 
     events: kernel.events,
     jobs: kernel.jobs,
     config: kernel.config.workflows,
+    outbound: kernel.config.outbound,
     env: kernel.config.workflowEnv,
     registry,
   });

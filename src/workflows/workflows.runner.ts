@@ -44,6 +44,8 @@ export interface WorkflowRunnerDeps {
   events: EventBus;
   jobs: Jobs;
   config: Config['workflows'];
+  /** The outbound guard's settings (the HTTP nodes' answer size limit). */
+  outbound: Pick<Config['outbound'], 'maxResponseBytes'>;
   env: Record<string, string>;
   registry: NodeRegistry;
 }
@@ -85,7 +87,10 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
     budgetMs: config.executionCpuMs,
     idleMs: 5 * 60_000,
     setup: {
-      http: { allowList: config.allowPrivateNetworks },
+      http: {
+        allowList: config.allowPrivateNetworks,
+        maxResponseBytes: deps.outbound.maxResponseBytes,
+      },
       code: { timeoutMs: config.codeTimeoutMs, memoryLimitMb: config.codeMemoryMb },
       ...(config.allowEnv.length > 0 ? { env: deps.env } : {}),
       expressionTimeoutMs: config.expressionTimeoutMs,

@@ -22,7 +22,7 @@ export interface AccessWorld extends TestApp {
   login(
     email: string,
     extra?: Record<string, unknown>,
-  ): Promise<{ accessToken: string; refreshToken: string }>;
+  ): Promise<{ accessToken: string; refreshToken: string; sessionId: string }>;
   inject: TestApp['app']['inject'];
 }
 
@@ -73,7 +73,7 @@ export async function createAccessWorld(
       payload: { email, password: PASSWORD, ...extra },
     });
     if (res.statusCode !== 200) throw new Error(`login ${email}: ${res.statusCode} ${res.body}`);
-    return res.json().data as { accessToken: string; refreshToken: string };
+    return res.json().data as { accessToken: string; refreshToken: string; sessionId: string };
   };
   const bearer = async (email: string) => `Bearer ${(await login(email)).accessToken}`;
   const key = await t.access.apiKeys.create(

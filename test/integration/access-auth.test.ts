@@ -28,7 +28,7 @@ describe.each(storages)('signing in on $name', { timeout: 120_000 }, (storage) =
       headers: { authorization: `Bearer ${token}` },
     });
 
-  it('locks an account after repeated failures, with Retry-After, then lets it in again', async () => {
+  it('locks an e-mail at an address after repeated failures, with Retry-After, then lets it in again', async () => {
     const { w, clock } = await world({ IZA_MAX_FAILED_LOGINS: '3', IZA_LOCKOUT_SECONDS: '600' });
     const attempt = (password: string) =>
       w.inject({
@@ -48,6 +48,31 @@ describe.each(storages)('signing in on $name', { timeout: 120_000 }, (storage) =
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
     clock.advance(601_000);
     expect((await attempt(PASSWORD)).statusCode).toBe(200);
+  });
+
+  it('locks an e-mail everywhere after the account-wide limit, across addresses', async () => {
+    const { w } = await world({
+      IZA_MAX_FAILED_LOGINS: '2',
+      IZA_ACCOUNT_MAX_FAILED_LOGINS: '4',
+      IZA_LOCKOUT_SECONDS: '600',
+    });
+    const attempt = (password: string, remoteAddress: string) =>
+      w.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress,
+        payload: { email: 'editor@alpha.test', password },
+      });
+    expect((await attempt('wrong', '198.51.100.1')).statusCode).toBe(401);
+    expect((await attempt('wrong', '198.51.100.1')).statusCode).toBe(429);
+    expect((await attempt('wrong', '198.51.100.2')).statusCode).toBe(401);
+    // Four failures in all: now the e-mail is locked from every address, the owner's too.
+    const fourth = await attempt('wrong', '198.51.100.2');
+    expect(fourth.statusCode).toBe(429);
+    const owner = await attempt(PASSWORD, '192.0.2.77');
+    expect(owner.statusCode).toBe(429);
+    expect(owner.json().error.code).toBe('account_locked');
+    expect(Number(owner.headers['retry-after'])).toBe(600);
   });
 
   it('does not tell unknown accounts from wrong passwords', async () => {

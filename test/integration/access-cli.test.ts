@@ -96,6 +96,39 @@ describe('iza user, apikey and audit commands', { timeout: 120_000 }, () => {
       expect.objectContaining({ email: 'o@omega.test', organisation: 'omega-studio' }),
     ]);
 
+    // The installation's administrator disables an account everywhere, never the last admin.
+    const second = await runIza(
+      [
+        'user',
+        'create-admin',
+        '--org',
+        'omega-studio',
+        '--email',
+        'p@omega.test',
+        '--name',
+        'Pia',
+        '--password-stdin',
+        '--json',
+        ...dir,
+      ],
+      {},
+      PASSWORD,
+    );
+    expect(second.code, second.output).toBe(0);
+    const pia = (JSON.parse(second.output) as { user: { id: string } }).user.id;
+    const olu = (JSON.parse(admin.output) as { user: { id: string } }).user.id;
+    const disable = await runIza(['user', 'disable', pia, ...dir]);
+    expect(disable.code, disable.output).toBe(0);
+    const listed = JSON.parse((await runIza(['user', 'list', '--json', ...dir])).output) as {
+      email: string;
+      status: string;
+    }[];
+    expect(listed.find((u) => u.email === 'p@omega.test')?.status).toBe('disabled');
+    const last = await runIza(['user', 'disable', olu, ...dir]);
+    expect(last.code).toBe(1);
+    expect(last.output).toContain('last active administrator');
+    expect((await runIza(['user', 'enable', pia, ...dir])).code).toBe(0);
+
     const verify = await runIza(['audit', 'verify', ...dir]);
     expect(verify.code, verify.output).toBe(0);
     expect(verify.output).toMatch(/ok/);

@@ -38,6 +38,12 @@ describe('permission matrix over every route', { timeout: 120_000 }, () => {
   });
 
   it('allows and denies each caller as the matrix says', async () => {
+    // An editor key limited to one venture: only routes that enforce venture scope let it in.
+    const scoped = await w.access.apiKeys.create(
+      w.orgA,
+      { name: 'one venture', role: 'editor', ventureIds: ['00000000-0000-7000-8000-00000000abcd'] },
+      { role: 'system', userId: null },
+    );
     const fill = (url: string) =>
       url
         .replace(/:org\b/g, 'alpha-studio')
@@ -60,6 +66,11 @@ describe('permission matrix over every route', { timeout: 120_000 }, () => {
           org: 'alpha-studio',
           role: 'system-in-org' as const,
         },
+        {
+          name: 'editor API key limited to a venture',
+          authorization: `Bearer ${scoped.key}`,
+          role: 'venture-key' as const,
+        },
       ]) {
         const res = await w.inject({
           method: route.method as 'GET',
@@ -71,9 +82,12 @@ describe('permission matrix over every route', { timeout: 120_000 }, () => {
           ...(['POST', 'PUT', 'PATCH'].includes(route.method) ? { payload: {} } : {}),
         });
         const denied = res.statusCode === 401 || res.statusCode === 403;
+        const error = denied ? (res.json().error as { code: string; message: string }) : undefined;
         const deniedByAccess =
-          denied && ['unauthorized', 'forbidden'].includes(res.json().error?.code);
-        const expected = expectation(route.access, caller.role);
+          error !== undefined &&
+          (['unauthorized', 'forbidden'].includes(error.code) ||
+            (error.code === 'venture_scope' && /may only call routes/.test(error.message)));
+        const expected = expectation(route.access, caller.role, route.ventureScope);
         const label = `${route.method} ${route.url} as ${caller.name}: ${res.statusCode} ${res.body.slice(0, 160)}`;
         if (expected === 'allow') expect(deniedByAccess, label).toBe(false);
         else
@@ -150,10 +164,17 @@ describe('permission matrix over every route', { timeout: 120_000 }, () => {
 
 function expectation(
   access: string,
-  role: Role | 'anonymous' | 'other-org-admin' | 'system' | 'system-in-org',
+  role: Role | 'anonymous' | 'other-org-admin' | 'system' | 'system-in-org' | 'venture-key',
+  ventureScope: boolean,
 ): 'allow' | 'unauthenticated' | 'forbidden' {
   if (access === 'public') return 'allow';
   if (role === 'anonymous') return 'unauthenticated';
+  if (role === 'venture-key') {
+    if (access === 'system' || !ventureScope) return 'forbidden';
+    return access === 'authenticated' || can('editor', access as Permission)
+      ? 'allow'
+      : 'forbidden';
+  }
   if (access === 'system')
     return role === 'system' || role === 'system-in-org' ? 'allow' : 'forbidden';
   // Elsewhere the local administrator's token acts only within the organisation it names.

@@ -190,7 +190,12 @@ describe('iza agent and the agents folder', { timeout: 240_000 }, () => {
         }),
       );
       // One probe at start, none after: the health seen by the CLI and the API is the same.
-      const env = { IZA_AGENTS_FOLDER: folder, IZA_AGENTS_HEALTH_INTERVAL_MS: '3600000' };
+      // The health endpoint is on loopback: the outbound guard reaches it when allow-listed.
+      const env = {
+        IZA_AGENTS_FOLDER: folder,
+        IZA_AGENTS_HEALTH_INTERVAL_MS: '3600000',
+        IZA_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1',
+      };
       const server = tracked.process(spawnIza(['start', '--port', '0', ...dir], env));
       const url = await waitForServer(d.path, server, 90_000);
 

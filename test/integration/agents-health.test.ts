@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentsWorld, type AgentsWorld } from '../fixtures/llm-agents-world.ts';
-import { createAccessWorld, type AccessWorld } from '../helpers/access.ts';
+import { createAccessWorld, LOCAL_TOKEN, type AccessWorld } from '../helpers/access.ts';
 import { storages } from '../helpers/storage.ts';
 
 /**
@@ -56,8 +56,12 @@ describe.each(storages)('agent health probing on $name', { timeout: 60_000 }, (s
     hs = await healthServer();
     const created = await storage.create();
     drop = created.drop;
-    // A short interval: the prober itself notices every flip of the endpoint.
-    w = await createAgentsWorld(created.target, { config: { healthIntervalMs: 100 } });
+    // A short interval: the prober itself notices every flip of the endpoint. The fake
+    // endpoint is on loopback, which the outbound guard reaches only when allow-listed.
+    w = await createAgentsWorld(created.target, {
+      config: { healthIntervalMs: 100 },
+      env: { IZA_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1' },
+    });
   });
   afterAll(async () => {
     await w?.close();
@@ -174,7 +178,7 @@ describe.each(storages)('agent health over HTTP on $name', { timeout: 60_000 }, 
     hs = await healthServer();
     const created = await storage.create();
     drop = created.drop;
-    w = await createAccessWorld(created.target);
+    w = await createAccessWorld(created.target, { IZA_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1' });
     const auth = (role: string) => ({
       authorization: w.callers.find((c) => c.role === role)!.authorization!,
     });
@@ -196,7 +200,15 @@ describe.each(storages)('agent health over HTTP on $name', { timeout: 60_000 }, 
     });
   const probe = (botId: string, headers = admin) =>
     w.inject({ method: 'POST', url: `/api/v1/agents/by/${botId}/health-check`, headers });
-  const scrape = async () => (await w.inject({ method: 'GET', url: '/metrics' })).body;
+  // /metrics holds every organisation's series: the operator's token (here the local one).
+  const scrape = async () =>
+    (
+      await w.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: { authorization: `Bearer ${LOCAL_TOKEN}` },
+      })
+    ).body;
 
   it('refuses a healthCheck that is neither none nor an http(s) URL', async () => {
     for (const bad of ['ping', 'ftp://example.com/health', 'handler:ready', 'http://']) {

@@ -58,6 +58,8 @@ describe.each(storages)('routing agent tasks on $name', { timeout: 60_000 }, (st
     w = await createAgentsWorld(created.target, {
       clock,
       config: { breakerFailures: 2, breakerResetMs: 60_000 },
+      // The fake webhook agent is on loopback: the outbound guard reaches it when allow-listed.
+      env: { IZA_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1' },
       handlers: {
         held: async ({ input }) => {
           const key = String(input);

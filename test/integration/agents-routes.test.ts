@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccessWorld, type AccessWorld } from '../helpers/access.ts';
+import { createAccessWorld, LOCAL_TOKEN, type AccessWorld } from '../helpers/access.ts';
 import { storages } from '../helpers/storage.ts';
 
 /**
@@ -292,7 +292,11 @@ describe.each(storages)('agents over HTTP on $name', { timeout: 60_000 }, (stora
       costMicro: '0',
     });
     expect(data.organisation.queued).toBeGreaterThanOrEqual(1);
-    const prom = await w.inject({ method: 'GET', url: '/metrics' });
+    const prom = await w.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${LOCAL_TOKEN}` },
+    });
     expect(prom.body).toContain('iza_agent_tasks_total');
     expect(prom.body).toContain('iza_agent_breaker_state');
     const docs = await w.inject({ method: 'GET', url: '/docs/json' });

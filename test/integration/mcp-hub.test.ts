@@ -84,6 +84,8 @@ describe.each(storages)('the MCP hub on $name', { timeout: 120_000 }, (storage) 
       IZA_MCP_RECONNECT_BASE_MS: '600',
       IZA_MCP_RECONNECT_MAX_MS: '2000',
       IZA_MCP_STDIO_COMMANDS: process.execPath,
+      // The Streamable HTTP fixtures listen on loopback: the outbound guard needs them listed.
+      IZA_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1',
     });
   });
   afterAll(async () => {

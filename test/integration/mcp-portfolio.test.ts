@@ -162,5 +162,9 @@ describe.each(storages)('portfolio over MCP on $name', { timeout: 120_000 }, (st
     expect(
       resources.filter((r) => r.uri.startsWith('iza://portfolio/')).map((r) => r.name),
     ).toEqual(['alpha']);
+    // The other modules' tools act on every venture: out of the key's reach.
+    expect(errorCode(await call(scoped, 'ledger_list_entities'))).toBe('venture_scope');
+    expect(errorCode(await call(scoped, 'audit_verify'))).toBe('venture_scope');
+    expect(resources.filter((r) => !r.uri.startsWith('iza://portfolio/'))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,6 +122,50 @@ describe('iza processes on one data folder', { timeout: 90_000 }, () => {
     expect(readdirSync(dir)).not.toContain('iza.lock');
     expect(server.output()).toContain('"message":"stopped"');
   });
+
+  it(
+    'keeps the data folder and every file in it from other users, whatever the umask',
+    { timeout: 150_000 },
+    async () => {
+      const dir = dataDir();
+      // An older installation's folder, open to everyone, and a process started with umask 0.
+      chmodSync(dir, 0o777);
+      writeFileSync(join(dir, 'notes.txt'), 'left by an older version', { mode: 0o666 });
+      const umask = process.umask(0);
+      let server: ReturnType<typeof spawnIza>;
+      try {
+        server = spawnIza(['start', '--port', '0', '--data-dir', dir]);
+      } finally {
+        process.umask(umask);
+      }
+      tracked.process(server);
+      // A first start creates the embedded database, which takes a while on a busy machine.
+      const url = await waitForServer(dir, server, 120_000);
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+
+      const written = readdirSync(dir);
+      expect(written).toEqual(
+        expect.arrayContaining([
+          'pgdata',
+          'iza.lock',
+          'local-admin.token',
+          'master.key',
+          'notes.txt',
+        ]),
+      );
+      const open: string[] = [];
+      const pending = [dir];
+      while (pending.length > 0) {
+        const path = pending.pop()!;
+        const stat = lstatSync(path);
+        if ((stat.mode & 0o077) !== 0) open.push(`${path} ${(stat.mode & 0o777).toString(8)}`);
+        if (stat.isDirectory())
+          for (const name of readdirSync(path)) pending.push(join(path, name));
+      }
+      expect(open).toEqual([]);
+      expect(server.output()).toContain('narrowed to its owner');
+    },
+  );
 
   it('stops at start-up with a message naming a bad setting', async () => {
     const result = await runIza(['start', '--data-dir', dataDir()], { IZA_PORT: 'abc' });

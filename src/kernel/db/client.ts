@@ -7,6 +7,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { Logger } from '../log.ts';
 import { ErrorCodes, OperationalError } from '../errors.ts';
+import { narrowDataDir, protectDataDir } from './data-dir.ts';
 import { acquireDataDirLock, type DataDirLock } from './lock.ts';
 import * as schema from './schema.ts';
 
@@ -65,9 +66,13 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     case 'memory':
       return openPglite(new PGlite(), 'memory', undefined);
     case 'pglite': {
+      // Before anything is written there: the folder and its files for this user only.
+      protectDataDir(target.dataDir, log);
       const lock = acquireDataDirLock(target.dataDir, options.command ?? 'iza');
       try {
         const pglite = await PGlite.create(join(target.dataDir, 'pgdata'));
+        // PGlite writes a new database's files 0666 whatever the umask: narrowed at once.
+        narrowDataDir(target.dataDir);
         return openPglite(pglite, target.dataDir, lock);
       } catch (error) {
         lock.release();

@@ -1,4 +1,6 @@
 import type { Clock } from '../../kernel/clock.ts';
+import { createOutboundFetch } from '../../kernel/net/index.ts';
+import type { HttpOptions } from '../engine/engine.types.ts';
 import type { ExecutionState } from '../engine/engine.types.ts';
 import { runWorkflow, type ExecutionResult } from '../engine/executor.ts';
 import { budgetMeter } from '../engine/meter.ts';
@@ -23,6 +25,8 @@ const send = (message: FromExecutor) => {
 
 const registry = createNodeRegistry();
 let setup: ExecutorSetup | undefined;
+/** The nodes' HTTP client: the kernel's outbound guard with the configured limits. */
+let http: HttpOptions = {};
 
 // While executions run, a beat every few milliseconds tells the pool this thread is turning.
 const running = new Set<number>();
@@ -79,7 +83,7 @@ async function run(
         registry,
         evaluator: evaluatorFor(message.orgId, config.expressionTimeoutMs),
         clock,
-        http: config.http,
+        http,
         code: config.code,
         ...(config.env ? { env: config.env } : {}),
         meter,
@@ -157,6 +161,15 @@ process.on('message', (message: ToExecutor) => {
   switch (message.type) {
     case 'setup':
       setup = message.setup;
+      http = {
+        allowList: setup.http.allowList,
+        ...(setup.http.timeoutMs === undefined ? {} : { timeoutMs: setup.http.timeoutMs }),
+        fetch: createOutboundFetch({
+          allowList: setup.http.allowList,
+          maxResponseBytes: setup.http.maxResponseBytes,
+          limitSetting: 'IZA_OUTBOUND_MAX_RESPONSE_BYTES',
+        }),
+      };
       send({ type: 'ready' });
       return;
     case 'run':

@@ -4,7 +4,8 @@ import type { NodeRecord } from './records.ts';
 
 /** What every executor process is built with (its first message). */
 export interface ExecutorSetup {
-  http: { allowList: string[]; timeoutMs?: number };
+  /** The outbound guard's allow-list and the size limit of an answer (workflow nodes' HTTP). */
+  http: { allowList: string[]; maxResponseBytes: number; timeoutMs?: number };
   code: CodeLimits;
   /** `$env` for expressions; absent denies it. */
   env?: Record<string, string>;

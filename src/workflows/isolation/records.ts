@@ -1,3 +1,4 @@
+import { storableJson, storableText } from '../../kernel/text.ts';
 import type { ExecutionState, TaskData } from '../engine/engine.types.ts';
 
 /**
@@ -74,9 +75,19 @@ export function redactJson(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/**
+ * JSON text PostgreSQL stores: `JSON.stringify` writes NUL and lone surrogates as `\u0000` and
+ * `\udXXX` escapes, which jsonb refuses; when the text has such an escape (rare), the value is
+ * written again with them replaced by U+FFFD.
+ */
+export function storableJsonText(value: unknown): string {
+  const text = JSON.stringify(value ?? null);
+  if (!text.includes('\\u0000') && !/\\ud[89a-f]/i.test(text)) return text;
+  return JSON.stringify(storableJson(value ?? null));
+}
+
 export function createRecorder(limits: RecordLimits) {
-  const json = (value: unknown): string =>
-    redactJson(JSON.stringify(value ?? null), limits.secrets);
+  const json = (value: unknown): string => redactJson(storableJsonText(value), limits.secrets);
   const cut = (value: unknown): string | null => {
     const text = json(value);
     return text.length <= limits.maxNodeDataBytes ? text : null;
@@ -106,7 +117,7 @@ export function createRecorder(limits: RecordLimits) {
             output,
             error: task.error
               ? {
-                  message: redactText(task.error.message, limits.secrets),
+                  message: redactText(storableText(task.error.message), limits.secrets),
                   name: task.error.name,
                 }
               : null,
@@ -117,7 +128,7 @@ export function createRecorder(limits: RecordLimits) {
       return rows;
     },
 
-    /** An error message without the secrets. */
-    redactText: (text: string) => redactText(text, limits.secrets),
+    /** An error message without the secrets, storable as text. */
+    redactText: (text: string) => redactText(storableText(text), limits.secrets),
   };
 }

@@ -1,10 +1,13 @@
 import { XMLParser } from 'fast-xml-parser';
 import { NodeError, type Item, type NodeType } from '../engine/engine.types.ts';
 import { defineNode, perItem, text } from './define.ts';
-import { basicSpec, send } from './http-request.node.ts';
+import { basicSpec, readPrefix, readText, send } from './http-request.node.ts';
 import { dict } from '../../kernel/dict.ts';
 
-/** Credential-free HTTP nodes built on the HTTP Request client: RSS Read and GraphQL. */
+/**
+ * Credential-free HTTP nodes built on the HTTP Request client (the outbound guard and its size
+ * limit included): RSS Read and GraphQL.
+ */
 
 const asList = (v: unknown): Record<string, unknown>[] =>
   (Array.isArray(v) ? v : v === undefined ? [] : [v]) as Record<string, unknown>[];
@@ -55,9 +58,13 @@ export const rssFeedReadNode = defineNode({
       await perItem(ctx, async (_item, i) => {
         const url = ctx.param<string>('url', i, '');
         if (!url) throw new NodeError('The parameter "URL" has to be set');
-        const response = await send(ctx, basicSpec(ctx, url, { format: 'text' }));
-        if (!response.ok) throw new NodeError(`${response.status} - could not read the feed`);
-        return parseFeed(await response.text()).map((json): Item => ({ json }));
+        const spec = basicSpec(ctx, url, { format: 'text' });
+        const response = await send(ctx, spec);
+        if (!response.ok) {
+          await response.body?.cancel().catch(() => undefined);
+          throw new NodeError(`${response.status} - could not read the feed`);
+        }
+        return parseFeed(await readText(response, spec)).map((json): Item => ({ json }));
       }),
     ];
   },
@@ -110,8 +117,8 @@ export const graphqlNode = defineNode({
                   body: JSON.stringify(body),
                 });
         const response = await send(ctx, spec);
-        const answer = await response.text();
-        if (!response.ok) throw new NodeError(`${response.status} - ${answer.slice(0, 500)}`);
+        if (!response.ok) throw new NodeError(`${response.status} - ${await readPrefix(response)}`);
+        const answer = await readText(response, spec);
         if (ctx.param('responseFormat', i, 'json') === 'string') {
           return { json: { [ctx.param<string>('dataPropertyName', i, 'data')]: answer } };
         }

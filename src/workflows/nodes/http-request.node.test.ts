@@ -1,14 +1,47 @@
+import dns from 'node:dns';
 import { createServer, type Server } from 'node:http';
+import { syncBuiltinESMExports } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNode, testEngine } from '../engine/test-helpers.test-support.ts';
 import { checkUrl } from './ssrf.ts';
+
+const MIB = 1024 * 1024;
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+/** Requests that reached the loopback server, by path. */
+const reached: string[] = [];
 
 let server: Server;
 let base: string;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    reached.push(req.url ?? '');
+    if (req.url === '/huge') {
+      // 256 MiB unless the client hangs up first.
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(MIB, 7);
+      let sent = 0;
+      const pump = () => {
+        while (!res.destroyed && sent < 256) {
+          sent += 1;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+      return;
+    }
+    if (req.url === '/bomb') {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(gzipSync(Buffer.alloc(64 * MIB, 0x20)));
+      return;
+    }
+    if (req.url === '/image') {
+      res.writeHead(200, { 'content-type': 'image/png' }).end(PNG);
+      return;
+    }
     if (req.url?.startsWith('/redirect')) {
       res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' }).end();
       return;
@@ -147,7 +180,97 @@ describe('HTTP Request', () => {
       await expect(checkUrl(new URL(url)), url).rejects.toThrow(/refused/);
     }
     await expect(checkUrl(new URL('file:///etc/passwd'))).rejects.toThrow(/only http and https/);
-    await expect(checkUrl(new URL('http://93.184.216.34/'))).resolves.toEqual(['93.184.216.34']);
+    await expect(checkUrl(new URL('http://93.184.216.34/'))).resolves.toBeUndefined();
+  });
+
+  it('connects to the address it checked: a name answering public to a check and loopback to the socket is refused', async () => {
+    // DNS rebinding: the checker's resolver and the socket's resolver get different answers.
+    const realLookup = dns.lookup;
+    const realPromises = dns.promises.lookup;
+    const name = 'rebind.attacker.test';
+    const patched = ((host: string, options: unknown, callback: unknown) => {
+      const cb = (typeof options === 'function' ? options : callback) as (
+        ...args: unknown[]
+      ) => void;
+      const all = typeof options === 'object' && (options as { all?: boolean }).all;
+      if (host !== name) return (realLookup as (...a: unknown[]) => void)(host, options, callback);
+      if (all) cb(null, [{ address: '127.0.0.1', family: 4 }]);
+      else cb(null, '127.0.0.1', 4);
+    }) as typeof dns.lookup;
+    dns.lookup = patched;
+    dns.promises.lookup = (async (host: string, options: dns.LookupAllOptions) =>
+      host === name
+        ? [{ address: '93.184.216.34', family: 4 }]
+        : realPromises(host, options)) as typeof dns.promises.lookup;
+    syncBuiltinESMExports();
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const r = await runNode('httpRequest', 4.2, { url: `http://${name}:${port}/rebound` });
+      expect(r.error).toMatch(/rebind\.attacker\.test \(127\.0\.0\.1\) are refused: loopback/);
+      expect(reached).not.toContain('/rebound');
+    } finally {
+      dns.lookup = realLookup;
+      dns.promises.lookup = realPromises;
+      syncBuiltinESMExports();
+    }
+  });
+
+  it('fails past the size limit while the answer streams, holding no more than the limit', async () => {
+    const baseline = process.memoryUsage.rss();
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5);
+    try {
+      const r = await runNode(
+        'httpRequest',
+        4.2,
+        { url: `${base}/huge` },
+        [{}],
+        {},
+        allowLoopback(),
+      );
+      expect(r.error).toMatch(
+        /answer of 127\.0\.0\.1:\d+ is larger than 32 MiB \(33554432 bytes\), the limit set by IZA_OUTBOUND_MAX_RESPONSE_BYTES/,
+      );
+    } finally {
+      clearInterval(sampler);
+    }
+    expect((peak - baseline) / MIB).toBeLessThan(160);
+  });
+
+  it('counts decoded bytes: a small gzip answer that expands past the limit fails', async () => {
+    const r = await runNode('httpRequest', 4.2, { url: `${base}/bomb` }, [{}], {}, allowLoopback());
+    expect(r.error).toMatch(/larger than 32 MiB/);
+  });
+
+  it('keeps a binary answer as binary data', async () => {
+    const r = await runNode(
+      'httpRequest',
+      4.2,
+      { url: `${base}/image` },
+      [{}],
+      {},
+      allowLoopback(),
+    );
+    expect(r.error).toBeUndefined();
+    expect(r.items[0]?.[0]?.binary).toEqual({
+      data: {
+        data: PNG.toString('base64'),
+        mimeType: 'image/png',
+        fileSize: String(PNG.length),
+      },
+    });
+  });
+
+  it('refuses an engine whose HTTP client is a plain fetch (it would bypass the guard)', async () => {
+    const r = await runNode(
+      'httpRequest',
+      4.2,
+      { url: `${base}/text` },
+      [{}],
+      {},
+      testEngine({ http: { allowList: ['127.0.0.0/8'], fetch } }),
+    );
+    expect(r.error).toMatch(/not guarded/);
   });
 
   it('fails clearly when the node needs credentials', async () => {

@@ -1,6 +1,6 @@
 import { NodeError, type Item, type NodeContext } from '../engine/engine.types.ts';
 import { defineNode, perItem, text } from './define.ts';
-import { checkUrl } from './ssrf.ts';
+import { outboundFor, requestFailure } from './ssrf.ts';
 import { dict, toDict } from '../../kernel/dict.ts';
 
 /** A request with the engine's defaults (GET, 30 s, redirects followed, JSON detected). */
@@ -25,9 +25,10 @@ export function basicSpec(
 }
 
 /**
- * HTTP Request, v1-v4.2 parameter shapes, over global fetch with the SSRF guard on every hop
- * (redirects are followed by hand, each target checked). Credentials are not available yet:
- * a node that asks for authentication fails with that reason.
+ * HTTP Request, v1-v4.2 parameter shapes, over the kernel's outbound fetch (`ssrf.ts`): every
+ * hop (redirects are followed by hand) connects only to an address the guard checked, and an
+ * answer past the size limit fails the node. Credentials are not available yet: a node that
+ * asks for authentication fails with that reason.
  */
 
 export interface RequestSpec {
@@ -169,7 +170,7 @@ function specV1(ctx: NodeContext, i: number): RequestSpec {
 }
 
 export async function send(ctx: NodeContext, spec: RequestSpec): Promise<Response> {
-  const doFetch = ctx.http.fetch ?? fetch;
+  const outbound = outboundFor(ctx.http);
   let url: URL;
   try {
     url = new URL(spec.url);
@@ -180,18 +181,23 @@ export async function send(ctx: NodeContext, spec: RequestSpec): Promise<Respons
   let method = spec.method;
   let body = spec.body;
   for (let hop = 0; ; hop++) {
-    await checkUrl(url, ctx.http.allowList);
     const signals = [AbortSignal.timeout(spec.timeoutMs), ...(ctx.signal ? [ctx.signal] : [])];
-    const response = await doFetch(url, {
-      method,
-      headers: spec.headers,
-      ...(body === undefined ? {} : { body }),
-      redirect: 'manual',
-      signal: AbortSignal.any(signals),
-    });
+    let response: Response;
+    try {
+      response = await outbound(url, {
+        method,
+        headers: spec.headers,
+        ...(body === undefined ? {} : { body }),
+        redirect: 'manual',
+        signal: AbortSignal.any(signals),
+      });
+    } catch (error) {
+      throw requestFailure(error, spec.timeoutMs);
+    }
     const location = response.headers.get('location');
     if (!spec.followRedirects || response.status < 300 || response.status >= 400 || !location)
       return response;
+    await response.body?.cancel().catch(() => undefined);
     if (hop >= spec.maxRedirects) throw new NodeError(`more than ${spec.maxRedirects} redirects`);
     url = new URL(location, url);
     if (
@@ -204,17 +210,58 @@ export async function send(ctx: NodeContext, spec: RequestSpec): Promise<Respons
   }
 }
 
+/** The whole answer as text (within the size limit); a failure is the node's error. */
+export async function readText(response: Response, spec: RequestSpec): Promise<string> {
+  try {
+    return await response.text();
+  } catch (error) {
+    throw requestFailure(error, spec.timeoutMs);
+  }
+}
+
+/** The first `chars` characters of an answer (for an error message); the rest is not read. */
+export async function readPrefix(response: Response, chars = 500): Promise<string> {
+  const reader = (response.body as ReadableStream<Uint8Array> | null)?.getReader();
+  if (!reader) return '';
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while (text.length < chars) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    // An unreadable error answer: its status is the message.
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return text.slice(0, chars);
+}
+
+/** Types autodetect keeps as text; any other declared type is a file (binary data). */
+const TEXTUAL = /^text\/|[/+](json|xml|javascript|ecmascript|x-www-form-urlencoded|yaml|csv)\b/i;
+
 async function toItems(ctx: NodeContext, spec: RequestSpec, response: Response): Promise<Item[]> {
   const contentType = response.headers.get('content-type') ?? '';
   const headers = Object.fromEntries(response.headers.entries());
   if (!response.ok && !spec.neverError) {
-    const text = await response.text().catch(() => '');
-    throw new NodeError(`${response.status} - ${text.slice(0, 500) || response.statusText}`, {
+    const text = await readPrefix(response);
+    throw new NodeError(`${response.status} - ${text || response.statusText}`, {
       description: `The server answered ${response.status} ${response.statusText}`,
     });
   }
-  if (spec.format === 'file') {
-    const buffer = Buffer.from(await response.arrayBuffer());
+  const isFile =
+    spec.format === 'file' ||
+    (spec.format === 'autodetect' && contentType !== '' && !TEXTUAL.test(contentType));
+  if (isFile) {
+    let bytes: Buffer;
+    try {
+      // One buffer of the received bytes (at most the size limit), encoded once.
+      bytes = Buffer.from(await response.arrayBuffer());
+    } catch (error) {
+      throw requestFailure(error, spec.timeoutMs);
+    }
     const key = ctx.param<string>(
       'options.response.response.outputPropertyName',
       0,
@@ -225,15 +272,15 @@ async function toItems(ctx: NodeContext, spec: RequestSpec, response: Response):
         json: spec.fullResponse ? { headers, statusCode: response.status } : {},
         binary: {
           [key]: {
-            data: buffer.toString('base64'),
+            data: bytes.toString('base64'),
             mimeType: contentType || 'application/octet-stream',
-            fileSize: String(buffer.length),
+            fileSize: String(bytes.length),
           },
         },
       },
     ];
   }
-  const text = await response.text();
+  const text = await readText(response, spec);
   let data: unknown = text;
   const wantJson =
     spec.format === 'json' || (spec.format === 'autodetect' && /json/i.test(contentType));

@@ -1,64 +1,81 @@
-import { lookup } from 'node:dns/promises';
-import ipaddr from 'ipaddr.js';
+import {
+  checkUrl as checkOutboundUrl,
+  createOutboundFetch,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  isOutboundFetch,
+  OutboundRefusedError,
+  OutboundTimeoutError,
+  OutboundTooLargeError,
+  ALLOW_LIST_SETTING,
+  type OutboundFetch,
+} from '../../kernel/net/index.ts';
+import { NodeError, type HttpOptions } from '../engine/engine.types.ts';
 
 /**
- * The SSRF guard of outgoing HTTP: a URL's host is resolved and every address must be a public
- * unicast address, unless the allow-list names the host or a range holding the address. It
- * refuses loopback, private (RFC 1918, unique local), link-local (cloud metadata at
- * 169.254.169.254), carrier-grade NAT, multicast, unspecified and reserved addresses.
+ * The HTTP client of the workflow nodes that make requests (HTTP Request, RSS Read, GraphQL):
+ * the kernel's outbound guard (`kernel/net`), so every hop connects only to an address it
+ * checked and no answer grows past the size limit.
  */
 
-export class SsrfError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SsrfError';
-  }
+/** The guard's refusal, as the workflows module has always exported it. */
+export { OutboundRefusedError as SsrfError };
+
+/** The setting that holds the workflow nodes' answer size limit. */
+export const LIMIT_SETTING = 'IZA_OUTBOUND_MAX_RESPONSE_BYTES';
+
+/** Throws `SsrfError` when `url` may not be requested (see kernel `checkUrl`). */
+export function checkUrl(url: URL | string, allowList: readonly string[] = []): Promise<void> {
+  return checkOutboundUrl(url, { allowList });
 }
 
-function inAllowList(
-  host: string,
-  address: ipaddr.IPv4 | ipaddr.IPv6,
-  allowList: string[],
-): boolean {
-  for (const entry of allowList) {
-    if (entry.toLowerCase() === host.toLowerCase()) return true;
-    if (entry.includes('/')) {
-      try {
-        const [range, bits] = ipaddr.parseCIDR(entry);
-        if (range.kind() === address.kind() && address.match([range, bits] as never)) return true;
-      } catch {
-        // not a range
-      }
-    } else if (ipaddr.isValid(entry) && ipaddr.process(entry).toString() === address.toString()) {
-      return true;
-    }
-  }
-  return false;
-}
+const clients = new WeakMap<HttpOptions, OutboundFetch>();
 
-/** Throws `SsrfError` when `url` may not be fetched; returns the checked addresses. */
-export async function checkUrl(url: URL, allowList: string[] = []): Promise<string[]> {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new SsrfError(`only http and https URLs may be requested, not ${url.protocol}`);
-  }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = ipaddr.isValid(host)
-    ? [host]
-    : (
-        await lookup(host, { all: true, verbatim: true }).catch((error: unknown) => {
-          const code = (error as { code?: string }).code ?? String(error);
-          throw new Error(`cannot resolve ${host} (${code})`, { cause: error });
-        })
-      ).map((a) => a.address);
-  if (addresses.length === 0) throw new SsrfError(`${host} does not resolve`);
-  for (const raw of addresses) {
-    const address = ipaddr.process(raw);
-    const range = address.range();
-    if (range === 'unicast') continue;
-    if (inAllowList(host, address, allowList)) continue;
-    throw new SsrfError(
-      `requests to ${host} (${address.toString()}, ${range}) are refused: private, loopback and link-local addresses need the server's allow-list`,
+/**
+ * The guarded fetch for an engine's `HttpOptions`: its `fetch` when given (it must come from
+ * `createOutboundFetch`: a plain fetch would bypass the guard), otherwise one client per
+ * options object over `allowList`, with the default size limit.
+ */
+export function outboundFor(http: HttpOptions): OutboundFetch {
+  if (http.fetch !== undefined) {
+    if (isOutboundFetch(http.fetch)) return http.fetch;
+    throw new NodeError(
+      "This engine's HTTP client is not guarded: HttpOptions.fetch must come from createOutboundFetch",
     );
   }
-  return addresses;
+  let client = clients.get(http);
+  if (!client) {
+    client = createOutboundFetch({
+      allowList: http.allowList ?? [],
+      maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
+      limitSetting: LIMIT_SETTING,
+    });
+    clients.set(http, client);
+  }
+  return client;
+}
+
+/** A failure of a request or of reading its answer, as the node's error. */
+export function requestFailure(error: unknown, timeoutMs: number): unknown {
+  if (error instanceof OutboundRefusedError) {
+    return new NodeError(error.message, {
+      description: `Workflows reach public addresses only; the server's allow-list (${ALLOW_LIST_SETTING}) names the private hosts or ranges they may reach.`,
+      cause: error,
+    });
+  }
+  if (error instanceof OutboundTooLargeError) {
+    return new NodeError(error.message, {
+      description: `Ask the server for less (a page, a range), or raise ${LIMIT_SETTING}.`,
+      cause: error,
+    });
+  }
+  if (
+    error instanceof OutboundTimeoutError ||
+    (error as Error | undefined)?.name === 'TimeoutError'
+  ) {
+    return new NodeError(`No answer within ${timeoutMs} ms`, {
+      description: 'Raise the node\'s "Timeout" option, or check that the server answers.',
+      cause: error,
+    });
+  }
+  return error;
 }

@@ -27,8 +27,10 @@ import type {
   workflowPageSchema,
 } from '../../../src/workflows/workflows.dto.ts';
 import type {
+  addedMemberSchema,
   apiKeyCreatedSchema,
   apiKeySchema,
+  invitationSchema,
   memberSchema,
   organisationSchema,
   sessionSchema,
@@ -62,6 +64,10 @@ export const STAGES: readonly Stage[] = [
 ];
 
 export type Member = z.output<typeof memberSchema>;
+/** `POST /api/v1/users`: the new member, or (status `invited`) the invitation an account got. */
+export type AddedMember = z.output<typeof addedMemberSchema>;
+/** One of the signed-in person's invitations to join another organisation. */
+export type Invitation = z.output<typeof invitationSchema>;
 export type Organisation = z.output<typeof organisationSchema>;
 export type ApiKey = z.output<typeof apiKeySchema>;
 export type ApiKeyCreated = z.output<typeof apiKeyCreatedSchema>;

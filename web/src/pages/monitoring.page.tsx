@@ -1,13 +1,22 @@
 import { useQuery } from '@tanstack/react-query';
-import { api } from '../api/client.ts';
+import { api, ApiError, refreshSession } from '../api/client.ts';
 import { useServerHealth } from '../api/queries.ts';
 import type { McpServer } from '../api/types.ts';
 import { ErrorNotice, Figure, isForbidden, Loading, PageHeader, Panel } from '../components/ui.tsx';
 import { formatDateTime, formatDuration, numberFormat } from '../format.ts';
 import { gauge, httpLatency, parsePrometheus } from '../prometheus.ts';
 
+/** The server's own metrics for administrators (no organisation's figures, unlike /metrics). */
+const SERVER_METRICS = '/api/v1/server/metrics';
+
 /** Routes that watch the server: left out of its request figures. */
-const WATCHING = new Set(['/metrics', '/health', '/health/live', '/api/v1/portfolio/events']);
+const WATCHING = new Set([
+  '/metrics',
+  SERVER_METRICS,
+  '/health',
+  '/health/live',
+  '/api/v1/portfolio/events',
+]);
 
 export function MonitoringPage() {
   const health = useServerHealth();
@@ -152,19 +161,39 @@ function bound(seconds: number | null | undefined): string {
   return seconds < 1 ? `≤ ${count.format(seconds * 1000)} ms` : `≤ ${count.format(seconds)} s`;
 }
 
+/** The Prometheus text of the server's own metrics, refreshing the session once on a 401. */
+async function fetchServerMetrics(signal: AbortSignal): Promise<string> {
+  const get = () =>
+    fetch(SERVER_METRICS, {
+      signal,
+      credentials: 'same-origin',
+      headers: { accept: 'text/plain' },
+    });
+  let res = await get();
+  if (res.status === 401 && (await refreshSession())) res = await get();
+  if (res.ok) return res.text();
+  const body = (await res.json().catch(() => undefined)) as
+    { error?: { code: string; message: string } } | undefined;
+  throw new ApiError(
+    res.status,
+    body?.error?.code ?? `http_${res.status}`,
+    body?.error?.message ?? `${SERVER_METRICS} answered ${res.status}`,
+    undefined,
+    res.headers.get('x-request-id'),
+  );
+}
+
 /**
- * The server process's own figures from `GET /metrics` (Prometheus text): requests answered
- * since it started and their latency (histogram bucket bounds), memory and event-loop lag.
+ * The server process's own figures from `GET /api/v1/server/metrics` (Prometheus text, for
+ * administrators): requests answered since it started and their latency (histogram bucket
+ * bounds), memory and event-loop lag.
  */
 function MetricsPanel() {
   const metrics = useQuery({
     queryKey: ['server', 'metrics'],
-    queryFn: async ({ signal }) => {
-      const res = await fetch('/metrics', { signal, headers: { accept: 'text/plain' } });
-      if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
-      return parsePrometheus(await res.text());
-    },
+    queryFn: async ({ signal }) => parsePrometheus(await fetchServerMetrics(signal)),
     refetchInterval: 30_000,
+    retry: (count, error) => !isForbidden(error) && count < 3,
   });
   const samples = metrics.data;
   const routes = samples ? httpLatency(samples, WATCHING) : [];
@@ -175,12 +204,18 @@ function MetricsPanel() {
   return (
     <Panel title="Server metrics" id="metrics">
       {metrics.isPending ? <Loading /> : null}
-      {metrics.error ? <ErrorNotice error={metrics.error} /> : null}
+      {metrics.error ? (
+        isForbidden(metrics.error) ? (
+          <p>The server’s metrics are shown to administrators.</p>
+        ) : (
+          <ErrorNotice error={metrics.error} />
+        )
+      ) : null}
       {samples ? (
         <>
           <p className="muted small">
-            This process since it started (<code>/metrics</code>, the same figures Prometheus
-            scrapes); latency is the histogram bucket holding the percentile.
+            This process since it started (the same process and request figures Prometheus scrapes
+            at <code>/metrics</code>); latency is the histogram bucket holding the percentile.
           </p>
           <dl className="figures">
             <Figure

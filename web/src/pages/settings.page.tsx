@@ -1,6 +1,7 @@
 import { useMe } from '../api/queries.ts';
 import { PageHeader } from '../components/ui.tsx';
 import { ApiKeysSection } from './settings/api-keys.section.tsx';
+import { InvitationsSection } from './settings/invitations.section.tsx';
 import { MfaSection } from './settings/mfa.section.tsx';
 import { SessionsSection } from './settings/sessions.section.tsx';
 import { UsersSection } from './settings/users.section.tsx';
@@ -24,6 +25,7 @@ export function SettingsPage() {
         <a href="#mfa">Two-factor authentication</a>
         <a href="#sessions">Sessions</a>
       </nav>
+      {me.data?.kind === 'user' ? <InvitationsSection /> : null}
       <UsersSection canManage={role === 'admin'} selfId={me.data?.userId ?? null} />
       <ApiKeysSection canManage={role === 'admin'} />
       <MfaSection enabled={me.data?.mfaEnabled ?? false} isPerson={me.data?.kind === 'user'} />

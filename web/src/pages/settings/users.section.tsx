@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, messageOf } from '../../api/client.ts';
-import { ROLES, type Member, type Role } from '../../api/types.ts';
+import { ROLES, type AddedMember, type Member, type Role } from '../../api/types.ts';
 import { ErrorNotice, Loading, Panel } from '../../components/ui.tsx';
 import { formatDateTime } from '../../format.ts';
 
@@ -98,7 +98,7 @@ function AddMember() {
   const [role, setRole] = useState<Role>('viewer');
   const add = useMutation({
     mutationFn: () =>
-      api.post<Member>('/api/v1/users', {
+      api.post<AddedMember>('/api/v1/users', {
         email,
         name,
         role,
@@ -135,7 +135,7 @@ function AddMember() {
         </div>
         <div className="field">
           <label htmlFor="member-password">
-            Password <span className="muted">(for a new account)</span>
+            Password <span className="muted">(for a new account; existing ones are invited)</span>
           </label>
           <input
             id="member-password"
@@ -160,9 +160,11 @@ function AddMember() {
         </button>
       </div>
       {add.error ? <ErrorNotice error={add.error} title="The member was not added" /> : null}
-      {add.isSuccess ? (
+      {add.data ? (
         <p role="status" className="notice">
-          Member added.
+          {add.data.invitation
+            ? `${add.data.email} already has an account: they have been invited and join once they accept.`
+            : 'Member added.'}
         </p>
       ) : null}
     </form>
