@@ -142,4 +142,37 @@ describe.each(storages)('what an execution keeps on $name', { timeout: 120_000 }
       ],
     ]);
   });
+
+  it('records a run whose data holds NUL and lone surrogates (PostgreSQL refuses them), replaced', async () => {
+    const { row } = await module.service.create(orgId, { ...GUARDED, name: 'hostile text' });
+    const outcome = await module.runner.execute({
+      row,
+      mode: 'webhook',
+      startNode: 'Hook',
+      triggerItems: [
+        {
+          json: {
+            headers: { authorization: TOKEN },
+            params: {},
+            query: {},
+            body: { text: 'a\u0000b', lone: 'x\ud800y', ['key\u0000']: 1 },
+          },
+        },
+      ],
+      checkpointAfterMs: 0,
+    });
+    expect(outcome.status).toBe('success');
+    const [execution] = await kernel.db
+      .select()
+      .from(workflowExecutions)
+      .where(eq(workflowExecutions.id, outcome.executionId));
+    expect(execution?.status).toBe('succeeded');
+    const nodes = await kernel.db
+      .select()
+      .from(workflowExecutionNodes)
+      .where(eq(workflowExecutionNodes.executionId, outcome.executionId));
+    const hook = nodes.find((n) => n.node === 'Hook')!;
+    const body = (hook.output as { json: { body: Record<string, unknown> } }[][])[0]![0]!.json.body;
+    expect(body).toEqual({ text: 'a\ufffdb', lone: 'x\ufffdy', ['key\ufffd']: 1 });
+  });
 });
