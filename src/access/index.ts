@@ -33,6 +33,7 @@ export { SYSTEM_PRINCIPAL } from './principal.ts';
 export type { AuditEntryInput, AuditLog } from './audit.service.ts';
 export { registerAccessRoutes } from './access.routes.ts';
 export { verifyReportSchema } from './access.dto.ts';
+export { INTERNAL_SECRET_PREFIX, isInternalSecret } from './secrets.service.ts';
 
 /**
  * The access module: users and organisations, sign-in and sessions, MFA, API keys, the audit

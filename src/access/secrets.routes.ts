@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { ErrorCodes, UserError } from '../kernel/index.ts';
 import { addRoute } from '../server/route.ts';
 import {
+  INTERNAL_SECRET_PREFIX,
+  isInternalSecret,
   SECRET_DESCRIPTION_MAX_LENGTH,
   SECRET_NAME_PATTERN,
   SECRET_VALUE_MAX_BYTES,
@@ -15,6 +17,10 @@ const nameSchema = z
   .regex(
     SECRET_NAME_PATTERN,
     'must be 1 to 100 letters, digits, "_", "." or "-", starting with a letter',
+  )
+  .refine(
+    (name) => !isInternalSecret(name),
+    `names starting with "${INTERNAL_SECRET_PREFIX}" belong to IZA OS's modules`,
   );
 
 const paramsSchema = z.strictObject({ name: nameSchema });

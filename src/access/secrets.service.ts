@@ -28,6 +28,15 @@ export const SecretErrorCodes = {
 
 /** 1..100 characters of letters, digits, `_`, `.` and `-`, starting with a letter. */
 export const SECRET_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
+
+/**
+ * Secrets whose names start with this belong to a module (an agent connection's key): they are
+ * not listed, and the secrets API and `{{secret:NAME}}` references cannot read, replace or
+ * delete them; only the module's own code reaches them through this service.
+ */
+export const INTERNAL_SECRET_PREFIX = 'internal.';
+
+export const isInternalSecret = (name: string): boolean => name.startsWith(INTERNAL_SECRET_PREFIX);
 /** The largest value, in UTF-8 bytes. */
 export const SECRET_VALUE_MAX_BYTES = 64 * 1024;
 export const SECRET_DESCRIPTION_MAX_LENGTH = 500;
@@ -113,11 +122,12 @@ export function createSecretsService(deps: SecretsServiceDeps): SecretsService {
 
   return {
     async list(orgId) {
-      return db
+      const rows = await db
         .select(metadata)
         .from(secrets)
         .where(eq(secrets.orgId, orgId))
         .orderBy(secrets.name);
+      return rows.filter((row) => !isInternalSecret(row.name));
     },
 
     async put(orgId, input, actorId) {

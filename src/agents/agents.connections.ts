@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import type { z } from 'zod';
-import type { Access, AuditLog } from '../access/index.ts';
+import { INTERNAL_SECRET_PREFIX, type Access, type AuditLog } from '../access/index.ts';
 import {
   ErrorCodes,
   UserError,
@@ -55,7 +55,7 @@ export interface ConnectionsDeps {
 }
 
 /** The prefix of the organisation secrets that hold connections' keys. */
-export const CONNECTION_SECRET_PREFIX = 'agents.connection.';
+export const CONNECTION_SECRET_PREFIX = `${INTERNAL_SECRET_PREFIX}agents.connection.`;
 
 /** Why a connection's key cannot be used: a stable code the task's `reason` carries. */
 export class ConnectionKeyError extends Error {

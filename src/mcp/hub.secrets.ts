@@ -1,3 +1,5 @@
+import { isInternalSecret } from '../access/index.ts';
+
 /**
  * Values of an external server's headers and environment may reference vault secrets as
  * `{{secret:NAME}}` (e.g. `Authorization: Bearer {{secret:GITHUB_TOKEN}}`): the stored
@@ -18,7 +20,11 @@ export async function resolveSecrets(
   reveal: (name: string) => Promise<string>,
 ): Promise<Record<string, string>> {
   const opened = new Map<string, string>();
-  for (const name of secretReferences(Object.values(values))) opened.set(name, await reveal(name));
+  for (const name of secretReferences(Object.values(values))) {
+    // A module's own secrets (agent connections' keys) are never sent to a server.
+    if (isInternalSecret(name)) throw new Error(`the secret "${name}" cannot be referenced`);
+    opened.set(name, await reveal(name));
+  }
   return Object.fromEntries(
     Object.entries(values).map(([key, value]) => [
       key,
