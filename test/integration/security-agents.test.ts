@@ -393,7 +393,7 @@ describe.each(storages)('agents across organisations on $name', { timeout: 120_0
       const found = await w.kernel.db.execute(
         sql`select name from secrets where name like ${`internal.agents.connection.${connection.id}.%`}`,
       );
-      const sealedName = (found as unknown as { rows: { name: string }[] }).rows[0]?.name;
+      const sealedName = (found as { rows: { name: string }[] }).rows[0]?.name;
       expect(sealedName).toBeDefined();
       for (const [method, payload] of [
         ['PUT', { value: EDITOR_KEY }],
