@@ -1,8 +1,9 @@
 // Conformance check of the workflow importer over a corpus of real n8n exports.
 // Run: node --no-node-snapshot bench/workflow-corpus.ts [folder] [--expressions]
-// Default folder: /work/shared/corpus. `--expressions` also runs the expression micro-benchmark;
+// Default folder: ../shared/corpus beside the project root. `--expressions` also runs the expression micro-benchmark;
 // `--run` executes every activatable workflow from its first trigger, offline (HTTP fails fast,
 // no sub-workflow loader), and counts outcomes: a robustness check (nothing may crash).
+import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
@@ -19,7 +20,9 @@ import {
 } from '../src/workflows/index.ts';
 
 const args = process.argv.slice(2);
-const folder = args.find((a) => !a.startsWith('--')) ?? '/work/shared/corpus';
+const folder =
+  args.find((a) => !a.startsWith('--')) ??
+  fileURLToPath(new URL('../../shared/corpus', import.meta.url));
 
 function jsonFiles(dir: string): string[] {
   const out: string[] = [];

@@ -1,6 +1,7 @@
 // Webhook workflow throughput: IZA OS (a real `iza start` process on a fresh embedded database)
-// against real n8n 2.41.1 when installed in ~/n8n-peer (see /work/shared/bench/N8N-SIDE-BY-SIDE.md),
-// both running /work/shared/bench/wf-respond.json unchanged, loaded in turn with autocannon.
+// against real n8n 2.41.1 when installed in ~/n8n-peer (see ../shared/bench/N8N-SIDE-BY-SIDE.md
+// beside the project root), both running ../shared/bench/wf-respond.json unchanged, loaded in turn
+// with autocannon.
 //
 //   npm run bench:workflows   (BENCH_DURATION seconds per run, default 10; WF_FILE, N8N_PEER)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -12,7 +13,9 @@ import autocannon from 'autocannon';
 import { machineLine, waitForServerUrl } from './lib.ts';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
-const file = process.env.WF_FILE ?? '/work/shared/bench/wf-respond.json';
+const file =
+  process.env.WF_FILE ??
+  fileURLToPath(new URL('../../shared/bench/wf-respond.json', import.meta.url));
 const peer = process.env.N8N_PEER ?? join(homedir(), 'n8n-peer');
 const path = '/webhook/bench-respond?name=x';
 const bin = fileURLToPath(new URL('../bin/iza.mjs', import.meta.url));
