@@ -3,6 +3,22 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import globals from 'globals';
 
+/** Maps keyed by strings from data start as dict() or a Map (see src/kernel/dict.ts). */
+const DATA_MAPS = [
+  {
+    selector:
+      "VariableDeclarator[id.typeAnnotation.typeAnnotation.typeName.name='Record'][init.type='ObjectExpression'][init.properties.length=0]",
+    message:
+      'A map keyed by strings starts as dict() (no prototype) or a Map, never {} (a "__proto__" key would reach Object.prototype).',
+  },
+  {
+    selector:
+      "AssignmentExpression[operator=/^(\\?\\?|\\|\\|)=$/][left.computed=true][left.property.type!='Literal']",
+    message:
+      'map[key] ??= ... on a plain object returns Object.prototype for "__proto__": use a Map, or dict() and an explicit read and write.',
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.iza/', 'drizzle/', 'coverage/', 'dist/', 'web/dist/'] },
   js.configs.recommended,
@@ -41,23 +57,7 @@ export default tseslint.config(
     // Object.prototype through a key such as "__proto__": a Map, or dict() from kernel/dict.ts.
     files: ['src/**/*.ts'],
     ignores: ['**/*.test.ts'],
-    rules: {
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector:
-            "VariableDeclarator[id.typeAnnotation.typeAnnotation.typeName.name='Record'][init.type='ObjectExpression'][init.properties.length=0]",
-          message:
-            'A map keyed by strings starts as dict() (no prototype) or a Map, never {} (a "__proto__" key would reach Object.prototype).',
-        },
-        {
-          selector:
-            "AssignmentExpression[operator=/^(\\?\\?|\\|\\|)=$/][left.computed=true][left.property.type!='Literal']",
-          message:
-            'map[key] ??= ... on a plain object returns Object.prototype for "__proto__": use a Map, or dict() and an explicit read and write.',
-        },
-      ],
-    },
+    rules: { 'no-restricted-syntax': ['error', ...DATA_MAPS] },
   },
   {
     // Workflows copy data the workflow author controls: Object.assign() would run the
@@ -67,18 +67,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        {
-          selector:
-            "VariableDeclarator[id.typeAnnotation.typeAnnotation.typeName.name='Record'][init.type='ObjectExpression'][init.properties.length=0]",
-          message:
-            'A map keyed by strings starts as dict() (no prototype) or a Map, never {} (a "__proto__" key would reach Object.prototype).',
-        },
-        {
-          selector:
-            "AssignmentExpression[operator=/^(\\?\\?|\\|\\|)=$/][left.computed=true][left.property.type!='Literal']",
-          message:
-            'map[key] ??= ... on a plain object returns Object.prototype for "__proto__": use a Map, or dict() and an explicit read and write.',
-        },
+        ...DATA_MAPS,
         {
           selector: "CallExpression[callee.object.name='Object'][callee.property.name='assign']",
           message:

@@ -54,6 +54,53 @@ interface Run {
   output?: Record<string, unknown>[];
 }
 
+/**
+ * A world for the limits tests: organisation A's editor creates and runs workflows over HTTP, in
+ * one executor process (so innocent executions share it with hostile ones), with `env`.
+ */
+function limitsWorld(env: Record<string, string>) {
+  let w: AccessWorld;
+  let drop: () => Promise<void>;
+  let a: Record<string, string>;
+  beforeAll(async () => {
+    const storage = await pgliteStorage.create();
+    drop = storage.drop;
+    w = await createAccessWorld(storage.target, {
+      IZA_WORKFLOWS_RUN_WAIT_MS: '120000',
+      IZA_WORKFLOWS_EXECUTORS: '1',
+      IZA_WORKFLOWS_CODE_TIMEOUT_MS: '60000',
+      ...env,
+    });
+    a = { authorization: w.callers.find((c) => c.role === 'editor')!.authorization! };
+  });
+  afterAll(async () => {
+    await w?.close();
+    await drop?.();
+  });
+  return {
+    create: async (body: unknown): Promise<string> => {
+      const res = await w.inject({
+        method: 'POST',
+        url: '/api/v1/workflows',
+        headers: a,
+        payload: body as object,
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return (res.json().data as { id: string }).id;
+    },
+    run: async (id: string): Promise<Run> => {
+      const res = await w.inject({
+        method: 'POST',
+        url: `/api/v1/workflows/${id}/run`,
+        headers: a,
+        payload: { waitMs: 120_000 },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().data as Run;
+    },
+  };
+}
+
 describe('executor processes: a hostile workflow only hurts itself', { timeout: 180_000 }, () => {
   let w: AccessWorld;
   let drop: () => Promise<void>;
@@ -161,47 +208,7 @@ describe('executor processes: a hostile workflow only hurts itself', { timeout: 
 });
 
 describe('executor processes: limits per execution', { timeout: 180_000 }, () => {
-  let w: AccessWorld;
-  let drop: () => Promise<void>;
-  let a: Record<string, string>;
-
-  const create = async (body: unknown) => {
-    const res = await w.inject({
-      method: 'POST',
-      url: '/api/v1/workflows',
-      headers: a,
-      payload: body as object,
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    return (res.json().data as { id: string }).id;
-  };
-  const run = async (id: string): Promise<Run> => {
-    const res = await w.inject({
-      method: 'POST',
-      url: `/api/v1/workflows/${id}/run`,
-      headers: a,
-      payload: { waitMs: 120_000 },
-    });
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json().data as Run;
-  };
-
-  beforeAll(async () => {
-    const storage = await pgliteStorage.create();
-    drop = storage.drop;
-    // One executor process for everything, so the innocent executions share it with the hostile ones.
-    w = await createAccessWorld(storage.target, {
-      IZA_WORKFLOWS_RUN_WAIT_MS: '120000',
-      IZA_WORKFLOWS_EXECUTORS: '1',
-      IZA_WORKFLOWS_EXECUTION_CPU_MS: '1500',
-      IZA_WORKFLOWS_CODE_TIMEOUT_MS: '60000',
-    });
-    a = { authorization: w.callers.find((c) => c.role === 'editor')!.authorization! };
-  });
-  afterAll(async () => {
-    await w?.close();
-    await drop?.();
-  });
+  const { create, run } = limitsWorld({ IZA_WORKFLOWS_EXECUTION_CPU_MS: '1500' });
 
   it('stops an execution at its processing budget, counted over all its items', async () => {
     // Ten items of 400 ms each: every one under the expression time-out, together past the budget.
@@ -245,49 +252,11 @@ describe('executor processes: limits per execution', { timeout: 180_000 }, () =>
 });
 
 describe('executor processes: memory per process', { timeout: 180_000 }, () => {
-  let w: AccessWorld;
-  let drop: () => Promise<void>;
-  let a: Record<string, string>;
-
-  const create = async (body: unknown) => {
-    const res = await w.inject({
-      method: 'POST',
-      url: '/api/v1/workflows',
-      headers: a,
-      payload: body as object,
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    return (res.json().data as { id: string }).id;
-  };
-  const run = async (id: string): Promise<Run> => {
-    const res = await w.inject({
-      method: 'POST',
-      url: `/api/v1/workflows/${id}/run`,
-      headers: a,
-      payload: { waitMs: 120_000 },
-    });
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json().data as Run;
-  };
-
-  beforeAll(async () => {
-    const storage = await pgliteStorage.create();
-    drop = storage.drop;
-    // One executor process for everything, so the innocent executions share it with the hostile ones.
-    w = await createAccessWorld(storage.target, {
-      IZA_WORKFLOWS_RUN_WAIT_MS: '120000',
-      IZA_WORKFLOWS_EXECUTORS: '1',
-      // Time enough that only memory can end the hostile execution, however busy the machine.
-      IZA_WORKFLOWS_EXECUTION_CPU_MS: '120000',
-      IZA_WORKFLOWS_EXECUTOR_MEMORY_MB: '128',
-      IZA_WORKFLOWS_CODE_MEMORY_MB: '1024',
-      IZA_WORKFLOWS_CODE_TIMEOUT_MS: '60000',
-    });
-    a = { authorization: w.callers.find((c) => c.role === 'editor')!.authorization! };
-  });
-  afterAll(async () => {
-    await w?.close();
-    await drop?.();
+  const { create, run } = limitsWorld({
+    // Time enough that only memory can end the hostile execution, however busy the machine.
+    IZA_WORKFLOWS_EXECUTION_CPU_MS: '120000',
+    IZA_WORKFLOWS_EXECUTOR_MEMORY_MB: '128',
+    IZA_WORKFLOWS_CODE_MEMORY_MB: '1024',
   });
 
   it('fails the execution that exhausts its process’s memory; the one beside it finishes', async () => {
