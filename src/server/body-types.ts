@@ -25,9 +25,15 @@ const OTHER_BODY_TYPES: readonly { matches: (url: string) => boolean; types: rea
     { matches: (url) => url === '/setup', types: [FORM_TYPE] },
   ];
 
-/** The webhook routes (`/webhook/*`, `/webhook-test/*`), which take any text in any body. */
+/** Route templates of the webhook URLs: n8n's, and each organisation's prefixed form. */
+const WEBHOOK_ROUTE = /^(\/o\/:org)?\/webhook(-test)?\//;
+
+/**
+ * The webhook routes (`/webhook/*`, `/webhook-test/*` and their `/o/:org/` forms), which take
+ * any text in any body.
+ */
 export function isWebhookRoute(url: string | undefined): boolean {
-  return url !== undefined && (url.startsWith('/webhook/') || url.startsWith('/webhook-test/'));
+  return url !== undefined && WEBHOOK_ROUTE.test(url);
 }
 
 /** Whether a route takes text that cannot be stored as it is (NUL, lone surrogates). */

@@ -13,6 +13,7 @@ const SERVER_PREFIXES = [
   '/mcp',
   '/webhook/',
   '/webhook-test/',
+  '/o/',
   '/docs',
   '/health',
   '/metrics',

@@ -294,6 +294,8 @@ describe('iza agent and the agents folder', { timeout: 240_000 }, () => {
         );
         expect(admin.code, admin.output).toBe(0);
         const key = 'sk-cli-0123456789abcdef';
+        // The loopback model server stands for the organisation's endpoint on the internet.
+        const allow = { IZA_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1' };
         // No server yet: on the database directly.
         const created = await runIza(
           [
@@ -312,7 +314,7 @@ describe('iza agent and the agents folder', { timeout: 240_000 }, () => {
             '--api-key-stdin',
             ...dir,
           ],
-          {},
+          allow,
           `${key}\n`,
         );
         expect(created.code, created.output).toBe(0);
@@ -331,7 +333,7 @@ describe('iza agent and the agents folder', { timeout: 240_000 }, () => {
             '    llm: { connection: house, model: test-model, stream: false }',
           ].join('\n'),
         );
-        const env = { IZA_AGENTS_FOLDER: folder };
+        const env = { ...allow, IZA_AGENTS_FOLDER: folder };
         const server = tracked.process(spawnIza(['start', '--port', '0', ...dir], env));
         await waitForServer(d.path, server, 90_000);
 

@@ -277,10 +277,17 @@ describe.each(storages)('hostile input at the HTTP edge on $name', (storage) => 
   });
 
   it('takes any text on webhook URLs, but not a body nested too deep', async () => {
-    for (const url of ['/webhook/edge-hook', '/webhook-test/edge-hook']) {
+    // Production URLs (n8n's form, the organisation's prefixed one) and a test URL, which
+    // needs an editor.
+    for (const [url, headers] of [
+      ['/webhook/edge-hook', {}],
+      ['/o/alpha-studio/webhook/edge-hook', {}],
+      ['/webhook-test/edge-hook', auth.editor],
+    ] as const) {
       const res = await w.inject({
         method: 'POST',
         url: `${url}?q=${encodeURIComponent(NUL)}`,
+        headers,
         payload: { text: `a${NUL}b${LONE}` },
       });
       // Not refused as input: the path has no workflow (the workflows module stores what a run
@@ -290,7 +297,7 @@ describe.each(storages)('hostile input at the HTTP edge on $name', (storage) => 
         await w.inject({
           method: 'POST',
           url,
-          headers: { 'content-type': 'application/json' },
+          headers: { ...headers, 'content-type': 'application/json' },
           payload: withDeepMember({ a: 1 }, DEEP),
         }),
         400,
@@ -352,12 +359,16 @@ describe.each(storages)('hostile input at the HTTP edge on $name', (storage) => 
   });
 
   it('still takes forms and text where they belong: webhooks, the first-run form, CSV imports', async () => {
-    for (const url of ['/webhook/edge-form', '/webhook-test/edge-form']) {
+    for (const [url, headers] of [
+      ['/webhook/edge-form', {}],
+      ['/o/alpha-studio/webhook/edge-form', {}],
+      ['/webhook-test/edge-form', auth.editor],
+    ] as const) {
       for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
         const res = await w.inject({
           method: 'POST',
           url,
-          headers: { 'content-type': type },
+          headers: { ...headers, 'content-type': type },
           payload: 'a=1',
         });
         expect(res.statusCode, `${url} ${type}`).toBe(404);
