@@ -9,6 +9,7 @@ import {
   postingPageSchema,
   transferInputSchema,
   transferSchema,
+  type singleTransferResultSchema,
   type transferResultsSchema,
   type AccountInput,
   type EntityInput,
@@ -35,6 +36,7 @@ export type AccountJson = z.output<typeof accountSchema>;
 export type TransferJson = z.output<typeof transferSchema>;
 export type PostingPageJson = z.output<typeof postingPageSchema>;
 export type TransferResultJson = z.output<typeof transferResultsSchema>['results'][number];
+export type SingleTransferJson = z.output<typeof singleTransferResultSchema>;
 export type EntityCreateBody = Omit<EntityInput, 'parentId'> & { parentId?: string };
 export type AccountCreateBody = AccountInput;
 export type FxRateJson = Omit<FxRate, 'createdAt'> & { createdAt: string };
@@ -77,10 +79,12 @@ export interface LedgerClient {
   createTransfers(transfers: TransferInputJson[]): Promise<TransferResultJson[]>;
   lookupTransfers(ids: string[]): Promise<TransferJson[]>;
   getTransfer(id: string): Promise<TransferJson>;
+  /** One transfer: answered as stored, or thrown as the API's 4xx when it is not applied. */
+  createTransfer(transfer: TransferInputJson): Promise<SingleTransferJson>;
   reverseTransfer(
     id: string,
-    body: { id: string; description?: string },
-  ): Promise<TransferResultJson>;
+    body: { id: string; description?: string; effectiveAt?: string },
+  ): Promise<SingleTransferJson>;
   recordFxRates(
     rates: FxRateInput[],
   ): Promise<{ recorded: number; unchanged: number; rates: FxRateJson[] }>;
@@ -128,6 +132,7 @@ export async function withLedger<T>(
         clock: kernel.clock,
         audit: access.audit,
         log: kernel.log.child({ module: 'ledger' }),
+        maxFutureDays: kernel.config.ledger.maxFutureDays,
       });
       const reports = createReportsService({ db: kernel.db, clock: kernel.clock });
       return run(localLedger(service, reports, orgId));
@@ -162,6 +167,8 @@ function remoteLedger(server: RemoteServer, call: typeof callServer): LedgerClie
       ).results,
     lookupTransfers: (ids) => call(server, 'GET', `${base}/transfers?ids=${ids.map(id).join(',')}`),
     getTransfer: (transferId) => call(server, 'GET', `${base}/transfers/${id(transferId)}`),
+    createTransfer: ({ id: transferId, ...body }) =>
+      call(server, 'PUT', `${base}/transfers/${id(transferId)}`, body),
     reverseTransfer: (transferId, body) =>
       call(server, 'POST', `${base}/transfers/${id(transferId)}/reverse`, body),
     recordFxRates: (rates) => call(server, 'POST', `${base}/fx-rates`, { rates }),
@@ -204,6 +211,10 @@ function localLedger(ledger: LedgerService, reports: ReportsService, orgId: stri
   const entity = (value: unknown) => entitySchema.parse(jsonify(value));
   const account = (value: unknown) => accountSchema.parse(jsonify(value));
   const transfer = (value: unknown) => transferSchema.parse(jsonify(value));
+  const single = (outcome: { result: 'ok' | 'exists'; transfer: unknown }): SingleTransferJson => {
+    const t = transfer(outcome.transfer);
+    return { id: t.id, index: 0, result: outcome.result, transfer: t };
+  };
   return {
     via: 'database',
     listEntities: async () => (await ledger.listEntities(orgId)).map(entity),
@@ -223,10 +234,15 @@ function localLedger(ledger: LedgerService, reports: ReportsService, orgId: stri
       ledger.createTransfers(orgId, transfers.map(validTransfer)),
     lookupTransfers: async (ids) => (await ledger.lookupTransfers(orgId, ids)).map(transfer),
     getTransfer: async (id) => transfer(await ledger.getTransfer(orgId, id)),
-    reverseTransfer: (id, body) =>
-      ledger.reverseTransfer(orgId, id, body.id, {
-        ...(body.description === undefined ? {} : { description: body.description }),
-      }),
+    createTransfer: async (input) =>
+      single(await ledger.createTransfer(orgId, validTransfer(input, 0))),
+    reverseTransfer: async (id, body) =>
+      single(
+        await ledger.reverseTransferOrFail(orgId, id, body.id, {
+          ...(body.description === undefined ? {} : { description: body.description }),
+          ...(body.effectiveAt === undefined ? {} : { effectiveAt: new Date(body.effectiveAt) }),
+        }),
+      ),
     recordFxRates: async (rates) => {
       const out = await ledger.recordFxRates(orgId, rates);
       return { ...out, rates: out.rates.map((r) => jsonify(r) as FxRateJson) };

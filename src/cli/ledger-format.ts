@@ -1,4 +1,5 @@
 import { ErrorCodes, UserError } from '../kernel/index.ts';
+import { isCurrency } from '../ledger/currencies.ts';
 import { minorUnitExponent } from '../ledger/fx.ts';
 
 /**
@@ -7,15 +8,14 @@ import { minorUnitExponent } from '../ledger/fx.ts';
  * only, never through a float; and the CSV the list commands write and `transfer import` reads.
  */
 
-const CURRENCY = /^[A-Z]{3}$/;
 const MAJOR = /^(\d+)(?:\.(\d+))?$/;
 
 /** Digits after the decimal point of `currency` (2 for EUR, 0 for JPY, 3 for BHD). */
 export function exponentOf(currency: string): number {
-  if (!CURRENCY.test(currency)) {
+  if (!isCurrency(currency)) {
     throw new UserError(
-      ErrorCodes.validationFailed,
-      `currency "${currency}" must be a three-letter ISO 4217 code, e.g. EUR`,
+      'currency_invalid',
+      `currency "${currency}" must be an active ISO 4217 currency code, e.g. EUR`,
     );
   }
   return minorUnitExponent(currency);
@@ -59,7 +59,7 @@ function amountInvalid(message: string): UserError {
  * @example toMajor('-123450', 'EUR') // '-1234.50'
  */
 export function toMajor(minor: string | bigint, currency: string): string {
-  const exponent = CURRENCY.test(currency) ? minorUnitExponent(currency) : 2;
+  const exponent = isCurrency(currency) ? minorUnitExponent(currency) : 2;
   const value = BigInt(minor);
   const digits = (value < 0n ? -value : value).toString().padStart(exponent + 1, '0');
   const whole = digits.slice(0, digits.length - exponent);

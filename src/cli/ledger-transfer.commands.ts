@@ -68,26 +68,24 @@ export function transferCommand(): Command {
                 const credit = await resolve.account(flags.credit);
                 const currency = flags.currency?.toUpperCase() ?? debit.currency;
                 const amount = toMinor(flags.amount, currency, '--amount');
-                const [answer] = await ledger.createTransfers([
-                  {
-                    id,
-                    kind: flags.pending ? 'pending' : 'single',
-                    debitAccountId: debit.id,
-                    creditAccountId: credit.id,
-                    amount: amount.toString(),
-                    currency,
-                    ...(flags.timeout === undefined ? {} : { timeoutSeconds: flags.timeout }),
-                    ...(flags.description === undefined ? {} : { description: flags.description }),
-                    ...(effectiveAt === undefined ? {} : { effectiveAt }),
-                  },
-                ]);
+                const answer = await ledger.createTransfer({
+                  id,
+                  kind: flags.pending ? 'pending' : 'single',
+                  debitAccountId: debit.id,
+                  creditAccountId: credit.id,
+                  amount: amount.toString(),
+                  currency,
+                  ...(flags.timeout === undefined ? {} : { timeoutSeconds: flags.timeout }),
+                  ...(flags.description === undefined ? {} : { description: flags.description }),
+                  ...(effectiveAt === undefined ? {} : { effectiveAt }),
+                });
                 const details: [string, string][] = [
                   ['amount', money(amount, currency)],
                   ['debit', await resolve.label(debit.id)],
                   ['credit', await resolve.label(credit.id)],
                 ];
                 if (flags.pending) details.push(['kind', 'pending (post or void it later)']);
-                return [answer!, details] as const;
+                return [answer, details] as const;
               },
             );
             reportResult(result, flags.json ?? false, extra);
@@ -128,20 +126,18 @@ export function transferCommand(): Command {
                   flags.amount === undefined
                     ? undefined
                     : toMinor(flags.amount, hold.currency ?? '', '--amount');
-                const [answer] = await ledger.createTransfers([
-                  {
-                    id,
-                    kind,
-                    pendingId: hold.id,
-                    ...(amount === undefined ? {} : { amount: amount.toString() }),
-                    ...(flags.description === undefined ? {} : { description: flags.description }),
-                  },
-                ]);
+                const answer = await ledger.createTransfer({
+                  id,
+                  kind,
+                  pendingId: hold.id,
+                  ...(amount === undefined ? {} : { amount: amount.toString() }),
+                  ...(flags.description === undefined ? {} : { description: flags.description }),
+                });
                 const details: [string, string][] = [
                   ['pending transfer', hold.id],
                   ['amount', money(amount ?? hold.amount, hold.currency)],
                 ];
-                return [answer!, details] as const;
+                return [answer, details] as const;
               });
               reportResult(result, flags.json ?? false, extra);
             },
@@ -174,17 +170,30 @@ export function transferCommand(): Command {
         'id of the reversing transfer, the idempotency key (default: a new one)',
       )
       .option('--description <text>', 'a description (default: "Reversal of <id>")')
+      .option(
+        '--effective-at <when>',
+        'when the reversal counts in the books: a day or an ISO date-time (default: now)',
+      )
       .action(
-        act(async (original: string, flags: Flags & { id?: string; description?: string }) => {
-          const id = flags.id ?? newId();
-          const result = await inLedger(flags, 'transfer reverse', (ledger) =>
-            ledger.reverseTransfer(original, {
-              id,
-              ...(flags.description === undefined ? {} : { description: flags.description }),
-            }),
-          );
-          reportResult(result, flags.json ?? false, [['reverses', original]]);
-        }),
+        act(
+          async (
+            original: string,
+            flags: Flags & { id?: string; description?: string; effectiveAt?: string },
+          ) => {
+            const id = flags.id ?? newId();
+            const effectiveAt = flags.effectiveAt
+              ? toInstant(flags.effectiveAt, '--effective-at')
+              : undefined;
+            const result = await inLedger(flags, 'transfer reverse', (ledger) =>
+              ledger.reverseTransfer(original, {
+                id,
+                ...(flags.description === undefined ? {} : { description: flags.description }),
+                ...(effectiveAt === undefined ? {} : { effectiveAt }),
+              }),
+            );
+            reportResult(result, flags.json ?? false, [['reverses', original]]);
+          },
+        ),
       ),
   );
 

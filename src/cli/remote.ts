@@ -46,7 +46,7 @@ export function findRunningServer(config: Config): RemoteServer | undefined {
 /** Calls the server and unwraps the `ApiResponse` envelope, raising its error as a `UserError`. */
 export async function callServer<T>(
   server: RemoteServer,
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<T> {

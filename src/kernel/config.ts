@@ -125,6 +125,12 @@ const ConfigSchema = z.strictObject({
       allowedOrigins: list().default([]),
     })
     .prefault({}),
+  ledger: z
+    .strictObject({
+      /** How many days after now a transfer may be dated (its effective date). */
+      maxFutureDays: integer(0, 36_600).default(366),
+    })
+    .prefault({}),
   agents: z
     .strictObject({
       /** A folder of declarative agents (`*.yaml`, `*.yml`, `*.json`) loaded at start. */
@@ -277,6 +283,7 @@ const ENV_KEYS: Record<string, readonly string[]> = {
   IZA_MCP_STDIO_COMMANDS: ['mcp', 'stdioCommands'],
   IZA_MCP_ALLOWED_HOSTS: ['mcp', 'allowedHosts'],
   IZA_MCP_ALLOWED_ORIGINS: ['mcp', 'allowedOrigins'],
+  IZA_LEDGER_MAX_FUTURE_DAYS: ['ledger', 'maxFutureDays'],
   IZA_AGENTS_FOLDER: ['agents', 'folder'],
   IZA_AGENTS_LEASE_MS: ['agents', 'leaseMs'],
   IZA_AGENTS_BREAKER_FAILURES: ['agents', 'breakerFailures'],

@@ -7,6 +7,7 @@ import {
   type Clock,
   type Database,
 } from '../kernel/index.ts';
+import { requireCurrency } from './currencies.ts';
 import { requireDay } from './days.ts';
 import { normaliseRate, parseRate, requireRateOn, type AppliedRate, type Fraction } from './fx.ts';
 import { ledgerFxRates } from './ledger.schema.ts';
@@ -14,7 +15,6 @@ import { MAX_FX_BATCH, type FxRate, type FxRateInput } from './ledger.types.ts';
 import type { LedgerAudit } from './transfers.service.ts';
 import { invalid } from './transfers.input.ts';
 
-const CURRENCY = /^[A-Z]{3}$/;
 const MAX_SOURCE = 200;
 
 type FxRateRow = typeof ledgerFxRates.$inferSelect;
@@ -191,10 +191,6 @@ function checkRate(rate: FxRateInput, index: number): Checked {
     throw invalid(at('source'), `must be at most ${MAX_SOURCE} characters`);
   }
   return { ...rate, index, fraction: parseRate(rate.rate, at('rate')) };
-}
-
-function requireCurrency(value: string, path: string): void {
-  if (!CURRENCY.test(value)) throw invalid(path, 'must be a three-letter ISO 4217 code');
 }
 
 function pairDay(r: { base: string; quote: string; effectiveOn: string }): string {

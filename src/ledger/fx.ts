@@ -1,12 +1,13 @@
 import { and, desc, eq, lte, or } from 'drizzle-orm';
 import { UserError, type DbOrTx } from '../kernel/index.ts';
+import { currencyExponent } from './currencies.ts';
 import { ledgerFxRates } from './ledger.schema.ts';
 
 /**
  * Exchange-rate arithmetic. A rate is a decimal string ("1.0825": one unit of the base currency
  * is worth 1.0825 units of the quote currency), held as an exact fraction of two bigints; an
  * amount in minor units is converted with integer arithmetic and rounded half to even once, at
- * the end. Minor-unit exponents come from ICU (`Intl`): USD 2, JPY 0, BHD 3.
+ * the end. Minor-unit exponents come from ISO 4217 (`currencies.ts`): USD 2, JPY 0, BHD 3.
  */
 
 /** An exact positive rational: `numerator / denominator`. */
@@ -29,18 +30,13 @@ export interface AppliedRate {
 }
 
 const DECIMAL = /^(\d{1,18})(?:\.(\d{1,12}))?$/;
-const exponents = new Map<string, number>();
 
-/** Digits after the decimal point of a currency's minor unit (2 for EUR, 0 for JPY). */
-export function minorUnitExponent(currency: string): number {
-  let exponent = exponents.get(currency);
-  if (exponent === undefined) {
-    exponent = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-      .maximumFractionDigits!;
-    exponents.set(currency, exponent);
-  }
-  return exponent;
-}
+/**
+ * Digits after the decimal point of a currency's minor unit (2 for EUR, 0 for JPY), from the
+ * ISO 4217 table (`currencies.ts`).
+ * @throws UserError `currency_invalid` for a code that is not an active ISO 4217 currency.
+ */
+export const minorUnitExponent = currencyExponent;
 
 /**
  * Parses a positive decimal rate ("1.0825", at most 12 decimals) into an exact fraction.

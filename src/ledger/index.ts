@@ -20,6 +20,17 @@ export {
   transferSchema,
   type TransferInputJson,
 } from './ledger.dto.ts';
+export { singleTransferResultSchema } from './transfers.dto.ts';
+export type { SingleTransferOutcome } from './transfers.single.ts';
+export {
+  ISO_4217_EDITION,
+  currencies,
+  currencyCode,
+  currencyExponent,
+  currencyInvalid,
+  isCurrency,
+  requireCurrency,
+} from './currencies.ts';
 export { defineLedgerQueues, LEDGER_EXPIRE_QUEUE } from './ledger.jobs.ts';
 export {
   convertMinor,

@@ -8,6 +8,7 @@ import {
   type Clock,
   type Database,
 } from '../kernel/index.ts';
+import { requireCurrency } from './currencies.ts';
 import { convertMinor, invert, parseRate, requireRateOn, utcDay, type Fraction } from './fx.ts';
 import { ledgerAccounts } from './ledger.schema.ts';
 import {
@@ -36,7 +37,6 @@ import { invalid, uuid } from './transfers.input.ts';
 
 /** The namespace of the second leg's id: a UUIDv5 of the first leg's id, so a retry finds it. */
 const SECOND_LEG_NAMESPACE = '5a0c3f5e-2d1b-4c8e-9f57-4b7e1d9a6c21';
-const CURRENCY = /^[A-Z]{3}$/;
 /** The template chart's bank account: where cash moves by default. */
 const BANK_CODE = '1100';
 const RECEIVABLE_CODE = '1300';
@@ -331,9 +331,7 @@ function check(input: IntercompanyTransferInput): Checked {
   }
   if (input.amount <= 0n) throw invalid('amount', 'must be positive');
   if (input.amount > MAX_AMOUNT) throw invalid('amount', 'must be at most 2^63-1 minor units');
-  if (!CURRENCY.test(input.currency)) {
-    throw invalid('currency', 'must be a three-letter ISO 4217 code');
-  }
+  requireCurrency(input.currency, 'currency');
   if (input.effectiveAt !== undefined && Number.isNaN(input.effectiveAt.getTime())) {
     throw invalid('effectiveAt', 'is not a valid date');
   }

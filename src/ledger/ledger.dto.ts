@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currencyCode } from './currencies.ts';
 import type { AppliedRate } from './fx.ts';
 import {
   ACCOUNT_TYPES,
@@ -33,7 +34,7 @@ export const amount = z
   .regex(/^\d{1,19}$/, 'must be a whole number of minor units, as a string of digits');
 /** Signed, for balances and releases. */
 const signedAmount = z.string().regex(/^-?\d+$/);
-export const currency = z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code');
+export const currency = currencyCode;
 const code = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, 'must be 1 to 32 letters, digits, ".", "_" or "-"');
@@ -86,12 +87,6 @@ export const transferInputSchema = z.strictObject({
 
 export const transferBatchSchema = z.strictObject({
   transfers: z.array(transferInputSchema).min(1).max(MAX_BATCH),
-});
-
-export const reverseBodySchema = z.strictObject({
-  /** The reversing transfer's own id (its idempotency key). */
-  id: z.uuid(),
-  description: z.string().max(500).optional(),
 });
 
 export const transferLookupQuery = z.strictObject({

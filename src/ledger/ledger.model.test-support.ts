@@ -1,4 +1,4 @@
-import type { TransferInput, TransferResultCode } from './ledger.types.ts';
+import { isStoredFailure, type TransferInput, type TransferResultCode } from './ledger.types.ts';
 
 /**
  * A reference model of the ledger for the model-based property test: plain maps, no database,
@@ -165,7 +165,7 @@ export class LedgerModel {
     if (known) return this.compare(t, known);
     const result =
       t.kind === 'post_pending' || t.kind === 'void_pending' ? this.resolve(t) : this.create(t);
-    if (result !== 'ok' && !inChain) {
+    if (result !== 'ok' && !inChain && isStoredFailure(result)) {
       this.state.transfers.set(t.id, {
         id: t.id,
         kind: t.kind ?? 'single',

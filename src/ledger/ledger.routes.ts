@@ -31,7 +31,6 @@ import {
   postingJson,
   postingPageSchema,
   postingsQuery,
-  reverseBodySchema,
   transferBatchSchema,
   transferJson,
   transferLookupQuery,
@@ -39,7 +38,13 @@ import {
   transferSchema,
 } from './ledger.dto.ts';
 import type { LedgerService } from './ledger.service.ts';
+import {
+  reverseBodySchema,
+  singleTransferBodySchema,
+  singleTransferResultSchema,
+} from './transfers.dto.ts';
 import { MAX_FX_BATCH } from './ledger.types.ts';
+import type { SingleTransferOutcome } from './transfers.single.ts';
 
 const BASE = '/api/v1/ledger';
 const TRANSFERS_URL = `${BASE}/transfers`;
@@ -220,12 +225,41 @@ function registerTransferRoutes(app: FastifyInstance, ledger: LedgerService): vo
         '(`transfer_already_reversed`); the reversal obeys balance limits like any transfer.',
       params: idParams,
       body: reverseBodySchema,
-      response: transferResultsSchema.shape.results.element,
+      response: singleTransferResultSchema,
     },
     async ({ request, params, body }) =>
-      ledger.reverseTransfer(orgOf(request), params.id, body.id, {
-        ...(body.description === undefined ? {} : { description: body.description }),
-      }),
+      singleJson(
+        await ledger.reverseTransferOrFail(orgOf(request), params.id, body.id, {
+          ...(body.description === undefined ? {} : { description: body.description }),
+          ...(body.effectiveAt === undefined ? {} : { effectiveAt: new Date(body.effectiveAt) }),
+        }),
+      ),
+  );
+  addRoute(
+    app,
+    {
+      method: 'PUT',
+      url: `${TRANSFERS_URL}/:id`,
+      access: 'write',
+      tags,
+      summary: 'Books one transfer under the id you chose (its idempotency key)',
+      description:
+        'Answers the transfer as stored, with `result` `ok` (applied now) or `exists` (the same ' +
+        'request was applied before). A transfer that is not applied is an error: 400 for bad ' +
+        'input (zero or too large an amount, the same account twice, a missing or unknown ' +
+        "currency, accounts of different entities or another currency than the accounts'), 404 " +
+        'for an account or hold not found in the organisation, 409 for the id sent before with ' +
+        'other fields (`exists_with_different_<field>`) or the ledger refusing it (limits, a ' +
+        'closed account or period). Refused input does not use up the id: send the corrected ' +
+        'request with the same id.',
+      params: idParams,
+      body: singleTransferBodySchema,
+      response: singleTransferResultSchema,
+    },
+    async ({ request, params, body }) =>
+      singleJson(
+        await ledger.createTransfer(orgOf(request), fromTransferJson({ ...body, id: params.id })),
+      ),
   );
   addRoute(
     app,
@@ -255,6 +289,15 @@ function registerTransferRoutes(app: FastifyInstance, ledger: LedgerService): vo
     async ({ request, params }) =>
       transferJson(await ledger.getTransfer(orgOf(request), params.id)),
   );
+}
+
+function singleJson(outcome: SingleTransferOutcome) {
+  return {
+    id: outcome.transfer.id,
+    index: 0 as const,
+    result: outcome.result,
+    transfer: transferJson(outcome.transfer),
+  };
 }
 
 function registerFxRoutes(app: FastifyInstance, ledger: LedgerService): void {

@@ -216,6 +216,10 @@ describe.each(storages)('ledger service on $name', { timeout: 60_000 }, (storage
       amount_required: async (book) => [{ ...(await plain(book))[0]!, amount: undefined }],
       currency_required: async (book) => [{ ...(await plain(book))[0]!, currency: undefined }],
       currency_invalid: async (book) => [{ ...(await plain(book))[0]!, currency: 'eur' }],
+      effective_at_too_late: async (book) => [
+        // START is 2026-03-01: the default horizon is 366 days.
+        { ...(await plain(book))[0]!, effectiveAt: new Date('2027-03-03T00:00:00.000Z') },
+      ],
       pending_id_required: async () => [{ id: newId(), kind: 'void_pending' }],
       pending_id_must_not_be_set: async (book) => [
         { ...(await plain(book))[0]!, pendingId: newId() },
@@ -379,6 +383,29 @@ describe.each(storages)('ledger service on $name', { timeout: 60_000 }, (storage
         'ok',
       ]);
       expect((await world.ledger.getAccount(orgId, b.id)).creditsPosted).toBe(25n);
+    });
+
+    it('does not consume the id of a request naming accounts that cannot take it', async () => {
+      const { orgId, account } = await createBook(world.ledger);
+      const other = await createBook(world.ledger);
+      const [a, b] = [await account(), await account()];
+      const dollars = await account({ currency: 'USD' });
+      const foreign = await other.account();
+      const id = newId();
+      for (const [wrong, code] of [
+        [single(a, newId(), 5n, { id }), 'credit_account_not_found'],
+        [single(newId(), b, 5n, { id }), 'debit_account_not_found'],
+        // another organisation's account is not found either
+        [single(a, foreign, 5n, { id }), 'credit_account_not_found'],
+        [single(a, dollars, 5n, { id }), 'currency_mismatch'],
+        [single(a, b, 0n, { id }), 'amount_must_be_positive'],
+        [single(a, a, 5n, { id }), 'accounts_must_be_different'],
+      ] as const) {
+        expect(await results(orgId, [wrong])).toEqual([code]);
+      }
+      expect(await world.ledger.lookupTransfers(orgId, [id])).toEqual([]);
+      expect(await results(orgId, [single(a, b, 5n, { id })])).toEqual(['ok']);
+      expect((await world.ledger.getAccount(orgId, b.id)).creditsPosted).toBe(5n);
     });
 
     it('repeats a stored failure even when the state would now allow the transfer', async () => {
@@ -677,15 +704,16 @@ describe.each(storages)('ledger service on $name', { timeout: 60_000 }, (storage
       });
     });
 
-    it('stores failures without postings or balance changes', async () => {
+    it('stores failures on the state without postings or balance changes', async () => {
       const { orgId, account } = await createBook(world.ledger);
-      const t = single(await account(), newId(), 4n);
+      const wallet = await account({ type: 'liability', debitsMustNotExceedCredits: true });
+      const t = single(wallet, await account(), 4n);
       await results(orgId, [t]);
       const rows = await world.kernel.db
         .select()
         .from(ledgerTransfers)
         .where(and(eq(ledgerTransfers.orgId, orgId), eq(ledgerTransfers.id, t.id)));
-      expect(rows).toMatchObject([{ status: 'failed', result: 'credit_account_not_found' }]);
+      expect(rows).toMatchObject([{ status: 'failed', result: 'exceeds_credits' }]);
       const postings = await world.kernel.db
         .select()
         .from(ledgerPostings)

@@ -10,6 +10,7 @@ import {
   type Logger,
 } from '../kernel/index.ts';
 import { chartRows } from './chart.ts';
+import { formatMinor, requireCurrency } from './currencies.ts';
 import { ledgerAccounts, ledgerEntities, ledgerPostings } from './ledger.schema.ts';
 import type {
   Account,
@@ -26,6 +27,7 @@ import { createFxService } from './fx.service.ts';
 import { createIntercompany } from './intercompany.ts';
 import { createPeriods } from './periods.ts';
 import { createTransfersService, type LedgerAudit } from './transfers.service.ts';
+import { applySingle, type SingleTransferInput } from './transfers.single.ts';
 
 export interface LedgerServiceDeps {
   db: Database;
@@ -33,12 +35,13 @@ export interface LedgerServiceDeps {
   /** `access.audit`: every write appends to it inside its own transaction. */
   audit: LedgerAudit;
   log?: Logger;
+  /** How many days after now a transfer may be dated (`ledger.maxFutureDays`; default 366). */
+  maxFutureDays?: number;
 }
 
 type EntityRow = typeof ledgerEntities.$inferSelect;
 type AccountRow = typeof ledgerAccounts.$inferSelect;
 
-const CURRENCY = /^[A-Z]{3}$/;
 const DEBIT_NORMAL: ReadonlySet<AccountType> = new Set(['asset', 'expense']);
 
 /**
@@ -49,7 +52,13 @@ const DEBIT_NORMAL: ReadonlySet<AccountType> = new Set(['asset', 'expense']);
 export function createLedgerService(deps: LedgerServiceDeps) {
   const { db, clock, audit } = deps;
   const log = deps.log?.child({ module: 'ledger' });
-  const transfers = createTransfersService({ db, clock, audit, log });
+  const transfers = createTransfersService({
+    db,
+    clock,
+    audit,
+    log,
+    maxFutureDays: deps.maxFutureDays,
+  });
 
   async function getEntity(orgId: string, id: string): Promise<Entity> {
     const [row] = isUuid(id)
@@ -81,6 +90,25 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     lookupTransfers: transfers.lookupTransfers,
     getTransfer: transfers.getTransfer,
     reverseTransfer: transfers.reverseTransfer,
+    /** One transfer on its own: answered as stored, or a 4xx naming why it was not applied. */
+    createTransfer: (orgId: string, input: SingleTransferInput) =>
+      applySingle(
+        orgId,
+        async () => (await transfers.createTransfers(orgId, [input]))[0]!,
+        transfers.getTransfer,
+      ),
+    /** `reverseTransfer` as a single-transfer call: a reversal not applied is a 4xx. */
+    reverseTransferOrFail: (
+      orgId: string,
+      id: string,
+      newTransferId: string,
+      options: { description?: string; effectiveAt?: Date } = {},
+    ) =>
+      applySingle(
+        orgId,
+        () => transfers.reverseTransfer(orgId, id, newTransferId, options),
+        transfers.getTransfer,
+      ),
     expirePending: transfers.expirePending,
 
     recordFxRates: fx.recordFxRates,
@@ -244,6 +272,20 @@ export function createLedgerService(deps: LedgerServiceDeps) {
             'account_has_pending_transfers',
           );
         }
+        // A closed account takes no more transfers: whatever it holds would stay for ever.
+        const balance = locked.debitsPosted - locked.creditsPosted;
+        if (balance !== 0n) {
+          const side = balance > 0n ? 'debit' : 'credit';
+          const amount = formatMinor(balance < 0n ? -balance : balance, locked.currency);
+          throw new UserError(
+            'account_has_balance',
+            `Account ${id} has a ${side} balance of ${amount}: transfer it to another account first`,
+            {
+              status: 409,
+              details: { balance: balance.toString(), side, currency: locked.currency },
+            },
+          );
+        }
         const [row] = await tx
           .update(ledgerAccounts)
           .set({ closedAt: clock.now() })
@@ -356,10 +398,6 @@ function toPosting(row: typeof ledgerPostings.$inferSelect): Posting {
     },
     createdAt: row.createdAt,
   };
-}
-
-function requireCurrency(value: string, path: string): void {
-  if (!CURRENCY.test(value)) throw invalid(path, 'must be a three-letter ISO 4217 code');
 }
 
 function invalid(path: string, message: string): UserError {

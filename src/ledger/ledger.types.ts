@@ -29,6 +29,11 @@ export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
 
 /** The largest amount or total an `int8` column holds. */
 export const MAX_AMOUNT = 9_223_372_036_854_775_807n;
+/**
+ * How many days after now a transfer may be dated unless configured otherwise
+ * (`ledger.maxFutureDays` in the configuration).
+ */
+export const DEFAULT_MAX_FUTURE_DAYS = 366;
 /** The most transfers one `createTransfers` call takes (TigerBeetle's batch size). */
 export const MAX_BATCH = 8_190;
 
@@ -66,6 +71,7 @@ export const VALIDATION_RESULTS = [
   'pending_id_must_be_different',
   'timeout_reserved_for_pending_transfer',
   'timeout_invalid',
+  'effective_at_too_late',
 ] as const;
 export type ValidationResult = (typeof VALIDATION_RESULTS)[number];
 
@@ -98,6 +104,26 @@ export const STATE_RESULTS = [
   'transfer_already_reversed',
 ] as const;
 export type StateResult = (typeof STATE_RESULTS)[number];
+
+/**
+ * State failures that are still the request's own fault: it names accounts that do not exist in
+ * the organisation, or two that cannot go together. Not stored, like the validation codes: the
+ * corrected request under the same id may succeed.
+ */
+export const UNSTORED_STATE_RESULTS = [
+  'debit_account_not_found',
+  'credit_account_not_found',
+  'accounts_must_have_the_same_entity',
+  'currency_mismatch',
+] as const satisfies readonly StateResult[];
+
+const UNSTORED: ReadonlySet<TransferResultCode> = new Set(UNSTORED_STATE_RESULTS);
+const STATE: ReadonlySet<TransferResultCode> = new Set(STATE_RESULTS);
+
+/** Whether a failure is stored with its transfer (and so answers a retry of the same id). */
+export function isStoredFailure(result: TransferResultCode): boolean {
+  return STATE.has(result) && !UNSTORED.has(result);
+}
 
 export type ExistsResult = 'exists' | `exists_with_different_${ComparedField}`;
 

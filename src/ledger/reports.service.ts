@@ -1,4 +1,5 @@
 import { isUuid, notFound, type Clock, type Database } from '../kernel/index.ts';
+import { requireCurrency } from './currencies.ts';
 import { utcDay } from './fx.ts';
 import type { AccountType } from './ledger.types.ts';
 import { eliminateBalances, isEliminated, pairEntries, subtree } from './reports.consolidate.ts';
@@ -53,7 +54,6 @@ export interface ReportsServiceDeps {
   clock: Clock;
 }
 
-const CURRENCY = /^[A-Z]{3}$/;
 const PROFIT_AND_LOSS: readonly AccountType[] = ['revenue', 'expense'];
 
 /** Everything a report is built from, once the query is understood. */
@@ -80,9 +80,7 @@ export function createReportsService(deps: ReportsServiceDeps) {
 
   async function context(orgId: string, kind: ReportKind, query: ReportQuery): Promise<Context> {
     const period = resolvePeriod(kind, query, today());
-    if (query.currency !== undefined && !CURRENCY.test(query.currency)) {
-      throw invalid('currency', 'must be a three-letter ISO 4217 code');
-    }
+    if (query.currency !== undefined) requireCurrency(query.currency, 'currency');
     const entities = isUuid(query.entityId) ? await loadEntities(db, orgId) : [];
     const root = entities.find((e) => e.id === query.entityId.toLowerCase());
     if (!root) throw notFound(`Entity ${query.entityId}`);

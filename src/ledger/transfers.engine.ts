@@ -1,4 +1,5 @@
 import {
+  isStoredFailure,
   MAX_AMOUNT,
   type StateResult,
   type Transfer,
@@ -110,7 +111,7 @@ function rules(state: EngineState, journal: Journal) {
       return 'ok';
     }
     // Nothing of a failed chain is stored: retried as a whole, it is evaluated afresh.
-    if (!inChain) store(failedRecord(t, outcome.result));
+    if (!inChain && isStoredFailure(outcome.result)) store(failedRecord(t, outcome.result));
     return outcome.result;
   };
 

@@ -1,7 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { WorkContext } from '../kernel/index.ts';
 import {
-  STATE_RESULTS,
+  isStoredFailure,
   type Transfer,
   type TransferResultCode,
   type ValidationResult,
@@ -149,8 +149,6 @@ export interface Share {
   expired: Transfer[];
 }
 
-const STORED_FAILURES: ReadonlySet<TransferResultCode> = new Set(STATE_RESULTS);
-
 /**
  * Splits a group's output among its callers, as if each had run alone in order:
  * - results: the caller's slice, in its order;
@@ -175,7 +173,7 @@ export function shareOutput(
     caller.transfers.forEach((t, i) => {
       const result = results[i]!;
       const inChain = t.linked === true || caller.transfers[i - 1]?.linked === true;
-      const stores = result === 'ok' || (STORED_FAILURES.has(result) && !inChain);
+      const stores = result === 'ok' || (isStoredFailure(result) && !inChain);
       if (stores && unclaimed.delete(t.id)) wrote = true;
     });
     return { results, wrote, expired: [] as Transfer[] };

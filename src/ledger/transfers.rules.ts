@@ -1,3 +1,4 @@
+import { isCurrency } from './currencies.ts';
 import {
   MAX_AMOUNT,
   type ComparedField,
@@ -18,7 +19,6 @@ export interface EngineTransfer extends TransferInput {
   reversesId?: string;
 }
 
-const CURRENCY = /^[A-Z]{3}$/;
 /** `timeout_seconds` is an int4 column. */
 const MAX_TIMEOUT_SECONDS = 2_147_483_647;
 
@@ -27,10 +27,18 @@ export function isSuccess(result: TransferResultCode): boolean {
   return result === 'ok' || result === 'exists';
 }
 
-/** The first thing wrong with the request itself, whatever the ledger holds; undefined if none. */
-export function validateTransfer(t: EngineTransfer): ValidationResult | undefined {
+/**
+ * The first thing wrong with the request itself, whatever the ledger holds; undefined if none.
+ * @param latest the latest instant a transfer may be dated (now plus the configured horizon).
+ */
+export function validateTransfer(t: EngineTransfer, latest: Date): ValidationResult | undefined {
   const kind = t.kind ?? 'single';
-  return kind === 'single' || kind === 'pending' ? validateNew(t) : validateResolution(t);
+  const invalid = kind === 'single' || kind === 'pending' ? validateNew(t) : validateResolution(t);
+  if (invalid) return invalid;
+  if (t.effectiveAt !== undefined && t.effectiveAt.getTime() > latest.getTime()) {
+    return 'effective_at_too_late';
+  }
+  return undefined;
 }
 
 function validateNew(t: EngineTransfer): ValidationResult | undefined {
@@ -45,7 +53,7 @@ function validateNew(t: EngineTransfer): ValidationResult | undefined {
   const amount = validateAmount(t.amount);
   if (amount) return amount;
   if (t.currency === undefined) return 'currency_required';
-  if (!CURRENCY.test(t.currency)) return 'currency_invalid';
+  if (!isCurrency(t.currency)) return 'currency_invalid';
   return undefined;
 }
 
@@ -61,7 +69,7 @@ function validateResolution(t: EngineTransfer): ValidationResult | undefined {
     const amount = validateAmount(t.amount);
     if (amount) return amount;
   }
-  if (t.currency !== undefined && !CURRENCY.test(t.currency)) return 'currency_invalid';
+  if (t.currency !== undefined && !isCurrency(t.currency)) return 'currency_invalid';
   return undefined;
 }
 

@@ -14,6 +14,7 @@ import {
 } from '../kernel/index.ts';
 import { ledgerTransfers } from './ledger.schema.ts';
 import {
+  DEFAULT_MAX_FUTURE_DAYS,
   MAX_BATCH,
   type Transfer,
   type TransferInput,
@@ -55,7 +56,11 @@ export interface TransfersDeps {
   log?: Logger | undefined;
   /** Attempts of a batch that meets a serialization failure or a racing duplicate (default 6). */
   maxAttempts?: number | undefined;
+  /** How many days after now a transfer may be dated (default `DEFAULT_MAX_FUTURE_DAYS`). */
+  maxFutureDays?: number | undefined;
 }
+
+const DAY_MS = 86_400_000;
 
 /** Holds released per transaction by `expirePending`. */
 const EXPIRE_CHUNK = 1_000;
@@ -68,6 +73,7 @@ class RestartBatch extends Error {}
 
 export function createTransfersService(deps: TransfersDeps) {
   const { db, clock, audit } = deps;
+  const maxFutureDays = deps.maxFutureDays ?? DEFAULT_MAX_FUTURE_DAYS;
   const maxAttempts = deps.maxAttempts ?? 6;
 
   /** Runs `work` in a transaction, again when it meets contention that a retry resolves. */
@@ -102,9 +108,10 @@ export function createTransfersService(deps: TransfersDeps) {
         `A batch holds 1 to ${MAX_BATCH} transfers, not ${transfers.length}`,
       );
     }
+    const latest = new Date(clock.now().getTime() + maxFutureDays * DAY_MS);
     const caller: Caller = {
       transfers,
-      validation: transfers.map(validateTransfer),
+      validation: transfers.map((t) => validateTransfer(t, latest)),
       context: currentContext(),
     };
     // A call ending in an open linked chain runs alone: its chain must not reach into the

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   REPORT_KINDS,
   REPORT_SCHEMAS,
+  currencyCode,
   fromIntercompanyJson,
   fxRateAppliedJson,
   fxRateAppliedSchema,
@@ -21,7 +22,7 @@ import { defineTool, type McpResourceTemplate, type McpToolset } from './mcp.too
  */
 
 const day = z.iso.date();
-const currency = z.string().regex(/^[A-Z]{3}$/, 'a three-letter ISO 4217 code');
+const currency = currencyCode;
 
 export function ledgerReportsToolset(ledger: LedgerService, reports: ReportsService): McpToolset {
   const tools = [

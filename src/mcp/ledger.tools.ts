@@ -4,6 +4,7 @@ import {
   accountSchema,
   entitySchema,
   postingPageSchema,
+  singleTransferResultSchema,
   transferInputSchema,
   transferResultsSchema,
   transferSchema,
@@ -140,6 +141,21 @@ export function ledgerToolset(ledger: LedgerService): McpToolset {
       }),
     }),
     defineTool({
+      name: 'ledger_create_transfer',
+      title: 'Book one transfer',
+      description:
+        'Books one double-entry transfer and answers it as stored (with its effective date). Unlike the batch tool, a transfer that is not applied is an error naming why: bad input (zero amount, the same account twice, unknown currency, accounts of another entity or organisation), an id sent before with other fields, or the ledger refusing it (limits, closed account or period). Refused input does not use up the id: send the corrected transfer with the same id.',
+      permission: 'write',
+      input: transferInputSchema.omit({ linked: true }),
+      output: singleTransferResultSchema,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+      run: async (input, { orgId }) => {
+        const { result, transfer } = await ledger.createTransfer(orgId, fromTransferJson(input));
+        const json = transferSchema.parse(jsonify(transfer));
+        return { id: json.id, index: 0 as const, result, transfer: json };
+      },
+    }),
+    defineTool({
       name: 'ledger_reverse_transfer',
       title: 'Reverse a transfer',
       description:
@@ -149,16 +165,20 @@ export function ledgerToolset(ledger: LedgerService): McpToolset {
         id: uuid.describe('The transfer to reverse'),
         reversalId: uuid.describe('The id of the reversing transfer (choose a new UUID)'),
         description: z.string().max(500).optional(),
+        effectiveAt: z.iso
+          .datetime({ offset: true })
+          .optional()
+          .describe('When the reversal counts in the books (default: now)'),
       }),
       output: reverseResultSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
-      run: async ({ id, reversalId, description }, { orgId }) =>
-        ledger.reverseTransfer(
-          orgId,
-          id,
-          reversalId,
-          description === undefined ? {} : { description },
-        ),
+      run: async ({ id, reversalId, description, effectiveAt }, { orgId }) => {
+        const { result, transfer } = await ledger.reverseTransferOrFail(orgId, id, reversalId, {
+          ...(description === undefined ? {} : { description }),
+          ...(effectiveAt === undefined ? {} : { effectiveAt: new Date(effectiveAt) }),
+        });
+        return { id: transfer.id, index: 0, result };
+      },
     }),
   ];
 

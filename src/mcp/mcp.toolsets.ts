@@ -25,6 +25,7 @@ export const MCP_TOOLSETS: readonly ((context: McpToolsetContext) => McpToolset)
       clock: kernel.clock,
       audit: access.audit,
       log: kernel.log.child({ module: 'ledger' }),
+      maxFutureDays: kernel.config.ledger.maxFutureDays,
     });
     const reports = createReportsService({ db: kernel.db, clock: kernel.clock });
     const { tools, resources, prompts } = ledgerReportsToolset(ledger, reports);

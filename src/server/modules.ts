@@ -37,6 +37,7 @@ export const MODULES: readonly ((context: ModuleContext) => ModuleInstance)[] = 
       clock: kernel.clock,
       audit: access.audit,
       log: kernel.log.child({ module: 'ledger' }),
+      maxFutureDays: kernel.config.ledger.maxFutureDays,
     });
     const reports = createReportsService({ db: kernel.db, clock: kernel.clock });
     return {
