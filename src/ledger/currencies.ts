@@ -1,6 +1,6 @@
 import currencyCodes from 'currency-codes';
 import { z } from 'zod';
-import { UserError } from '../kernel/index.ts';
+import { ErrorCodes, UserError } from '../kernel/index.ts';
 
 /**
  * ISO 4217 currencies as money may be held in: the active codes of the standard's list one
@@ -44,7 +44,7 @@ export function isCurrency(code: string): boolean {
 
 /**
  * Digits after the decimal point of a currency's minor unit (EUR 2, JPY 0, BHD 3, CLF 4).
- * @throws UserError `currency_invalid` for a code that is not an active ISO 4217 currency.
+ * @throws UserError (400) for a code that is not an active ISO 4217 currency.
  */
 export function currencyExponent(code: string): number {
   const exponent = EXPONENTS.get(code);
@@ -72,7 +72,7 @@ export function currencies(): string[] {
 /** The 400 for a field whose value is not an active ISO 4217 currency. */
 export function currencyInvalid(field: string, value: string): UserError {
   const message = 'must be an active ISO 4217 currency code with a minor unit, e.g. "EUR"';
-  return new UserError('currency_invalid', `${field} ${message}: "${value}" is not one`, {
+  return new UserError(ErrorCodes.validationFailed, `${field} ${message}: "${value}" is not one`, {
     details: [{ path: field, message }],
   });
 }

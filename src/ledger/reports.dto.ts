@@ -41,7 +41,20 @@ const reportEntity = z.object({
   parentId: z.uuid().nullable(),
 });
 
-const rateInfo = z.object({ rate: z.string(), effectiveOn: day, inverted: z.boolean() });
+const rateLeg = z.object({
+  base: z.string(),
+  quote: z.string(),
+  rate: z.string(),
+  effectiveOn: day,
+  inverted: z.boolean(),
+});
+const rateInfo = z.object({
+  rate: z.string(),
+  effectiveOn: day,
+  inverted: z.boolean(),
+  /** Present when the rate was derived through `via` from the two recorded `legs`. */
+  derived: z.object({ via: z.string(), legs: z.array(rateLeg) }).optional(),
+});
 
 const entityRates = z.object({
   entityId: z.uuid(),

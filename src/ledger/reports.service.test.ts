@@ -5,7 +5,7 @@ import { convertMinor, parseRate, rateOn } from './fx.ts';
 import { ledgerFxRates } from './ledger.schema.ts';
 import type { Account } from './ledger.types.ts';
 import { createReportsService, type ReportsService } from './reports.service.ts';
-import { loadRateBook } from './reports.translate.ts';
+import { loadRateBook } from './reports.rates.ts';
 import type { Section, TrialBalance } from './reports.types.ts';
 import { createBook, createLedgerWorld, single, type LedgerWorld } from './ledger.test-support.ts';
 

@@ -1,5 +1,6 @@
 import { isUuid, notFound, type Clock, type Database } from '../kernel/index.ts';
 import { requireCurrency } from './currencies.ts';
+import { loadCloseHistory, loadRateBook } from './reports.rates.ts';
 import { utcDay } from './fx.ts';
 import type { AccountType } from './ledger.types.ts';
 import { eliminateBalances, isEliminated, pairEntries, subtree } from './reports.consolidate.ts';
@@ -33,7 +34,6 @@ import {
 import {
   compareText,
   createTranslator,
-  loadRateBook,
   translateFigures,
   type Translator,
 } from './reports.translate.ts';
@@ -99,12 +99,27 @@ export function createReportsService(deps: ReportsServiceDeps) {
       (a, b) =>
         compareText(a.code, b.code) || position.get(a.entityId)! - position.get(b.entityId)!,
     );
+    // Missing pairs are derived through the group's base currency: the top entity's.
+    let top = root;
+    for (let up = top; up.parentId !== null;) {
+      const parent = entities.find((e) => e.id === up.parentId);
+      if (!parent) break;
+      top = up = parent;
+    }
     const book = await loadRateBook(
       db,
       orgId,
       currency,
       accounts.map((a) => a.currency),
       period.to,
+      {
+        pivot: top.baseCurrency,
+        closes: await loadCloseHistory(
+          db,
+          orgId,
+          tree.map((e) => e.id),
+        ),
+      },
     );
     return {
       orgId,

@@ -1,7 +1,5 @@
-import { and, asc, eq, lte, or } from 'drizzle-orm';
-import { UserError, type DbOrTx } from '../kernel/index.ts';
-import { convertMinor, invert, normaliseRate, parseRate, type AppliedRate } from './fx.ts';
-import { ledgerFxRates } from './ledger.schema.ts';
+import { convertMinor } from './fx.ts';
+import type { BookRate, RateBook } from './reports.rates.ts';
 import type { Bucket, ReportAccount } from './reports.queries.ts';
 import type { EntityRates, RateInfo, TrialBalanceFigures } from './reports.types.ts';
 
@@ -13,127 +11,6 @@ import type { EntityRates, RateInfo, TrialBalanceFigures } from './reports.types
  * own day, one conversion per account and day. Whatever that leaves unbalanced is the currency
  * translation difference, an equity line of its own.
  */
-
-interface Recorded {
-  effectiveOn: string;
-  rate: string;
-}
-
-/** The rate history of one currency against the report currency, both directions. */
-interface History {
-  direct: Recorded[];
-  inverse: Recorded[];
-}
-
-/** Rates in force on any day, read once per currency pair (the same choice as `rateOn`). */
-export interface RateBook {
-  readonly target: string;
-  /** @throws UserError `ledger_fx_rate_missing` (422) naming the pair and day. */
-  on(currency: string, day: string): AppliedRate;
-}
-
-/**
- * Loads the rates between each of `currencies` and `target` recorded up to `lastDay`: one query
- * per currency, whatever the number of days to translate.
- */
-export async function loadRateBook(
-  db: DbOrTx,
-  orgId: string,
-  target: string,
-  currencies: Iterable<string>,
-  lastDay: string,
-): Promise<RateBook> {
-  const histories = new Map<string, History>();
-  for (const currency of new Set(currencies)) {
-    if (currency === target) continue;
-    const rows = await db
-      .select({
-        base: ledgerFxRates.base,
-        rate: ledgerFxRates.rate,
-        effectiveOn: ledgerFxRates.effectiveOn,
-      })
-      .from(ledgerFxRates)
-      .where(
-        and(
-          eq(ledgerFxRates.orgId, orgId),
-          or(
-            and(eq(ledgerFxRates.base, currency), eq(ledgerFxRates.quote, target)),
-            and(eq(ledgerFxRates.base, target), eq(ledgerFxRates.quote, currency)),
-          ),
-          lte(ledgerFxRates.effectiveOn, lastDay),
-        ),
-      )
-      .orderBy(asc(ledgerFxRates.effectiveOn));
-    const history: History = { direct: [], inverse: [] };
-    for (const row of rows) {
-      const recorded = { effectiveOn: row.effectiveOn, rate: normaliseRate(row.rate) };
-      (row.base === currency ? history.direct : history.inverse).push(recorded);
-    }
-    histories.set(currency, history);
-  }
-  const cache = new Map<string, AppliedRate>();
-  return {
-    target,
-    on(currency, day) {
-      if (currency === target) {
-        const one = { numerator: 1n, denominator: 1n };
-        return {
-          base: currency,
-          quote: target,
-          rate: '1',
-          effectiveOn: day,
-          inverted: false,
-          fraction: one,
-        };
-      }
-      const key = `${currency} ${day}`;
-      let applied = cache.get(key);
-      if (!applied) {
-        applied = pick(histories.get(currency), currency, target, day);
-        cache.set(key, applied);
-      }
-      return applied;
-    },
-  };
-}
-
-/** The latest rate on or before `day`; a direct rate wins over an inverse one of the same day. */
-function pick(history: History | undefined, base: string, quote: string, day: string): AppliedRate {
-  const direct = history && latest(history.direct, day);
-  const inverse = history && latest(history.inverse, day);
-  const useDirect = direct !== undefined && (!inverse || direct.effectiveOn >= inverse.effectiveOn);
-  const chosen = useDirect ? direct : inverse;
-  if (!chosen) throw missingRate(base, quote, day);
-  const recorded = parseRate(chosen.rate);
-  return {
-    base,
-    quote,
-    rate: chosen.rate,
-    effectiveOn: chosen.effectiveOn,
-    inverted: !useDirect,
-    fraction: useDirect ? recorded : invert(recorded),
-  };
-}
-
-function latest(sorted: readonly Recorded[], day: string): Recorded | undefined {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]!.effectiveOn <= day) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo === 0 ? undefined : sorted[lo - 1];
-}
-
-/** The error `requireRateOn` gives, for a pair without any rate on or before `day`. */
-function missingRate(base: string, quote: string, day: string): UserError {
-  return new UserError(
-    'ledger_fx_rate_missing',
-    `No ${base}/${quote} exchange rate (or ${quote}/${base}) is recorded on or before ${day}`,
-    { status: 422, details: [{ path: 'currency', message: `record a ${base}/${quote} rate` }] },
-  );
-}
 
 /** Why an amount is converted: which rate of the period applies. */
 export type RateRole = 'opening' | 'closing' | 'movement';
@@ -148,7 +25,7 @@ export interface Translator {
 
 export function createTranslator(book: RateBook): Translator {
   const uses = new Map<string, EntityRates>();
-  const record = (account: ReportAccount, day: string, role: RateRole, rate: AppliedRate) => {
+  const record = (account: ReportAccount, day: string, role: RateRole, rate: BookRate) => {
     const key = `${account.entityId} ${account.currency}`;
     let use = uses.get(key);
     if (!use) {
@@ -168,13 +45,15 @@ export function createTranslator(book: RateBook): Translator {
       rate: rate.rate,
       effectiveOn: rate.effectiveOn,
       inverted: rate.inverted,
+      ...(rate.derived ? { derived: rate.derived } : {}),
     };
     if (role !== 'movement') {
       use[role] = { ...info, day };
       return;
     }
     let movement = use.movements.find(
-      (m) => m.effectiveOn === info.effectiveOn && m.inverted === info.inverted,
+      (m) =>
+        m.effectiveOn === info.effectiveOn && m.inverted === info.inverted && m.rate === info.rate,
     );
     if (!movement) {
       movement = { ...info, firstDay: day, lastDay: day };
@@ -187,7 +66,7 @@ export function createTranslator(book: RateBook): Translator {
     currency: book.target,
     convert(amount, account, day, role) {
       if (amount === 0n) return 0n;
-      const rate = book.on(account.currency, day);
+      const rate = book.on(account.currency, day, account.entityId);
       record(account, day, role, rate);
       return account.currency === book.target
         ? amount

@@ -41,6 +41,24 @@ export interface RateInfo {
   effectiveOn: string;
   /** True when only the opposite pair was recorded and its inverse is used. */
   inverted: boolean;
+  /**
+   * Set when no rate (nor its inverse) was recorded for the pair: the rate is derived through
+   * `via` (the group's base currency) from these two recorded rates; `rate` is then their
+   * product to 12 decimals, `effectiveOn` the later of their days.
+   */
+  derived?: {
+    via: string;
+    legs: [RateLeg, RateLeg];
+  };
+}
+
+/** One recorded rate a derived rate is made of (`inverted`: its opposite pair was recorded). */
+export interface RateLeg {
+  base: string;
+  quote: string;
+  rate: string;
+  effectiveOn: string;
+  inverted: boolean;
 }
 
 /** The rates used to translate one entity's amounts held in one currency. */
