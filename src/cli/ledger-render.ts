@@ -161,6 +161,7 @@ function balanceAfter(account: AccountJson, after: PostingPageJson['postings'][n
 export function postingTable(page: PostingPageJson, account: AccountJson): string {
   const rows = page.postings.map((p) => [
     p.id,
+    p.effectiveAt,
     p.createdAt,
     p.transferId,
     p.side,
@@ -171,7 +172,10 @@ export function postingTable(page: PostingPageJson, account: AccountJson): strin
   const more = page.nextAfter === null ? '' : `\nMore: add --after ${page.nextAfter}`;
   if (rows.length === 0) return 'No postings.';
   return (
-    table(['posting', 'at', 'transfer', 'side', 'amount', 'kind', 'balance after'], rows) + more
+    table(
+      ['posting', 'effective', 'recorded', 'transfer', 'side', 'amount', 'kind', 'balance after'],
+      rows,
+    ) + more
   );
 }
 
@@ -180,6 +184,7 @@ export function postingCsv(page: PostingPageJson, account: AccountJson): string 
   return toCsv(
     [
       'id',
+      'effective_at',
       'created_at',
       'transfer_id',
       'side',
@@ -194,6 +199,7 @@ export function postingCsv(page: PostingPageJson, account: AccountJson): string 
     ],
     page.postings.map((p) => [
       p.id,
+      p.effectiveAt,
       p.createdAt,
       p.transferId,
       p.side,

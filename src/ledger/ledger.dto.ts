@@ -177,6 +177,8 @@ export const postingPageSchema = z.object({
       amount: signedAmount,
       pending: z.boolean(),
       after: balancesSchema,
+      /** The accounting date (its transfer's `effectiveAt`). */
+      effectiveAt: timestamp,
       createdAt: timestamp,
     }),
   ),
@@ -397,6 +399,7 @@ export function postingJson(p: Posting): z.input<typeof postingPageSchema>['post
     amount: p.amount.toString(),
     pending: p.pending,
     after: balancesJson(p.after),
+    effectiveAt: p.effectiveAt.toISOString(),
     createdAt: p.createdAt.toISOString(),
   };
 }

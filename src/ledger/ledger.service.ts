@@ -11,7 +11,12 @@ import {
 } from '../kernel/index.ts';
 import { chartRows } from './chart.ts';
 import { formatMinor, requireCurrency } from './currencies.ts';
-import { ledgerAccounts, ledgerEntities, ledgerPostings } from './ledger.schema.ts';
+import {
+  ledgerAccounts,
+  ledgerEntities,
+  ledgerPostings,
+  ledgerTransfers,
+} from './ledger.schema.ts';
 import type {
   Account,
   AccountInput,
@@ -20,12 +25,17 @@ import type {
   Entity,
   EntityInput,
   EntityKind,
+  PeriodCloseInput,
   Posting,
   PostingPage,
 } from './ledger.types.ts';
 import { createFxService } from './fx.service.ts';
 import { createIntercompany } from './intercompany.ts';
 import { createPeriods } from './periods.ts';
+import { createRevaluation } from './revaluation.ts';
+import { listTransfers, type TransferFilter, type TransferPage } from './transfers.list.ts';
+import { isDay } from './days.ts';
+import { utcDay } from './fx.ts';
 import { createTransfersService, type LedgerAudit } from './transfers.service.ts';
 import { applySingle, type SingleTransferInput } from './transfers.single.ts';
 
@@ -90,6 +100,19 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     lookupTransfers: transfers.lookupTransfers,
     getTransfer: transfers.getTransfer,
     reverseTransfer: transfers.reverseTransfer,
+    /**
+     * Transfers by account, entity and effective date, a page at a time (transfers.list.ts).
+     * An account or entity of another organisation is not found (404).
+     */
+    async listTransfers(orgId: string, filter: TransferFilter): Promise<TransferPage> {
+      if (filter.accountId !== undefined) {
+        filter = { ...filter, accountId: (await getAccount(orgId, filter.accountId)).id };
+      }
+      if (filter.entityId !== undefined) {
+        filter = { ...filter, entityId: (await getEntity(orgId, filter.entityId)).id };
+      }
+      return listTransfers(db, orgId, filter);
+    },
     /** One transfer on its own: answered as stored, or a 4xx naming why it was not applied. */
     createTransfer: (orgId: string, input: SingleTransferInput) =>
       applySingle(
@@ -115,7 +138,6 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     listFxRates: fx.listFxRates,
     lookupFxRate: fx.lookupFxRate,
 
-    closePeriod: periods.closePeriod,
     listPeriodCloses: periods.listPeriodCloses,
 
     /**
@@ -314,8 +336,9 @@ export function createLedgerService(deps: LedgerServiceDeps) {
       await getAccount(orgId, accountId);
       const limit = Math.min(Math.max(page.limit ?? 100, 1), 1000);
       const rows = await db
-        .select()
+        .select({ posting: ledgerPostings, effectiveAt: ledgerTransfers.effectiveAt })
         .from(ledgerPostings)
+        .innerJoin(ledgerTransfers, postingTransfer)
         .where(
           and(
             eq(ledgerPostings.orgId, orgId),
@@ -325,7 +348,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
         )
         .orderBy(asc(ledgerPostings.id))
         .limit(limit + 1);
-      const postings = rows.slice(0, limit).map(toPosting);
+      const postings = rows.slice(0, limit).map((r) => toPosting(r.posting, r.effectiveAt));
       return {
         postings,
         nextAfter: rows.length > limit ? (postings[postings.length - 1]?.id ?? null) : null,
@@ -336,8 +359,9 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     async transferPostings(orgId: string, transferId: string): Promise<Posting[]> {
       if (!isUuid(transferId)) return [];
       const rows = await db
-        .select()
+        .select({ posting: ledgerPostings, effectiveAt: ledgerTransfers.effectiveAt })
         .from(ledgerPostings)
+        .innerJoin(ledgerTransfers, postingTransfer)
         .where(
           and(
             eq(ledgerPostings.orgId, orgId),
@@ -345,7 +369,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
           ),
         )
         .orderBy(asc(ledgerPostings.id));
-      return rows.map(toPosting);
+      return rows.map((r) => toPosting(r.posting, r.effectiveAt));
     },
   };
 
@@ -358,10 +382,44 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     lookupTransfers: transfers.lookupTransfers,
   });
 
+  const revaluation = createRevaluation({
+    db,
+    clock,
+    getEntity,
+    listEntities: service.listEntities,
+    listAccounts: service.listAccounts,
+    createAccount: service.createAccount,
+    createTransfers: transfers.createTransfers,
+  });
+
   return {
     ...service,
     /** Cash between two entities, in each one's currency, as one linked pair (intercompany.ts). */
     createIntercompanyTransfer: intercompany.createIntercompanyTransfer,
+    /** Foreign-currency monetary accounts re-measured at the closing rate (revaluation.ts). */
+    revalue: revaluation.revalue,
+    /**
+     * Closes the entity's books through a day (periods.ts), after revaluing its foreign-currency
+     * monetary accounts at that day's closing rate; a revaluation not applied refuses the close.
+     */
+    async closePeriod(orgId: string, entityId: string, input: PeriodCloseInput) {
+      const entity = await getEntity(orgId, entityId);
+      const open = entity.closedThrough === null || input.through > entity.closedThrough;
+      if (isDay(input.through) && open && input.through <= utcDay(clock.now())) {
+        const run = await revaluation.revalue(orgId, entity.id, { on: input.through });
+        const failed = run.lines.find(
+          (l) => l.result !== null && l.result !== 'ok' && l.result !== 'exists',
+        );
+        if (failed) {
+          throw new UserError(
+            'ledger_revaluation_failed',
+            `The revaluation of ${failed.code} was not applied (${failed.result}): the period stays open`,
+            { status: 409, details: run.lines.map((l) => ({ code: l.code, result: l.result })) },
+          );
+        }
+      }
+      return periods.closePeriod(orgId, entity.id, input);
+    },
   };
 }
 
@@ -382,8 +440,15 @@ function toAccount(row: AccountRow): Account {
   };
 }
 
-function toPosting(row: typeof ledgerPostings.$inferSelect): Posting {
+/** A posting's transfer (same organisation), for its accounting date. */
+const postingTransfer = and(
+  eq(ledgerTransfers.orgId, ledgerPostings.orgId),
+  eq(ledgerTransfers.id, ledgerPostings.transferId),
+);
+
+function toPosting(row: typeof ledgerPostings.$inferSelect, effectiveAt: Date): Posting {
   return {
+    effectiveAt,
     id: row.id,
     transferId: row.transferId,
     accountId: row.accountId,

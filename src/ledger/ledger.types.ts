@@ -285,6 +285,9 @@ export interface Posting {
   pending: boolean;
   /** The account's totals after this posting. */
   after: Balances;
+  /** Its transfer's accounting date: when it counts in the books (reports use this). */
+  effectiveAt: Date;
+  /** When it was recorded. */
   createdAt: Date;
 }
 

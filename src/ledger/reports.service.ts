@@ -182,12 +182,16 @@ export function createReportsService(deps: ReportsServiceDeps) {
     const accounts = c.accounts.filter(
       (a) => (!options.cashOnly || a.cash) && (!options.types || options.types.includes(a.type)),
     );
+    const baseOf = new Map(c.tree.map((e) => [e.id, e.baseCurrency]));
     const figures = translateFigures(
       accounts,
       buckets,
       { from, to: c.period.to, openingDay: from ? previousDay(from) : null },
       c.translator,
-      { debitsAndCredits: options.debitsAndCredits ?? false },
+      {
+        debitsAndCredits: options.debitsAndCredits ?? false,
+        historical: (a) => a.currency !== baseOf.get(a.entityId),
+      },
     );
     if (!c.consolidated || options.cashOnly || options.types) {
       return { accounts, figures, eliminated: new Map(), eliminations: [] };

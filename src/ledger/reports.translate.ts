@@ -123,7 +123,15 @@ export function translateFigures(
   buckets: readonly Bucket[],
   period: { from: string | null; to: string; openingDay: string | null },
   translator: Translator,
-  options: { debitsAndCredits: boolean },
+  options: {
+    debitsAndCredits: boolean;
+    /**
+     * Balance-sheet accounts carried at historical rates (each day's movement at that day's
+     * rate, like revenue and expenses): those held in a currency other than their entity's
+     * base currency, whose remeasurement at the closing rate is what revaluation posts.
+     */
+    historical?: (account: ReportAccount) => boolean;
+  },
 ): Map<string, Figures> {
   const byAccount = new Map<string, Bucket[]>();
   for (const bucket of buckets) {
@@ -133,6 +141,7 @@ export function translateFigures(
   }
   const result = new Map<string, Figures>();
   for (const account of accounts) {
+    const atClosingRate = isBalanceSheetAccount(account) && !options.historical?.(account);
     const figures = { ...ZERO_FIGURES };
     let nativeOpening = 0n;
     let nativeClosing = 0n;
@@ -142,7 +151,7 @@ export function translateFigures(
       const before = period.from !== null && b.day < period.from;
       if (before) {
         nativeOpening += net;
-        if (!isBalanceSheetAccount(account)) {
+        if (!atClosingRate) {
           figures.opening += translator.convert(net, account, b.day, 'movement');
         }
         continue;
@@ -151,11 +160,11 @@ export function translateFigures(
         figures.debits += translator.convert(b.debits, account, b.day, 'movement');
         figures.credits += translator.convert(b.credits, account, b.day, 'movement');
       }
-      if (!isBalanceSheetAccount(account)) {
+      if (!atClosingRate) {
         figures.closing += translator.convert(net, account, b.day, 'movement');
       }
     }
-    if (isBalanceSheetAccount(account)) {
+    if (atClosingRate) {
       if (period.openingDay !== null) {
         figures.opening = translator.convert(nativeOpening, account, period.openingDay, 'opening');
       }
