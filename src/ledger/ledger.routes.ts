@@ -39,6 +39,11 @@ import {
 } from './ledger.dto.ts';
 import type { LedgerService } from './ledger.service.ts';
 import {
+  journalPageSchema,
+  journalQuery,
+  revaluationJson,
+  revaluationSchema,
+  revalueBodySchema,
   reverseBodySchema,
   singleTransferBodySchema,
   singleTransferResultSchema,
@@ -279,6 +284,32 @@ function registerTransferRoutes(app: FastifyInstance, ledger: LedgerService): vo
     app,
     {
       method: 'GET',
+      url: `${BASE}/journal`,
+      access: 'read',
+      tags,
+      summary: 'Transfers by account, entity and effective date, oldest first, a page at a time',
+      description:
+        '`accountId`: transfers debiting or crediting it; `entityId`: those on its accounts; ' +
+        '`from`/`to`: inclusive UTC days of the accounting (effective) date; `failed=true` adds ' +
+        'failed transfers. `next` is the cursor of the next page (`after`). An account or entity ' +
+        'of another organisation is a 404.',
+      query: journalQuery,
+      response: journalPageSchema,
+    },
+    async ({ request, query }) => {
+      const { after, failed, ...rest } = query;
+      const page = await ledger.listTransfers(orgOf(request), {
+        ...rest,
+        ...(after === undefined ? {} : { after }),
+        ...(failed === undefined ? {} : { failed }),
+      });
+      return { transfers: page.transfers.map(transferJson), next: page.next };
+    },
+  );
+  addRoute(
+    app,
+    {
+      method: 'GET',
       url: `${TRANSFERS_URL}/:id`,
       access: 'read',
       tags,
@@ -399,6 +430,31 @@ function registerPeriodRoutes(app: FastifyInstance, ledger: LedgerService): void
     },
     async ({ request, params, body }) =>
       periodCloseJson(await ledger.closePeriod(orgOf(request), params.id, body)),
+  );
+  addRoute(
+    app,
+    {
+      method: 'POST',
+      url: `${BASE}/entities/:id/revalue`,
+      access: 'write',
+      tags,
+      summary: "Re-measures the entity's foreign-currency monetary accounts at the closing rate",
+      description:
+        'Assets and liabilities held in another currency than the base currency are re-measured ' +
+        'at the rate of `on` (default today); each difference with the carrying amount is posted ' +
+        "in the base currency between the account's revaluation account (`<code>.FX`) and 6900 " +
+        '(foreign exchange gain/loss), dated the end of `on`. Running it again posts nothing new. ' +
+        'A period close runs it for its last day first.',
+      params: idParams,
+      body: revalueBodySchema,
+      response: revaluationSchema,
+    },
+    async ({ request, params, body }) =>
+      revaluationJson(
+        await ledger.revalue(orgOf(request), params.id, {
+          ...(body.on === undefined ? {} : { on: body.on }),
+        }),
+      ),
   );
   addRoute(
     app,
