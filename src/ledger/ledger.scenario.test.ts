@@ -237,9 +237,9 @@ describe.each(storages)('a group in EUR, USD and GBP on $name', { timeout: 60_00
       currency: 'EUR',
     });
     expect(bs.assets.total).toBe(62_500n);
-    // February is open: the rate recorded later is in force there.
-    const february = await world.ledger.lookupFxRate(orgId, 'EUR', 'GBP', '2026-02-01');
-    expect(february.rate).toBe('0.8');
+    // The rate is recorded and in force for anything not frozen by a close.
+    const recorded = await world.ledger.lookupFxRate(orgId, 'EUR', 'GBP', '2026-01-20');
+    expect(recorded.rate).toBe('0.9');
     const consolidated = await reports.profitAndLoss(orgId, {
       ...january,
       entityId: hold.id,
