@@ -3,12 +3,15 @@ import { ErrorCodes, UserError, type Config } from '../kernel/index.ts';
 import {
   accountSchema,
   createLedgerService,
+  revaluationJson,
+  revaluationSchema,
   createReportsService,
   entitySchema,
   reportJson,
   postingPageSchema,
   transferInputSchema,
   transferSchema,
+  type journalPageSchema,
   type singleTransferResultSchema,
   type transferResultsSchema,
   type AccountInput,
@@ -37,6 +40,17 @@ export type TransferJson = z.output<typeof transferSchema>;
 export type PostingPageJson = z.output<typeof postingPageSchema>;
 export type TransferResultJson = z.output<typeof transferResultsSchema>['results'][number];
 export type SingleTransferJson = z.output<typeof singleTransferResultSchema>;
+export type JournalPageJson = z.output<typeof journalPageSchema>;
+export type RevaluationJson = z.output<typeof revaluationSchema>;
+export interface JournalFilter {
+  accountId?: string;
+  entityId?: string;
+  from?: string;
+  to?: string;
+  failed?: boolean;
+  after?: string;
+  limit?: number;
+}
 export type EntityCreateBody = Omit<EntityInput, 'parentId'> & { parentId?: string };
 export type AccountCreateBody = AccountInput;
 export type FxRateJson = Omit<FxRate, 'createdAt'> & { createdAt: string };
@@ -79,6 +93,10 @@ export interface LedgerClient {
   createTransfers(transfers: TransferInputJson[]): Promise<TransferResultJson[]>;
   lookupTransfers(ids: string[]): Promise<TransferJson[]>;
   getTransfer(id: string): Promise<TransferJson>;
+  /** Transfers by account, entity and effective date, a page at a time (`GET /journal`). */
+  listTransfers(filter: JournalFilter): Promise<JournalPageJson>;
+  /** Foreign-currency monetary accounts re-measured at the closing rate of `on`. */
+  revalue(entityId: string, body: { on?: string }): Promise<RevaluationJson>;
   /** One transfer: answered as stored, or thrown as the API's 4xx when it is not applied. */
   createTransfer(transfer: TransferInputJson): Promise<SingleTransferJson>;
   reverseTransfer(
@@ -167,6 +185,15 @@ function remoteLedger(server: RemoteServer, call: typeof callServer): LedgerClie
       ).results,
     lookupTransfers: (ids) => call(server, 'GET', `${base}/transfers?ids=${ids.map(id).join(',')}`),
     getTransfer: (transferId) => call(server, 'GET', `${base}/transfers/${id(transferId)}`),
+    listTransfers: (filter) => {
+      const query = new URLSearchParams();
+      for (const [key, value] of Object.entries(filter)) {
+        if (value !== undefined) query.set(key, String(value));
+      }
+      return call(server, 'GET', `${base}/journal?${query.toString()}`);
+    },
+    revalue: (entityId, body) =>
+      call(server, 'POST', `${base}/entities/${id(entityId)}/revalue`, body),
     createTransfer: ({ id: transferId, ...body }) =>
       call(server, 'PUT', `${base}/transfers/${id(transferId)}`, body),
     reverseTransfer: (transferId, body) =>
@@ -234,6 +261,12 @@ function localLedger(ledger: LedgerService, reports: ReportsService, orgId: stri
       ledger.createTransfers(orgId, transfers.map(validTransfer)),
     lookupTransfers: async (ids) => (await ledger.lookupTransfers(orgId, ids)).map(transfer),
     getTransfer: async (id) => transfer(await ledger.getTransfer(orgId, id)),
+    listTransfers: async (filter) => {
+      const page = await ledger.listTransfers(orgId, filter);
+      return { transfers: page.transfers.map(transfer), next: page.next };
+    },
+    revalue: async (entityId, body) =>
+      revaluationSchema.parse(revaluationJson(await ledger.revalue(orgId, entityId, body))),
     createTransfer: async (input) =>
       single(await ledger.createTransfer(orgId, validTransfer(input, 0))),
     reverseTransfer: async (id, body) =>

@@ -20,7 +20,8 @@ describe('amounts in major units', () => {
     for (const text of ['-1', '1e3', '1,50', '.5', '', 'abc']) {
       expect(() => toMinor(text, 'EUR')).toThrow(/not a decimal amount/);
     }
-    expect(() => toMinor('1', 'eur')).toThrow(/three-letter/);
+    expect(() => toMinor('1', 'eur')).toThrow(/ISO 4217/);
+    expect(() => toMinor('1', 'XXX')).toThrow(/ISO 4217/);
   });
 
   it('show minor units in major units', () => {

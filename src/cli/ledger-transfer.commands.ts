@@ -5,6 +5,7 @@ import { act, common, inLedger, wholeNumber, reportResult, type Flags } from './
 import { money, toInstant, toMinor } from './ledger-format.ts';
 import { allApplied, importTransfers, readImportFile } from './ledger-import.ts';
 import { importTable, transferDetails } from './ledger-render.ts';
+import { journalTable } from './ledger-journal.render.ts';
 import { emit } from './output.ts';
 
 /** `iza ledger transfer ...`: book, hold and post or void, show, reverse, import. */
@@ -159,6 +160,53 @@ export function transferCommand(): Command {
           emit(found, flags.json ?? false, () => text);
         }),
       ),
+  );
+
+  common(
+    transfer
+      .command('list')
+      .description(
+        'transfers by accounting (effective) date, oldest first: of an account, of an entity, in a range of days',
+      )
+      .option('--account <account>', 'only transfers debiting or crediting it (id or ENTITY:CODE)')
+      .option('--entity <entity>', 'only transfers on its accounts (id or code)')
+      .option('--from <day>', 'effective on or after this day (YYYY-MM-DD, UTC)')
+      .option('--to <day>', 'effective on or before this day (YYYY-MM-DD, UTC)')
+      .option('--failed', 'include failed transfers')
+      .option('--limit <n>', 'at most this many (1 to 1000, default 100)', wholeNumber)
+      .option('--after <cursor>', 'the next page (printed under the previous one)'),
+  ).action(
+    act(
+      async (
+        flags: Flags & {
+          account?: string;
+          entity?: string;
+          from?: string;
+          to?: string;
+          failed?: boolean;
+          limit?: number;
+          after?: string;
+        },
+      ) => {
+        const [page, text] = await inLedger(flags, 'transfer list', async (ledger, resolve) => {
+          const page = await ledger.listTransfers({
+            ...(flags.account === undefined
+              ? {}
+              : { accountId: (await resolve.account(flags.account)).id }),
+            ...(flags.entity === undefined
+              ? {}
+              : { entityId: (await resolve.entity(flags.entity)).id }),
+            ...(flags.from === undefined ? {} : { from: flags.from }),
+            ...(flags.to === undefined ? {} : { to: flags.to }),
+            ...(flags.failed ? { failed: true } : {}),
+            ...(flags.limit === undefined ? {} : { limit: flags.limit }),
+            ...(flags.after === undefined ? {} : { after: flags.after }),
+          });
+          return [page, flags.json ? '' : await journalTable(page, resolve)] as const;
+        });
+        emit(page, flags.json ?? false, () => text);
+      },
+    ),
   );
 
   common(

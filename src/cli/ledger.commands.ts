@@ -16,6 +16,7 @@ import {
 import { fxCommand, intercompanyCommand } from './ledger-fx.commands.ts';
 import { addLedgerReportCommands } from './ledger-report.command.ts';
 import { transferCommand } from './ledger-transfer.commands.ts';
+import { revaluationTable } from './ledger-journal.render.ts';
 import { emit, keyValues, table } from './output.ts';
 
 /**
@@ -156,6 +157,25 @@ function entityCommand(): Command {
               ['id', c.id],
             ]),
           );
+        }),
+      ),
+  );
+
+  common(
+    entity
+      .command('revalue <entity>')
+      .description(
+        "re-measure the entity's foreign-currency assets and liabilities at the closing rate; the differences go to 6900 (runs at every period close too)",
+      )
+      .option('--on <day>', 'the closing day (YYYY-MM-DD, UTC; default today)')
+      .action(
+        act(async (ref: string, flags: Flags & { on?: string }) => {
+          const run = await inLedger(flags, 'entity revalue', async (ledger, resolve) =>
+            ledger.revalue((await resolve.entity(ref)).id, {
+              ...(flags.on === undefined ? {} : { on: flags.on }),
+            }),
+          );
+          emit(run, flags.json ?? false, (r) => revaluationTable(r));
         }),
       ),
   );

@@ -20,7 +20,14 @@ export {
   transferSchema,
   type TransferInputJson,
 } from './ledger.dto.ts';
-export { singleTransferResultSchema } from './transfers.dto.ts';
+export {
+  journalPageSchema,
+  revaluationJson,
+  revaluationSchema,
+  singleTransferResultSchema,
+} from './transfers.dto.ts';
+export type { Revaluation, RevaluationLine } from './revaluation.ts';
+export type { TransferFilter, TransferPage } from './transfers.list.ts';
 export type { SingleTransferOutcome } from './transfers.single.ts';
 export {
   ISO_4217_EDITION,

@@ -100,6 +100,7 @@ export class LedgerModel {
     if (!a) return 'not_found';
     if (a.closed) return 'account_closed';
     if (a.dp !== 0n || a.cp !== 0n) return 'account_has_pending_transfers';
+    if (a.dpo !== a.cpo) return 'account_has_balance';
     a.closed = true;
     return 'ok';
   }
@@ -113,6 +114,18 @@ export class LedgerModel {
     const accounts = [...this.state.accounts.values()].filter((a) => a.entity === entity);
     const current = accounts[0]?.closedThrough ?? null;
     if (current !== null && through <= current) return 'ledger_period_already_closed';
+    // The close revalues the entity's foreign-currency (USD) accounts that moved by then, and no
+    // rate is recorded in these books.
+    const ids = new Set(accounts.map((a) => a.id));
+    const end = Date.parse(`${through}T00:00:00.000Z`) + 86_400_000;
+    const foreignMoved = [...this.state.transfers.values()].some(
+      (t) =>
+        t.status === 'posted' &&
+        t.currency === 'USD' &&
+        t.effectiveAt < end &&
+        (ids.has(t.debit ?? '') || ids.has(t.credit ?? '')),
+    );
+    if (foreignMoved) return 'ledger_fx_rate_missing';
     for (const a of accounts) a.closedThrough = through;
     return 'ok';
   }

@@ -338,7 +338,11 @@ describe.each(storages)('ledger properties on $name', { timeout: 300_000 }, (sto
             rejected = await world.ledger.closeAccount(s.orgId, s.slots[step.account]!).then(
               () => false,
               (error: IzaError) => {
-                expect(['account_closed', 'account_has_pending_transfers']).toContain(error.code);
+                expect([
+                  'account_closed',
+                  'account_has_pending_transfers',
+                  'account_has_balance',
+                ]).toContain(error.code);
                 return true;
               },
             );

@@ -146,6 +146,12 @@ export function createRevaluation(deps: RevaluationDeps) {
     const lines: RevaluationLine[] = [];
     const transfers: TransferInput[] = [];
     for (const account of monetary) {
+      const companion0 = byCode.get(`${account.code}.FX`);
+      const moved = buckets.some(
+        (b) => b.accountId === account.id || b.accountId === companion0?.id,
+      );
+      // Never moved by then: nothing to re-measure, no rate needed.
+      if (!moved) continue;
       let balance = 0n;
       let carrying = 0n;
       for (const b of buckets) {

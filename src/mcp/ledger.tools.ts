@@ -3,7 +3,10 @@ import {
   MAX_BATCH,
   accountSchema,
   entitySchema,
+  journalPageSchema,
   postingPageSchema,
+  revaluationJson,
+  revaluationSchema,
   singleTransferResultSchema,
   transferInputSchema,
   transferResultsSchema,
@@ -139,6 +142,50 @@ export function ledgerToolset(ledger: LedgerService): McpToolset {
       run: async ({ transfers }, { orgId }) => ({
         results: await ledger.createTransfers(orgId, transfers.map(fromTransferJson)),
       }),
+    }),
+    defineTool({
+      name: 'ledger_list_transfers',
+      title: 'List transfers',
+      description:
+        'Transfers by accounting (effective) date, oldest first, a page at a time: of one account (`accountId`, debited or credited), of one entity (`entityId`), between two days (`from`, `to`: inclusive UTC days). Pass `next` as `after` for the next page.',
+      permission: 'read',
+      input: z.strictObject({
+        accountId: uuid.optional(),
+        entityId: uuid.optional(),
+        from: z.iso.date().optional(),
+        to: z.iso.date().optional(),
+        failed: z.boolean().optional().describe('Include failed transfers'),
+        after: z.string().max(200).optional(),
+        limit: z.number().int().min(1).max(1000).default(100),
+      }),
+      output: journalPageSchema,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+      run: async ({ after, failed, ...filter }, { orgId }) => {
+        const page = await ledger.listTransfers(orgId, {
+          ...filter,
+          ...(after === undefined ? {} : { after }),
+          ...(failed === undefined ? {} : { failed }),
+        });
+        return {
+          transfers: page.transfers.map((t) => transferSchema.parse(jsonify(t))),
+          next: page.next,
+        };
+      },
+    }),
+    defineTool({
+      name: 'ledger_revalue',
+      title: 'Revalue foreign-currency balances',
+      description:
+        "Re-measures an entity's assets and liabilities held in another currency than its base currency at the closing rate of `on` (default today) and posts each difference to 6900 (foreign exchange gain/loss) as an ordinary transfer. Running it again for the same day posts nothing new. Amounts in minor units as strings.",
+      permission: 'write',
+      input: z.strictObject({
+        entityId: uuid.describe('The entity to revalue'),
+        on: z.iso.date().optional().describe('The closing day (UTC; default today)'),
+      }),
+      output: revaluationSchema,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+      run: async ({ entityId, on }, { orgId }) =>
+        revaluationJson(await ledger.revalue(orgId, entityId, on === undefined ? {} : { on })),
     }),
     defineTool({
       name: 'ledger_create_transfer',

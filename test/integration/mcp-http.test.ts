@@ -9,6 +9,7 @@ import { storages } from '../helpers/storage.ts';
 
 const TOOLS = [
   'audit_verify',
+  'ledger_create_transfer',
   'ledger_create_transfers',
   'ledger_fx_rate',
   'ledger_get_account_balance',
@@ -17,7 +18,9 @@ const TOOLS = [
   'ledger_list_accounts',
   'ledger_list_entities',
   'ledger_list_postings',
+  'ledger_list_transfers',
   'ledger_report',
+  'ledger_revalue',
   'ledger_reverse_transfer',
   'portfolio_add_kpi',
   'portfolio_create_venture',
@@ -165,6 +168,17 @@ describe.each(storages)('MCP over HTTP on $name', { timeout: 120_000 }, (storage
       description: 'booked twice',
     });
     expect(reversed.structuredContent).toEqual({ id: reversalId, index: 0, result: 'ok' });
+    const journal = await call(client, 'ledger_list_transfers', { accountId: cash });
+    const listed = journal.structuredContent as { transfers: { id: string }[] };
+    expect(listed.transfers.map((t) => t.id)).toEqual([id, reversalId]);
+    const refusedOne = await call(client, 'ledger_create_transfer', {
+      id: randomUUID(),
+      debitAccountId: cash,
+      creditAccountId: cash,
+      amount: '1',
+      currency: 'EUR',
+    });
+    expect(errorOf(refusedOne)).toMatch(/accounts_must_be_different/);
     const after = await call(client, 'ledger_get_account_balance', { accountId: cash });
     expect(after.structuredContent).toMatchObject({ balance: '0' });
 
