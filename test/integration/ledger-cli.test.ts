@@ -165,6 +165,32 @@ describe('iza ledger', { timeout: 300_000 }, () => {
     // 12.50 + 80 + 1.25 + 0.25, nothing pending
     expect(bank).toMatchObject({ balance: '9400', debitsPending: '0', creditsPending: '0' });
 
+    // one transfer refused: the API's 400 names why, and the command fails
+    const same = await ledger(
+      'transfer',
+      'create',
+      '--debit',
+      'ACME:1100',
+      '--credit',
+      'ACME:1100',
+      '--amount',
+      '1',
+    );
+    expect(same.code).toBe(1);
+    expect(same.output).toContain('(accounts_must_be_different)');
+    // the journal of the bank account, by accounting date, a page at a time
+    const page = json(
+      await ledger('transfer', 'list', '--account', 'ACME:1100', '--limit', '2', '--json'),
+    );
+    expect(page.transfers.map((t: { id: string }) => t.id)[0]).toBe(booked.id);
+    expect(page.next).not.toBeNull();
+    const table = await ledger('transfer', 'list', '--entity', 'ACME', '--from', '2000-01-01');
+    expect(table.code, table.output).toBe(0);
+    expect(table.output).toMatch(/12\.50 EUR\s*│ ACME:1100\s*│ ACME:3000\s*│ capital/);
+    // nothing held in another currency: nothing to revalue
+    const revalued = json(await ledger('entity', 'revalue', 'ACME', '--json'));
+    expect(revalued).toMatchObject({ currency: 'EUR', lines: [], posted: 0 });
+
     // the commands act as the local administrator within the organisation: no keys were made
     const keys = json(await runIza(['apikey', 'list', '--org', 'omega-studio', '--json', ...dir]));
     expect(keys).toEqual([]);
