@@ -1,4 +1,4 @@
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import {
   ErrorCodes,
   UserError,
@@ -11,12 +11,7 @@ import {
 } from '../kernel/index.ts';
 import { chartRows } from './chart.ts';
 import { formatMinor, requireCurrency } from './currencies.ts';
-import {
-  ledgerAccounts,
-  ledgerEntities,
-  ledgerPostings,
-  ledgerTransfers,
-} from './ledger.schema.ts';
+import { ledgerAccounts, ledgerEntities } from './ledger.schema.ts';
 import type {
   Account,
   AccountInput,
@@ -26,18 +21,15 @@ import type {
   EntityInput,
   EntityKind,
   PeriodCloseInput,
-  Posting,
-  PostingPage,
 } from './ledger.types.ts';
 import { createFxService } from './fx.service.ts';
 import { createIntercompany } from './intercompany.ts';
 import { createPeriods } from './periods.ts';
-import { createRevaluation } from './revaluation.ts';
+import { createPostings } from './postings.ts';
+import { closeRevalued, createRevaluation } from './revaluation.ts';
 import { listTransfers, type TransferFilter, type TransferPage } from './transfers.list.ts';
-import { isDay } from './days.ts';
-import { utcDay } from './fx.ts';
 import { createTransfersService, type LedgerAudit } from './transfers.service.ts';
-import { applySingle, type SingleTransferInput } from './transfers.single.ts';
+import { createSingleTransfers } from './transfers.single.ts';
 
 export interface LedgerServiceDeps {
   db: Database;
@@ -93,6 +85,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
   }
 
   const fx = createFxService({ db, clock, audit });
+  const postings = createPostings({ db, getAccount });
   const periods = createPeriods({ db, clock, audit });
 
   const service = {
@@ -113,25 +106,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
       }
       return listTransfers(db, orgId, filter);
     },
-    /** One transfer on its own: answered as stored, or a 4xx naming why it was not applied. */
-    createTransfer: (orgId: string, input: SingleTransferInput) =>
-      applySingle(
-        orgId,
-        async () => (await transfers.createTransfers(orgId, [input]))[0]!,
-        transfers.getTransfer,
-      ),
-    /** `reverseTransfer` as a single-transfer call: a reversal not applied is a 4xx. */
-    reverseTransferOrFail: (
-      orgId: string,
-      id: string,
-      newTransferId: string,
-      options: { description?: string; effectiveAt?: Date } = {},
-    ) =>
-      applySingle(
-        orgId,
-        () => transfers.reverseTransfer(orgId, id, newTransferId, options),
-        transfers.getTransfer,
-      ),
+    ...createSingleTransfers(transfers),
     expirePending: transfers.expirePending,
 
     recordFxRates: fx.recordFxRates,
@@ -324,53 +299,12 @@ export function createLedgerService(deps: LedgerServiceDeps) {
       });
     },
 
-    /**
-     * An account's postings, oldest first, `limit` (1..1000, default 100) at a time after the
-     * `after` id (the previous page's `nextAfter`).
-     */
-    async listPostings(
-      orgId: string,
-      accountId: string,
-      page: { after?: number; limit?: number } = {},
-    ): Promise<PostingPage> {
-      await getAccount(orgId, accountId);
-      const limit = Math.min(Math.max(page.limit ?? 100, 1), 1000);
-      const rows = await db
-        .select({ posting: ledgerPostings, effectiveAt: ledgerTransfers.effectiveAt })
-        .from(ledgerPostings)
-        .innerJoin(ledgerTransfers, postingTransfer)
-        .where(
-          and(
-            eq(ledgerPostings.orgId, orgId),
-            eq(ledgerPostings.accountId, accountId),
-            page.after === undefined ? undefined : gt(ledgerPostings.id, page.after),
-          ),
-        )
-        .orderBy(asc(ledgerPostings.id))
-        .limit(limit + 1);
-      const postings = rows.slice(0, limit).map((r) => toPosting(r.posting, r.effectiveAt));
-      return {
-        postings,
-        nextAfter: rows.length > limit ? (postings[postings.length - 1]?.id ?? null) : null,
-      };
-    },
-
+    /** An account's postings, oldest first, a page at a time (postings.ts). */
+    listPostings: (orgId: string, accountId: string, page?: { after?: number; limit?: number }) =>
+      postings.listPostings(orgId, accountId, page),
     /** Every posting of a transfer (its own, or for a hold also its expiry), in order. */
-    async transferPostings(orgId: string, transferId: string): Promise<Posting[]> {
-      if (!isUuid(transferId)) return [];
-      const rows = await db
-        .select({ posting: ledgerPostings, effectiveAt: ledgerTransfers.effectiveAt })
-        .from(ledgerPostings)
-        .innerJoin(ledgerTransfers, postingTransfer)
-        .where(
-          and(
-            eq(ledgerPostings.orgId, orgId),
-            eq(ledgerPostings.transferId, transferId.toLowerCase()),
-          ),
-        )
-        .orderBy(asc(ledgerPostings.id));
-      return rows.map((r) => toPosting(r.posting, r.effectiveAt));
-    },
+    transferPostings: (orgId: string, transferId: string) =>
+      postings.transferPostings(orgId, transferId),
   };
 
   const intercompany = createIntercompany({
@@ -386,9 +320,9 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     db,
     clock,
     getEntity,
-    listEntities: service.listEntities,
-    listAccounts: service.listAccounts,
-    createAccount: service.createAccount,
+    listEntities: (orgId) => service.listEntities(orgId),
+    listAccounts: (orgId, filter) => service.listAccounts(orgId, filter),
+    createAccount: (orgId, input) => service.createAccount(orgId, input),
     createTransfers: transfers.createTransfers,
   });
 
@@ -400,26 +334,18 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     revalue: revaluation.revalue,
     /**
      * Closes the entity's books through a day (periods.ts), after revaluing its foreign-currency
-     * monetary accounts at that day's closing rate; a revaluation not applied refuses the close.
+     * monetary accounts at that day's closing rate (revaluation.ts).
      */
-    async closePeriod(orgId: string, entityId: string, input: PeriodCloseInput) {
-      const entity = await getEntity(orgId, entityId);
-      const open = entity.closedThrough === null || input.through > entity.closedThrough;
-      if (isDay(input.through) && open && input.through <= utcDay(clock.now())) {
-        const run = await revaluation.revalue(orgId, entity.id, { on: input.through });
-        const failed = run.lines.find(
-          (l) => l.result !== null && l.result !== 'ok' && l.result !== 'exists',
-        );
-        if (failed) {
-          throw new UserError(
-            'ledger_revaluation_failed',
-            `The revaluation of ${failed.code} was not applied (${failed.result}): the period stays open`,
-            { status: 409, details: run.lines.map((l) => ({ code: l.code, result: l.result })) },
-          );
-        }
-      }
-      return periods.closePeriod(orgId, entity.id, input);
-    },
+    closePeriod: (orgId: string, entityId: string, input: PeriodCloseInput) =>
+      closeRevalued(
+        revaluation.revalue,
+        periods.closePeriod,
+        getEntity,
+        clock,
+        orgId,
+        entityId,
+        input,
+      ),
   };
 }
 
@@ -437,31 +363,6 @@ function toAccount(row: AccountRow): Account {
     type,
     cashFlow: row.cashFlow as CashFlowClass,
     balance: DEBIT_NORMAL.has(type) ? debitBalance : -debitBalance,
-  };
-}
-
-/** A posting's transfer (same organisation), for its accounting date. */
-const postingTransfer = and(
-  eq(ledgerTransfers.orgId, ledgerPostings.orgId),
-  eq(ledgerTransfers.id, ledgerPostings.transferId),
-);
-
-function toPosting(row: typeof ledgerPostings.$inferSelect, effectiveAt: Date): Posting {
-  return {
-    effectiveAt,
-    id: row.id,
-    transferId: row.transferId,
-    accountId: row.accountId,
-    side: row.side as Posting['side'],
-    amount: row.amount,
-    pending: row.pending,
-    after: {
-      debitsPending: row.debitsPendingAfter,
-      creditsPending: row.creditsPendingAfter,
-      debitsPosted: row.debitsPostedAfter,
-      creditsPosted: row.creditsPostedAfter,
-    },
-    createdAt: row.createdAt,
   };
 }
 

@@ -17,7 +17,6 @@ import {
 import {
   balanceWindow,
   endOfDay,
-  invalid,
   previousDay,
   resolvePeriod,
   startOfDay,

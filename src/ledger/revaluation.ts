@@ -1,11 +1,13 @@
 import { v5 as uuidv5 } from 'uuid';
 import { UserError, type Clock, type DbOrTx } from '../kernel/index.ts';
-import { requireDay } from './days.ts';
+import { isDay, requireDay } from './days.ts';
 import { convertMinor, utcDay } from './fx.ts';
 import type {
   Account,
   AccountInput,
   Entity,
+  PeriodClose,
+  PeriodCloseInput,
   TransferInput,
   TransferResult,
   TransferResultCode,
@@ -248,4 +250,36 @@ export function createRevaluation(deps: RevaluationDeps) {
   }
 
   return { revalue };
+}
+
+/**
+ * A period close preceded by the revaluation of its last day: a revaluation that cannot be done
+ * or is not applied refuses the close. An invalid or already closed `through` goes straight to
+ * the close, which answers it.
+ */
+export async function closeRevalued(
+  revalue: ReturnType<typeof createRevaluation>['revalue'],
+  close: (orgId: string, entityId: string, input: PeriodCloseInput) => Promise<PeriodClose>,
+  getEntity: (orgId: string, id: string) => Promise<Entity>,
+  clock: Clock,
+  orgId: string,
+  entityId: string,
+  input: PeriodCloseInput,
+): Promise<PeriodClose> {
+  const entity = await getEntity(orgId, entityId);
+  const open = entity.closedThrough === null || input.through > entity.closedThrough;
+  if (isDay(input.through) && open && input.through <= utcDay(clock.now())) {
+    const run = await revalue(orgId, entity.id, { on: input.through });
+    const failed = run.lines.find(
+      (l) => l.result !== null && l.result !== 'ok' && l.result !== 'exists',
+    );
+    if (failed) {
+      throw new UserError(
+        'ledger_revaluation_failed',
+        `The revaluation of ${failed.code} was not applied (${failed.result}): the period stays open`,
+        { status: 409, details: run.lines.map((l) => ({ code: l.code, result: l.result })) },
+      );
+    }
+  }
+  return close(orgId, entity.id, input);
 }

@@ -121,3 +121,30 @@ export async function applySingle(
 
 /** A single transfer's input: one transfer, never linked to another. */
 export type SingleTransferInput = Omit<TransferInput, 'linked'>;
+
+/** The single-transfer calls over the transfers service. */
+export function createSingleTransfers(transfers: {
+  createTransfers(orgId: string, transfers: readonly TransferInput[]): Promise<TransferResult[]>;
+  reverseTransfer(
+    orgId: string,
+    id: string,
+    newTransferId: string,
+    options?: { description?: string; effectiveAt?: Date },
+  ): Promise<TransferResult>;
+  getTransfer(orgId: string, id: string): Promise<Transfer>;
+}) {
+  const get = (orgId: string, id: string) => transfers.getTransfer(orgId, id);
+  return {
+    /** One transfer on its own: answered as stored, or a 4xx naming why it was not applied. */
+    createTransfer: (orgId: string, input: SingleTransferInput) =>
+      applySingle(orgId, async () => (await transfers.createTransfers(orgId, [input]))[0]!, get),
+    /** `reverseTransfer` as a single-transfer call: a reversal not applied is a 4xx. */
+    reverseTransferOrFail: (
+      orgId: string,
+      id: string,
+      newTransferId: string,
+      options: { description?: string; effectiveAt?: Date } = {},
+    ) =>
+      applySingle(orgId, () => transfers.reverseTransfer(orgId, id, newTransferId, options), get),
+  };
+}
