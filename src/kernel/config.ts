@@ -99,8 +99,10 @@ const ConfigSchema = z.strictObject({
     .prefault({}),
   rateLimit: z
     .strictObject({
-      /** Requests per window per client (API key, user or IP). */
+      /** Requests per window per address, for callers that are not signed in. */
       max: integer(1, 10_000_000).default(600),
+      /** Requests per window per signed-in user or API key (the local administrator: none). */
+      authenticatedMax: integer(1, 10_000_000).default(6000),
       windowMs: integer(1000, 24 * 3600 * 1000).default(60_000),
     })
     .prefault({}),
@@ -275,6 +277,7 @@ const ENV_KEYS: Record<string, readonly string[]> = {
   IZA_LOGIN_RATE_LIMIT_PER_MINUTE: ['auth', 'loginRateLimitPerMinute'],
   IZA_SECURE_COOKIES: ['auth', 'secureCookies'],
   IZA_RATE_LIMIT_MAX: ['rateLimit', 'max'],
+  IZA_RATE_LIMIT_AUTHENTICATED_MAX: ['rateLimit', 'authenticatedMax'],
   IZA_RATE_LIMIT_WINDOW_MS: ['rateLimit', 'windowMs'],
   IZA_API_KEY: ['apiKey'],
   IZA_MCP_HEALTH_INTERVAL_MS: ['mcp', 'healthIntervalMs'],

@@ -2,7 +2,6 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import cookie from '@fastify/cookie';
 import compress from '@fastify/compress';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import {
@@ -28,6 +27,7 @@ import { HELMET_OPTIONS } from './headers.ts';
 import { registerHealth } from './health.ts';
 import { registerInputGuard } from './input.ts';
 import { registerMetrics } from './metrics.ts';
+import { registerRateLimit } from './rate-limit.ts';
 import { createModules, registerModuleRoutes, type ModuleInstance } from './modules.ts';
 import { registerRoot } from './root.ts';
 import { DEFAULT_WEB_ROOT, registerWeb } from './web.ts';
@@ -165,26 +165,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   app.decorate('registeredRoutes', routes);
 
-  // Limits count per API key or user once authenticated (this runs after authentication), and
-  // per address otherwise.
-  await app.register(rateLimit, {
-    global: true,
-    hook: 'preHandler',
-    max: config.rateLimit.max,
-    timeWindow: config.rateLimit.windowMs,
-    keyGenerator: (request) => {
-      const p = request.principal;
-      if (p?.apiKeyId) return `key:${p.apiKeyId}`;
-      if (p?.userId) return `user:${p.userId}`;
-      return `ip:${request.ip}`;
-    },
-    errorResponseBuilder: (_request, context) =>
-      new UserError(
-        ErrorCodes.rateLimited,
-        `Too many requests: at most ${context.max} per ${context.after}; retry after ${context.after}`,
-        { status: 429 },
-      ),
-  });
+  // After authentication: the limits depend on who calls (rate-limit.ts).
+  await registerRateLimit(app, config.rateLimit);
 
   registerNotFound(app, now);
 
