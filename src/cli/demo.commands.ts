@@ -19,7 +19,10 @@ export function demoCommand(): Command {
     )
     .option('--seed <n>', 'seed of the generator: the same seed gives the same data', whole, 1)
     .option('--ventures <n>', 'how many ventures', whole, DEFAULT_DEMO_VENTURES)
-    .option('--force', 'add the demo even though ventures exist')
+    .option(
+      '--force',
+      'add the demo even though the installation holds ventures of its own (an earlier, interrupted demo is completed without it)',
+    )
     .option(
       '--reset',
       'delete the demo ventures, their KPIs and the demo workflows (ledger entities stay)',
@@ -68,10 +71,12 @@ export function demoCommand(): Command {
             if (!json && process.stderr.isTTY) process.stderr.write('\n');
             emit(report, json, (r) =>
               [
-                `Demo portfolio created (all of it fictional: flag "demo", tag "demo", ledger codes DEMO-*).`,
+                r.venturesThere > 0
+                  ? `Demo portfolio completed: ${r.ventures - r.venturesThere} venture(s) added to the ${r.venturesThere} an earlier run made (all of it fictional: flag "demo", tag "demo", ledger codes DEMO-*).`
+                  : `Demo portfolio created (all of it fictional: flag "demo", tag "demo", ledger codes DEMO-*).`,
                 keyValues([
                   ['seed', r.seed],
-                  ['ventures', r.ventures],
+                  ['ventures', `${r.ventures} (${r.ventures - r.venturesThere} new)`],
                   ['KPI values', r.kpis],
                   ['months', `${r.months.from} to ${r.months.to}`],
                   ['ledger entities', `${r.ledger.entities} new, ${r.ledger.reused} reused`],

@@ -3,7 +3,7 @@ import type { Access } from '../access/index.ts';
 import type { Config } from '../kernel/index.ts';
 import { createLedgerService } from '../ledger/index.ts';
 import type { DemoPorts, DemoWorkflowPorts } from '../flows/index.ts';
-import { isDemoWorkflow, localDemoPorts } from '../flows/index.ts';
+import { DEMO_TAG, isDemoWorkflow, localDemoPorts } from '../flows/index.ts';
 import {
   portfolioServiceFor,
   ventureJson,
@@ -106,6 +106,22 @@ function remoteClient(server: RemoteServer, call: typeof callServer): VentureCli
             `${base}/ventures?includeArchived=true&limit=1`,
           )
         ).total,
+      listDemoVentures: async () => {
+        const found: { id: string; slug: string; archived: boolean }[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: VenturePageJson = await call<VenturePageJson>(
+            server,
+            'GET',
+            `${base}/ventures${query({ tag: DEMO_TAG, includeArchived: true, sort: 'slug', limit: 500, cursor })}`,
+          );
+          for (const v of page.ventures) {
+            if (v.demo) found.push({ id: v.id, slug: v.slug, archived: v.archivedAt !== null });
+          }
+          cursor = page.nextCursor;
+        } while (cursor);
+        return found;
+      },
       createVenture: (input) => call(server, 'POST', `${base}/ventures`, input),
       postKpis: async (kpis) => {
         await call(server, 'POST', `${base}/kpis`, { kpis });

@@ -1,7 +1,7 @@
 import type { LedgerService } from '../ledger/index.ts';
 import type { PortfolioService, Scope } from '../portfolio/index.ts';
 import type { WorkflowsService } from '../workflows/workflows.service.ts';
-import { isDemoWorkflow, type DemoPorts, type DemoWorkflowPorts } from './demo.ts';
+import { DEMO_TAG, isDemoWorkflow, type DemoPorts, type DemoWorkflowPorts } from './demo.ts';
 
 /** What the demo needs of the workflows service (built as `workflows.module.ts` does). */
 export type DemoWorkflowsService = Pick<
@@ -24,6 +24,24 @@ export function localDemoPorts(
   const { orgId } = scope;
   return {
     countVentures: () => portfolio.countVentures(scope),
+    listDemoVentures: async () => {
+      const found: { id: string; slug: string; archived: boolean }[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await portfolio.listVentures(scope, {
+          tag: DEMO_TAG,
+          includeArchived: true,
+          sort: 'slug',
+          limit: PAGE,
+          ...(cursor ? { cursor } : {}),
+        });
+        for (const v of page.ventures) {
+          if (v.demo) found.push({ id: v.id, slug: v.slug, archived: v.archivedAt !== null });
+        }
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return found;
+    },
     createVenture: (input) => portfolio.createVenture(scope, input),
     postKpis: async (kpis) => {
       await portfolio.postKpis(scope, kpis);

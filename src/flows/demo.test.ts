@@ -257,6 +257,45 @@ describe.each(storages)('iza demo flow on $name', { timeout: 120_000 }, (storage
     expect((await list()).map((r) => r.id)).toEqual(rows.map((r) => r.id));
   });
 
+  it('completes an interrupted run when run again, without --force', async () => {
+    const org = await w.access.users.createAdmin({
+      organisation: 'Resume Studio',
+      email: 'admin@resume.test',
+      name: 'Res',
+      password: 'correct horse battery staple',
+    });
+    const scope: Scope = { orgId: org.organisation.id, ventureIds: null };
+    const ports = localDemoPorts(w.portfolio, ledger, scope, workflows);
+    // The run stops after its fourth venture (a stopped command, a refused request).
+    let created = 0;
+    const interrupted = {
+      ...ports,
+      createVenture: async (input: Parameters<typeof ports.createVenture>[0]) => {
+        if (++created > 4) throw new Error('connection lost');
+        return ports.createVenture(input);
+      },
+    };
+    await expect(runDemo(interrupted, { seed: 7, ventures: 6, today })).rejects.toThrow(
+      'connection lost',
+    );
+    expect((await w.portfolio.listVentures(scope, {})).total).toBe(4);
+
+    const resumed = await runDemo(ports, { seed: 7, ventures: 6, today });
+    expect(resumed).toMatchObject({ ventures: 6, venturesThere: 4, workflows: 3 });
+    const again = await runDemo(ports, { seed: 7, ventures: 6, today });
+    expect(again).toMatchObject({ ventures: 6, venturesThere: 6, workflows: 0 });
+    expect(again.ledger).toMatchObject({ entities: 0, reused: 7, transfers: 0 });
+    const page = await w.portfolio.listVentures(scope, { sort: 'slug' });
+    expect(page.ventures.map((v) => v.slug)).toEqual(
+      planDemo(7, 6, today)
+        .map((p) => p.input.slug)
+        .sort(),
+    );
+    for (const v of page.ventures) {
+      expect((await w.portfolio.series(scope, v.id)).kpis.length).toBeGreaterThanOrEqual(36);
+    }
+  });
+
   it('refuses a non-empty installation unless forced', async () => {
     await expect(
       runDemo(localDemoPorts(w.portfolio, ledger, w.scope), { seed: 1, ventures: 2, today }),

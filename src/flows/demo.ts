@@ -26,7 +26,10 @@ import {
 
 /** What the flow needs, implemented on the services directly or over the HTTP API. */
 export interface DemoPorts {
+  /** Every venture of the organisation, archived ones included. */
   countVentures(): Promise<number>;
+  /** The demo ventures (flag `demo`) already there, archived ones included. */
+  listDemoVentures(): Promise<{ id: string; slug: string; archived: boolean }[]>;
   createVenture(input: VentureInput & { demo: true }): Promise<{ id: string }>;
   postKpis(kpis: KpiInput[]): Promise<void>;
   deleteDemoVentures(): Promise<number>;
@@ -87,7 +90,7 @@ export interface DemoTransfer {
 export interface DemoOptions {
   seed: number;
   ventures: number;
-  /** Run even though the installation already holds ventures. */
+  /** Run even though the installation holds ventures of its own (not from the demo). */
   force?: boolean;
   /** `YYYY-MM-DD`: the history ends with the month before this day's. */
   today: string;
@@ -98,6 +101,8 @@ export interface DemoOptions {
 export interface DemoReport {
   seed: number;
   ventures: number;
+  /** Demo ventures an earlier, interrupted or complete, run had created already. */
+  venturesThere: number;
   kpis: number;
   months: { from: string; to: string };
   ledger: {
@@ -359,16 +364,23 @@ export async function runDemo(ports: DemoPorts, options: DemoOptions): Promise<D
       `--ventures must be 1 to ${MAX_DEMO_VENTURES}`,
     );
   }
-  const existing = await ports.countVentures();
-  if (existing > 0 && !options.force) {
+  // A run can be interrupted (a stopped command, a lost connection): running it again
+  // completes what is missing. Ventures are found by slug, KPI values replace themselves,
+  // transfers have ids derived from the seed and rates are the same every run.
+  const plans = planDemo(options.seed, options.ventures, options.today);
+  const planned = new Set(plans.map((p) => p.input.slug));
+  const earlier = new Map(
+    (await ports.listDemoVentures()).filter((v) => planned.has(v.slug)).map((v) => [v.slug, v]),
+  );
+  const others = (await ports.countVentures()) - earlier.size;
+  if (others > 0 && !options.force) {
     throw new UserError(
       'not_empty',
-      `This installation already holds ${existing} venture(s): the demo fills empty ones only (add --force to add it anyway, or --reset to remove an earlier demo)`,
+      `This installation already holds ${others} venture(s) besides this demo's (seed ${options.seed}, ${options.ventures} ventures): the demo fills empty ones only (add --force to add it anyway, or --reset to remove an earlier demo)`,
       { status: 409 },
     );
   }
   const progress = options.progress ?? (() => undefined);
-  const plans = planDemo(options.seed, options.ventures, options.today);
 
   const entities = new Map((await ports.listEntities()).map((e) => [e.code, e.id]));
   let reused = 0;
@@ -401,8 +413,11 @@ export async function runDemo(ports: DemoPorts, options: DemoOptions): Promise<D
       parentId: holding.id,
     });
     const account = (c: string) => entity.accounts.find((a) => a.code === c)!.id;
-    const venture = await ports.createVenture({ ...plan.input, ledgerEntityId: entity.id });
-    for (const k of plan.kpis) kpis.push({ ...k, ventureId: venture.id });
+    const there = earlier.get(plan.input.slug);
+    const venture =
+      there ?? (await ports.createVenture({ ...plan.input, ledgerEntityId: entity.id }));
+    // An archived demo venture takes no KPIs (they are for open ventures): left as it is.
+    if (!there?.archived) for (const k of plan.kpis) kpis.push({ ...k, ventureId: venture.id });
     for (const b of plan.books) {
       const at = new Date(`${b.month}-15T12:00:00.000Z`);
       const name = `${options.seed}/${code}/${b.month}`;
@@ -456,6 +471,7 @@ export async function runDemo(ports: DemoPorts, options: DemoOptions): Promise<D
   return {
     seed: options.seed,
     ventures: plans.length,
+    venturesThere: plans.filter((p) => earlier.has(p.input.slug)).length,
     kpis: kpis.length,
     months: { from: addMonths(lastMonth, -(HISTORY_MONTHS - 1)), to: lastMonth },
     ledger: {
