@@ -4,7 +4,7 @@ import type { Role } from '../access/index.ts';
 import { ROLES } from '../access/index.ts';
 import type { ApiKeyDto } from '../access/apikeys.service.ts';
 import type { MemberDto, OrganisationDto } from '../access/users.service.ts';
-import { ErrorCodes, UserError } from '../kernel/index.ts';
+import { ErrorCodes, UserError } from '../kernel/essentials.ts';
 import { viaServerOrLocally, readSecret } from './local.ts';
 import { configFrom, dataDirOption, jsonOption } from './options.ts';
 import { emit, keyValues, table } from './output.ts';
@@ -49,6 +49,7 @@ export function registerAccessCommands(program: Command): void {
               input,
             ),
           ({ access }) => access.users.createAdmin(input),
+          { creates: true },
         );
         emit(created, flags.json ?? false, (c) =>
           keyValues([

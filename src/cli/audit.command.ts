@@ -1,10 +1,7 @@
 import { type Command } from 'commander';
-import {
-  createAuditLog,
-  type AuditChainReport,
-  type AuditVerifyReport,
-} from '../access/audit.service.ts';
-import { createKernel, createLogger, type Config } from '../kernel/index.ts';
+import type { AuditChainReport, AuditVerifyReport } from '../access/audit.service.ts';
+import type { Config } from '../kernel/essentials.ts';
+import { withLocalKernel } from './local.ts';
 import { configFrom, dataDirOption, jsonOption, type CommonFlags } from './options.ts';
 import { emit } from './output.ts';
 import { callServer, findRunningServer } from './remote.ts';
@@ -31,17 +28,10 @@ export function registerAuditCommand(program: Command): void {
 }
 
 async function verifyDirectly(config: Config): Promise<AuditVerifyReport> {
-  const kernel = await createKernel({
-    config,
-    command: 'iza audit verify',
-    workJobs: false,
-    log: createLogger({ level: 'warn' }),
-  });
-  try {
-    return await createAuditLog({ db: kernel.db, clock: kernel.clock }).verify();
-  } finally {
-    await kernel.close();
-  }
+  const { createAuditLog } = await import('../access/audit.service.ts');
+  return withLocalKernel(config, 'iza audit verify', {}, (kernel) =>
+    createAuditLog({ db: kernel.db, clock: kernel.clock }).verify(),
+  );
 }
 
 function renderReport(report: AuditVerifyReport): string {

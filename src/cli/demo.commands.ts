@@ -1,10 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { utcDay } from '../ledger/index.ts';
 import { DEFAULT_DEMO_VENTURES, resetDemo, runDemo } from '../flows/index.ts';
-import { act } from './ledger-actions.ts';
+import { act } from './act.ts';
 import { configFrom, dataDirOption, jsonOption } from './options.ts';
 import { emit, keyValues } from './output.ts';
-import { withVentures } from './venture-client.ts';
+import { withDemo } from './demo-client.ts';
 
 const whole = (value: string) => {
   if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('Not a whole number.');
@@ -42,9 +42,9 @@ export function demoCommand(): Command {
           json?: boolean;
         }) => {
           const json = flags.json ?? false;
-          await withVentures(configFrom(flags), flags, 'iza demo', async (client) => {
+          await withDemo(configFrom(flags), flags, async (ports, via) => {
             if (flags.reset) {
-              const report = await resetDemo(client.demo);
+              const report = await resetDemo(ports);
               emit(
                 report,
                 json,
@@ -54,7 +54,7 @@ export function demoCommand(): Command {
               return;
             }
             let last = '';
-            const report = await runDemo(client.demo, {
+            const report = await runDemo(ports, {
               seed: flags.seed,
               ventures: flags.ventures,
               force: flags.force ?? false,
@@ -89,7 +89,7 @@ export function demoCommand(): Command {
                     'workflows',
                     `${r.workflows} sample workflow(s) imported (name "Demo: ...", tag "demo"; webhook ones active)`,
                   ],
-                  ['via', client.via],
+                  ['via', via],
                 ]),
                 ...r.workflowWarnings.map((w) => `Warning: ${w}`),
                 'Remove it with: iza demo --reset (the ledger entities and transfers stay: the books are append-only).',

@@ -1,10 +1,10 @@
-import { ConfigError, IzaError } from '../kernel/index.ts';
+import { ConfigError, IzaError } from '../kernel/essentials.ts';
 import { buildCli } from './commands.ts';
 
 /** The `iza` command. Errors print one clear line (no stack) unless they are bugs. */
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildCli().parseAsync(argv);
+    await (await buildCli(argv)).parseAsync(argv);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`iza: ${error.message}\n`);

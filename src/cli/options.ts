@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { loadConfig, type Config, type LoadConfigOptions } from '../kernel/index.ts';
+import { loadConfig, type Config, type LoadConfigOptions } from '../kernel/essentials.ts';
 
 /** Flags many commands share. */
 export interface CommonFlags {

@@ -1,5 +1,5 @@
 import type { Access } from '../access/index.ts';
-import { ErrorCodes, UserError } from '../kernel/index.ts';
+import { ErrorCodes, UserError } from '../kernel/essentials.ts';
 import type { callServer, RemoteServer } from './remote.ts';
 
 /** The only organisation of the running server's installation (for `--org` left out). */

@@ -7,8 +7,8 @@ import {
   UserError,
   readLiveLockHolder,
   type Config,
-} from '../kernel/index.ts';
-import { LOCAL_ADMIN_TOKEN_FILE, ORG_HEADER } from '../server/index.ts';
+} from '../kernel/essentials.ts';
+import { LOCAL_ADMIN_TOKEN_FILE, ORG_HEADER } from '../server/local-admin.ts';
 
 /**
  * An embedded database belongs to one process. When a server holds the data folder, CLI

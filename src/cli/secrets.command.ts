@@ -1,11 +1,7 @@
 import { type Command } from 'commander';
-import { rotateVaultKey } from '../access/secrets.service.ts';
-import {
-  KeyRotationUnavailableError,
-  openVault,
-  type KeyRotation,
-} from '../kernel/crypto/index.ts';
-import { createKernel, createLogger, UserError, type Config } from '../kernel/index.ts';
+import type { KeyRotation } from '../kernel/crypto/index.ts';
+import { UserError, type Config } from '../kernel/essentials.ts';
+import { withLocalKernel } from './local.ts';
 import { configFrom, dataDirOption, jsonOption } from './options.ts';
 import { emit, keyValues } from './output.ts';
 import { findRunningServer } from './remote.ts';
@@ -51,21 +47,17 @@ async function rotateDirectly(config: Config): Promise<RotationReport> {
     );
   }
   // Before the database is opened (and migrated): an environment key cannot be rotated at all.
+  const [{ KeyRotationUnavailableError, openVault }, { rotateVaultKey }] = await Promise.all([
+    import('../kernel/crypto/index.ts'),
+    import('../access/secrets.service.ts'),
+  ]);
   if (config.masterKey !== undefined) throw new KeyRotationUnavailableError(config.masterKeyFile);
 
-  const kernel = await createKernel({
-    config,
-    command: 'iza secrets rotate-key',
-    workJobs: false,
-    log: createLogger({ level: 'warn' }),
-  });
-  try {
+  return withLocalKernel(config, 'iza secrets rotate-key', {}, async (kernel) => {
     const vault = openVault({ keyFile: config.masterKeyFile, clock: kernel.clock });
     const rotation = await rotateVaultKey({ db: kernel.db, vault });
     return { ...rotation, keyFile: config.masterKeyFile };
-  } finally {
-    await kernel.close();
-  }
+  });
 }
 
 function render(report: RotationReport): string {

@@ -1,16 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { ErrorCodes, UserError } from '../kernel/index.ts';
-import {
-  STAGES,
-  VENTURE_SORTS,
-  fromDisplay,
-  toDisplay,
-  type Stage,
-  type VentureJson,
-  type VentureSort,
-} from '../portfolio/index.ts';
-import { act } from './ledger-actions.ts';
+import { ErrorCodes, UserError } from '../kernel/essentials.ts';
+import type { Stage, VentureJson, VentureSort } from '../portfolio/index.ts';
+// The constants alone: the module's index would load its services and the database.
+import { STAGES, VENTURE_SORTS } from '../portfolio/portfolio.types.ts';
+import { act } from './act.ts';
 import { configFrom, dataDirOption, jsonOption } from './options.ts';
 import { emit, keyValues, table } from './output.ts';
 import { withVentures, type VentureClient, type VentureFlags } from './venture-client.ts';
@@ -259,6 +253,7 @@ function kpiCommand(): Command {
         flags: Flags & { metric: string; date: string; value: string; currency?: string },
       ) => {
         const currency = flags.currency?.toUpperCase();
+        const { fromDisplay, toDisplay } = await import('../portfolio/portfolio.values.ts');
         const result = await inPortfolio(flags, 'kpi post', async (c) => {
           const [found, metrics] = await Promise.all([c.get(ref), c.metrics()]);
           const metric = metrics.find((m) => m.key === flags.metric);

@@ -1,135 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
-import type { Access } from '../access/index.ts';
-import type { Kernel } from '../kernel/index.ts';
-import { checkCorpus, workflowFiles } from '../workflows/corpus.ts';
-import { createWorkflowsModule, type WorkflowsModule } from '../workflows/workflows.module.ts';
-import {
-  executionJson,
-  workflowJson,
-  type ImportFileReport,
-} from '../workflows/workflows.service.ts';
-import { act } from './ledger-actions.ts';
-import { viaServerOrLocally } from './local.ts';
-import { configFrom, dataDirOption, jsonOption } from './options.ts';
-import { localOrganisation, onlyOrganisation } from './organisation.ts';
+import type { ImportFileReport } from '../workflows/workflows.service.ts';
+import { act } from './act.ts';
+import { dataDirOption, jsonOption } from './options.ts';
 import { emit, keyValues, table } from './output.ts';
-import type { callServer, RemoteServer } from './remote.ts';
+import {
+  allWorkflows,
+  withWorkflows,
+  workflowId,
+  type WorkflowFlags as Flags,
+  type WorkflowJson,
+} from './workflow-client.ts';
 
 /**
  * `iza workflow ...`: n8n-format workflows, through the server that holds the data folder (as
- * the local administrator within the organisation) or on the database directly.
+ * the local administrator within the organisation) or on the database directly. A workflow is
+ * named by its id, the start of its id or its name.
  */
 
-interface Flags {
-  dataDir?: string;
-  org?: string;
-  json?: boolean;
-}
-
-type WorkflowJson = ReturnType<typeof workflowJson>;
-type ExecutionJson = ReturnType<typeof executionJson>;
-
-interface WorkflowClient {
-  via: string;
-  importFiles(files: { file: string; content: string }[]): Promise<ImportFileReport[]>;
-  list(): Promise<{ total: number; workflows: WorkflowJson[] }>;
-  get(id: string): Promise<WorkflowJson & { definition: Record<string, unknown> }>;
-  run(id: string): Promise<ExecutionJson & { finished: boolean; output?: unknown[] }>;
-  setActive(id: string, active: boolean): Promise<WorkflowJson>;
-  executions(query: { workflow?: string; status?: string; limit: number }): Promise<{
-    total: number;
-    executions: ExecutionJson[];
-  }>;
-}
-
-const BASE = '/api/v1/workflows';
 const IMPORT_CHUNK = 50;
-
-function remoteClient(server: RemoteServer, call: typeof callServer): WorkflowClient {
-  return {
-    via: server.url,
-    importFiles: async (files) =>
-      (await call<{ files: ImportFileReport[] }>(server, 'POST', `${BASE}/import`, { files }))
-        .files,
-    list: () => call(server, 'GET', `${BASE}?limit=500`),
-    get: (id) => call(server, 'GET', `${BASE}/${encodeURIComponent(id)}`),
-    run: (id) => call(server, 'POST', `${BASE}/${encodeURIComponent(id)}/run`, {}),
-    setActive: (id, active) =>
-      call(
-        server,
-        'POST',
-        `${BASE}/${encodeURIComponent(id)}/${active ? 'activate' : 'deactivate'}`,
-      ),
-    executions: (q) => {
-      const params = new URLSearchParams({ limit: String(q.limit) });
-      if (q.workflow) params.set('workflow', q.workflow);
-      if (q.status) params.set('status', q.status);
-      return call(server, 'GET', `${BASE}/executions?${params.toString()}`);
-    },
-  };
-}
-
-function localClient(module: WorkflowsModule, orgId: string): WorkflowClient {
-  const { service, runner } = module;
-  return {
-    via: 'database',
-    importFiles: (files) => service.importMany(orgId, files),
-    list: async () => {
-      const page = await service.list(orgId, { limit: 500, offset: 0 });
-      return { total: page.total, workflows: page.workflows.map(workflowJson) };
-    },
-    get: async (id) => {
-      const row = await service.get(orgId, id);
-      return { ...workflowJson(row), definition: await service.exportJson(orgId, id) };
-    },
-    run: async (id) => {
-      const row = await service.get(orgId, id);
-      const result = await runner.execute({ row, mode: 'manual', checkpointAfterMs: 0 });
-      const { row: execution } = await service.execution(orgId, result.executionId);
-      return {
-        ...executionJson(execution),
-        finished: result.status !== 'waiting',
-        output: result.lastNodeOutput.map((i) => i.json),
-      };
-    },
-    setActive: async (id, active) => workflowJson(await service.setActive(orgId, id, active)),
-    executions: async (q) => {
-      const page = await service.executions(orgId, {
-        workflowId: q.workflow,
-        status: q.status,
-        limit: q.limit,
-        offset: 0,
-      });
-      return { total: page.total, executions: page.executions.map(executionJson) };
-    },
-  };
-}
-
-async function withWorkflows<T>(
-  flags: Flags,
-  name: string,
-  run: (client: WorkflowClient) => Promise<T>,
-): Promise<T> {
-  return viaServerOrLocally(
-    configFrom(flags),
-    `iza workflow ${name}`,
-    async (server, call) => {
-      const org = flags.org ?? (await onlyOrganisation(server, call));
-      return run(remoteClient({ ...server, org }, call));
-    },
-    async ({ kernel, access }: { kernel: Kernel; access: Access }) => {
-      const module = createWorkflowsModule({ kernel, access });
-      try {
-        return await run(localClient(module, await localOrganisation(access, flags.org)));
-      } finally {
-        await module.runner.close();
-      }
-    },
-  );
-}
 
 function common(command: Command): Command {
   return command
@@ -143,12 +33,14 @@ function common(command: Command): Command {
     .addOption(jsonOption());
 }
 
+const REF = 'its id, the start of its id, or its name';
+
 const EXAMPLES = `
 Examples:
   iza workflow import ./exports            every *.json under the folder, with a report
   iza workflow list
-  iza workflow activate <id>               webhooks answer on /webhook/<path>
-  iza workflow run <id>
+  iza workflow activate "Order sync"       webhooks answer on /o/<org>/webhook/<path>
+  iza workflow run 0190a3f2                a name or the start of an id will do
   iza workflow executions --status failed
   iza workflow check ./corpus              conformance report, no database`;
 
@@ -169,6 +61,8 @@ export function workflowCommand(): Command {
       .argument('<paths...>', 'files or folders'),
   ).action(
     act(async (paths: string[], flags: Flags) => {
+      const { workflowFiles } = await import('../workflows/corpus.ts');
+      const { SingleBar } = await import('cli-progress');
       const files = workflowFiles(paths);
       const reports = await withWorkflows(flags, 'import', async (client) => {
         const bar =
@@ -223,7 +117,10 @@ export function workflowCommand(): Command {
 
   common(workflow.command('list').description('the workflows of the organisation')).action(
     act(async (flags: Flags) => {
-      const page = await withWorkflows(flags, 'list', (c) => c.list());
+      const page = await withWorkflows(flags, 'list', async (c) => {
+        const workflows = await allWorkflows(c);
+        return { total: workflows.length, workflows };
+      });
       emit(page, flags.json ?? false, (p) =>
         table(
           ['id', 'name', 'active', 'version', 'nodes', 'unsupported'],
@@ -233,9 +130,9 @@ export function workflowCommand(): Command {
     }),
   );
 
-  common(workflow.command('show').description('one workflow').argument('<id>')).action(
-    act(async (id: string, flags: Flags) => {
-      const w = await withWorkflows(flags, 'show', (c) => c.get(id));
+  common(workflow.command('show').description('one workflow').argument('<workflow>', REF)).action(
+    act(async (ref: string, flags: Flags) => {
+      const w = await withWorkflows(flags, 'show', async (c) => c.get(await workflowId(c, ref)));
       emit(w, flags.json ?? false, (v) =>
         keyValues([
           ['name', v.name],
@@ -255,10 +152,13 @@ export function workflowCommand(): Command {
   );
 
   common(
-    workflow.command('run').description('run a workflow now (manual mode)').argument('<id>'),
+    workflow
+      .command('run')
+      .description('run a workflow now (manual mode)')
+      .argument('<workflow>', REF),
   ).action(
-    act(async (id: string, flags: Flags) => {
-      const e = await withWorkflows(flags, 'run', (c) => c.run(id));
+    act(async (ref: string, flags: Flags) => {
+      const e = await withWorkflows(flags, 'run', async (c) => c.run(await workflowId(c, ref)));
       emit(e, flags.json ?? false, (v) =>
         [
           keyValues([
@@ -282,10 +182,12 @@ export function workflowCommand(): Command {
       workflow
         .command(verb)
         .description(active ? 'activate: webhooks answer, schedules fire' : 'deactivate')
-        .argument('<id>'),
+        .argument('<workflow>', REF),
     ).action(
-      act(async (id: string, flags: Flags) => {
-        const w = await withWorkflows(flags, verb, (c) => c.setActive(id, active));
+      act(async (ref: string, flags: Flags) => {
+        const w = await withWorkflows(flags, verb, async (c) =>
+          c.setActive(await workflowId(c, ref), active),
+        );
         emit(w, flags.json ?? false, (v) => `${v.name}: ${v.active ? 'active' : 'inactive'}`);
       }),
     );
@@ -295,14 +197,14 @@ export function workflowCommand(): Command {
     workflow
       .command('executions')
       .description('executions, newest first')
-      .option('--workflow <id>', 'of one workflow')
+      .option('--workflow <workflow>', `of one workflow: ${REF}`)
       .option('--status <status>', 'new, running, waiting, succeeded, failed, crashed, cancelled')
       .option('--limit <n>', 'how many', '50'),
   ).action(
     act(async (flags: Flags & { workflow?: string; status?: string; limit: string }) => {
-      const page = await withWorkflows(flags, 'executions', (c) =>
+      const page = await withWorkflows(flags, 'executions', async (c) =>
         c.executions({
-          ...(flags.workflow ? { workflow: flags.workflow } : {}),
+          ...(flags.workflow ? { workflow: await workflowId(c, flags.workflow) } : {}),
           ...(flags.status ? { status: flags.status } : {}),
           limit: Number(flags.limit),
         }),
@@ -331,6 +233,7 @@ export function workflowCommand(): Command {
     .addOption(jsonOption())
     .action(
       act(async (paths: string[], flags: { json?: boolean }) => {
+        const { checkCorpus, workflowFiles } = await import('../workflows/corpus.ts');
         const report = checkCorpus(workflowFiles(paths));
         emit(report, flags.json ?? false, (r) =>
           [

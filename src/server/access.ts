@@ -5,6 +5,7 @@ import { can, PERMISSIONS, type Permission } from '../access/permissions.ts';
 import { SYSTEM_PRINCIPAL, type Principal } from '../access/principal.ts';
 import { hashToken, sameHash, tokenKind } from '../access/tokens.ts';
 import { ErrorCodes, UserError, currentContext } from '../kernel/index.ts';
+import { ORG_HEADER } from './local-admin.ts';
 
 /**
  * Who may call a route. Every route must declare it in `config.access`; registering a route
@@ -65,11 +66,7 @@ export interface Authenticator {
   organisationId(idOrSlug: string): Promise<string | undefined>;
 }
 
-/**
- * With the local administrator token, this header names the organisation (id or slug) a request
- * to an organisation's routes acts within, as that organisation's administrator.
- */
-export const ORG_HEADER = 'x-iza-org';
+export { ORG_HEADER };
 
 export interface AccessOptions {
   /** The local administrator token, when this server has one. */

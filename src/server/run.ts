@@ -5,11 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import { createAccess } from '../access/index.ts';
 import { createKernel, type Config, type Kernel } from '../kernel/index.ts';
 import { buildApp } from './app.ts';
+import { LOCAL_ADMIN_TOKEN_FILE } from './local-admin.ts';
 import { createModules, defineModuleQueues } from './modules.ts';
 import { handleShutdownSignals } from './shutdown.ts';
 
-/** The file a server writes its local administrator token into, readable only by its owner. */
-export const LOCAL_ADMIN_TOKEN_FILE = 'local-admin.token';
+export { LOCAL_ADMIN_TOKEN_FILE };
 
 export interface RunServerOptions {
   config: Config;
