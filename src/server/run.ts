@@ -3,7 +3,13 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createAccess } from '../access/index.ts';
-import { createKernel, type Config, type Kernel } from '../kernel/index.ts';
+import {
+  createKernel,
+  createLogger,
+  type Config,
+  type Kernel,
+  type Logger,
+} from '../kernel/index.ts';
 import { buildApp } from './app.ts';
 import { LOCAL_ADMIN_TOKEN_FILE } from './local-admin.ts';
 import { createModules, defineModuleQueues } from './modules.ts';
@@ -31,10 +37,31 @@ export interface RunningServer {
 /** `iza start`: the kernel, the HTTP app on the configured port, and graceful shutdown. */
 export async function runServer(options: RunServerOptions): Promise<RunningServer> {
   const { config } = options;
+  const log = createLogger({ level: config.logLevel });
+  if (!(options.handleSignals ?? true)) return startServer(options, log);
+  // From the first moment: a signal during start-up (a supervisor stopping a server that is
+  // still migrating) waits for the start to finish, then stops it the same graceful way.
+  // Without this, it would kill the process before its lock and token file were cleaned up.
+  // (Signals are handled on the event loop: none can come between these two statements.)
+  const starting = startServer(options, log);
+  handleShutdownSignals({
+    log,
+    timeoutMs: config.shutdownTimeoutMs,
+    stop: async () => {
+      const server = await starting.catch(() => undefined);
+      await server?.stop();
+    },
+  });
+  return starting;
+}
+
+async function startServer(options: RunServerOptions, log: Logger): Promise<RunningServer> {
+  const { config } = options;
   const kernel = await createKernel({
     config,
     command: 'iza start',
     workJobs: config.jobs.enabled,
+    log,
   });
   let tokenFile: string | undefined;
   try {
@@ -80,13 +107,6 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
         return stopping;
       },
     };
-    if (options.handleSignals ?? true) {
-      handleShutdownSignals({
-        log: kernel.log,
-        timeoutMs: config.shutdownTimeoutMs,
-        stop: () => server.stop(),
-      });
-    }
     return server;
   } catch (error) {
     if (tokenFile) rmSync(tokenFile, { force: true });

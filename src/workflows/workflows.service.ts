@@ -12,6 +12,7 @@ import {
   type EventBus,
 } from '../kernel/index.ts';
 import type { NodeRegistry } from './engine/engine.types.ts';
+import { nameFromFile } from './import-name.ts';
 import { exportWorkflow } from './model/export.ts';
 import { importWorkflow, type ImportReport, type UnsupportedType } from './model/import.ts';
 import type { Workflow, WorkflowNode } from './model/workflow.types.ts';
@@ -301,6 +302,8 @@ export function createWorkflowsService(deps: WorkflowsServiceDeps) {
           out.push({ file, status: 'refused', code: report.code, reason: report.reason });
           continue;
         }
+        const named = nameFromFile(file, report.workflow.name);
+        if (named !== undefined) report.workflow.name = named;
         const row = await insert(orgId, report);
         const cannotActivate = activationProblems(
           row.nodes as WorkflowNode[],
