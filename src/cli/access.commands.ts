@@ -49,7 +49,7 @@ export function registerAccessCommands(program: Command): void {
               input,
             ),
           ({ access }) => access.users.createAdmin(input),
-          { creates: true },
+          { creates: true, quiet: flags.json ?? false },
         );
         emit(created, flags.json ?? false, (c) =>
           keyValues([

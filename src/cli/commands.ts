@@ -149,9 +149,14 @@ function addCoreCommands(program: Command): void {
       const server = findRunningServer(config);
       const report = server
         ? await callServer<MigrationReport>(server, 'POST', '/api/v1/system/migrate')
-        : await withLocalKernel(config, 'iza migrate', { creates: true }, async (kernel) => ({
-            ...kernel.migrations,
-          }));
+        : await withLocalKernel(
+            config,
+            'iza migrate',
+            { creates: true, quiet: flags.json ?? false },
+            async (kernel) => ({
+              ...kernel.migrations,
+            }),
+          );
       emit(report, flags.json ?? false, (r) =>
         [
           r.applied.length === 0

@@ -8,6 +8,8 @@ import { callServer, findRunningServer, type RemoteServer } from './remote.ts';
 export interface LocalOptions {
   /** The command sets an installation up: it may create a missing data folder (and says so). */
   creates?: boolean;
+  /** Say nothing on standard error about creating it (`--json`: the output is for a program). */
+  quiet?: boolean;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function withLocalKernel<T>(
 ): Promise<T> {
   if (!options.creates) requireDataFolder(config);
   runWithoutSnapshot();
-  const created = announceCreation(config);
+  const created = options.quiet ? () => undefined : announceCreation(config);
   const [{ createKernel, createLogger }, { createAccess }] = await Promise.all([
     import('../kernel/index.ts'),
     import('../access/index.ts'),
