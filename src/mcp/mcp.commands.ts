@@ -5,6 +5,7 @@ import { createAccess, type Access } from '../access/index.ts';
 import { viaServerOrLocally } from '../cli/local.ts';
 import { configFrom, dataDirOption, jsonOption } from '../cli/options.ts';
 import { emit, table } from '../cli/output.ts';
+import { requireDataFolder } from '../cli/data-folder.ts';
 import { findRunningServer } from '../cli/remote.ts';
 import {
   ErrorCodes,
@@ -243,6 +244,8 @@ async function serve(config: Config): Promise<void> {
     await relayStdio({ serverUrl: running.url, apiKey, log });
     return;
   }
+  // An MCP client may start this anywhere: it opens an installation, never makes an empty one.
+  requireDataFolder(config);
   const kernel = await createKernel({ config, command: 'iza mcp', workJobs: false, log });
   try {
     const access = createAccess(kernel);
