@@ -119,7 +119,8 @@ try {
   for (const setup of setups) await stopServer(setup);
   const down = await measure(setups, DOWN_RUNS);
 
-  console.log(machineLine(Math.round((Date.now() - began) / 1000)));
+  const seconds = Math.round((Date.now() - began) / 1000);
+  console.log(machineLine(seconds).replace(` ${seconds} s per run`, ` ${seconds} s in all`));
   console.log('');
   console.log('| checkout | command | server | runs | p50 ms | p90 ms |');
   console.log('| -------- | ------- | ------ | ---: | -----: | -----: |');
