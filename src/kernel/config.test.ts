@@ -26,7 +26,7 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.dataDir).toBe(join(cwd, '.iza'));
     expect(config.databaseUrl).toBeUndefined();
-    expect(config.rateLimit).toEqual({ max: 600, authenticatedMax: 6000, windowMs: 60_000 });
+    expect(config.rateLimit).toEqual({ max: 600, windowMs: 60_000 });
     expect(config.jobs.enabled).toBe(true);
     expect(config.configFile).toBeUndefined();
   });

@@ -101,8 +101,11 @@ const ConfigSchema = z.strictObject({
     .strictObject({
       /** Requests per window per address, for callers that are not signed in. */
       max: integer(1, 10_000_000).default(600),
-      /** Requests per window per signed-in user or API key (the local administrator: none). */
-      authenticatedMax: integer(1, 10_000_000).default(6000),
+      /**
+       * Requests per window per signed-in user or API key (the local administrator: none).
+       * Default: ten times `max`.
+       */
+      authenticatedMax: integer(1, 100_000_000).optional(),
       windowMs: integer(1000, 24 * 3600 * 1000).default(60_000),
     })
     .prefault({}),

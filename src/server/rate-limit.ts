@@ -8,20 +8,22 @@ import { ErrorCodes, UserError, type Config } from '../kernel/index.ts';
  * - the local administrator (the CLI on the server's machine, holding the token the server wrote
  *   into its data folder) is not limited: it is the machine's owner, and `iza demo` or an import
  *   through a running server sends thousands of requests;
- * - a signed-in user or an API key counts on its own, at `rateLimit.authenticatedMax` per window,
- *   whatever address it calls from (many keys behind one proxy do not share a budget);
+ * - a signed-in user or an API key counts on its own, at `rateLimit.authenticatedMax` per window
+ *   (ten times `max` unless set), whatever address it calls from (many keys behind one proxy do
+ *   not share a budget);
  * - anyone else counts per address, at `rateLimit.max` per window.
  */
 export async function registerRateLimit(
   app: FastifyInstance,
   limits: Config['rateLimit'],
 ): Promise<void> {
+  const authenticatedMax = limits.authenticatedMax ?? limits.max * 10;
   await app.register(rateLimit, {
     global: true,
     hook: 'preHandler',
     timeWindow: limits.windowMs,
     allowList: (request) => request.principal?.via === 'local',
-    max: (request) => (rateKey(request).startsWith('ip:') ? limits.max : limits.authenticatedMax),
+    max: (request) => (rateKey(request).startsWith('ip:') ? limits.max : authenticatedMax),
     keyGenerator: rateKey,
     errorResponseBuilder: (_request, context) =>
       new UserError(

@@ -107,7 +107,9 @@ describe('rate limits per key, per user and per address', { timeout: 60_000 }, (
   });
 
   it('gives each API key and each user a budget of its own', async () => {
-    w = await createAccessWorld((await pgliteStorage.create()).target, { IZA_RATE_LIMIT_MAX: '5' });
+    w = await createAccessWorld((await pgliteStorage.create()).target, {
+      IZA_RATE_LIMIT_AUTHENTICATED_MAX: '5',
+    });
     const call = (authorization: string) =>
       w!.inject({ method: 'GET', url: '/api/v1/organisation', headers: { authorization } });
     const key = w.callers.find((c) => c.name === 'bot API key')!.authorization!;
