@@ -1,8 +1,10 @@
 import { ErrorCodes, UserError, isUuid } from '../kernel/essentials.ts';
 
 /**
- * Finds one thing by what a person types: its id, its name (any case), or the start of its id
- * (4 characters or more, as `iza ... list` shows ids). Several matches are refused, listed.
+ * Finds one thing by what a person types: its id, its name (any case), or the start or the end
+ * of its id (4 characters or more, copied from `iza ... list`). Ids are UUIDv7, whose first 12
+ * digits are the creation time: things made together share their start, so the end (random) is
+ * usually the shorter way to name one. Several matches are refused, listed.
  */
 export function pickByRef<T extends { id: string; name: string }>(
   kind: string,
@@ -17,13 +19,16 @@ export function pickByRef<T extends { id: string; name: string }>(
     byName.length > 0
       ? byName
       : /^[0-9a-f-]{4,}$/.test(wanted) && !isUuid(wanted)
-        ? all.filter((t) => t.id.toLowerCase().startsWith(wanted))
+        ? all.filter((t) => {
+            const id = t.id.toLowerCase();
+            return id.startsWith(wanted) || id.endsWith(wanted);
+          })
         : [];
   if (matches.length === 1) return matches[0]!;
   if (matches.length === 0) {
     throw new UserError(
       ErrorCodes.notFound,
-      `No ${kind} "${ref}": give its id, the start of its id (4 characters or more) or its name`,
+      `No ${kind} "${ref}": give its id, the start or end of its id (4 characters or more) or its name`,
       { status: 404 },
     );
   }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Config } from '../kernel/essentials.ts';
+import { ErrorCodes, UserError, isUuid, type Config } from '../kernel/essentials.ts';
 import type {
   csvImportResultSchema,
   healthSchema,
@@ -11,6 +11,7 @@ import type {
 } from '../portfolio/index.ts';
 import { viaServerOrLocally } from './local.ts';
 import { onlyOrganisation } from './organisation.ts';
+import { pickByRef } from './refs.ts';
 import type { callServer, RemoteServer } from './remote.ts';
 
 export type VenturePageJson = z.output<typeof venturePageSchema>;
@@ -52,13 +53,47 @@ export async function withVentures<T>(
     command,
     async (server, call) => {
       const org = flags.org ?? (await onlyOrganisation(server, call));
-      return run(remoteClient({ ...server, org }, call));
+      return run(byShortId(remoteClient({ ...server, org }, call)));
     },
     async ({ kernel, access }) => {
       const { localVentureClient } = await import('./venture-client.local.ts');
-      return run(await localVentureClient(kernel, access, flags.org));
+      return run(byShortId(await localVentureClient(kernel, access, flags.org)));
     },
   );
+}
+
+/**
+ * Ventures are named by slug or id (the API resolves both); this adds the start or the end of an
+ * id, as a person copies it from a list (4 characters or more), tried when no slug matches.
+ */
+function byShortId<C extends VentureClient>(client: C): C {
+  const resolve = async (ref: string): Promise<string> => {
+    if (isUuid(ref) || !/^[0-9a-f-]{4,35}$/i.test(ref)) return ref;
+    try {
+      return (await client.get(ref)).id;
+    } catch (error) {
+      if (!(error instanceof UserError) || error.code !== ErrorCodes.notFound) throw error;
+    }
+    const all: { id: string; name: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.list({
+        includeArchived: true,
+        limit: 500,
+        ...(cursor ? { cursor } : {}),
+      });
+      all.push(...page.ventures.map((v) => ({ id: v.id, name: v.slug })));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return pickByRef('venture', ref, all).id;
+  };
+  return {
+    ...client,
+    get: async (ref) => client.get(await resolve(ref)),
+    update: async (ref, body) => client.update(await resolve(ref), body),
+    archive: async (ref) => client.archive(await resolve(ref)),
+    health: async (ref, asOf) => client.health(await resolve(ref), asOf),
+  };
 }
 
 export function query(values: Record<string, unknown>): string {

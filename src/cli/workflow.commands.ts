@@ -33,14 +33,14 @@ function common(command: Command): Command {
     .addOption(jsonOption());
 }
 
-const REF = 'its id, the start of its id, or its name';
+const REF = 'its id, the start or the end of its id, or its name';
 
 const EXAMPLES = `
 Examples:
   iza workflow import ./exports            every *.json under the folder, with a report
   iza workflow list
   iza workflow activate "Order sync"       webhooks answer on /o/<org>/webhook/<path>
-  iza workflow run 0190a3f2                a name or the start of an id will do
+  iza workflow run 7c41e2d9                a name, or the start or end of an id
   iza workflow executions --status failed
   iza workflow check ./corpus              conformance report, no database`;
 

@@ -198,10 +198,16 @@ describe('iza on a first run', { timeout: 240_000 }, () => {
     });
     const list = await iza(['venture', 'list', '--json', '--limit', '100'], env);
     expect(list.code, list.output).toBe(0);
-    expect((JSON.parse(list.output) as { total: number }).total).toBe(15);
+    const page = JSON.parse(list.output) as { total: number; ventures: { id: string }[] };
+    expect(page.total).toBe(15);
+    // a venture by the end of its id, as copied from the list
+    const one = page.ventures[3]!;
+    const shown = await iza(['venture', 'show', one.id.slice(-8), '--json'], env);
+    expect(shown.code, shown.output).toBe(0);
+    expect((JSON.parse(shown.output) as { id: string }).id).toBe(one.id);
   });
 
-  it('names imported workflows without a name after their file, and finds them by name or id start', async () => {
+  it('names imported workflows without a name after their file, and finds them by name or part of the id', async () => {
     const base = folder();
     const dataDir = join(base, '.iza');
     const env = { IZA_DATA_DIR: dataDir, IZA_PORT: '0' };
@@ -253,8 +259,12 @@ describe('iza on a first run', { timeout: 240_000 }, () => {
     expect(byName.code, byName.output).toBe(0);
     const orderSync = files.find((f) => f.name === 'order-sync')!;
     expect((JSON.parse(byName.output) as { id: string }).id).toBe(orderSync.id);
-    const byPrefix = await iza(['workflow', 'show', orderSync.id.slice(0, 13), '--json'], env);
-    expect((JSON.parse(byPrefix.output) as { name: string }).name).toBe('order-sync');
+    const byEnd = await iza(['workflow', 'show', orderSync.id.slice(-6), '--json'], env);
+    expect((JSON.parse(byEnd.output) as { name: string }).name).toBe('order-sync');
+    // ids start with their creation time: workflows imported together share the start
+    const shared = await iza(['workflow', 'show', orderSync.id.slice(0, 8)], env);
+    expect(shared.code).toBe(1);
+    expect(shared.output).toMatch(/names \d+ workflows:/);
 
     const twins = await iza(['workflow', 'show', 'Twin'], env);
     expect(twins.code).toBe(1);
