@@ -29,7 +29,7 @@ export function registerAuditCommand(program: Command): void {
 
 async function verifyDirectly(config: Config): Promise<AuditVerifyReport> {
   const { createAuditLog } = await import('../access/audit.service.ts');
-  return withLocalKernel(config, 'iza audit verify', {}, (kernel) =>
+  return withLocalKernel(config, 'iza audit verify', { kernelOnly: true }, (kernel) =>
     createAuditLog({ db: kernel.db, clock: kernel.clock }).verify(),
   );
 }

@@ -152,7 +152,7 @@ function addCoreCommands(program: Command): void {
         : await withLocalKernel(
             config,
             'iza migrate',
-            { creates: true, quiet: flags.json ?? false },
+            { creates: true, quiet: flags.json ?? false, kernelOnly: true },
             async (kernel) => ({
               ...kernel.migrations,
             }),
@@ -189,7 +189,9 @@ function addCoreCommands(program: Command): void {
         requireDataFolder(config);
         const { collectStatus } = await import('../kernel/index.ts');
         status = {
-          ...(await withLocalKernel(config, 'iza status', {}, (kernel) => collectStatus(kernel))),
+          ...(await withLocalKernel(config, 'iza status', { kernelOnly: true }, (kernel) =>
+            collectStatus(kernel),
+          )),
           server: null,
           dataFolder: dataFolderLine(config),
         };

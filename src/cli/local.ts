@@ -10,6 +10,11 @@ export interface LocalOptions {
   creates?: boolean;
   /** Say nothing on standard error about creating it (`--json`: the output is for a program). */
   quiet?: boolean;
+  /**
+   * The command loads no domain module (status, migrate, audit, secrets): it runs no workflow
+   * code, so it need not start over with V8's snapshot off (`runWithoutSnapshot`).
+   */
+  kernelOnly?: boolean;
 }
 
 /**
@@ -37,7 +42,7 @@ export async function withLocalKernel<T>(
   work: (kernel: Kernel, access: Access) => Promise<T>,
 ): Promise<T> {
   if (!options.creates) requireDataFolder(config);
-  runWithoutSnapshot();
+  if (!options.kernelOnly) runWithoutSnapshot();
   const created = options.quiet ? () => undefined : announceCreation(config);
   const [{ createKernel, createLogger }, { createAccess }] = await Promise.all([
     import('../kernel/index.ts'),

@@ -53,7 +53,7 @@ async function rotateDirectly(config: Config): Promise<RotationReport> {
   ]);
   if (config.masterKey !== undefined) throw new KeyRotationUnavailableError(config.masterKeyFile);
 
-  return withLocalKernel(config, 'iza secrets rotate-key', {}, async (kernel) => {
+  return withLocalKernel(config, 'iza secrets rotate-key', { kernelOnly: true }, async (kernel) => {
     const vault = openVault({ keyFile: config.masterKeyFile, clock: kernel.clock });
     const rotation = await rotateVaultKey({ db: kernel.db, vault });
     return { ...rotation, keyFile: config.masterKeyFile };
