@@ -38,7 +38,7 @@ import {
   type RunContext,
 } from './agents.runtime.ts';
 import { failoverTiers, tiersFor } from './agents.routing.ts';
-import { Scheduler, type SlotAgent } from './agents.scheduler.ts';
+import { Scheduler, type SlotAgent, type Verdict } from './agents.scheduler.ts';
 import { createSlotLeases } from './agents.slots.ts';
 import { agentsCalls, agentsTaskLog, agentsTasks } from './agents.schema.ts';
 import type { EndpointFor } from './agents.provider.ts';
@@ -111,6 +111,14 @@ interface Outcome {
 }
 
 class Cancelled extends Error {}
+
+/** The breaker's verdict on an execution: only an agent's own fault counts against it. */
+function verdictOf(
+  result: { ok: true; output: unknown } | { ok: false; error: AgentRunError | Cancelled },
+): Verdict {
+  if (result.ok) return 'success';
+  return result.error instanceof AgentRunError && result.error.agentFault ? 'failure' : 'abandon';
+}
 /** This process stops: the task is left running; its lease lapses and recovery requeues it. */
 class Stopping extends Cancelled {}
 
@@ -146,7 +154,7 @@ export function createExecutor(deps: ExecutorDeps) {
   let working = false;
   let timers: NodeJS.Timeout[] = [];
   let stopping = new AbortController();
-  const { claimer, recorder, finisher } = createTaskWrites({
+  const { claimer, adopter, recorder, finisher } = createTaskWrites({
     db,
     clock,
     audit: deps.audit,
@@ -367,13 +375,25 @@ export function createExecutor(deps: ExecutorDeps) {
     return pending;
   }
 
-  /** The queue's path: join or start the local wait for a slot, then run. */
+  /**
+   * The queue's path. A job never holds a queue worker while its task runs, nor while it waits
+   * when this process has room in its backlog: the task is taken into the local backlog under
+   * a lease and the job ends, so the queue keeps delivering as long as slots can use the work
+   * (the queue's workers are not a cap on running tasks). Only with a full backlog does the job
+   * wait for its slot (the job is then the task's durable copy); it ends once the task started.
+   */
   async function handleJob(taskId: string, signal: AbortSignal): Promise<void> {
     const local = pendingLocal.get(taskId);
-    if (local) return local;
+    if (!local && scheduler.waiting >= LOCAL_BACKLOG) {
+      const task = await loadTask(db, null, taskId).catch(() => undefined);
+      if (!task || task.state !== 'queued') return;
+      return runLocally(task, signal);
+    }
+    if (!(await adopter.add(taskId))) return;
+    if (local) return;
     const task = await loadTask(db, null, taskId).catch(() => undefined);
-    if (!task || task.state !== 'queued') return;
-    return runLocally(task, signal);
+    if (!task || task.state !== 'queued' || task.leaseOwner !== owner) return;
+    void runLocally(task);
   }
 
   /** Waits for a slot (priority order), claims the task (one process wins), runs it. */
@@ -407,12 +427,12 @@ export function createExecutor(deps: ExecutorDeps) {
     }
     const claimed = await claimer.add({ task, agentId });
     if (!claimed) {
-      scheduler.peek(agentId)?.breaker.onAbandon();
-      scheduler.release(agentId);
+      scheduler.release(agentId, 'abandon');
       return;
     }
     metrics.dispatchLatency(clock.now().getTime() - claimed.createdAt.getTime());
-    await track(execute(claimed, agentId, tiers, agents, claimed.attempts));
+    // Started, not awaited: a job waiting here for its slot ends once the task runs.
+    void track(execute(claimed, agentId, tiers, agents, claimed.attempts));
   }
 
   async function finishQueued(task: TaskRow, state: TaskState, reason: string, error: string) {
@@ -496,7 +516,6 @@ export function createExecutor(deps: ExecutorDeps) {
     let attempt = attemptNo;
     let outcome: Outcome;
     for (;;) {
-      const live = scheduler.live(agent);
       const started = performance.now();
       note('attempt', `attempt ${attempt} on ${agent.botId}`);
       const remaining = task.deadline ? task.deadline.getTime() - clock.now().getTime() : Infinity;
@@ -547,9 +566,9 @@ export function createExecutor(deps: ExecutorDeps) {
         controller.signal.removeEventListener('abort', onOuterAbort);
       }
       const ms = performance.now() - started;
-      scheduler.release(agent.id);
+      // The breaker's verdict goes with the slot: recorded before waiting tasks are served.
+      scheduler.release(agent.id, verdictOf(result));
       if (result.ok && result.output instanceof ToolPause) {
-        live.breaker.onSuccess();
         outcome = {
           state: 'waiting',
           reason: 'tool_approval',
@@ -560,19 +579,15 @@ export function createExecutor(deps: ExecutorDeps) {
         break;
       }
       if (result.ok) {
-        live.breaker.onSuccess();
         metrics.finished(agent.botId, 'succeeded', ms);
         outcome = { state: 'succeeded', reason: null, error: null, output: result.output };
         break;
       }
       const failure = result.error;
       if (failure instanceof Cancelled) {
-        live.breaker.onAbandon();
         outcome = { state: 'cancelled', reason: 'cancelled', error: 'Cancelled', output: null };
         break;
       }
-      if (failure.agentFault) live.breaker.onFailure();
-      else live.breaker.onAbandon();
       metrics.attemptFailed(agent.botId, failure.code);
       note('error', `${agent.botId}: ${failure.code}: ${failure.message}`);
       const deadlinePassed =

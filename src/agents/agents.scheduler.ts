@@ -22,6 +22,9 @@ export interface LiveAgent {
   breaker: CircuitBreaker;
 }
 
+/** What the work that held a slot says about its agent (`CircuitBreaker`). */
+export type Verdict = 'success' | 'failure' | 'abandon';
+
 interface Waiter {
   rank: number;
   seq: number;
@@ -177,9 +180,19 @@ export class Scheduler {
     return wanted;
   }
 
-  release(agentId: string): void {
+  /**
+   * Gives a slot back with the breaker's verdict on the work that held it, recorded before the
+   * waiting requests are served: a half-open breaker's probe that succeeded closes it first, so
+   * the requests waiting on that agent are woken now, not at the next unrelated release.
+   */
+  release(agentId: string, verdict: Verdict = 'abandon'): void {
     const live = this.#agents.get(agentId);
-    if (live && live.running > 0) live.running -= 1;
+    if (live) {
+      if (verdict === 'success') live.breaker.onSuccess();
+      else if (verdict === 'failure') live.breaker.onFailure();
+      else live.breaker.onAbandon();
+      if (live.running > 0) live.running -= 1;
+    }
     this.pump();
   }
 

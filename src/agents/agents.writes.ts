@@ -87,6 +87,30 @@ export function createTaskWrites(deps: {
     },
   );
 
+  /**
+   * Queued tasks this process takes into its own backlog from the shared queue, together: each
+   * still queued and not held by another live process gets this process's lease (renewed by the
+   * heartbeat; when it lapses, recovery puts the task back on the shared queue). Answers whether
+   * each was taken.
+   */
+  const adopter = createBatcher<string, boolean>(async (ids) => {
+    const now = clock.now().toISOString();
+    const taken = new Set(
+      (
+        await rowsOf<{ id: string }>(
+          db,
+          sql`
+      update agents_tasks t set lease_owner = ${owner},
+        lease_until = ${leaseUntil().toISOString()}::timestamptz
+      where t.id = any(${`{${ids.join(',')}}`}::uuid[]) and t.state = 'queued'
+        and (t.lease_owner is null or t.lease_owner = ${owner} or t.lease_until <= ${now}::timestamptz)
+      returning t.id::text as id`,
+        )
+      ).map((r) => r.id),
+    );
+    return ids.map((id) => taken.has(id));
+  });
+
   /** Dispatches recorded together: tasks, their `task` messages and audit entries. */
   const recorder = createBatcher<DispatchRecord>(async (items) => {
     await db.transaction(async (tx) => {
@@ -150,7 +174,7 @@ export function createTaskWrites(deps: {
     });
   });
 
-  return { claimer, recorder, finisher };
+  return { claimer, adopter, recorder, finisher };
 }
 
 /**
