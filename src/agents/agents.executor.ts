@@ -44,7 +44,6 @@ import { agentsCalls, agentsTaskLog, agentsTasks } from './agents.schema.ts';
 import type { EndpointFor } from './agents.provider.ts';
 import {
   insertMessage,
-  loadTask,
   nextLogSeq,
   requireParent,
   type TaskRow,
@@ -55,6 +54,10 @@ export const AGENT_TASK_QUEUE = 'agents.task';
 const LOG_FLUSH_MS = 250;
 /** Queued tasks a working process holds for its own slots before leaving them to pg-boss. */
 const LOCAL_BACKLOG = 512;
+/** Places free in the backlog before a process takes more queued tasks from the table. */
+const REFILL_STEP = 64;
+/** How often a working process looks for queued tasks no process holds. */
+const REFILL_MS = 1_000;
 
 export interface ExecutorDeps {
   db: Database;
@@ -154,7 +157,7 @@ export function createExecutor(deps: ExecutorDeps) {
   let working = false;
   let timers: NodeJS.Timeout[] = [];
   let stopping = new AbortController();
-  const { claimer, adopter, recorder, finisher } = createTaskWrites({
+  const { claimer, pull, recorder, finisher } = createTaskWrites({
     db,
     clock,
     audit: deps.audit,
@@ -188,9 +191,9 @@ export function createExecutor(deps: ExecutorDeps) {
         concurrency: config.workerConcurrency,
         retryLimit: 3,
         retryDelaySeconds: 1,
-        // Tasks may wait for a slot; the claim makes a second delivery harmless.
+        // A job only wakes this process to take queued tasks; a second delivery is harmless.
         expireInSeconds: 3600,
-        handler: async (job) => handleJob(job.data.taskId, job.signal),
+        handler: async (job) => handleJob(job.data.taskId),
       })
       .catch((error: unknown) => {
         queueDefined = undefined;
@@ -248,9 +251,9 @@ export function createExecutor(deps: ExecutorDeps) {
     const slot =
       !reason && !requiresApproval && working ? await slotNow(slotsOf(tiers), rank) : undefined;
     // A working process keeps a backlog of its own under a lease (no queue round trip); past
-    // LOCAL_BACKLOG waiting tasks, they go through pg-boss so other workers share them.
+    // LOCAL_BACKLOG waiting tasks, they stay in the table for whichever process has room.
     const heldHere =
-      !reason && !requiresApproval && !slot && working && scheduler.waiting < LOCAL_BACKLOG;
+      !reason && !requiresApproval && !slot && working && pendingLocal.size < LOCAL_BACKLOG;
     const now = clock.now();
     const state: TaskState = reason
       ? 'failed'
@@ -355,7 +358,11 @@ export function createExecutor(deps: ExecutorDeps) {
     if (reason) metrics.finished('router', 'failed', 0);
     if (state === 'queued') {
       if (heldHere) void runLocally(row);
-      else await send(row.id, rank);
+      else {
+        more = true;
+        // Other processes hear of it through the job queue; alone, this one takes it on room.
+        if (shared || !working) await send(row.id, rank);
+      }
     }
     return row;
   }
@@ -369,31 +376,53 @@ export function createExecutor(deps: ExecutorDeps) {
   function runLocally(task: TaskRow, signal?: AbortSignal): Promise<void> {
     let pending = pendingLocal.get(task.id);
     if (!pending) {
-      pending = track(runQueued(task, signal)).finally(() => pendingLocal.delete(task.id));
+      pending = track(runQueued(task, signal)).finally(() => {
+        pendingLocal.delete(task.id);
+        if (more) void refill(REFILL_STEP);
+      });
       pendingLocal.set(task.id, pending);
     }
     return pending;
   }
 
   /**
-   * The queue's path. A job never holds a queue worker while its task runs, nor while it waits
-   * when this process has room in its backlog: the task is taken into the local backlog under
-   * a lease and the job ends, so the queue keeps delivering as long as slots can use the work
-   * (the queue's workers are not a cap on running tasks). Only with a full backlog does the job
-   * wait for its slot (the job is then the task's durable copy); it ends once the task started.
+   * The queue's path: a job is a wake-up. The table is the queue: `refill` takes as many queued
+   * tasks no process holds as this process's backlog has room for (under its lease), so what a
+   * process takes scales with what its slots can use, not with the job queue's workers or its
+   * polling.
    */
-  async function handleJob(taskId: string, signal: AbortSignal): Promise<void> {
-    const local = pendingLocal.get(taskId);
-    if (!local && scheduler.waiting >= LOCAL_BACKLOG) {
-      const task = await loadTask(db, null, taskId).catch(() => undefined);
-      if (!task || task.state !== 'queued') return;
-      return runLocally(task, signal);
+  async function handleJob(taskId: string): Promise<void> {
+    if (pendingLocal.has(taskId)) return;
+    await refill(1);
+  }
+
+  let refilling: Promise<void> | undefined;
+  let refillAgain = false;
+  /** Queued tasks no process holds may be left in the table (the last pull filled its room). */
+  let more = true;
+
+  /** Takes queued tasks into the local backlog when it has at least `minRoom` free places. */
+  function refill(minRoom: number): Promise<void> {
+    if (!working) return Promise.resolve();
+    if (refilling) {
+      refillAgain = true;
+      return refilling;
     }
-    if (!(await adopter.add(taskId))) return;
-    if (local) return;
-    const task = await loadTask(db, null, taskId).catch(() => undefined);
-    if (!task || task.state !== 'queued' || task.leaseOwner !== owner) return;
-    void runLocally(task);
+    refilling = track(
+      (async () => {
+        do {
+          refillAgain = false;
+          const room = LOCAL_BACKLOG - pendingLocal.size;
+          if (room < minRoom) break;
+          const rows = await pull(room);
+          more = rows.length === room;
+          for (const row of rows) void runLocally(row);
+        } while (refillAgain && working);
+      })(),
+    )
+      .catch((error: unknown) => log.warn({ err: error }, 'taking queued agent tasks failed'))
+      .finally(() => (refilling = undefined));
+    return refilling;
   }
 
   /** Waits for a slot (priority order), claims the task (one process wins), runs it. */
@@ -848,9 +877,12 @@ export function createExecutor(deps: ExecutorDeps) {
           log.warn({ err: error }, 'agent recovery sweep failed'),
         );
       }, config.leaseMs);
+      const tick = setInterval(() => void refill(1), REFILL_MS);
       beat.unref();
       sweep.unref();
-      timers = [beat, sweep];
+      tick.unref();
+      timers = [beat, sweep, tick];
+      void refill(1);
     },
     /** Stops timers and aborts running executions (their leases lapse; recovery requeues them). */
     async stop(options: { abort?: boolean } = {}): Promise<void> {

@@ -1,4 +1,14 @@
-import { getTableColumns, getTableName, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  getTableName,
+  inArray,
+  isNull,
+  sql,
+} from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { AuditEntryInput, AuditLog } from '../access/index.ts';
 import type { Clock, Database, DbOrTx } from '../kernel/index.ts';
@@ -88,28 +98,32 @@ export function createTaskWrites(deps: {
   );
 
   /**
-   * Queued tasks this process takes into its own backlog from the shared queue, together: each
-   * still queued and not held by another live process gets this process's lease (renewed by the
-   * heartbeat; when it lapses, recovery puts the task back on the shared queue). Answers whether
-   * each was taken.
+   * Takes up to `limit` queued tasks that no process holds into this process's backlog, highest
+   * priority first, oldest first: each gets this process's lease (renewed by the heartbeat; when
+   * it lapses, recovery frees the task for another process). Rows locked by another process's
+   * pull are skipped, so two processes never take the same task.
    */
-  const adopter = createBatcher<string, boolean>(async (ids) => {
-    const now = clock.now().toISOString();
-    const taken = new Set(
-      (
-        await rowsOf<{ id: string }>(
-          db,
-          sql`
-      update agents_tasks t set lease_owner = ${owner},
-        lease_until = ${leaseUntil().toISOString()}::timestamptz
-      where t.id = any(${`{${ids.join(',')}}`}::uuid[]) and t.state = 'queued'
-        and (t.lease_owner is null or t.lease_owner = ${owner} or t.lease_until <= ${now}::timestamptz)
-      returning t.id::text as id`,
-        )
-      ).map((r) => r.id),
-    );
-    return ids.map((id) => taken.has(id));
-  });
+  async function pull(limit: number): Promise<TaskRow[]> {
+    if (limit <= 0) return [];
+    const free = db
+      .select({ id: agentsTasks.id })
+      .from(agentsTasks)
+      .where(and(eq(agentsTasks.state, 'queued'), isNull(agentsTasks.leaseOwner)))
+      .orderBy(desc(agentsTasks.priorityRank), asc(agentsTasks.createdAt))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    return db
+      .update(agentsTasks)
+      .set({ leaseOwner: owner, leaseUntil: leaseUntil() })
+      .where(
+        and(
+          inArray(agentsTasks.id, free),
+          eq(agentsTasks.state, 'queued'),
+          isNull(agentsTasks.leaseOwner),
+        ),
+      )
+      .returning();
+  }
 
   /** Dispatches recorded together: tasks, their `task` messages and audit entries. */
   const recorder = createBatcher<DispatchRecord>(async (items) => {
@@ -174,7 +188,7 @@ export function createTaskWrites(deps: {
     });
   });
 
-  return { claimer, adopter, recorder, finisher };
+  return { claimer, pull, recorder, finisher };
 }
 
 /**
