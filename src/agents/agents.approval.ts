@@ -102,6 +102,13 @@ export async function decidedResults(
       results.push({ toolCallId: call.id, toolName: call.tool, value: await run(call) });
     } else {
       ctx.log('approval', `${call.tool} (${call.id}) rejected${by}; not run`);
+      ctx.trace(`tool:${call.tool}`, {
+        event: 'tool_call',
+        callId: call.id,
+        tool: call.tool,
+        ran: false,
+        refused: `rejected${by}`,
+      });
       results.push({ toolCallId: call.id, toolName: call.tool, value: rejectedValue(decision) });
     }
   }

@@ -11,7 +11,7 @@ import {
 } from '../kernel/index.ts';
 import type { ToolCheckpoint, ToolDecision } from './agents.approval.ts';
 import { FINAL_STATES, type Decision } from './agents.dto.ts';
-import { agentsAgents, agentsTaskLog, agentsTasks } from './agents.schema.ts';
+import { agentsAgents, agentsCalls, agentsTaskLog, agentsTasks } from './agents.schema.ts';
 import { insertMessage, loadTask, nextLogSeq, type TaskRow } from './agents.store.ts';
 import { dict } from '../kernel/dict.ts';
 
@@ -311,6 +311,11 @@ export function createTaskControl(deps: TaskControlDeps) {
           requeued.push(task);
           continue;
         }
+        // The lost execution's reserved call, if any, was never settled: given back.
+        await tx
+          .update(agentsCalls)
+          .set({ reservedTokens: 0n, reservedMicro: 0n, error: 'not_made' })
+          .where(and(eq(agentsCalls.taskId, task.id), eq(agentsCalls.error, 'in_flight')));
         // Read through the transaction: PGlite has one connection, which it holds.
         const [agentRow] = task.agentId
           ? await tx.select().from(agentsAgents).where(eq(agentsAgents.id, task.agentId))

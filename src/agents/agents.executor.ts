@@ -25,7 +25,7 @@ import {
   taskInputSchema,
 } from './agents.dto.ts';
 import { resumeFrom, ToolPause, type ToolCheckpoint } from './agents.approval.ts';
-import { callCost, checkBudgets } from './agents.budget.ts';
+import { callCost, releaseCall, reserveCall } from './agents.budget.ts';
 import type { AgentMetrics } from './agents.metrics.ts';
 import { runLlm } from './agents.llm.ts';
 import type { Registry } from './agents.registry.ts';
@@ -40,14 +40,10 @@ import {
 import { failoverTiers, tiersFor } from './agents.routing.ts';
 import { Scheduler, type SlotAgent, type Verdict } from './agents.scheduler.ts';
 import { createSlotLeases } from './agents.slots.ts';
-import { agentsCalls, agentsTaskLog, agentsTasks } from './agents.schema.ts';
+import { createCooldowns, DEFAULT_COOLDOWN_MS, endpointKey } from './agents.cooldowns.ts';
+import { agentsCalls, agentsMessages, agentsTaskLog, agentsTasks } from './agents.schema.ts';
 import type { EndpointFor } from './agents.provider.ts';
-import {
-  insertMessage,
-  nextLogSeq,
-  requireParent,
-  type TaskRow,
-} from './agents.store.ts';
+import { insertMessage, nextLogSeq, requireParent, type TaskRow } from './agents.store.ts';
 import type { PlatformTool } from './agents.tools.ts';
 
 export const AGENT_TASK_QUEUE = 'agents.task';
@@ -58,6 +54,8 @@ const LOCAL_BACKLOG = 512;
 const REFILL_STEP = 64;
 /** How often a working process looks for queued tasks no process holds. */
 const REFILL_MS = 1_000;
+/** 429s a task may meet before it fails `rate_limited` (they do not count as attempts). */
+const MAX_RATE_LIMITED = 20;
 
 export interface ExecutorDeps {
   db: Database;
@@ -148,6 +146,14 @@ export function createExecutor(deps: ExecutorDeps) {
     clock,
     shared,
     onShortage: () => void slots.nudge(),
+    endpointOf: (agent) => endpointKey(config, agent as Agent),
+  });
+  const cooldowns = createCooldowns({
+    db,
+    clock,
+    events: deps.events,
+    log,
+    apply: (endpoint, until) => scheduler.coolDown(endpoint, until),
   });
   const executions = new Map<string, Execution>();
 
@@ -234,6 +240,13 @@ export function createExecutor(deps: ExecutorDeps) {
         'capabilities must name at least one capability, or agent must name an agent',
         { details: [{ path: 'capabilities', message: 'is empty and no agent is named' }] },
       );
+    }
+    if (input.budget?.amount !== undefined && input.budget.currency === undefined) {
+      throw new UserError(ErrorCodes.validationFailed, 'budget.amount needs budget.currency', {
+        details: [
+          { path: 'budget.currency', message: 'is required with budget.amount (ISO 4217)' },
+        ],
+      });
     }
     const deadline = input.deadline ? new Date(input.deadline) : null;
     if (deadline && deadline.getTime() <= clock.now().getTime()) {
@@ -512,6 +525,26 @@ export function createExecutor(deps: ExecutorDeps) {
     const policy = agent.retryPolicy;
     executions.set(task.id, { controller, agentId: agent.id, orgId: task.orgId });
     const logBuffer: { kind: string; text: string; at: Date }[] = [];
+    /** The task's trace so far: every attempt, failover, model and tool call as a message. */
+    const traceBuffer: MessageRow[] = [];
+    const say = (
+      sender: string,
+      recipient: string,
+      messageType: 'status' | 'error',
+      payload: Record<string, unknown>,
+    ) =>
+      traceBuffer.push({
+        id: newId(),
+        orgId: task.orgId,
+        taskId: task.id,
+        correlationId: task.correlationId,
+        senderAgent: sender,
+        recipientAgent: recipient,
+        messageType,
+        priority: task.priority,
+        payload,
+        at: clock.now(),
+      });
     let outputChunk = '';
     let seq = attemptNo > 1 || task.checkpoint !== null ? await nextLogSeq(db, task.id) : 1;
     const takeLogs = () => {
@@ -531,7 +564,9 @@ export function createExecutor(deps: ExecutorDeps) {
     const flush = async () => {
       await recorded;
       const rows = takeLogs();
+      const messages = traceBuffer.splice(0);
       if (rows.length > 0) await db.insert(agentsTaskLog).values(rows);
+      if (messages.length > 0) await db.insert(agentsMessages).values(messages);
     };
     let flushing: Promise<void> = Promise.resolve();
     const flushTimer = setInterval(() => {
@@ -543,10 +578,13 @@ export function createExecutor(deps: ExecutorDeps) {
     const note = (kind: string, text: string) => logBuffer.push({ kind, text, at: clock.now() });
 
     let attempt = attemptNo;
+    /** Executions that met a 429: the endpoint's cooldown, not a failed attempt. */
+    let rateLimited = 0;
     let outcome: Outcome;
     for (;;) {
       const started = performance.now();
       note('attempt', `attempt ${attempt} on ${agent.botId}`);
+      say('router', agent.botId, 'status', { event: 'attempt', attempt, agent: agent.botId });
       const remaining = task.deadline ? task.deadline.getTime() - clock.now().getTime() : Infinity;
       const timeoutMs = Math.min(agent.timeout, remaining);
       const runController = new AbortController();
@@ -577,6 +615,7 @@ export function createExecutor(deps: ExecutorDeps) {
           note,
           (t) => (outputChunk += t),
           recorded,
+          (recipient, payload, type = 'status') => say(agent.botId, recipient, type, payload),
         );
         result = { ok: true, output };
       } catch (error) {
@@ -619,17 +658,33 @@ export function createExecutor(deps: ExecutorDeps) {
       }
       metrics.attemptFailed(agent.botId, failure.code);
       note('error', `${agent.botId}: ${failure.code}: ${failure.message}`);
+      say(agent.botId, 'router', 'error', {
+        event: 'attempt_failed',
+        attempt,
+        agent: agent.botId,
+        code: failure.code,
+        message: failure.message,
+        retryable: failure.retryable,
+        ms: Math.round(ms),
+      });
+      const limited = failure.code === 'rate_limited';
+      if (limited) {
+        rateLimited += 1;
+        await coolDown(task, agent, failure, note, say);
+      }
       const deadlinePassed =
         task.deadline !== null && task.deadline.getTime() <= clock.now().getTime();
-      if (!failure.retryable || attempt >= policy.maxAttempts || deadlinePassed) {
+      const exhausted = limited
+        ? rateLimited >= MAX_RATE_LIMITED
+        : attempt - rateLimited >= policy.maxAttempts;
+      if (!failure.retryable || exhausted || deadlinePassed) {
         const state: TaskState = timedOut || failure.code === 'timeout' ? 'timed_out' : 'failed';
         metrics.finished(agent.botId, state, ms);
-        const exhausted =
-          failure.retryable && !deadlinePassed ? ` (after ${attempt} attempts)` : '';
+        const after = failure.retryable && !deadlinePassed ? ` (after ${attempt} attempts)` : '';
         outcome = {
           state,
           reason: deadlinePassed && timedOut ? 'deadline' : failure.code,
-          error: `${failure.message}${exhausted}`,
+          error: `${failure.message}${after}`,
           output: null,
         };
         break;
@@ -640,12 +695,31 @@ export function createExecutor(deps: ExecutorDeps) {
       try {
         nextId = await slotNow(slotsOf(next.slice(0, -1)), task.priorityRank);
         if (nextId) {
-          note(
-            'failover',
-            `failing over from ${agent.botId} to ${agents.find((a) => a.id === nextId)?.botId ?? nextId}`,
-          );
+          const to = agents.find((a) => a.id === nextId)?.botId ?? nextId;
+          note('failover', `failing over from ${agent.botId} to ${to}`);
+          say('router', to, 'status', {
+            event: 'failover',
+            from: agent.botId,
+            to,
+            reason: failure.code,
+          });
+        } else if (limited && scheduler.live(agent).endpoint !== undefined) {
+          // No backoff of our own: the scheduler holds back every agent on the endpoint until
+          // its cooldown ends and serves this task then (or at once on another endpoint).
+          await recorded.catch(() => undefined);
+          await markCooling(task);
+          try {
+            nextId = await scheduler.acquire(slotsOf(next), task.priorityRank, controller.signal);
+          } finally {
+            metrics.cooling(-1);
+          }
         } else {
           const wait = backoffMs(policy, attempt, failure.retryAfterMs);
+          say('router', agent.botId, 'status', {
+            event: 'retry',
+            waitMs: wait,
+            ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
+          });
           note(
             'retry',
             `retrying in ${wait} ms${failure.retryAfterMs === undefined ? '' : ` (Retry-After ${failure.retryAfterMs} ms)`}`,
@@ -666,6 +740,8 @@ export function createExecutor(deps: ExecutorDeps) {
         .set({
           agentId: agent.id,
           attempts: attempt,
+          state: 'running',
+          reason: null,
           leaseUntil: leaseUntil(),
           updatedAt: clock.now(),
         })
@@ -686,7 +762,63 @@ export function createExecutor(deps: ExecutorDeps) {
       )
     )
       return;
-    await finish(task, agent, outcome, takeLogs());
+    await finish(task, agent, outcome, takeLogs(), traceBuffer.splice(0));
+  }
+
+  /**
+   * A 429: the agent's endpoint cools down for `Retry-After` (or DEFAULT_COOLDOWN_MS), for
+   * every agent using it and in every process (stored, published). Not a failure of the agent.
+   */
+  async function coolDown(
+    task: TaskRow,
+    agent: Agent,
+    failure: AgentRunError,
+    note: (kind: string, text: string) => void,
+    say: (
+      sender: string,
+      recipient: string,
+      type: 'status',
+      payload: Record<string, unknown>,
+    ) => void,
+  ): Promise<void> {
+    const endpoint = scheduler.live(agent).endpoint;
+    const ms = failure.retryAfterMs ?? DEFAULT_COOLDOWN_MS;
+    metrics.rateLimited(agent.botId);
+    say('router', agent.botId, 'status', {
+      event: 'cooldown',
+      agent: agent.botId,
+      ms,
+      retryAfter: failure.retryAfterMs !== undefined,
+    });
+    note(
+      'cooldown',
+      `${agent.botId}'s endpoint is rate limited: no call to it for ${ms} ms${failure.retryAfterMs === undefined ? '' : ' (Retry-After)'}, from any agent using it`,
+    );
+    if (endpoint === undefined) return;
+    await cooldowns
+      .record(
+        endpoint,
+        endpoint.startsWith('installation:') ? null : task.orgId,
+        clock.now().getTime() + ms,
+        `429 from ${agent.botId}${failure.retryAfterMs === undefined ? '' : `, Retry-After ${ms} ms`}`,
+      )
+      .catch((error: unknown) => log.warn({ err: error }, 'could not store a cooldown'));
+  }
+
+  /** The task waits for an endpoint's cooldown: `queued` (reason `cooldown`) until it runs again. */
+  async function markCooling(task: TaskRow): Promise<void> {
+    metrics.cooling(1);
+    await db
+      .update(agentsTasks)
+      .set({ state: 'queued', reason: 'cooldown', updatedAt: clock.now() })
+      .where(
+        and(
+          eq(agentsTasks.id, task.id),
+          eq(agentsTasks.state, 'running'),
+          eq(agentsTasks.leaseOwner, owner),
+        ),
+      )
+      .catch((error: unknown) => log.warn({ err: error }, 'could not mark a task cooling down'));
   }
 
   /** Ends a task, or records its pause for tool approvals (`outcome.checkpoint`): one batch. */
@@ -695,6 +827,7 @@ export function createExecutor(deps: ExecutorDeps) {
     agent: Agent,
     outcome: Outcome,
     logs: LogRow[],
+    trace: MessageRow[],
   ): Promise<void> {
     const now = clock.now();
     const paused = outcome.checkpoint;
@@ -707,6 +840,7 @@ export function createExecutor(deps: ExecutorDeps) {
         output: outcome.output ?? null,
         at: now,
         logs,
+        trace,
         ...(paused ? { checkpoint: paused } : {}),
         message: {
           id: newId(),
@@ -737,8 +871,11 @@ export function createExecutor(deps: ExecutorDeps) {
     note: (kind: string, text: string) => void,
     stream: (text: string) => void,
     recorded: Promise<unknown>,
+    trace: RunContext['trace'],
   ): Promise<unknown> {
     const checkpoint = resumeFrom(task);
+    /** The reserved call in flight (agents.budget.ts), settled by `recordCall`. */
+    let reserved: string | undefined;
     const ctx: RunContext = {
       taskId: task.id,
       orgId: task.orgId,
@@ -749,6 +886,7 @@ export function createExecutor(deps: ExecutorDeps) {
       signal,
       log: note,
       stream,
+      trace,
       tools: deps.tools,
       maxSteps: agent.llm?.maxSteps ?? config.maxSteps,
       ...(checkpoint ? { checkpoint } : {}),
@@ -760,7 +898,20 @@ export function createExecutor(deps: ExecutorDeps) {
           .set({ checkpoint: saved })
           .where(and(eq(agentsTasks.id, task.id), eq(agentsTasks.leaseOwner, owner)));
       },
-      beforeCall: (estimate) => checkBudgets({ db, clock, config }, task, agent, estimate, note),
+      endpointReady: async () => {
+        const endpoint = scheduler.live(agent).endpoint;
+        if (endpoint === undefined) return;
+        let ms = scheduler.coolingMs(agent);
+        // Another process's cooldown it may not have heard of yet: the stored one.
+        if (ms === 0 && shared) ms = (await cooldowns.until(endpoint)) - clock.now().getTime();
+        if (ms <= 0) return;
+        note('cooldown', `waiting ${ms} ms for the endpoint's cooldown (rate limited)`);
+        await sleep(ms, signal);
+      },
+      beforeCall: async (estimate) => {
+        await recorded;
+        reserved = await reserveCall({ db, clock, config }, task, agent, estimate, note);
+      },
       recordCall: async (call) => {
         await recorded;
         const prices = call.prices ?? config.prices;
@@ -769,23 +920,52 @@ export function createExecutor(deps: ExecutorDeps) {
         task.tokensUsed += tokens;
         task.costMicro += cost.micro;
         metrics.usage(agent.botId, call.inputTokens, call.outputTokens, cost.micro, cost.currency);
-        await db.transaction(async (tx) => {
-          await tx.insert(agentsCalls).values({
-            id: newId(),
-            orgId: task.orgId,
-            taskId: task.id,
-            agentId: agent.id,
+        trace(
+          `${call.provider}:${call.model}`,
+          {
+            event: 'model_call',
             provider: call.provider,
             model: call.model,
+            ok: call.ok,
+            ...(call.error ? { error: call.error } : {}),
             inputTokens: call.inputTokens,
             outputTokens: call.outputTokens,
-            costMicro: cost.micro,
+            costMicro: cost.micro.toString(),
             currency: cost.currency,
             ms: call.ms,
-            ok: call.ok,
-            error: call.error ?? null,
-            at: clock.now(),
-          });
+          },
+          call.ok ? 'status' : 'error',
+        );
+        const settling = reserved;
+        reserved = undefined;
+        const row = {
+          provider: call.provider,
+          model: call.model,
+          inputTokens: call.inputTokens,
+          outputTokens: call.outputTokens,
+          costMicro: cost.micro,
+          currency: cost.currency,
+          ms: call.ms,
+          ok: call.ok,
+          error: call.error ?? null,
+          at: clock.now(),
+        };
+        await db.transaction(async (tx) => {
+          // A reserved call is settled with what it used; its reservation is given back.
+          if (settling) {
+            await tx
+              .update(agentsCalls)
+              .set({ ...row, reservedTokens: 0n, reservedMicro: 0n })
+              .where(eq(agentsCalls.id, settling));
+          } else {
+            await tx.insert(agentsCalls).values({
+              id: newId(),
+              orgId: task.orgId,
+              taskId: task.id,
+              agentId: agent.id,
+              ...row,
+            });
+          }
           await tx
             .update(agentsTasks)
             .set({
@@ -796,20 +976,29 @@ export function createExecutor(deps: ExecutorDeps) {
         });
       },
     };
-    switch (agent.kind) {
-      case 'code':
-        return runCode(ctx, deps.handlers.get(agent.handler ?? ''));
-      case 'webhook':
-        return runWebhook(ctx, () => clock.now(), deps.webhookFetch);
-      case 'llm':
-        return agent.llm?.provider === 'builtin'
-          ? runBuiltin(ctx)
-          : runLlm(ctx, deps.endpoints, () => clock.now());
-      default: {
-        const never: never = agent.kind;
-        throw new AgentRunError('misconfigured', `unknown kind ${String(never)}`, {
-          retryable: false,
-        });
+    try {
+      switch (agent.kind) {
+        case 'code':
+          return await runCode(ctx, deps.handlers.get(agent.handler ?? ''));
+        case 'webhook':
+          return await runWebhook(ctx, () => clock.now(), deps.webhookFetch);
+        case 'llm':
+          return agent.llm?.provider === 'builtin'
+            ? await runBuiltin(ctx)
+            : await runLlm(ctx, deps.endpoints, () => clock.now());
+        default: {
+          const never: never = agent.kind;
+          throw new AgentRunError('misconfigured', `unknown kind ${String(never)}`, {
+            retryable: false,
+          });
+        }
+      }
+    } finally {
+      // A call reserved but never settled (aborted, timed out): its reservation is given back.
+      if (reserved) {
+        await releaseCall(db, reserved).catch((error: unknown) =>
+          log.warn({ err: error }, 'could not release a budget reservation'),
+        );
       }
     }
   }
@@ -859,6 +1048,7 @@ export function createExecutor(deps: ExecutorDeps) {
     /** Works tasks in this process: the queue, the heartbeat, the recovery sweep. */
     async start(): Promise<void> {
       await defineQueue();
+      await cooldowns.load();
       if (working || !deps.jobs.working) return;
       working = true;
       stopping = new AbortController();

@@ -49,8 +49,10 @@ export function classifyLlmError(error: unknown, now: number): AgentRunError {
     }
     if (status === 429) {
       const retryAfterMs = parseRetryAfter(error.responseHeaders?.['retry-after'], now);
+      // Not the agent's fault: the endpoint cools down for every agent using it.
       return new AgentRunError('rate_limited', `The model endpoint is rate limiting (429)`, {
         retryable: true,
+        agentFault: false,
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
         cause: error,
       });
@@ -155,10 +157,12 @@ export async function runLlm(
         { retryable: false, agentFault: false },
       );
     }
+    await ctx.endpointReady();
     await ctx.beforeCall({
       inputTokens: estimateTokens(settings.systemPrompt) + estimateTokens(messages),
       maxOutputTokens: settings.maxOutputTokens,
       model: settings.model,
+      provider: settings.provider,
       prices: endpoint.prices,
     });
     const started = performance.now();
@@ -240,6 +244,13 @@ export async function runLlm(
       // A tool the agent does not list is refused by `runTool`, never paused for.
       if (settings.tools.includes(call.tool as never) && needsApproval(settings, call.tool)) {
         pending.push(call);
+        ctx.trace(`tool:${call.tool}`, {
+          event: 'tool_call',
+          callId: call.id,
+          tool: call.tool,
+          ran: false,
+          waiting: 'approval',
+        });
         ctx.log(
           'approval',
           `${call.tool}(${JSON.stringify(call.args).slice(0, 200)}) (${call.id}) waits for a person's approval`,

@@ -90,6 +90,29 @@ export function createAgentMetrics() {
       this.set(source?.scheduler.waiting ?? 0);
     },
   });
+  const limited = new Counter({
+    name: 'iza_agent_rate_limited_total',
+    help: 'Answers 429 (rate limited) by agent: each cools its endpoint down, not a failure',
+    labelNames: ['agent'] as const,
+    registers,
+  });
+  let coolingTasks = 0;
+  const cooling = new Gauge({
+    name: 'iza_agent_cooldown_waiting_tasks',
+    help: "Tasks waiting in this process for their endpoint's cooldown (rate limited) to end",
+    registers,
+    collect() {
+      this.set(coolingTasks);
+    },
+  });
+  const coolingEndpoints = new Gauge({
+    name: 'iza_agent_cooling_endpoints',
+    help: 'Provider endpoints this process holds back because they answered 429',
+    registers,
+    collect() {
+      this.set(source?.scheduler.coolingEndpoints ?? 0);
+    },
+  });
   let healthOf: (() => Promise<{ botId: string; state: HealthState }[]>) | undefined;
   const healthy = new Gauge({
     name: 'iza_agent_healthy',
@@ -114,6 +137,9 @@ export function createAgentMetrics() {
     breaker,
     running,
     waiting,
+    limited,
+    cooling,
+    coolingEndpoints,
     healthy,
   ];
   return {
@@ -133,6 +159,13 @@ export function createAgentMetrics() {
     },
     attemptFailed(agent: string, code: string) {
       attempts.inc({ agent, code });
+    },
+    rateLimited(agent: string) {
+      limited.inc({ agent });
+    },
+    /** A task starts (+1) or stops (-1) waiting for a cooldown. */
+    cooling(delta: number) {
+      coolingTasks += delta;
     },
     dispatchLatency(ms: number) {
       dispatch.observe(ms / 1000);

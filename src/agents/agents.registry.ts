@@ -21,6 +21,7 @@ import {
 import { endpointUrlProblem } from './agents.connections.dto.ts';
 import type { Connections } from './agents.connections.ts';
 import { agentsAgents } from './agents.schema.ts';
+import { budgetProblem, type Prices } from './agents.budget.ts';
 
 export const AGENTS_CHANGED = 'agents.registry.changed';
 
@@ -47,6 +48,8 @@ export interface RegistryDeps {
   checkUrl: (url: string) => Promise<void>;
   /** The same for an LLM base URL (the operator's configured ones pass). */
   checkLlmUrl: (url: string) => Promise<void>;
+  /** The prices an LLM agent's calls are counted at (its connection's, else the configured). */
+  pricesFor: (orgId: string, llm: NonNullable<AgentDefinition['llm']>) => Promise<Prices>;
 }
 
 /** The stored definition: bigint budgets as decimal strings (JSON has no int8). */
@@ -240,6 +243,14 @@ export function createRegistry(deps: RegistryDeps) {
     return agent;
   }
 
+  /** A money budget the agent's prices cannot check is refused (400 naming the model). */
+  async function checkBudget(orgId: string, d: AgentDefinition): Promise<void> {
+    if (d.budget?.amount === undefined) return;
+    const prices = d.llm ? await deps.pricesFor(orgId, d.llm) : {};
+    const problem = budgetProblem(d, prices);
+    if (problem) throw invalid(problem.path, problem.message);
+  }
+
   async function create(
     orgId: string,
     input: AgentInput | AgentDefinition,
@@ -248,6 +259,7 @@ export function createRegistry(deps: RegistryDeps) {
     const definition = await withConnectionKind(orgId, parseDefinition(input), deps.connections);
     checkDefinition(definition, deps.hasHandler);
     if (definition.llm) await deps.connections.check(orgId, definition.llm);
+    await checkBudget(orgId, definition);
     await checkUrls(definition, undefined, deps);
     const now = clock.now();
     const row: Row = {
@@ -313,6 +325,7 @@ export function createRegistry(deps: RegistryDeps) {
     );
     checkDefinition(definition, deps.hasHandler);
     if (definition.llm) await deps.connections.check(orgId, definition.llm);
+    await checkBudget(orgId, definition);
     await checkUrls(definition, current, deps);
     // A new health check has not been probed yet.
     const healthReset = definition.healthCheck !== current.healthCheck;

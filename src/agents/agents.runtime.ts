@@ -8,7 +8,7 @@ import {
   type ToolCheckpoint,
   type ToolResultValue,
 } from './agents.approval.ts';
-import type { Prices } from './agents.budget.ts';
+import type { CallEstimate, Prices } from './agents.budget.ts';
 import type { Agent, Priority } from './agents.dto.ts';
 import { AgentRunError, parseRetryAfter } from './agents.retry.ts';
 import { runTool } from './agents.toolcalls.ts';
@@ -29,15 +29,19 @@ export interface RunContext {
   /** Partial output as it streams. */
   stream(text: string): void;
   /**
+   * A step of the task as an `AgentMessage` of its trace (a model call, a tool call):
+   * `messageType` `status` unless said, from the agent to `recipient`.
+   */
+  trace(
+    recipient: string,
+    payload: Record<string, unknown>,
+    messageType?: 'status' | 'error',
+  ): void;
+  /**
    * Refuses (throws `budget_exceeded`) a model call that could exceed a budget. `prices`: the
    * endpoint's price table (a connection's), else the configuration's.
    */
-  beforeCall(estimate: {
-    inputTokens: number;
-    maxOutputTokens: number;
-    model: string;
-    prices?: Prices;
-  }): Promise<void>;
+  beforeCall(estimate: CallEstimate): Promise<void>;
   recordCall(call: {
     provider: string;
     model: string;
@@ -48,6 +52,11 @@ export interface RunContext {
     error?: string;
     prices?: Prices;
   }): Promise<void>;
+  /**
+   * Waits while the agent's endpoint cools down (a 429 from any agent using it, in any
+   * process): called before every call to the endpoint.
+   */
+  endpointReady(): Promise<void>;
   /** Every platform tool; an agent may run only those it lists (`agents.toolcalls.ts`). */
   tools: Record<string, PlatformTool>;
   /** Model calls allowed for this task. */
@@ -141,6 +150,7 @@ export async function runWebhook(
   };
   let response: Response;
   let text: string;
+  await ctx.endpointReady();
   try {
     response = await webhook(url, {
       method: 'POST',
@@ -157,7 +167,12 @@ export async function runWebhook(
     throw new AgentRunError(
       response.status === 429 ? 'rate_limited' : 'webhook_error',
       `Webhook ${url} answered ${response.status}`,
-      { retryable: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+      {
+        retryable: true,
+        // Rate limiting is the endpoint's cooldown, not the agent failing.
+        agentFault: response.status !== 429,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      },
     );
   }
   if (!response.ok) {

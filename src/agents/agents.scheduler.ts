@@ -20,6 +20,10 @@ export interface LiveAgent {
   /** Order of the last assignment (a counter): the least recently assigned wins a tie. */
   lastAssigned: number;
   breaker: CircuitBreaker;
+  /** The provider endpoint its calls go to (agents.cooldowns.ts), if any. */
+  endpoint: string | undefined;
+  /** The definition `endpoint` was worked out from. */
+  of: SlotAgent | undefined;
 }
 
 /** What the work that held a slot says about its agent (`CircuitBreaker`). */
@@ -51,6 +55,9 @@ export class Scheduler {
   readonly unhealthy = new Set<string>();
   readonly #shared: boolean;
   readonly #onShortage: () => void;
+  readonly #endpointOf: (agent: SlotAgent) => string | undefined;
+  /** Endpoints cooling down (rate limited) and until when, clock ms. */
+  readonly #cooling = new Map<string, number>();
   #counter = 0;
   #seq = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -64,7 +71,10 @@ export class Scheduler {
     clock: Clock;
     shared?: boolean;
     onShortage?: () => void;
+    /** The endpoint an agent calls, whose cooldowns hold it back (none by default). */
+    endpointOf?: (agent: SlotAgent) => string | undefined;
   }) {
+    this.#endpointOf = options.endpointOf ?? (() => undefined);
     this.#breakerSettings = options.breaker;
     this.#clock = options.clock;
     this.#shared = options.shared ?? false;
@@ -81,11 +91,49 @@ export class Scheduler {
         granted: this.#shared ? 0 : Infinity,
         lastAssigned: 0,
         breaker: new CircuitBreaker(this.#breakerSettings, this.#clock),
+        endpoint: undefined,
+        of: undefined,
       };
       this.#agents.set(agent.id, live);
     }
     live.max = agent.maxConcurrentTasks;
+    if (live.of !== agent) {
+      live.of = agent;
+      live.endpoint = this.#endpointOf(agent);
+    }
     return live;
+  }
+
+  /**
+   * The endpoint is rate limited until `untilMs` (clock time): no agent calling it gets a slot
+   * before then; waiting requests are served when it ends (or by other agents at once).
+   */
+  coolDown(endpoint: string, untilMs: number): void {
+    if ((this.#cooling.get(endpoint) ?? 0) >= untilMs) return;
+    this.#cooling.set(endpoint, untilMs);
+    this.#armTimer();
+  }
+
+  /** How long the agent's endpoint still cools down, in ms (0: it does not). */
+  coolingMs(agent: SlotAgent): number {
+    const endpoint = this.live(agent).endpoint;
+    return endpoint === undefined ? 0 : this.#coolingMsOf(endpoint);
+  }
+
+  #coolingMsOf(endpoint: string): number {
+    const until = this.#cooling.get(endpoint);
+    if (until === undefined) return 0;
+    const left = until - this.#clock.now().getTime();
+    if (left > 0) return left;
+    this.#cooling.delete(endpoint);
+    return 0;
+  }
+
+  /** Endpoints cooling down now (metrics). */
+  get coolingEndpoints(): number {
+    let n = 0;
+    for (const endpoint of [...this.#cooling.keys()]) if (this.#coolingMsOf(endpoint) > 0) n++;
+    return n;
   }
 
   peek(agentId: string): LiveAgent | undefined {
@@ -226,7 +274,11 @@ export class Scheduler {
 
   /** The agent may take work: healthy (or never probed) and its breaker lets work through. */
   #open(live: LiveAgent): boolean {
-    return !this.unhealthy.has(live.id) && live.breaker.canPass();
+    return (
+      !this.unhealthy.has(live.id) &&
+      live.breaker.canPass() &&
+      (live.endpoint === undefined || this.#coolingMsOf(live.endpoint) === 0)
+    );
   }
 
   /** Some agent has a slot to give: otherwise no waiting request can be served. */
@@ -271,7 +323,10 @@ export class Scheduler {
     return undefined;
   }
 
-  /** Wakes waiting requests when an open breaker turns half-open (only breakers delay them). */
+  /**
+   * Wakes waiting requests when an open breaker turns half-open or an endpoint's cooldown ends
+   * (only these delay them on their own; everything else changes through `release` / `pump`).
+   */
   #armTimer(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -279,6 +334,10 @@ export class Scheduler {
     let soonest = Infinity;
     for (const live of this.#agents.values()) {
       if (live.breaker.state === 'open') soonest = Math.min(soonest, live.breaker.msUntilProbe);
+    }
+    for (const endpoint of [...this.#cooling.keys()]) {
+      const left = this.#coolingMsOf(endpoint);
+      if (left > 0) soonest = Math.min(soonest, left);
     }
     if (soonest === Infinity) return;
     this.#timer = setTimeout(() => this.pump(), Math.max(10, soonest));

@@ -208,6 +208,17 @@ export const agentsCalls = pgTable(
     ms: integer('ms').notNull(),
     ok: boolean('ok').notNull(),
     error: text('error'),
+    /**
+     * A call being made holds its worst case here (estimated input plus `maxOutputTokens`, and
+     * their cost) from before the call until it is settled with what it used (agents.budget.ts),
+     * so budgets count calls in flight in every process.
+     */
+    reservedTokens: int8('reserved_tokens')
+      .notNull()
+      .default(sql`0`),
+    reservedMicro: int8('reserved_micro')
+      .notNull()
+      .default(sql`0`),
     at: at('at').notNull(),
   },
   (t) => [
@@ -231,3 +242,18 @@ export const agentsTaskLog = pgTable(
   },
   (t) => [primaryKey({ name: 'agents_task_log_pk', columns: [t.taskId, t.seq] })],
 );
+
+/**
+ * Cooldowns of provider endpoints (agents.cooldowns.ts): an endpoint that answered 429 takes no
+ * call until `until`, from any agent using it and from any process. `endpoint` is the key of
+ * the endpoint (a connection, or a base URL with the key it is called with); `org_id` is the
+ * organisation whose endpoint it is (null: the installation's, shared by every organisation).
+ */
+export const agentsCooldowns = pgTable('agents_cooldowns', {
+  endpoint: text('endpoint').primaryKey(),
+  orgId: uuid('org_id'),
+  until: at('until').notNull(),
+  /** What the endpoint said: the status and `Retry-After`. */
+  reason: text('reason').notNull(),
+  at: at('at').notNull(),
+});

@@ -76,6 +76,13 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     connections,
     checkUrl: outbound.checkUrl,
     checkLlmUrl,
+    pricesFor: async (orgId, llm) => {
+      if (llm.connection === undefined) return deps.config.prices;
+      const connection = await connections.find(orgId, llm.connection);
+      return Object.fromEntries(
+        (connection?.models ?? []).flatMap((m) => (m.price ? [[m.id, m.price]] : [])),
+      );
+    },
   });
   const metrics = createAgentMetrics();
   const executor = createExecutor({

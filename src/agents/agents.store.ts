@@ -159,15 +159,23 @@ export async function trace(
   return rows.map(messageJson);
 }
 
-/** Tokens used by an agent in all, or by an organisation since `from`. */
+/**
+ * Tokens used by an agent in all, or by an organisation since `from`, with the reservations of
+ * calls in flight; the cost counts only calls in `currency` when one is given.
+ */
 export async function tokensUsed(
-  db: Database,
+  db: DbOrTx,
   where: { agentId: string } | { orgId: string; from: Date },
+  currency?: string,
 ): Promise<{ tokens: bigint; costMicro: bigint }> {
+  const cost = sql`${agentsCalls.costMicro} + ${agentsCalls.reservedMicro}`;
   const [row] = await db
     .select({
-      tokens: sql<string>`coalesce(sum(${agentsCalls.inputTokens} + ${agentsCalls.outputTokens}), 0)::text`,
-      cost: sql<string>`coalesce(sum(${agentsCalls.costMicro}), 0)::text`,
+      tokens: sql<string>`coalesce(sum(${agentsCalls.inputTokens} + ${agentsCalls.outputTokens} + ${agentsCalls.reservedTokens}), 0)::text`,
+      cost:
+        currency === undefined
+          ? sql<string>`coalesce(sum(${cost}), 0)::text`
+          : sql<string>`coalesce(sum(case when ${agentsCalls.currency} = ${currency} then ${cost} else 0 end), 0)::text`,
     })
     .from(agentsCalls)
     .where(

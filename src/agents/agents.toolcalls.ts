@@ -25,19 +25,40 @@ export async function runTool(ctx: RunContext, call: PendingToolCall): Promise<u
   if (!platform) {
     const offered = allowed.join(', ') || 'none';
     ctx.log('tool', `${describe(call)} refused: not among the agent's tools (${offered})`);
+    ctx.trace(`tool:${call.tool}`, {
+      event: 'tool_call',
+      callId: call.id,
+      tool: call.tool,
+      args: redactSecrets(call.args ?? null),
+      ran: false,
+      refused: "not among the agent's tools",
+    });
     return {
       error: `The tool ${call.tool} is not available to this agent; it was not run. Available tools: ${offered}.`,
     };
   }
   let value: unknown;
+  let ok = true;
+  const started = performance.now();
   try {
     value = redactSecrets(await platform.run(ctx.orgId, call.args));
   } catch (error) {
+    ok = false;
     value = {
       error: String(redactSecrets(String((error as Error)?.message ?? error))).slice(0, 300),
     };
   }
   ctx.log('tool', describe(call));
+  ctx.trace(`tool:${call.tool}`, {
+    event: 'tool_call',
+    callId: call.id,
+    tool: call.tool,
+    args: redactSecrets(call.args ?? null),
+    ran: true,
+    ok,
+    ms: Math.round(performance.now() - started),
+    ...(ok ? {} : { error: (value as { error: string }).error }),
+  });
   return value;
 }
 

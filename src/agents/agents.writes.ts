@@ -35,6 +35,8 @@ export interface FinishRecord {
   output: unknown;
   at: Date;
   logs: LogRow[];
+  /** The execution's trace messages not written yet (attempts, failovers, model and tool calls). */
+  trace?: MessageRow[];
   message: MessageRow;
   /** A pause for tool approvals (state `waiting`): where the execution resumes. */
   checkpoint?: unknown;
@@ -178,7 +180,12 @@ export function createTaskWrites(deps: {
         ),
       };
       const done = new Set(result.rows.map((r) => r.id));
-      const messages = items.filter((i) => done.has(i.taskId)).map((i) => i.message);
+      // The trace is what happened, kept whatever the task's state now; the last message only
+      // for the tasks this batch ended.
+      const messages = items.flatMap((i) => [
+        ...(i.trace ?? []),
+        ...(done.has(i.taskId) ? [i.message] : []),
+      ]);
       if (messages.length > 0) await insertJson(tx, agentsMessages, messages);
       await insertJson(
         tx,

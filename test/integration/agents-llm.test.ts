@@ -148,7 +148,7 @@ describe.each(storages)('LLM agents on $name', { timeout: 60_000 }, (storage) =>
     expect(task.state).toBe('succeeded');
     expect(llm.requests).toHaveLength(2);
     expect(llm.requests[1]!.at - llm.requests[0]!.at).toBeGreaterThanOrEqual(1000);
-    expect(task.log.find((l) => l.kind === 'retry')?.text).toMatch(/Retry-After 1000 ms/);
+    expect(task.log.find((l) => l.kind === 'cooldown')?.text).toMatch(/1000 ms \(Retry-After\)/);
   });
 
   it('times out a call that does not answer', async () => {

@@ -265,11 +265,22 @@ describe.each(storages)('routing agent tasks on $name', { timeout: 60_000 }, (st
     expect(failover).toMatchObject({ state: 'succeeded', agentId: backup.id, output: 'q2' });
 
     const trace = await w.agents.trace(w.orgId, 'conv-hook');
+    // Every attempt and the failover are messages of the conversation.
     expect(trace.map((m) => `${m.messageType}:${m.senderAgent}`)).toEqual([
       'task:system',
+      'status:router',
       'response:hook',
       'task:system',
+      'status:router',
+      'error:hook',
+      'status:router',
+      'status:router',
       'response:hook-backup',
+    ]);
+    expect(trace.slice(5, 8).map((m) => m.payload)).toMatchObject([
+      { event: 'attempt_failed', agent: 'hook', attempt: 1, code: 'webhook_error' },
+      { event: 'failover', from: 'hook', to: 'hook-backup', reason: 'webhook_error' },
+      { event: 'attempt', agent: 'hook-backup', attempt: 2 },
     ]);
     expect(trace[0]).toMatchObject({
       recipientAgent: 'hook',

@@ -229,13 +229,28 @@ describe.each(storages)('tool call approval on $name', { timeout: 60_000 }, (sto
       'agents.tool_call.approve',
     ]);
     const trace = await w.agents.trace(w.orgId, done.correlationId);
-    expect(trace.map((m) => m.messageType)).toEqual(['task', 'status', 'status', 'response']);
-    expect(trace[1]!.payload).toMatchObject({
+    // The trace: the attempt, the model call, the call waiting, the pause, the decision, the
+    // resumed attempt, the approved call run, the model's last call, the answer.
+    expect(trace.map((m) => (m.payload as { event?: string })?.event ?? m.messageType)).toEqual([
+      'task',
+      'attempt',
+      'model_call',
+      'tool_call',
+      'status',
+      'status',
+      'attempt',
+      'tool_call',
+      'model_call',
+      'response',
+    ]);
+    const steps = trace.filter((m) => !(m.payload as { event?: string })?.event);
+    expect(steps.map((m) => m.messageType)).toEqual(['task', 'status', 'status', 'response']);
+    expect(steps[1]!.payload).toMatchObject({
       state: 'waiting',
       reason: 'tool_approval',
       pendingToolCalls: [{ id: 'call_1', tool: 'list_ventures' }],
     });
-    expect(trace[2]!.payload).toMatchObject({
+    expect(steps[2]!.payload).toMatchObject({
       decision: 'tool_calls',
       toolCalls: [{ id: 'call_1', tool: 'list_ventures', decision: 'approved' }],
       note: 'fine',
