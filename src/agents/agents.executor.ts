@@ -218,11 +218,12 @@ export function createExecutor(deps: ExecutorDeps) {
    * its limit but none granted here is asked for once (one round trip) before giving up.
    */
   async function slotNow(tiers: SlotAgent[][], rank: number): Promise<string | undefined> {
-    const slot = scheduler.tryAcquire(tiers, rank);
-    if (slot || !shared) return slot;
-    const short = scheduler.short(tiers);
-    if (short.length === 0) return undefined;
-    await slots.want(short);
+    if (shared) {
+      // The preferred tier is short of grants here: ask first, rather than take a later tier
+      // (a backup) that has a grant.
+      const short = scheduler.short(tiers);
+      if (short.length > 0) await slots.want(short);
+    }
     return scheduler.tryAcquire(tiers, rank);
   }
 

@@ -149,13 +149,14 @@ export class Scheduler {
   }
 
   /**
-   * Agents of the first tier that could take work but whose slots here are all in use while
-   * their limit is not reached: more may be granted (limits across processes).
+   * The agents of the first tier that could take work when none of them has a slot granted
+   * here: their limit is not reached, so more may be granted (limits across processes). Empty
+   * when one of them has a free slot here.
    */
   short(tiers: SlotAgent[][]): string[] {
-    return this.#firstUsableTier(tiers)
-      .filter((live) => live.running >= live.granted)
-      .map((live) => live.id);
+    const usable = this.#firstUsableTier(tiers);
+    if (usable.some((live) => live.running < live.granted)) return [];
+    return usable.map((live) => live.id);
   }
 
   /** The agents of the first tier that could ever take work now (open, under their limit). */
