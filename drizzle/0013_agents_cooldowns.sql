@@ -7,4 +7,5 @@ CREATE TABLE "agents_cooldowns" (
 );
 --> statement-breakpoint
 ALTER TABLE "agents_calls" ADD COLUMN "reserved_tokens" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
-ALTER TABLE "agents_calls" ADD COLUMN "reserved_micro" bigint DEFAULT 0 NOT NULL;
+ALTER TABLE "agents_calls" ADD COLUMN "reserved_micro" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX "agents_messages_task_idx" ON "agents_messages" USING btree ("task_id");

@@ -276,10 +276,6 @@ export const taskSchema = z.object({
 });
 export type TaskJson = z.input<typeof taskSchema>;
 
-export const taskDetailSchema = taskSchema.extend({
-  log: z.array(z.object({ seq: z.number(), kind: z.string(), text: z.string(), at: z.string() })),
-});
-
 export const taskListQuery = z.object({
   state: z.enum(TASK_STATES).optional(),
   agent: z.string().optional(),
@@ -298,6 +294,12 @@ export const agentMessageSchema = z.object({
   priority: z.enum(PRIORITIES),
   correlationId: z.string(),
   taskId: z.string().nullable(),
+});
+
+export const taskDetailSchema = taskSchema.extend({
+  log: z.array(z.object({ seq: z.number(), kind: z.string(), text: z.string(), at: z.string() })),
+  /** The task's messages, oldest first: the task, each attempt, failover, model and tool call. */
+  messages: z.array(agentMessageSchema),
 });
 export type AgentMessage = z.input<typeof agentMessageSchema>;
 
@@ -321,7 +323,12 @@ export const agentMetricsSchema = z.object({
 });
 
 export const refParams = z.object({ ref: z.string().min(1).max(100) });
-export const idParams = z.object({ id: z.uuid() });
+/** A task by its id, or by the start of it (at least 6 hex digits) when that is unambiguous. */
+export const idParams = z.object({
+  id: z
+    .string()
+    .regex(/^[0-9a-fA-F-]{6,36}$/, 'must be a task id or the start of one (6+ hex digits)'),
+});
 export const correlationParams = z.object({ correlationId: z.string().min(1).max(200) });
 export const decisionBody = z.strictObject({
   note: z.string().max(2000).optional(),

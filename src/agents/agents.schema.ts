@@ -188,7 +188,10 @@ export const agentsMessages = pgTable(
     payload: jsonb('payload'),
     at: at('at').notNull(),
   },
-  (t) => [index('agents_messages_correlation_idx').on(t.orgId, t.correlationId, t.at)],
+  (t) => [
+    index('agents_messages_correlation_idx').on(t.orgId, t.correlationId, t.at),
+    index('agents_messages_task_idx').on(t.taskId),
+  ],
 );
 
 /** One model (or webhook) call: tokens and cost, for budgets and metrics. */

@@ -9,7 +9,16 @@ import { createAgentsOutbound } from './agents.outbound.ts';
 import { createAgentMetrics } from './agents.metrics.ts';
 import { createRegistry } from './agents.registry.ts';
 import { BUILTIN_HANDLERS, type CodeHandler } from './agents.runtime.ts';
-import { agentStats, listTasks, loadTask, taskJson, taskLog, trace } from './agents.store.ts';
+import {
+  agentStats,
+  listTasks,
+  loadTask,
+  resolveTaskId,
+  taskJson,
+  taskLog,
+  taskMessages,
+  trace,
+} from './agents.store.ts';
 import { createEndpoints, operatorEndpoint, type ProviderFetch } from './agents.provider.ts';
 import { platformTools, type PlatformToolDeps } from './agents.tools.ts';
 import { dict } from '../kernel/dict.ts';
@@ -203,14 +212,21 @@ export function createAgentsService(deps: AgentsServiceDeps) {
       handlers.set(name, handler);
     },
     dispatch: executor.dispatch,
-    cancel: executor.cancel,
-    approve: (orgId: string, id: string, note?: string, options?: Omit<Decision, 'note'>) =>
-      executor.decide(orgId, id, true, note, options),
-    reject: (orgId: string, id: string, note?: string, options?: Omit<Decision, 'note'>) =>
-      executor.decide(orgId, id, false, note, options),
-    async getTask(orgId: string, id: string) {
+    /** Tasks are named by id or by the unambiguous start of it (`resolveTaskId`). */
+    cancel: async (orgId: string, ref: string) =>
+      executor.cancel(orgId, await resolveTaskId(deps.db, orgId, ref)),
+    approve: async (orgId: string, ref: string, note?: string, options?: Omit<Decision, 'note'>) =>
+      executor.decide(orgId, await resolveTaskId(deps.db, orgId, ref), true, note, options),
+    reject: async (orgId: string, ref: string, note?: string, options?: Omit<Decision, 'note'>) =>
+      executor.decide(orgId, await resolveTaskId(deps.db, orgId, ref), false, note, options),
+    async getTask(orgId: string, ref: string) {
+      const id = await resolveTaskId(deps.db, orgId, ref);
       const row = await loadTask(deps.db, orgId, id);
-      return { ...taskJson(row), log: await taskLog(deps.db, id) };
+      return {
+        ...taskJson(row),
+        log: await taskLog(deps.db, id),
+        messages: await taskMessages(deps.db, orgId, id),
+      };
     },
     async listTasks(
       orgId: string,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import {
   ErrorCodes,
   UserError,
@@ -77,6 +77,43 @@ export async function insertMessage(
     .values({ id: newId(), ...message, payload: message.payload ?? null });
 }
 
+/**
+ * The id of the organisation's task `ref` names: its id, or the start of it (hex digits,
+ * hyphens optional) when exactly one task's id starts so. None: 404; several: 400 asking for
+ * more digits. Looked up as a range of the primary key, so a prefix costs an index scan.
+ */
+export async function resolveTaskId(db: DbOrTx, orgId: string, ref: string): Promise<string> {
+  const hex = ref.toLowerCase().replaceAll('-', '');
+  if (!/^[0-9a-f]{6,32}$/.test(hex)) {
+    throw new UserError(ErrorCodes.validationFailed, `"${ref}" is not a task id or its start`, {
+      details: [{ path: 'id', message: 'must be a task id or its first 6+ hex digits' }],
+    });
+  }
+  const asUuid = (h: string) =>
+    `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const rows = await db
+    .select({ id: agentsTasks.id })
+    .from(agentsTasks)
+    .where(
+      and(
+        eq(agentsTasks.orgId, orgId),
+        gte(agentsTasks.id, asUuid(hex.padEnd(32, '0'))),
+        lte(agentsTasks.id, asUuid(hex.padEnd(32, 'f'))),
+      ),
+    )
+    .orderBy(asc(agentsTasks.id))
+    .limit(2);
+  if (rows.length === 0) throw notFound(`Task ${ref}`);
+  if (rows.length > 1) {
+    throw new UserError(
+      ErrorCodes.validationFailed,
+      `"${ref}" starts the ids of several tasks (${rows.map((r) => r.id).join(', ')}, ...): give more of the id`,
+      { details: [{ path: 'id', message: 'is ambiguous' }] },
+    );
+  }
+  return rows[0]!.id;
+}
+
 export async function loadTask(db: DbOrTx, orgId: string | null, id: string): Promise<TaskRow> {
   const [row] = await db
     .select()
@@ -144,6 +181,20 @@ export async function nextLogSeq(db: DbOrTx, taskId: string): Promise<number> {
     .from(agentsTaskLog)
     .where(eq(agentsTaskLog.taskId, taskId));
   return Number(row?.seq ?? 0) + 1;
+}
+
+/** The messages of one task, oldest first (its part of the conversation). */
+export async function taskMessages(
+  db: Database,
+  orgId: string,
+  taskId: string,
+): Promise<AgentMessage[]> {
+  const rows = await db
+    .select()
+    .from(agentsMessages)
+    .where(and(eq(agentsMessages.orgId, orgId), eq(agentsMessages.taskId, taskId)))
+    .orderBy(asc(agentsMessages.at), asc(agentsMessages.id));
+  return rows.map(messageJson);
 }
 
 export async function trace(

@@ -1,21 +1,11 @@
 import { Command, Option } from 'commander';
-import {
-  agentsServiceFor,
-  PRIORITIES,
-  TASK_STATES,
-  type AgentJson,
-  type AgentMessage,
-  type Decision,
-  type TaskInput,
-  type TaskJson,
-  taskJsonOf,
-} from '../agents/index.ts';
-import { ErrorCodes, UserError, type Config } from '../kernel/index.ts';
+import { TASK_STATES, type Decision } from '../agents/index.ts';
+import { collect, common, withAgents, type AgentClient, type Flags } from './agent-client.ts';
 import { connectionCommand } from './agent-connection.commands.ts';
+import { addDefineCommands } from './agent-define.commands.ts';
+import { addTaskCommands } from './agent-task.commands.ts';
 import { act } from './ledger-actions.ts';
-import { viaServerOrLocally } from './local.ts';
-import { configFrom, dataDirOption, jsonOption } from './options.ts';
-import { localOrganisation, onlyOrganisation } from './organisation.ts';
+import { configFrom } from './options.ts';
 import { emit, keyValues, table } from './output.ts';
 
 /**
@@ -23,84 +13,6 @@ import { emit, keyValues, table } from './output.ts';
  * folder (as the local administrator within the organisation), or on the database directly.
  * Tasks dispatched without a running server stay queued until a process works jobs.
  */
-
-interface Flags {
-  dataDir?: string;
-  org?: string;
-  json?: boolean;
-}
-
-interface AgentClient {
-  list(): Promise<AgentJson[]>;
-  show(ref: string): Promise<AgentJson>;
-  dispatch(body: TaskInput): Promise<TaskJson>;
-  tasks(query: { state?: string; limit: number }): Promise<TaskJson[]>;
-  trace(correlationId: string): Promise<AgentMessage[]>;
-  decide(verb: 'approve' | 'reject', taskId: string, body: Decision): Promise<TaskJson>;
-}
-
-const BASE = '/api/v1/agents';
-
-function withAgents<T>(
-  config: Config,
-  flags: Flags,
-  command: string,
-  run: (c: AgentClient) => Promise<T>,
-) {
-  return viaServerOrLocally(
-    config,
-    command,
-    async (server, call) => {
-      const s = { ...server, org: flags.org ?? (await onlyOrganisation(server, call)) };
-      const id = encodeURIComponent;
-      return run({
-        list: () => call(s, 'GET', BASE),
-        show: (ref) => call(s, 'GET', `${BASE}/by/${id(ref)}`),
-        dispatch: (body) => call(s, 'POST', `${BASE}/tasks`, body),
-        tasks: (q) =>
-          call(s, 'GET', `${BASE}/tasks?limit=${q.limit}${q.state ? `&state=${id(q.state)}` : ''}`),
-        trace: (correlationId) => call(s, 'GET', `${BASE}/messages/${id(correlationId)}`),
-        decide: (verb, taskId, body) =>
-          call(s, 'POST', `${BASE}/tasks/${id(taskId)}/${verb}`, body),
-      });
-    },
-    async ({ kernel, access }) => {
-      const orgId = await localOrganisation(access, flags.org);
-      const agents = agentsServiceFor(kernel, access);
-      return run({
-        list: async () => (await agents.listAgents(orgId)).map(agents.agentJson),
-        show: async (ref) => agents.agentJson(await agents.getAgent(orgId, ref)),
-        dispatch: async (body) => taskJsonOf(await agents.dispatch(orgId, body)),
-        tasks: (q) =>
-          agents.listTasks(orgId, {
-            limit: q.limit,
-            ...(q.state ? { state: q.state as TaskJson['state'] } : {}),
-          }),
-        trace: (correlationId) => agents.trace(orgId, correlationId),
-        decide: async (verb, taskId, { note, ...options }) =>
-          taskJsonOf(await agents[verb](orgId, taskId, note, options)),
-      });
-    },
-  );
-}
-
-function common(command: Command): Command {
-  return command
-    .addOption(new Option('--org <slug>', 'organisation, by slug or id (default: the only one)'))
-    .addOption(dataDirOption())
-    .addOption(jsonOption());
-}
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-function parseInput(text: string | undefined): unknown {
-  if (text === undefined) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
 /** The `agent` command with its subcommands. */
 export function agentCommand(): Command {
@@ -111,8 +23,11 @@ export function agentCommand(): Command {
       `
 Examples:
   iza agent list
+  iza agent create --bot-id writer --kind llm --capability write --connection openai --model gpt-4o-mini
   iza agent dispatch --capability site-analysis --input '{"url":"https://example.com"}' --priority high
+  iza agent dispatch --capability write --input "A tagline for a bakery" --wait
   iza agent tasks --state failed
+  iza agent task 01a24d9b-be00     (an id, or its start)
   iza agent approve <taskId> --reject-call call_2 --note "not that one"
   iza agent trace <correlationId>
   iza agent connection list`,
@@ -186,52 +101,8 @@ Examples:
     }),
   );
 
-  common(
-    agent
-      .command('dispatch')
-      .description('dispatches a task to the agents whose capabilities cover it')
-      .option('--capability <name>', 'a capability the task needs (repeatable)', collect)
-      .option('--agent <ref>', 'a specific agent instead of routing')
-      .addOption(new Option('--priority <p>', 'priority').choices(PRIORITIES).default('medium'))
-      .option('--input <json>', 'the input (JSON, or plain text)')
-      .option('--correlation-id <id>', 'joins the task to a conversation')
-      .option('--approval', 'wait for a human approval before running'),
-  ).action(
-    act(
-      async (
-        flags: Flags & {
-          capability?: string[];
-          agent?: string;
-          priority: string;
-          input?: string;
-          correlationId?: string;
-          approval?: boolean;
-        },
-      ) => {
-        if (!flags.capability?.length && !flags.agent) {
-          throw new UserError(ErrorCodes.badRequest, 'Give --capability (one or more) or --agent');
-        }
-        const task = await run(flags, 'dispatch', (c) =>
-          c.dispatch({
-            capabilities: flags.capability ?? [],
-            ...(flags.agent ? { agent: flags.agent } : {}),
-            priority: flags.priority as TaskInput['priority'],
-            input: parseInput(flags.input),
-            ...(flags.correlationId ? { correlationId: flags.correlationId } : {}),
-            ...(flags.approval ? { requiresApproval: true } : {}),
-          }),
-        );
-        emit(task, flags.json ?? false, (t) =>
-          keyValues([
-            ['task', t.id],
-            ['state', t.state + (t.reason ? ` (${t.reason})` : '')],
-            ['correlation id', t.correlationId],
-            ...(t.error ? ([['error', t.error]] as [string, string][]) : []),
-          ]),
-        );
-      },
-    ),
-  );
+  addTaskCommands(agent, run);
+  addDefineCommands(agent, run);
 
   common(
     agent
@@ -270,7 +141,7 @@ Examples:
             ? 'approves a task waiting for approval, or its waiting tool calls (they run)'
             : 'rejects a task waiting for approval (it ends), or its waiting tool calls (the model goes on without them)',
         )
-        .argument('<taskId>', 'the task')
+        .argument('<taskId>', 'the task (its id, or the start of it)')
         .option('--note <text>', 'why (kept with the decision; rejected tool calls tell the model)')
         .option('--approve-call <id>', 'a tool call id to approve (repeatable)', collect)
         .option('--reject-call <id>', 'a tool call id to reject (repeatable)', collect)

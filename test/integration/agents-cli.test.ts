@@ -89,16 +89,18 @@ describe('iza agent and the agents folder', { timeout: 240_000 }, () => {
     const task = JSON.parse(sent.output) as { id: string };
 
     let trace: { messageType: string; senderAgent: string; payload: unknown }[] = [];
-    for (let i = 0; i < 50 && trace.length < 2; i++) {
+    for (let i = 0; i < 50 && trace.length < 3; i++) {
       const out = await runIza(['agent', 'trace', 'cli-conv', '--json', ...dir], env);
       trace = JSON.parse(out.output) as typeof trace;
-      if (trace.length < 2) await new Promise((r) => setTimeout(r, 100));
+      if (trace.length < 3) await new Promise((r) => setTimeout(r, 100));
     }
     expect(trace.map((m) => `${m.messageType}:${m.senderAgent}`)).toEqual([
       'task:system',
+      'status:router',
       'response:echoer',
     ]);
-    expect(trace[1]!.payload).toEqual({ hello: 'world' });
+    expect(trace[1]!.payload).toMatchObject({ event: 'attempt', agent: 'echoer', attempt: 1 });
+    expect(trace[2]!.payload).toEqual({ hello: 'world' });
 
     const tasks = await runIza(['agent', 'tasks', '--state', 'succeeded', ...dir], env);
     expect(tasks.output).toContain(task.id);
