@@ -5,9 +5,13 @@
 //   burst       BENCH_TASKS dispatched at once on agents with few slots: most wait (queued).
 //   worker      (PostgreSQL only) dispatched by a process that works no jobs; a separate
 //               worker process takes them from pg-boss: the cross-process path.
+//   provider    60 LLM agents (one slot each) on a loopback OpenAI-format server answering in
+//               50 ms, then in 3 s; a backlog of BENCH_BACKLOG tasks (default 2000) dispatched
+//               at once: tasks/s and slot use (running / 60, sampled every 100 ms) while the
+//               backlog is past 2000 - 60 (bounded: at most BENCH_WINDOW_S seconds, default 30).
 //
 //   node bench/agents.bench.ts   (BENCH_TASKS, default 2000; BENCH_SLOTS per agent, default 8;
-//                                 BENCH_DATABASE_URL for the server)
+//                                 BENCH_DATABASE_URL for the server; BENCH_ONLY=provider)
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +20,7 @@ import { createAccess } from '../src/access/index.ts';
 import { sql } from 'drizzle-orm';
 import { agentsServiceFor, rowsOf } from '../src/agents/index.ts';
 import { createKernel, createLogger, loadConfig, type StorageTarget } from '../src/kernel/index.ts';
+import { startLlmServer } from '../test/fixtures/llm-server.ts';
 import { machineLine } from './lib.ts';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 2000);
@@ -31,6 +36,8 @@ async function setup(target: StorageTarget, workJobs: boolean) {
       IZA_MASTER_KEY: randomBytes(32).toString('base64'),
       IZA_LOG_LEVEL: 'warn',
       IZA_JOBS_POLL_SECONDS: '0.5',
+      // The fake model server of the provider run is on loopback.
+      IZA_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1',
     },
   });
   const kernel = await createKernel({
@@ -112,8 +119,93 @@ async function run(name: string, target: StorageTarget) {
   return orgId;
 }
 
+const AGENTS = 60;
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 2000);
+const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 30);
+
+/**
+ * 60 LLM agents of one slot each on a fake provider answering in `delayMs`: BACKLOG tasks are
+ * dispatched at once, then finished tasks and running slots are sampled every 100 ms while the
+ * backlog stays above BACKLOG - 60 ... until it drains or WINDOW_S seconds pass.
+ */
+async function provider(name: string, target: StorageTarget, delayMs: number) {
+  const llm = await startLlmServer();
+  llm.script([{ type: 'text', text: 'ok', usage: { input: 10, output: 5 }, delayMs }]);
+  const { kernel, access, agents } = await setup(target, true);
+  try {
+    const { organisation } = await access.users.createAdmin({
+      organisation: 'Bench',
+      email: 'bench@bench.test',
+      name: 'Bench',
+      password: 'bench password long enough',
+    });
+    const orgId = organisation.id;
+    for (let i = 0; i < AGENTS; i++) {
+      await agents.createAgent(orgId, {
+        botId: `model-${i}`,
+        name: `model ${i}`,
+        kind: 'llm',
+        capabilities: ['answer'],
+        maxConcurrentTasks: 1,
+        timeout: 60_000,
+        llm: {
+          provider: 'openai-compatible',
+          model: 'bench-model',
+          baseUrl: llm.url,
+          stream: false,
+        },
+      });
+    }
+    const t0 = performance.now();
+    for (let i = 0; i < BACKLOG; i += 200) {
+      await Promise.all(
+        Array.from({ length: Math.min(200, BACKLOG - i) }, (_, j) =>
+          agents.dispatch(orgId, { capabilities: ['answer'], input: `question ${i + j}` }),
+        ),
+      );
+    }
+    const dispatchS = (performance.now() - t0) / 1000;
+    const count = async () =>
+      Number(
+        (
+          await rowsOf<{ n: number }>(
+            kernel.db,
+            sql`select count(*)::int as n from agents_tasks where state = 'succeeded'`,
+          )
+        )[0]!.n,
+      );
+    const running = () =>
+      agents.executor.scheduler.liveAgents.reduce((n, live) => n + live.running, 0);
+    const doneAtStart = await count();
+    const start = performance.now();
+    const samples: number[] = [];
+    let done = doneAtStart;
+    while ((performance.now() - start) / 1000 < WINDOW_S && done < BACKLOG) {
+      await new Promise((r) => setTimeout(r, 100));
+      samples.push(running());
+      if (samples.length % 10 === 0) done = await count();
+    }
+    done = await count();
+    const seconds = (performance.now() - start) / 1000;
+    const mean = samples.reduce((a, b) => a + b, 0) / Math.max(1, samples.length);
+    const sorted = [...samples].sort((a, b) => a - b);
+    console.log(
+      `${name} provider ${delayMs} ms, ${AGENTS} agents x 1 slot, backlog ${BACKLOG} (dispatched in ${dispatchS.toFixed(1)} s, ${doneAtStart} done by then): ${Math.round(((done - doneAtStart) / seconds) * 10) / 10} tasks/s over ${seconds.toFixed(1)} s (${done - doneAtStart} tasks); slots in use mean ${mean.toFixed(1)}/${AGENTS} (${Math.round((mean / AGENTS) * 100)}%), p10 ${percentile(sorted, 10)}, min ${sorted[0] ?? 0}; ideal ${Math.round((AGENTS / (delayMs / 1000)) * 10) / 10} tasks/s`,
+    );
+  } finally {
+    await agents.stop({ abort: true });
+    await kernel.close();
+    await llm.close();
+  }
+}
+
 async function main() {
   console.log(machineLine(0));
+  if (process.env.BENCH_ONLY === 'provider') {
+    await provider('pglite', { kind: 'memory' }, 50);
+    await provider('pglite', { kind: 'memory' }, 3000);
+    return;
+  }
   await run('pglite', { kind: 'memory' });
   const server = process.env.BENCH_DATABASE_URL;
   if (!server) {

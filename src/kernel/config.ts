@@ -150,7 +150,7 @@ const ConfigSchema = z.strictObject({
       healthIntervalMs: integer(0, 86_400_000).default(30_000),
       /** Model calls per task for LLM agents unless the agent sets its own `maxSteps`. */
       maxSteps: integer(1, 50).default(8),
-      /** Agent tasks this process takes from the queue at once (slots are per agent). */
+      /** Workers of the agents job queue in this process: its jobs only wake it to take queued tasks (no cap on running ones). */
       workerConcurrency: integer(1, 1000).default(16),
       /** Tokens all agents of one organisation may use per calendar month (UTC); 0: no limit. */
       orgMonthlyTokens: integer(0, Number.MAX_SAFE_INTEGER).default(0),
