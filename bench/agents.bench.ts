@@ -201,30 +201,41 @@ async function provider(name: string, target: StorageTarget, delayMs: number) {
 
 async function main() {
   console.log(machineLine(0));
-  if (process.env.BENCH_ONLY === 'provider') {
+  const only = process.env.BENCH_ONLY;
+  if (only !== 'provider') await run('pglite', { kind: 'memory' });
+  if (only === 'provider') {
     await provider('pglite', { kind: 'memory' }, 50);
     await provider('pglite', { kind: 'memory' }, 3000);
-    return;
   }
-  await run('pglite', { kind: 'memory' });
   const server = process.env.BENCH_DATABASE_URL;
   if (!server) {
     console.log('postgres: skipped (set BENCH_DATABASE_URL)');
     return;
   }
-  const dbName = `iza_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  const url = new URL(server);
-  url.pathname = `/${dbName}`;
-  try {
-    await run('postgres', { kind: 'postgres', url: url.toString(), poolMax: 10 });
-    await crossProcess(url.toString());
-  } finally {
-    await admin.query(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
+  const fresh = async (work: (url: string) => Promise<void>) => {
+    const dbName = `iza_bench_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: server });
+    await admin.connect();
+    await admin.query(`create database ${dbName}`);
+    const url = new URL(server);
+    url.pathname = `/${dbName}`;
+    try {
+      await work(url.toString());
+    } finally {
+      await admin.query(`drop database if exists ${dbName} with (force)`);
+      await admin.end();
+    }
+  };
+  if (only === 'provider') {
+    for (const delayMs of [50, 3000]) {
+      await fresh((url) => provider('postgres', { kind: 'postgres', url, poolMax: 10 }, delayMs));
+    }
+    return;
   }
+  await fresh(async (url) => {
+    await run('postgres', { kind: 'postgres', url, poolMax: 10 });
+    await crossProcess(url);
+  });
 }
 
 /** A dispatcher that works no jobs, and a worker process running the tasks from pg-boss. */
