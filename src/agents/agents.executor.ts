@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { AuditLog } from '../access/index.ts';
 import { CANCEL_EVENT, createTaskControl } from './agents.control.ts';
 import { createTaskWrites, type LogRow, type MessageRow } from './agents.writes.ts';
@@ -41,7 +41,7 @@ import { failoverTiers, tiersFor } from './agents.routing.ts';
 import { Scheduler, type SlotAgent, type Verdict } from './agents.scheduler.ts';
 import { createSlotLeases } from './agents.slots.ts';
 import { createCooldowns, DEFAULT_COOLDOWN_MS, endpointKey } from './agents.cooldowns.ts';
-import { agentsCalls, agentsMessages, agentsTaskLog, agentsTasks } from './agents.schema.ts';
+import { agentsTasks } from './agents.schema.ts';
 import type { EndpointFor } from './agents.provider.ts';
 import { insertMessage, nextLogSeq, requireParent, type TaskRow } from './agents.store.ts';
 import type { PlatformTool } from './agents.tools.ts';
@@ -163,7 +163,7 @@ export function createExecutor(deps: ExecutorDeps) {
   let working = false;
   let timers: NodeJS.Timeout[] = [];
   let stopping = new AbortController();
-  const { claimer, pull, recorder, finisher } = createTaskWrites({
+  const { claimer, pull, recorder, finisher, traceWriter, callWriter } = createTaskWrites({
     db,
     clock,
     audit: deps.audit,
@@ -566,8 +566,7 @@ export function createExecutor(deps: ExecutorDeps) {
       await recorded;
       const rows = takeLogs();
       const messages = traceBuffer.splice(0);
-      if (rows.length > 0) await db.insert(agentsTaskLog).values(rows);
-      if (messages.length > 0) await db.insert(agentsMessages).values(messages);
+      if (rows.length > 0 || messages.length > 0) await traceWriter.add({ logs: rows, messages });
     };
     let flushing: Promise<void> = Promise.resolve();
     const flushTimer = setInterval(() => {
@@ -951,29 +950,21 @@ export function createExecutor(deps: ExecutorDeps) {
           error: call.error ?? null,
           at: clock.now(),
         };
-        await db.transaction(async (tx) => {
-          // A reserved call is settled with what it used; its reservation is given back.
-          if (settling) {
-            await tx
-              .update(agentsCalls)
-              .set({ ...row, reservedTokens: 0n, reservedMicro: 0n })
-              .where(eq(agentsCalls.id, settling));
-          } else {
-            await tx.insert(agentsCalls).values({
-              id: newId(),
-              orgId: task.orgId,
-              taskId: task.id,
-              agentId: agent.id,
-              ...row,
-            });
-          }
-          await tx
-            .update(agentsTasks)
-            .set({
-              tokensUsed: sql`${agentsTasks.tokensUsed} + ${tokens}`,
-              costMicro: sql`${agentsTasks.costMicro} + ${cost.micro}`,
-            })
-            .where(eq(agentsTasks.id, task.id));
+        // Group-committed with other tasks' calls; a reserved call is settled with what it
+        // used (its reservation given back).
+        await callWriter.add({
+          row: {
+            id: settling ?? newId(),
+            orgId: task.orgId,
+            taskId: task.id,
+            agentId: agent.id,
+            ...row,
+            reservedTokens: 0n,
+            reservedMicro: 0n,
+          },
+          settles: settling !== undefined,
+          tokens,
+          costMicro: cost.micro,
         });
       },
     };

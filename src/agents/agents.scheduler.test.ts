@@ -127,6 +127,40 @@ describe('Scheduler', () => {
     expect(s.tryAcquire(tiers, 1)).toBe('backup');
   });
 
+  it('records the verdict before serving waiting requests: a successful probe wakes them', async () => {
+    const clock = new ManualClock();
+    const s = make(clock);
+    const tiers = [[agent('main', 2)]];
+    s.live(agent('main', 2)).breaker.onFailure();
+    s.live(agent('main', 2)).breaker.onFailure();
+    clock.advance(5000);
+    expect(s.tryAcquire(tiers, 1)).toBe('main');
+    // The probe is in flight: the next request waits for its verdict.
+    const waiting = s.acquire(tiers, 1);
+    expect(s.waiting).toBe(1);
+    s.release('main', 'success');
+    await expect(waiting).resolves.toBe('main');
+    expect(s.peek('main')!.breaker.state).toBe('closed');
+  });
+
+  it('holds back every agent on a cooling endpoint, and only those, until the cooldown ends', async () => {
+    const clock = new ManualClock();
+    const s = new Scheduler({
+      breaker: { failureThreshold: 2, resetMs: 5000 },
+      clock,
+      endpointOf: (a) => (a.id === 'other' ? 'endpoint-2' : 'endpoint-1'),
+    });
+    const siblings = [[agent('one'), agent('two')]];
+    s.coolDown('endpoint-1', clock.now().getTime() + 20);
+    expect(s.tryAcquire(siblings, 1)).toBeUndefined();
+    expect(s.tryAcquire([[agent('one')], [agent('other')]], 1)).toBe('other');
+    const waiting = s.acquire(siblings, 1);
+    clock.advance(20);
+    // The scheduler's own timer serves the request once the cooldown is over.
+    await expect(waiting).resolves.toMatch(/one|two/);
+    s.stop();
+  });
+
   it('keeps a request of lower priority behind a waiting one', () => {
     const s = make();
     const tiers = [[agent('x', 1)]];

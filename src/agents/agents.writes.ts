@@ -14,7 +14,7 @@ import type { AuditEntryInput, AuditLog } from '../access/index.ts';
 import type { Clock, Database, DbOrTx } from '../kernel/index.ts';
 import type { TaskState } from './agents.dto.ts';
 import { createBatcher } from './agents.batch.ts';
-import { agentsMessages, agentsTaskLog, agentsTasks } from './agents.schema.ts';
+import { agentsCalls, agentsMessages, agentsTaskLog, agentsTasks } from './agents.schema.ts';
 import { rowsOf, type TaskRow } from './agents.store.ts';
 import { dict } from '../kernel/dict.ts';
 
@@ -25,6 +25,14 @@ export interface DispatchRecord {
   row: TaskRow;
   messages: MessageRow[];
   audit: AuditEntryInput;
+}
+
+export interface CallRecord {
+  row: typeof agentsCalls.$inferInsert & { id: string; taskId: string };
+  /** The row exists (a reservation): settled rather than inserted. */
+  settles: boolean;
+  tokens: bigint;
+  costMicro: bigint;
 }
 
 export interface FinishRecord {
@@ -195,7 +203,57 @@ export function createTaskWrites(deps: {
     });
   });
 
-  return { claimer, pull, recorder, finisher };
+  /** Log lines and trace messages of running tasks (their periodic flush), together. */
+  const traceWriter = createBatcher<{ logs: LogRow[]; messages: MessageRow[] }>(async (items) => {
+    await db.transaction(async (tx) => {
+      await insertJson(
+        tx,
+        agentsTaskLog,
+        items.flatMap((i) => i.logs),
+      );
+      await insertJson(
+        tx,
+        agentsMessages,
+        items.flatMap((i) => i.messages),
+      );
+    });
+  });
+
+  /**
+   * Model calls recorded together: new rows inserted, reserved ones (agents.budget.ts) settled
+   * with what they used, and each task's token and cost sums moved, in one transaction.
+   */
+  const callWriter = createBatcher<CallRecord>(async (items) => {
+    const sums = new Map<string, { tokens: bigint; cost: bigint }>();
+    for (const i of items) {
+      const sum = sums.get(i.row.taskId) ?? { tokens: 0n, cost: 0n };
+      sum.tokens += i.tokens;
+      sum.cost += i.costMicro;
+      sums.set(i.row.taskId, sum);
+    }
+    const values = [...sums].map(([id, s]) => ({
+      id,
+      tokens: s.tokens.toString(),
+      cost: s.cost.toString(),
+    }));
+    await db.transaction(async (tx) => {
+      await insertJson(
+        tx,
+        agentsCalls,
+        items.filter((i) => !i.settles).map((i) => i.row),
+      );
+      for (const { row } of items.filter((i) => i.settles)) {
+        await tx.update(agentsCalls).set(row).where(eq(agentsCalls.id, row.id));
+      }
+      await tx.execute(sql`
+        update agents_tasks t set tokens_used = t.tokens_used + v.tokens,
+          cost_micro = t.cost_micro + v.cost
+        from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v(id uuid, tokens int8, cost int8)
+        where t.id = any(${`{${values.map((v) => v.id).join(',')}}`}::uuid[]) and t.id = v.id`);
+    });
+  });
+
+  return { claimer, pull, recorder, finisher, traceWriter, callWriter };
 }
 
 /**
