@@ -187,10 +187,16 @@ async function provider(name: string, target: StorageTarget, delayMs: number) {
     }
     done = await count();
     const seconds = (performance.now() - start) / 1000;
+    const [spans] = await rowsOf<{ run: number; wait: number }>(
+      kernel.db,
+      sql`select avg(extract(epoch from (finished_at - started_at)))::float as run,
+        avg(extract(epoch from (started_at - created_at)))::float as wait
+        from agents_tasks where state = 'succeeded'`,
+    );
     const mean = samples.reduce((a, b) => a + b, 0) / Math.max(1, samples.length);
     const sorted = [...samples].sort((a, b) => a - b);
     console.log(
-      `${name} provider ${delayMs} ms, ${AGENTS} agents x 1 slot, backlog ${BACKLOG} (dispatched in ${dispatchS.toFixed(1)} s, ${doneAtStart} done by then): ${Math.round(((done - doneAtStart) / seconds) * 10) / 10} tasks/s over ${seconds.toFixed(1)} s (${done - doneAtStart} tasks); slots in use mean ${mean.toFixed(1)}/${AGENTS} (${Math.round((mean / AGENTS) * 100)}%), p10 ${percentile(sorted, 10)}, min ${sorted[0] ?? 0}; ideal ${Math.round((AGENTS / (delayMs / 1000)) * 10) / 10} tasks/s`,
+      `${name} provider ${delayMs} ms, ${AGENTS} agents x 1 slot, backlog ${BACKLOG} (dispatched in ${dispatchS.toFixed(1)} s, ${doneAtStart} done by then): ${Math.round(((done - doneAtStart) / seconds) * 10) / 10} tasks/s over ${seconds.toFixed(1)} s (${done - doneAtStart} tasks); slots in use mean ${mean.toFixed(1)}/${AGENTS} (${Math.round((mean / AGENTS) * 100)}%), p10 ${percentile(sorted, 10)}, min ${sorted[0] ?? 0}; ideal ${Math.round((AGENTS / (delayMs / 1000)) * 10) / 10} tasks/s; started->finished mean ${Number(spans?.run ?? 0).toFixed(2)} s`,
     );
   } finally {
     await agents.stop({ abort: true });
@@ -204,8 +210,9 @@ async function main() {
   const only = process.env.BENCH_ONLY;
   if (only !== 'provider') await run('pglite', { kind: 'memory' });
   if (only === 'provider') {
-    await provider('pglite', { kind: 'memory' }, 50);
-    await provider('pglite', { kind: 'memory' }, 3000);
+    for (const delayMs of (process.env.BENCH_DELAYS ?? '50,3000').split(',').map(Number)) {
+      await provider('pglite', { kind: 'memory' }, delayMs);
+    }
   }
   const server = process.env.BENCH_DATABASE_URL;
   if (!server) {
@@ -227,7 +234,7 @@ async function main() {
     }
   };
   if (only === 'provider') {
-    for (const delayMs of [50, 3000]) {
+    for (const delayMs of (process.env.BENCH_DELAYS ?? '50,3000').split(',').map(Number)) {
       await fresh((url) => provider('postgres', { kind: 'postgres', url, poolMax: 10 }, delayMs));
     }
     return;
