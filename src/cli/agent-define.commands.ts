@@ -93,7 +93,7 @@ function definitionFrom(flags: DefineFlags): Record<string, unknown> {
     base = parsed as Record<string, unknown>;
   }
   const llm: Record<string, unknown> = {
-    ...(typeof base.llm === 'object' && base.llm !== null ? (base.llm) : {}),
+    ...(typeof base.llm === 'object' && base.llm !== null ? base.llm : {}),
   };
   const set = (target: Record<string, unknown>, key: string, value: unknown) => {
     if (value !== undefined) target[key] = value;
@@ -119,7 +119,7 @@ function definitionFrom(flags: DefineFlags): Record<string, unknown> {
   set(llm, 'tools', flags.tool);
   if (Object.keys(llm).length > 0) d.llm = llm;
   const budget: Record<string, unknown> = {
-    ...(typeof base.budget === 'object' && base.budget !== null ? (base.budget) : {}),
+    ...(typeof base.budget === 'object' && base.budget !== null ? base.budget : {}),
   };
   set(budget, 'tokens', int('--budget-tokens', flags.budgetTokens));
   set(budget, 'amount', int('--budget-amount', flags.budgetAmount));
@@ -181,10 +181,10 @@ export function addDefineCommands(agent: Command, run: Run): void {
           const current = await c.show(ref);
           if (patch.llm && current.llm) {
             const { offlineDemo: _demo, ...llm } = current.llm;
-            patch.llm = { ...llm, ...(patch.llm) };
+            patch.llm = { ...llm, ...patch.llm };
           }
           if (patch.budget && current.budget) {
-            patch.budget = { ...current.budget, ...(patch.budget) };
+            patch.budget = { ...current.budget, ...patch.budget };
           }
         }
         return c.update(ref, patch);
