@@ -43,7 +43,13 @@ import { createSlotLeases } from './agents.slots.ts';
 import { createCooldowns, DEFAULT_COOLDOWN_MS, endpointKey } from './agents.cooldowns.ts';
 import { agentsTasks } from './agents.schema.ts';
 import type { EndpointFor } from './agents.provider.ts';
-import { insertMessage, nextLogSeq, requireParent, type TaskRow } from './agents.store.ts';
+import {
+  insertMessage,
+  loadTask,
+  nextLogSeq,
+  requireParent,
+  type TaskRow,
+} from './agents.store.ts';
 import type { PlatformTool } from './agents.tools.ts';
 
 export const AGENT_TASK_QUEUE = 'agents.task';
@@ -199,7 +205,7 @@ export function createExecutor(deps: ExecutorDeps) {
         retryDelaySeconds: 1,
         // A job only wakes this process to take queued tasks; a second delivery is harmless.
         expireInSeconds: 3600,
-        handler: async (job) => handleJob(job.data.taskId),
+        handler: async (job) => handleJob(job.data.taskId, job.signal),
       })
       .catch((error: unknown) => {
         queueDefined = undefined;
@@ -405,8 +411,15 @@ export function createExecutor(deps: ExecutorDeps) {
    * process takes scales with what its slots can use, not with the job queue's workers or its
    * polling.
    */
-  async function handleJob(taskId: string): Promise<void> {
+  async function handleJob(taskId: string, signal: AbortSignal): Promise<void> {
     if (pendingLocal.has(taskId)) return;
+    if (!working) {
+      // Jobs reach a process whose executor was not started (no heartbeat to hold leases):
+      // this task waits for its slot within its job, and the job ends once it runs.
+      const task = await loadTask(db, null, taskId).catch(() => undefined);
+      if (task?.state === 'queued') await runLocally(task, signal);
+      return;
+    }
     await refill(1);
   }
 
