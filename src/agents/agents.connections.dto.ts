@@ -1,4 +1,6 @@
 import { z } from 'zod';
+// The ledger's table of ISO 4217 codes (the module file alone: no database code with it).
+import { isCurrency } from '../ledger/currencies.ts';
 
 /**
  * Provider connections: an organisation's named LLM endpoints (kind, base URL, an API key
@@ -44,7 +46,9 @@ export function endpointUrlProblem(value: string): string | undefined {
 export const modelPriceSchema = z.strictObject({
   input: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   output: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'),
+  currency: z
+    .string()
+    .refine(isCurrency, 'must be an active ISO 4217 currency code (as EUR, USD, JPY)'),
 });
 
 export const connectionModelSchema = z.strictObject({

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+// The ledger's table of ISO 4217 codes (the module file alone: no database code with it).
+import { isCurrency } from '../ledger/currencies.ts';
 
 /**
  * The agents' shapes, shared by the REST API, declarative files, the CLI and `web/`. The
@@ -37,7 +39,9 @@ const botIdSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, "-" or "_" (at most 63)');
 const capability = z.string().regex(/^[a-z][a-z0-9_.:-]{0,62}$/, 'must be a lower-case word');
-const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code');
+const currency = z
+  .string()
+  .refine(isCurrency, 'must be an active ISO 4217 currency code (as EUR, USD, JPY)');
 /** Integers as strings or numbers (JSON has no int8); kept as decimal strings in answers. */
 const amount = z
   .union([
@@ -323,11 +327,11 @@ export const agentMetricsSchema = z.object({
 });
 
 export const refParams = z.object({ ref: z.string().min(1).max(100) });
-/** A task by its id, or by the start of it (at least 6 hex digits) when that is unambiguous. */
+/** A task by its id, or by the start or end of it (4+ characters) when that is unambiguous. */
 export const idParams = z.object({
   id: z
     .string()
-    .regex(/^[0-9a-fA-F-]{6,36}$/, 'must be a task id or the start of one (6+ hex digits)'),
+    .regex(/^[0-9a-fA-F-]{4,36}$/, 'must be a task id, or its first or last 4+ characters'),
 });
 export const correlationParams = z.object({ correlationId: z.string().min(1).max(200) });
 export const decisionBody = z.strictObject({

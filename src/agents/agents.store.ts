@@ -78,40 +78,52 @@ export async function insertMessage(
 }
 
 /**
- * The id of the organisation's task `ref` names: its id, or the start of it (hex digits,
- * hyphens optional) when exactly one task's id starts so. None: 404; several: 400 asking for
- * more digits. Looked up as a range of the primary key, so a prefix costs an index scan.
+ * The id of the organisation's task `ref` names: its id, or the start or the end of it (4 hex
+ * digits or more, hyphens as in the id) when exactly one task's id starts or ends so. UUIDv7 ids
+ * start with their creation time, so tasks made together share their start and the end is the
+ * shorter way to name one (as ventures and workflows are named in the CLI). None: 404;
+ * several: 409 listing two. The start is a range of the primary key; the end scans the
+ * organisation's tasks.
  */
 export async function resolveTaskId(db: DbOrTx, orgId: string, ref: string): Promise<string> {
-  const hex = ref.toLowerCase().replaceAll('-', '');
-  if (!/^[0-9a-f]{6,32}$/.test(hex)) {
-    throw new UserError(ErrorCodes.validationFailed, `"${ref}" is not a task id or its start`, {
-      details: [{ path: 'id', message: 'must be a task id or its first 6+ hex digits' }],
+  const wanted = ref.trim().toLowerCase();
+  if (!/^[0-9a-f-]{4,36}$/.test(wanted)) {
+    throw new UserError(ErrorCodes.validationFailed, `"${ref}" is not a task id or part of one`, {
+      details: [{ path: 'id', message: 'must be a task id, or its first or last 4+ characters' }],
     });
   }
+  const hex = wanted.replaceAll('-', '');
   const asUuid = (h: string) =>
     `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  const rows = await db
+  const starting =
+    hex.length <= 32
+      ? await db
+          .select({ id: agentsTasks.id })
+          .from(agentsTasks)
+          .where(
+            and(
+              eq(agentsTasks.orgId, orgId),
+              gte(agentsTasks.id, asUuid(hex.padEnd(32, '0'))),
+              lte(agentsTasks.id, asUuid(hex.padEnd(32, 'f'))),
+            ),
+          )
+          .limit(2)
+      : [];
+  const ending = await db
     .select({ id: agentsTasks.id })
     .from(agentsTasks)
-    .where(
-      and(
-        eq(agentsTasks.orgId, orgId),
-        gte(agentsTasks.id, asUuid(hex.padEnd(32, '0'))),
-        lte(agentsTasks.id, asUuid(hex.padEnd(32, 'f'))),
-      ),
-    )
-    .orderBy(asc(agentsTasks.id))
+    .where(and(eq(agentsTasks.orgId, orgId), sql`${agentsTasks.id}::text like ${`%${wanted}`}`))
     .limit(2);
-  if (rows.length === 0) throw notFound(`Task ${ref}`);
-  if (rows.length > 1) {
+  const ids = [...new Set([...starting, ...ending].map((r) => r.id))];
+  if (ids.length === 0) throw notFound(`Task ${ref}`);
+  if (ids.length > 1) {
     throw new UserError(
-      ErrorCodes.validationFailed,
-      `"${ref}" starts the ids of several tasks (${rows.map((r) => r.id).join(', ')}, ...): give more of the id`,
-      { details: [{ path: 'id', message: 'is ambiguous' }] },
+      'ambiguous',
+      `"${ref}" names several tasks (${ids.slice(0, 2).join(', ')}, ...): give more of the id`,
+      { status: 409, details: [{ path: 'id', message: 'names several tasks' }] },
     );
   }
-  return rows[0]!.id;
+  return ids[0]!;
 }
 
 export async function loadTask(db: DbOrTx, orgId: string | null, id: string): Promise<TaskRow> {

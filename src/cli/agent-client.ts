@@ -40,7 +40,7 @@ export interface AgentClient {
   update(ref: string, patch: Record<string, unknown>): Promise<AgentJson>;
   remove(ref: string): Promise<AgentJson>;
   dispatch(body: TaskInput): Promise<TaskJson>;
-  /** A task by id or the unambiguous start of it. */
+  /** A task by id, or the unambiguous start or end of it. */
   task(ref: string): Promise<TaskDetail>;
   tasks(query: { state?: string; limit: number }): Promise<TaskJson[]>;
   trace(correlationId: string): Promise<AgentMessage[]>;

@@ -130,7 +130,10 @@ export function addTaskCommands(agent: Command, run: Run): void {
     agent
       .command('task')
       .description('one task: its state, answer, log and messages')
-      .argument('<id>', 'the task id, or its first characters when no other task starts so'),
+      .argument(
+        '<id>',
+        'the task id, or its first or last characters (4+) when no other task shares them',
+      ),
   ).action(
     act(async (ref: string, flags: Flags) => {
       const task = await run(flags, 'task', (c) => c.task(ref));

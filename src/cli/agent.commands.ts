@@ -27,7 +27,7 @@ Examples:
   iza agent dispatch --capability site-analysis --input '{"url":"https://example.com"}' --priority high
   iza agent dispatch --capability write --input "A tagline for a bakery" --wait
   iza agent tasks --state failed
-  iza agent task 01a24d9b-be00     (an id, or its start)
+  iza agent task 5e3f9a1c          (an id, or its start or end)
   iza agent approve <taskId> --reject-call call_2 --note "not that one"
   iza agent trace <correlationId>
   iza agent connection list`,
@@ -141,7 +141,7 @@ Examples:
             ? 'approves a task waiting for approval, or its waiting tool calls (they run)'
             : 'rejects a task waiting for approval (it ends), or its waiting tool calls (the model goes on without them)',
         )
-        .argument('<taskId>', 'the task (its id, or the start of it)')
+        .argument('<taskId>', 'the task (its id, or the start or end of it)')
         .option('--note <text>', 'why (kept with the decision; rejected tool calls tell the model)')
         .option('--approve-call <id>', 'a tool call id to approve (repeatable)', collect)
         .option('--reject-call <id>', 'a tool call id to reject (repeatable)', collect)

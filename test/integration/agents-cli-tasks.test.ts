@@ -107,9 +107,13 @@ describe(
         expect(shown.output).toMatch(/state\s+succeeded/);
         expect(shown.output).toMatch(/attempt 1 on echoer/);
         expect(shown.output).toMatch(/response.*echoer/);
+        const byEnd = await runIza(['agent', 'task', task.id.slice(-8), '--json', ...dir], env);
+        expect(byEnd.code, byEnd.output).toBe(0);
+        expect(JSON.parse(byEnd.output)).toMatchObject({ id: task.id });
+        // Tasks made together share the start of their ids (their creation time).
         const ambiguous = await runIza(['agent', 'task', task.id.slice(0, 6), ...dir], env);
         expect(ambiguous.code).not.toBe(0);
-        expect(ambiguous.output).toMatch(/several tasks|not found/);
+        expect(ambiguous.output).toMatch(/names several tasks/);
 
         // A model that refuses the call: the task fails, and so does the command.
         llm.script([{ type: 'error', status: 400 }]);

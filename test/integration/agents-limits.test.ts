@@ -251,6 +251,12 @@ describe.each(storages)(
           budget: { amount: 5, currency: 'USD' },
         }),
       ).rejects.toThrow(/budget.amount/);
+      // Codes of the right shape that are no currency.
+      for (const code of ['QQQ', 'XXX']) {
+        await expect(
+          llmAgent(`code-${code}`, s!, { budget: { amount: 5, currency: code } }),
+        ).rejects.toThrow(/budget.currency.*ISO 4217/);
+      }
       // A task's budget in another currency than the price's: the call is refused, not converted.
       await llmAgent('priced', s!);
       s!.script([{ type: 'text', text: 'never' }]);
