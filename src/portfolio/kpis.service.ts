@@ -191,9 +191,18 @@ export function createKpisService(deps: KpisDeps) {
         if (!metric) problem('metric', `is not a metric of the organisation`);
         const day = parseKpiDay(item.day);
         if (!day) problem('day', 'must be a date YYYY-MM-DD or a month YYYY-MM');
+        let value = item.value;
         if (metric) {
-          const valueProblem = storedValueProblem(metric.unit, item.value);
-          if (valueProblem) problem('value', valueProblem);
+          if ((value === undefined) === (item.displayValue === undefined)) {
+            problem('value', 'give either value (stored unit) or displayValue, not both');
+          } else if (item.displayValue !== undefined) {
+            const converted = fromDisplay(metric.unit, item.displayValue, item.currency);
+            if ('problem' in converted) problem('displayValue', converted.problem);
+            else value = converted.value;
+          } else {
+            const valueProblem = storedValueProblem(metric.unit, value!);
+            if (valueProblem) problem('value', valueProblem);
+          }
           if (metric.unit === 'money') {
             if (!item.currency || !CURRENCY.test(item.currency)) {
               problem('currency', 'is required for a money metric (ISO 4217, e.g. EUR)');
@@ -202,14 +211,14 @@ export function createKpisService(deps: KpisDeps) {
             problem('currency', `is only for money metrics (${metric.key} is ${metric.unit})`);
           }
         }
-        if (problems.length === 0 && day && metric) {
+        if (problems.length === 0 && day && metric && value !== undefined) {
           rows.set(`${item.ventureId}/${item.metric}/${day.day}`, {
             orgId: scope.orgId,
             ventureId: item.ventureId,
             metric: item.metric,
             day: day.day,
             period: day.period,
-            value: item.value,
+            value,
             currency: metric.unit === 'money' ? item.currency! : null,
             updatedAt: now,
           });

@@ -129,7 +129,15 @@ export const kpiInputSchema = z.strictObject({
   value: z
     .string()
     .max(40)
+    .optional()
     .describe('In the stored unit: minor units (money), basis points (percent), a count, a ratio'),
+  displayValue: z
+    .string()
+    .max(40)
+    .optional()
+    .describe(
+      'Instead of `value`: as people write it, money in major units (12.50), percent in percent (2.5)',
+    ),
   currency: z.string().length(3).optional().describe('ISO 4217; required for money metrics'),
 });
 

@@ -265,6 +265,46 @@ describe.each(storages)('portfolio service on $name', { timeout: 60_000 }, (stor
       ]);
     });
 
+    it('takes values as people write them (major units, percent) and converts them exactly', async () => {
+      await w.portfolio.postKpis(w.scope, [
+        {
+          ventureId: ids.bravo!,
+          metric: 'revenue',
+          day: '2026-04',
+          displayValue: '1234.56',
+          currency: 'EUR',
+        },
+        { ventureId: ids.bravo!, metric: 'churn', day: '2026-04', displayValue: '2.5' },
+      ]);
+      const series = await w.portfolio.series(w.scope, 'bravo', {
+        metrics: ['revenue', 'churn'],
+        from: '2026-04',
+        to: '2026-04',
+      });
+      expect(series.kpis.map((k) => [k.metric, k.value, k.currency]).sort()).toEqual([
+        ['churn', '250', null],
+        ['revenue', '123456', 'EUR'],
+      ]);
+      const error = await w.portfolio
+        .postKpis(w.scope, [
+          {
+            ventureId: ids.bravo!,
+            metric: 'mrr',
+            day: '2026-04',
+            displayValue: '12.5',
+            currency: 'JPY',
+          },
+          { ventureId: ids.bravo!, metric: 'churn', day: '2026-04', value: '1', displayValue: '1' },
+          { ventureId: ids.bravo!, metric: 'churn', day: '2026-04' },
+        ])
+        .catch((e: unknown) => e);
+      expect((error as { details: { path: string }[] }).details.map((d) => d.path)).toEqual([
+        'items.0.displayValue',
+        'items.1.value',
+        'items.2.value',
+      ]);
+    });
+
     it('takes custom metrics with their unit', async () => {
       await w.portfolio.defineMetric(w.scope, {
         key: 'conversion',

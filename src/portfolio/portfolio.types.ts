@@ -130,7 +130,9 @@ export interface KpiInput {
   metric: string;
   day: string;
   /** In the metric's stored unit (minor units, basis points, ...), as a decimal string. */
-  value: string;
+  value?: string | undefined;
+  /** Instead of `value`: as people write it (money in major units, percent in percent). */
+  displayValue?: string | undefined;
   /** Required for money metrics, refused for the others. */
   currency?: string | undefined;
 }
