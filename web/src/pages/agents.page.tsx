@@ -1,6 +1,7 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../api/client.ts';
+import { useMe } from '../api/queries.ts';
 import type { Agent, AgentMetrics, AgentTask } from '../api/types.ts';
 import {
   Empty,
@@ -9,11 +10,11 @@ import {
   Loading,
   PageHeader,
   Panel,
-  isForbidden,
   ChoiceFilter,
   StateBadge,
 } from '../components/ui.tsx';
 import { formatBasisPoints, formatCount, formatDateTime } from '../format.ts';
+import { Decision, WaitingForYou, waitsForPerson } from './waiting.tsx';
 
 const TASK_STATES = [
   'queued',
@@ -44,6 +45,7 @@ function rate(value: number | null): string {
  */
 export function AgentsPage() {
   const [state, setState] = useState('');
+  const canDecide = useMe().data?.role === 'admin';
   const agents = useQuery({
     queryKey: keys.agents,
     queryFn: ({ signal }) => api.get<Agent[]>('/api/v1/agents', { signal }),
@@ -72,6 +74,7 @@ export function AgentsPage() {
         title="Agents"
         intro="AI, code and webhook agents: who can take which tasks, how loaded and healthy they are, and what they did."
       />
+      <WaitingForYou canDecide={canDecide} />
       <Panel title="Agents" id="agents">
         {agents.isPending ? <Loading /> : null}
         {agents.error ? <ErrorNotice error={agents.error} /> : null}
@@ -257,11 +260,7 @@ export function AgentsPage() {
                       <code className="small">{task.correlationId}</code>
                     </td>
                     <td>
-                      {task.state === 'waiting' &&
-                      (task.reason === 'tool_approval' ||
-                        (task.requiresApproval && !task.approvedBy)) ? (
-                        <Decision taskId={task.id} />
-                      ) : null}
+                      {waitsForPerson(task) && canDecide ? <Decision taskId={task.id} /> : null}
                     </td>
                   </tr>
                 ))}
@@ -271,40 +270,5 @@ export function AgentsPage() {
         ) : null}
       </Panel>
     </>
-  );
-}
-
-/** Approve or reject a task waiting for a person (role with `manage_bots`). */
-function Decision(props: { taskId: string }) {
-  const queryClient = useQueryClient();
-  const decide = useMutation({
-    mutationFn: (verb: 'approve' | 'reject') =>
-      api.post(`/api/v1/agents/tasks/${props.taskId}/${verb}`, {}),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['agents'] }),
-  });
-  return (
-    <div className="row-actions">
-      <button
-        type="button"
-        className="button button-quiet"
-        disabled={decide.isPending}
-        onClick={() => decide.mutate('approve')}
-      >
-        Approve
-      </button>
-      <button
-        type="button"
-        className="button button-quiet"
-        disabled={decide.isPending}
-        onClick={() => decide.mutate('reject')}
-      >
-        Reject
-      </button>
-      {decide.error ? (
-        <span role="alert" className="small">
-          {isForbidden(decide.error) ? 'Your role cannot decide.' : 'Failed; try again.'}
-        </span>
-      ) : null}
-    </div>
   );
 }

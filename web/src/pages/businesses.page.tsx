@@ -4,6 +4,7 @@ import { Link, useSearchParams } from 'react-router';
 import {
   queries,
   useCategories,
+  useMe,
   DEFAULT_VENTURE_PAGE_SIZE,
   VENTURE_PAGE_SIZES,
   ventureListQuery,
@@ -14,6 +15,8 @@ import { STAGES } from '../api/types.ts';
 import { SortIcon } from '../components/icons.tsx';
 import { ErrorNotice, Loading, PageHeader } from '../components/ui.tsx';
 import { formatCount, formatDate } from '../format.ts';
+import { ImportKpisDialog } from './kpi-import.tsx';
+import { VentureFormDialog } from './venture.form.tsx';
 
 const SORTS: { key: Sort; label: string }[] = [
   { key: 'name', label: 'Name' },
@@ -35,6 +38,10 @@ export function BusinessesPage() {
   const { search, category, stage, sort, order, limit, cursor } = view;
   const [searchText, setSearchText] = useState(search);
   const categories = useCategories();
+  const role = useMe().data?.role;
+  const canWrite = role === 'admin' || role === 'editor';
+  const [dialog, setDialog] = useState<'venture' | 'import' | null>(null);
+  const filtered = Boolean(search || category || stage);
 
   const listKey = JSON.stringify({ search, category, stage, sort, order, limit });
   const ventures = useQuery({
@@ -94,7 +101,29 @@ export function BusinessesPage() {
       <PageHeader
         title="Businesses"
         intro="Every venture of the portfolio. Filter, sort and page: the address keeps your view."
+        actions={
+          canWrite ? (
+            <>
+              <button type="button" className="button" onClick={() => setDialog('import')}>
+                Import KPIs
+              </button>
+              <button
+                type="button"
+                className="button button-primary"
+                onClick={() => setDialog('venture')}
+              >
+                New venture
+              </button>
+            </>
+          ) : null
+        }
       />
+      <VentureFormDialog
+        open={dialog === 'venture'}
+        onClose={() => setDialog(null)}
+        isAdmin={role === 'admin'}
+      />
+      <ImportKpisDialog open={dialog === 'import'} onClose={() => setDialog(null)} />
       <form className="filters glass-card" role="search" onSubmit={(e) => e.preventDefault()}>
         <div className="field">
           <label htmlFor="venture-search">Search name or slug</label>
@@ -214,7 +243,22 @@ export function BusinessesPage() {
               {page.ventures.length === 0 ? (
                 <tr>
                   <td colSpan={7} className="empty-cell">
-                    No venture matches these filters.
+                    {filtered ? (
+                      'No venture matches these filters.'
+                    ) : (
+                      <>
+                        No ventures yet.{' '}
+                        {canWrite ? (
+                          <button
+                            type="button"
+                            className="button button-primary"
+                            onClick={() => setDialog('venture')}
+                          >
+                            New venture
+                          </button>
+                        ) : null}
+                      </>
+                    )}
                   </td>
                 </tr>
               ) : (

@@ -1,10 +1,12 @@
 import { lazy, Suspense, useDeferredValue, useState } from 'react';
 import { Link } from 'react-router';
-import { useRollups, useServerHealth } from '../api/queries.ts';
+import { useMe, useRollups, useServerHealth } from '../api/queries.ts';
 import type { MoneyRollup, RollupGroup } from '../api/types.ts';
 import { STAGES } from '../api/types.ts';
 import { WhenVisible } from '../components/when-visible.tsx';
 import { Empty, ErrorNotice, Figure, Loading, PageHeader, Panel } from '../components/ui.tsx';
+import { VentureFormDialog } from './venture.form.tsx';
+import { WaitingForYou } from './waiting.tsx';
 import {
   formatBasisPoints,
   formatCount,
@@ -54,6 +56,9 @@ export function HomePage() {
   // (A failed first try of /health stops the wait: its retries do not hold the figures back.)
   const healthAnswered = !health.isPending || health.failureCount > 0;
   const data = useDeferredValue((healthAnswered ? rollups.data : null) ?? null, null);
+  const role = useMe().data?.role;
+  const canWrite = role === 'admin' || role === 'editor';
+  const [creating, setCreating] = useState(false);
 
   return (
     <>
@@ -76,14 +81,31 @@ export function HomePage() {
           </div>
         }
       />
+      <WaitingForYou canDecide={role === 'admin'} />
       {!data && !rollups.error ? <Loading /> : null}
       {rollups.error ? <ErrorNotice error={rollups.error} /> : null}
       {data && data.portfolio.ventures.total === 0 ? (
         <Empty title="No ventures yet">
           <p>
-            Create one with <code>iza venture create</code> or fill a demo portfolio with{' '}
+            Add the first business of the studio, or fill a demo portfolio with{' '}
             <code>iza demo</code>.
           </p>
+          {canWrite ? (
+            <p>
+              <button
+                type="button"
+                className="button button-primary"
+                onClick={() => setCreating(true)}
+              >
+                New venture
+              </button>
+            </p>
+          ) : null}
+          <VentureFormDialog
+            open={creating}
+            onClose={() => setCreating(false)}
+            isAdmin={role === 'admin'}
+          />
         </Empty>
       ) : null}
       {data && data.portfolio.ventures.total > 0 ? (

@@ -16,6 +16,8 @@ import { WhenVisible } from '../components/when-visible.tsx';
 import { ErrorNotice, Figure, Loading, PageHeader, Panel } from '../components/ui.tsx';
 import { formatDate, formatMonth } from '../format.ts';
 import { formatKpi, kpiPeriod, type MetricSeries } from '../kpi-values.ts';
+import { ArchiveVentureDialog, PostKpiDialog } from './venture.actions.tsx';
+import { VentureFormDialog } from './venture.form.tsx';
 
 const VentureCharts = lazy(() =>
   import('./venture.charts.tsx').then((module) => ({ default: module.VentureCharts })),
@@ -61,6 +63,7 @@ export function VenturePage() {
     (query) => !query.isPending || query.failureCount > 0,
   );
   const ready = useDeferredValue(settled);
+  const [dialog, setDialog] = useState<'edit' | 'kpi' | 'archive' | null>(null);
 
   if (venture.error || (!venture.isPending && !venture.data)) {
     return (
@@ -83,7 +86,9 @@ export function VenturePage() {
   }
   const v = venture.data;
   const isAdmin = me.data?.role === 'admin';
+  const canWrite = isAdmin || me.data?.role === 'editor';
   const series = kpis.data ? groupSeries(kpis.data.kpis, metrics.data ?? []) : [];
+  const usualCurrency = kpis.data?.kpis.find((k) => k.currency)?.currency ?? 'USD';
 
   return (
     <>
@@ -91,7 +96,53 @@ export function VenturePage() {
         <Link to="/businesses">Businesses</Link> <span aria-hidden="true">/</span>{' '}
         <span aria-current="page">{v.name}</span>
       </nav>
-      <PageHeader title={v.name} intro={v.description ?? undefined} />
+      <PageHeader
+        title={v.name}
+        intro={v.description ?? undefined}
+        actions={
+          canWrite && !v.archivedAt ? (
+            <>
+              <button
+                type="button"
+                className="button button-primary"
+                onClick={() => setDialog('kpi')}
+              >
+                Record KPI
+              </button>
+              <button type="button" className="button" onClick={() => setDialog('edit')}>
+                Edit
+              </button>
+              {isAdmin ? (
+                <button type="button" className="button" onClick={() => setDialog('archive')}>
+                  Archive
+                </button>
+              ) : null}
+            </>
+          ) : null
+        }
+      />
+      {canWrite ? (
+        <>
+          <VentureFormDialog
+            key={v.updatedAt}
+            venture={v}
+            open={dialog === 'edit'}
+            onClose={() => setDialog(null)}
+            isAdmin={isAdmin}
+          />
+          <PostKpiDialog
+            venture={v}
+            defaultCurrency={usualCurrency}
+            open={dialog === 'kpi'}
+            onClose={() => setDialog(null)}
+          />
+          <ArchiveVentureDialog
+            venture={v}
+            open={dialog === 'archive'}
+            onClose={() => setDialog(null)}
+          />
+        </>
+      ) : null}
       {v.archivedAt ? (
         <div className="banner banner-warn" role="status">
           Archived on {formatDate(v.archivedAt)}: left out of lists and roll-ups.

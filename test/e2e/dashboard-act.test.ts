@@ -1,0 +1,376 @@
+import { mkdirSync } from 'node:fs';
+import { AxeBuilder } from '@axe-core/playwright';
+import { sql } from 'drizzle-orm';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildDashboard,
+  startDashboardServer,
+  type DashboardServer,
+} from '../helpers/web-server.ts';
+
+/**
+ * Acting from the dashboard in a real browser, each write checked in the database afterwards:
+ * create, edit and archive a venture, record a KPI as people type it, import a KPI CSV with its
+ * row report, and decide a task that waits for approval from Home's "Waiting for you". A viewer
+ * sees none of the write actions. Pages are checked with axe-core and for horizontal overflow
+ * at phone and desktop widths.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = 'test-results/screenshots';
+const DESKTOP = { width: 1440, height: 900 };
+const WIDTHS = [360, 390, 768, 1024, 1440];
+
+let server: DashboardServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+async function rows<T>(query: ReturnType<typeof sql>): Promise<T[]> {
+  return ((await server.kernel.db.execute(query)) as { rows: T[] }).rows;
+}
+
+const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000 });
+
+async function signIn(target: Page, email: string, password: string): Promise<void> {
+  await target.goto(`${server.url}/login`);
+  await target.getByLabel('E-mail').fill(email);
+  await target.getByLabel('Password', { exact: true }).fill(password);
+  await target.getByRole('button', { name: /sign in/i }).click();
+  await target.waitForURL(`${server.url}/`);
+}
+
+async function visit(path: string, heading: string | RegExp, target: Page = page): Promise<void> {
+  await target.goto(`${server.url}${path}`);
+  await expect
+    .poll(() => target.getByRole('heading', { level: 1 }).first().textContent(), {
+      timeout: 15_000,
+    })
+    .toMatch(heading);
+}
+
+async function expectAccessible(name: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).analyze();
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(
+    bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target).join(', ')}`),
+  ).toEqual([]);
+}
+
+/** No page is wider than the window at any of the widths people use. */
+async function expectNoOverflow(name: string): Promise<void> {
+  const wide: string[] = [];
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.waitForTimeout(100);
+    // Runs in the page: the widest elements that stick out, named by tag and class.
+    const { overflow, culprits } = await page.evaluate(() => {
+      interface Node {
+        tagName: string;
+        className: unknown;
+        children: ArrayLike<Node>;
+        getBoundingClientRect(): { right: number };
+      }
+      const { document } = globalThis as unknown as {
+        document: { documentElement: Node & { scrollWidth: number; clientWidth: number } };
+      };
+      const root = document.documentElement;
+      const limit = root.clientWidth;
+      const out: string[] = [];
+      const walk = (node: Node) => {
+        const sticking = Array.from(node.children).filter(
+          (child) => child.getBoundingClientRect().right > limit + 1,
+        );
+        if (sticking.length === 0 && node !== root) {
+          out.push(`${node.tagName.toLowerCase()}.${String(node.className).split(' ').join('.')}`);
+        }
+        sticking.forEach(walk);
+      };
+      walk(root);
+      return { overflow: root.scrollWidth - root.clientWidth, culprits: out.slice(0, 3) };
+    });
+    if (overflow > 0) {
+      wide.push(`${name} at ${width}px: ${overflow}px too wide (${culprits.join(', ')})`);
+    }
+  }
+  await page.setViewportSize(DESKTOP);
+  expect(wide).toEqual([]);
+}
+
+const dialog = (id: string) => page.getByTestId(id);
+
+describe('acting from the dashboard', { timeout: 120_000 }, () => {
+  beforeAll(async () => {
+    buildDashboard();
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startDashboardServer({ ventures: 6, mfa: false, seed: 5 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    context = await browser.newContext({
+      viewport: DESKTOP,
+      locale: 'en-US',
+      timezoneId: 'UTC',
+      reducedMotion: 'reduce',
+    });
+    page = await context.newPage();
+    page.on('pageerror', (error) => {
+      throw error;
+    });
+    await signIn(page, server.email, server.password);
+  }, 240_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('creates a venture from Businesses, naming each refused field', async () => {
+    await visit('/businesses', 'Businesses');
+    await page.getByRole('button', { name: 'New venture' }).click();
+    const form = dialog('venture-form');
+    await form.getByLabel('Name').fill('Blue Harbor Tea');
+    // The slug follows the name until it is typed.
+    expect(await form.getByLabel('Slug').inputValue()).toBe('blue-harbor-tea');
+    await form.getByLabel('Category').selectOption({ index: 1 });
+    await form.getByLabel('Stage').selectOption('building');
+    await form.getByLabel('Site').fill('not a url');
+    await expectAccessible('venture form');
+    await page.screenshot({ path: `${SHOTS}/act-venture-form.png` });
+    await form.getByRole('button', { name: 'Create venture' }).click();
+    // The server refuses the site; the problem shows beside that field, nothing is written.
+    await eventually(() => form.locator('#venture-site-problem').textContent()).toBeTruthy();
+    expect(
+      await rows(sql`select 1 from portfolio_ventures where slug = 'blue-harbor-tea'`),
+    ).toHaveLength(0);
+
+    await form.getByLabel('Site').fill('https://blueharbor.example');
+    await form.getByLabel('Tags').fill('tea, retail');
+    await form.getByLabel('Description').fill('Loose-leaf tea, sold online.');
+    await form.getByRole('button', { name: 'Create venture' }).click();
+    await page.waitForURL(/\/businesses\/blue-harbor-tea$/);
+    await eventually(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(
+      'Blue Harbor Tea',
+    );
+    const [row] = await rows<Record<string, unknown>>(
+      sql`select name, stage, site_url, tags, description from portfolio_ventures
+          where org_id = ${server.orgId} and slug = 'blue-harbor-tea'`,
+    );
+    expect(row).toEqual({
+      name: 'Blue Harbor Tea',
+      stage: 'building',
+      site_url: 'https://blueharbor.example',
+      tags: ['tea', 'retail'],
+      description: 'Loose-leaf tea, sold online.',
+    });
+  });
+
+  it('edits the venture: stage, tags and ledger entity', async () => {
+    await page.getByRole('button', { name: 'Edit' }).click();
+    const form = dialog('venture-form');
+    await form.getByLabel('Stage').selectOption('launched');
+    await form.getByLabel('Tags').fill('tea');
+    await form.getByLabel('Ledger entity').selectOption({ index: 1 });
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await eventually(() => page.locator('[data-field="stage"]').textContent()).toBe('launched');
+    const [row] = await rows<{ stage: string; tags: string[]; entity: string | null }>(
+      sql`select stage, tags, ledger_entity_id::text as entity from portfolio_ventures
+          where org_id = ${server.orgId} and slug = 'blue-harbor-tea'`,
+    );
+    expect(row).toMatchObject({ stage: 'launched', tags: ['tea'] });
+    expect(row!.entity).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('records a KPI typed as people write it, stored exactly in minor units', async () => {
+    await page.getByRole('button', { name: 'Record KPI' }).click();
+    const form = dialog('kpi-form');
+    await form.getByLabel('Metric').selectOption('mrr');
+    await form.getByLabel('Month').fill('2026-11');
+    await form.getByLabel('Value').fill('1250.5');
+    await form.getByLabel('Currency').fill('EUR');
+    await expectAccessible('KPI form');
+    await form.getByRole('button', { name: 'Record' }).click();
+    await eventually(() => form.getByRole('status').textContent()).toMatch(/recorded/);
+    // Too many decimals for JPY: refused, named on the value.
+    await form.getByLabel('Value').fill('10.5');
+    await form.getByLabel('Currency').fill('JPY');
+    await form.getByRole('button', { name: 'Record' }).click();
+    await eventually(() => form.locator('#kpi-value-problem').textContent()).toMatch(/decimals/);
+    await form.getByRole('button', { name: 'Close' }).first().click();
+    const kpis = await rows<{ value: string; currency: string; day: string }>(
+      sql`select trim_scale(k.value)::text as value, k.currency, to_char(k.day, 'YYYY-MM-DD') as day
+          from portfolio_kpis k join portfolio_ventures v on v.id = k.venture_id
+          where v.slug = 'blue-harbor-tea' and k.metric = 'mrr'`,
+    );
+    expect(kpis).toEqual([{ value: '125050', currency: 'EUR', day: '2026-11-01' }]);
+  });
+
+  it('imports a KPI CSV: checks, then writes the valid rows and reports the others by line', async () => {
+    await visit('/businesses', 'Businesses');
+    await page.getByRole('button', { name: 'Import KPIs' }).click();
+    const form = dialog('kpi-import');
+    await form
+      .getByLabel('Or paste it')
+      .fill(
+        [
+          'venture,metric,date,value,currency',
+          'blue-harbor-tea,customers,2026-11,42,',
+          'blue-harbor-tea,churn,2026-11,2.5,',
+          'no-such-venture,customers,2026-11,1,',
+        ].join('\n'),
+      );
+    await form.getByRole('button', { name: 'Check' }).click();
+    const report = form.getByTestId('kpi-import-report');
+    await eventually(() => report.textContent()).toMatch(/3 rows, 2 valid: nothing written yet/);
+    expect(
+      await rows(sql`select 1 from portfolio_kpis k join portfolio_ventures v on v.id = k.venture_id
+                     where v.slug = 'blue-harbor-tea' and k.metric in ('customers', 'churn')`),
+    ).toHaveLength(0);
+    await form.getByRole('button', { name: 'Import valid rows' }).click();
+    await eventually(() => report.textContent()).toMatch(/2 written/);
+    expect(await report.locator('tr[data-row="4"]').textContent()).toMatch(/venture/);
+    await expectAccessible('KPI import');
+    await page.screenshot({ path: `${SHOTS}/act-kpi-import.png` });
+    const written = await rows<{ metric: string; value: string }>(
+      sql`select k.metric, trim_scale(k.value)::text as value from portfolio_kpis k
+          join portfolio_ventures v on v.id = k.venture_id
+          where v.slug = 'blue-harbor-tea' and k.metric in ('customers', 'churn') order by 1`,
+    );
+    expect(written).toEqual([
+      { metric: 'churn', value: '250' },
+      { metric: 'customers', value: '42' },
+    ]);
+    await form.getByRole('button', { name: 'Close' }).first().click();
+  });
+
+  it('archives the venture after a confirmation', async () => {
+    await visit('/businesses/blue-harbor-tea', 'Blue Harbor Tea');
+    await page.getByRole('button', { name: 'Archive' }).click();
+    await dialog('archive-venture').getByRole('button', { name: 'Keep it' }).click();
+    expect(
+      await rows(sql`select 1 from portfolio_ventures
+                     where slug = 'blue-harbor-tea' and archived_at is not null`),
+    ).toHaveLength(0);
+    await page.getByRole('button', { name: 'Archive' }).click();
+    await dialog('archive-venture').getByRole('button', { name: 'Archive venture' }).click();
+    await eventually(() => page.getByRole('status').first().textContent()).toMatch(/Archived on/);
+    expect(
+      await rows(sql`select 1 from portfolio_ventures
+                     where slug = 'blue-harbor-tea' and archived_at is not null`),
+    ).toHaveLength(1);
+  });
+
+  it('decides a task waiting for approval from Home', async () => {
+    const api = (method: string, url: string, body: unknown) =>
+      fetch(`${server.url}${url}`, {
+        method,
+        headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(async (res) => ({
+        status: res.status,
+        body: (await res.json()) as { data: { id: string; state: string } },
+      }));
+    const agent = await api('POST', '/api/v1/agents', {
+      botId: 'payer',
+      name: 'Payer',
+      kind: 'code',
+      handler: 'echo',
+      capabilities: ['payments'],
+    });
+    expect(agent.status).toBe(201);
+    const tasks: string[] = [];
+    for (const input of ['pay supplier 1', 'pay supplier 2']) {
+      const res = await api('POST', '/api/v1/agents/tasks', {
+        capabilities: ['payments'],
+        input,
+        requiresApproval: true,
+      });
+      expect(res.body.data).toMatchObject({ state: 'waiting' });
+      tasks.push(res.body.data.id);
+    }
+    await visit('/', 'Portfolio');
+    const waiting = page.getByTestId('waiting');
+    await eventually(() => waiting.locator('[data-metric="waiting.count"]').textContent()).toBe(
+      '2',
+    );
+    await expectAccessible('home with waiting tasks');
+    await page.screenshot({ path: `${SHOTS}/act-waiting.png` });
+    await waiting
+      .locator(`li[data-task="${tasks[0]}"]`)
+      .getByRole('button', { name: 'Approve' })
+      .click();
+    await waiting
+      .locator(`li[data-task="${tasks[1]}"]`)
+      .getByRole('button', { name: 'Reject' })
+      .click();
+    await eventually(async () =>
+      (
+        await rows<{ id: string; state: string; approved: boolean }>(
+          sql`select id::text, state, approved_by is not null as approved from agents_tasks
+              where id in (${tasks[0]}, ${tasks[1]}) order by input::text`,
+        )
+      ).map((t) => [t.state === 'waiting', t.approved]),
+    ).toEqual([
+      [false, true],
+      [false, false],
+    ]);
+    await eventually(() => waiting.count()).toBe(0);
+  });
+
+  it('shows a viewer no write action', async () => {
+    const { id } = await server.access.users.addMember(
+      server.orgId,
+      {
+        email: 'viewer@studio.test',
+        name: 'Vic Viewer',
+        password: 'viewer password 123',
+        role: 'viewer',
+      },
+      'system',
+    );
+    expect(id).toBeTruthy();
+    const viewer = await context.browser()!.newContext({ viewport: DESKTOP, locale: 'en-US' });
+    const other = await viewer.newPage();
+    try {
+      await signIn(other, 'viewer@studio.test', 'viewer password 123');
+      await visit('/businesses', 'Businesses', other);
+      const slug = (
+        await rows<{ slug: string }>(
+          sql`select slug from portfolio_ventures where org_id = ${server.orgId}
+              and archived_at is null order by slug limit 1`,
+        )
+      )[0]!.slug;
+      expect(await other.getByRole('button', { name: 'New venture' }).count()).toBe(0);
+      expect(await other.getByRole('button', { name: 'Import KPIs' }).count()).toBe(0);
+      await visit(`/businesses/${slug}`, /./, other);
+      await other.locator('[data-field="stage"]').waitFor();
+      for (const name of ['Record KPI', 'Edit', 'Archive']) {
+        expect(await other.getByRole('button', { name }).count()).toBe(0);
+      }
+    } finally {
+      await viewer.close();
+    }
+  });
+
+  it('fits every width from 360 to 1440 px on the pages it acts on', async () => {
+    for (const [path, heading] of [
+      ['/', 'Portfolio'],
+      ['/businesses', 'Businesses'],
+      ['/agents', 'Agents'],
+    ] as const) {
+      await visit(path, heading);
+      await expectNoOverflow(path);
+    }
+    const slug = (
+      await rows<{ slug: string }>(
+        sql`select slug from portfolio_ventures where org_id = ${server.orgId}
+            and archived_at is null order by slug limit 1`,
+      )
+    )[0]!.slug;
+    await visit(`/businesses/${slug}`, /./);
+    await page.locator('[data-field="stage"]').waitFor();
+    await expectNoOverflow('venture');
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await expectNoOverflow('venture form');
+  });
+});
