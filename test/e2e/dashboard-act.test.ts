@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import { sql } from 'drizzle-orm';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -12,7 +12,8 @@ import {
 /**
  * Acting from the dashboard in a real browser, each write checked in the database afterwards:
  * create, edit and archive a venture, record a KPI as people type it, import a KPI CSV with its
- * row report, and decide a task that waits for approval from Home's "Waiting for you". A viewer
+ * row report, import n8n files with a report per file, activate and run workflows, and decide a
+ * task that waits for approval from Home's "Waiting for you". A viewer
  * sees none of the write actions. Pages are checked with axe-core and for horizontal overflow
  * at phone and desktop widths.
  */
@@ -317,6 +318,86 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
     await eventually(() => waiting.count()).toBe(0);
   });
 
+  it('imports n8n files with a report per file, activates one and runs another', async () => {
+    const manual = {
+      name: 'Daily report',
+      nodes: [
+        {
+          id: 'a',
+          name: 'Start',
+          type: 'n8n-nodes-base.manualTrigger',
+          typeVersion: 1,
+          position: [0, 0],
+          parameters: {},
+        },
+        {
+          id: 'b',
+          name: 'Set',
+          type: 'n8n-nodes-base.set',
+          typeVersion: 3.4,
+          position: [200, 0],
+          parameters: {
+            assignments: {
+              assignments: [{ id: 'x', name: 'report', value: 'ready', type: 'string' }],
+            },
+          },
+        },
+      ],
+      connections: { Start: { main: [[{ node: 'Set', type: 'main', index: 0 }]] } },
+    };
+    await visit('/workflows', 'Workflows');
+    await page.getByRole('button', { name: 'Import workflows' }).first().click();
+    const form = dialog('workflow-import');
+    await form.getByLabel('Choose files').setInputFiles([
+      {
+        name: 'daily-report.json',
+        mimeType: 'application/json',
+        buffer: Buffer.from(JSON.stringify(manual)),
+      },
+      {
+        name: 'respond.json',
+        mimeType: 'application/json',
+        buffer: readFileSync('test/fixtures/workflows/wf-respond.json'),
+      },
+      { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{ "nodes": [') },
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a workflow') },
+    ]);
+    await eventually(() => form.getByTestId('workflow-picked').textContent()).toMatch(
+      /3 files ready \(1 not \.json, left out\)/,
+    );
+    await form.getByRole('button', { name: 'Import 3 files' }).click();
+    const report = form.getByTestId('workflow-import-report');
+    await eventually(() => report.locator('tr[data-status]').count()).toBe(3);
+    expect(await report.locator('tr[data-file="broken.json"]').getAttribute('data-status')).toBe(
+      'refused',
+    );
+    await expectAccessible('workflow import');
+    await page.screenshot({ path: `${SHOTS}/act-workflow-import.png` });
+    const imported = await rows<{ name: string }>(
+      sql`select name from workflows where org_id = ${server.orgId} order by name`,
+    );
+    expect(imported.map((w) => w.name)).toEqual(['Daily report', 'bench webhook-set-respond']);
+    await form.getByRole('button', { name: 'Close' }).first().click();
+
+    await page.getByRole('button', { name: 'Activate bench webhook-set-respond' }).click();
+    await eventually(
+      async () =>
+        (
+          await rows<{ active: boolean }>(
+            sql`select active from workflows where org_id = ${server.orgId}
+                and name = 'bench webhook-set-respond'`,
+          )
+        )[0]?.active,
+    ).toBe(true);
+    await page.getByRole('button', { name: 'Run Daily report' }).click();
+    await eventually(() => page.getByTestId('run-result').textContent()).toBe('succeeded');
+    const runs = await rows<{ status: string; mode: string }>(
+      sql`select e.status, e.mode from workflow_executions e join workflows w on w.id = e.workflow_id
+          where w.org_id = ${server.orgId} and w.name = 'Daily report'`,
+    );
+    expect(runs).toEqual([{ status: 'succeeded', mode: 'manual' }]);
+  });
+
   it('shows a viewer no write action', async () => {
     const { id } = await server.access.users.addMember(
       server.orgId,
@@ -357,6 +438,7 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
       ['/', 'Portfolio'],
       ['/businesses', 'Businesses'],
       ['/agents', 'Agents'],
+      ['/workflows', 'Workflows'],
     ] as const) {
       await visit(path, heading);
       await expectNoOverflow(path);

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../api/client.ts';
+import { useMe } from '../api/queries.ts';
 import type { ExecutionPage, WorkflowPage } from '../api/types.ts';
 import {
   ChoiceFilter,
@@ -13,6 +14,8 @@ import {
   StateBadge,
 } from '../components/ui.tsx';
 import { formatCount, formatDateTime } from '../format.ts';
+import { WorkflowActions } from './workflows.actions.tsx';
+import { ImportWorkflowsDialog } from './workflows.import.tsx';
 
 const STATUSES = [
   'running',
@@ -37,6 +40,9 @@ function duration(startedAt: string, finishedAt: string | null): string {
  */
 export function WorkflowsPage() {
   const [status, setStatus] = useState('');
+  const role = useMe().data?.role;
+  const canWrite = role === 'admin' || role === 'editor';
+  const [importing, setImporting] = useState(false);
   const workflows = useQuery({
     queryKey: ['workflows', 'list'],
     queryFn: ({ signal }) =>
@@ -59,7 +65,19 @@ export function WorkflowsPage() {
       <PageHeader
         title="Workflows"
         intro="Workflows in n8n's format, run natively: which are active, what triggers them, and how their executions went."
+        actions={
+          canWrite ? (
+            <button
+              type="button"
+              className="button button-primary"
+              onClick={() => setImporting(true)}
+            >
+              Import workflows
+            </button>
+          ) : null
+        }
       />
+      <ImportWorkflowsDialog open={importing} onClose={() => setImporting(false)} />
       <Panel title="Workflows" id="workflows">
         {workflows.isPending ? <Loading /> : null}
         {workflows.error ? <ErrorNotice error={workflows.error} /> : null}
@@ -84,9 +102,21 @@ export function WorkflowsPage() {
         ) : null}
         {workflows.data && workflows.data.total === 0 ? (
           <Empty title="No workflow yet.">
-            Import n8n workflow exports with{' '}
-            <code>iza workflow import &lt;files or folder&gt;</code> or{' '}
-            <code>POST /api/v1/workflows/import</code>.
+            <p>
+              Import n8n workflow exports: drop files or a folder here, or use{' '}
+              <code>iza workflow import &lt;files or folder&gt;</code>.
+            </p>
+            {canWrite ? (
+              <p>
+                <button
+                  type="button"
+                  className="button button-primary"
+                  onClick={() => setImporting(true)}
+                >
+                  Import workflows
+                </button>
+              </p>
+            ) : null}
           </Empty>
         ) : null}
         {workflows.data && workflows.data.total > 0 ? (
@@ -103,6 +133,11 @@ export function WorkflowsPage() {
                   <th scope="col">Webhooks</th>
                   <th scope="col">Cannot run</th>
                   <th scope="col">Updated</th>
+                  {canWrite ? (
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
+                  ) : null}
                 </tr>
               </thead>
               <tbody>
@@ -137,6 +172,11 @@ export function WorkflowsPage() {
                             .join(', ')}
                     </td>
                     <td className="nowrap">{formatDateTime(w.updatedAt)}</td>
+                    {canWrite ? (
+                      <td>
+                        <WorkflowActions workflow={w} />
+                      </td>
+                    ) : null}
                   </tr>
                 ))}
               </tbody>
