@@ -275,6 +275,24 @@ export function registerAuthRoutes(
   addRoute(
     app,
     {
+      method: 'POST',
+      url: '/api/v1/auth/sessions/end-others',
+      access: 'authenticated',
+      tags: ['access'],
+      summary: 'Ends every one of your sessions except this one, in every organisation',
+      body: z.strictObject({}).optional(),
+      response: z.object({ ended: z.number().int() }),
+    },
+    async ({ request }) => ({
+      ended: await access.auth.revokeOtherSessions(
+        requireUser(request),
+        principalOf(request).sessionId,
+      ),
+    }),
+  );
+  addRoute(
+    app,
+    {
       method: 'DELETE',
       url: '/api/v1/auth/sessions/:id',
       access: 'authenticated',

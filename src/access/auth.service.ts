@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, ne } from 'drizzle-orm';
 import {
   UserError,
   newId,
@@ -388,6 +388,26 @@ export function createAuthService(deps: AuthDeps) {
           entityType: 'session',
           entityId: sessionId,
         });
+      });
+    },
+
+    /**
+     * Ends every session of the user but the one asking (in every organisation): "sign out
+     * everywhere else", after a lost laptop or a shared computer. Answers how many ended.
+     */
+    async revokeOtherSessions(userId: string, currentSessionId: string | null): Promise<number> {
+      return db.transaction(async (tx) => {
+        const which = currentSessionId
+          ? and(eq(sessions.userId, userId), ne(sessions.id, currentSessionId))!
+          : eq(sessions.userId, userId);
+        const ended = await revokeSessions(tx, which, clock.now(), 'revoked_others');
+        await audit.record(tx, {
+          action: 'auth.session_revoke_others',
+          entityType: 'user',
+          entityId: userId,
+          after: { ended },
+        });
+        return ended.length;
       });
     },
   };

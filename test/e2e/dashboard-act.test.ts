@@ -398,6 +398,59 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
     expect(runs).toEqual([{ status: 'succeeded', mode: 'manual' }]);
   });
 
+  it('creates an API key limited to one venture with an expiry date; the key reaches nothing else', async () => {
+    const [inside, outside] = await rows<{ id: string; slug: string }>(
+      sql`select id::text, slug from portfolio_ventures where org_id = ${server.orgId}
+          and archived_at is null order by slug limit 2`,
+    );
+    await visit('/settings', 'Settings');
+    await page.locator('#key-name').fill('Shop robot');
+    await page.getByLabel('Only these ventures').fill(inside!.slug);
+    await page.getByLabel('Expires on').fill('2099-12-31');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.getByTestId('api-key-secret').locator('code').textContent();
+    expect(secret).toMatch(/^iza_/);
+    const [key] = await rows<{ ventures: string[]; expires: string }>(
+      sql`select venture_ids::text[] as ventures, to_char(expires_at, 'YYYY') as expires
+          from api_keys where org_id = ${server.orgId} and name = 'Shop robot'`,
+    );
+    expect(key).toEqual({ ventures: [inside!.id], expires: '2099' });
+    const get = (path: string) =>
+      fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${secret}` } });
+    expect((await get(`/api/v1/portfolio/ventures/${inside!.slug}`)).status).toBe(200);
+    expect((await get(`/api/v1/portfolio/ventures/${outside!.slug}`)).status).toBe(404);
+    expect((await get('/api/v1/ledger/entities')).status).toBe(403);
+    // A slug that does not exist stops the key, named.
+    await page.locator('#key-name').fill('Typo robot');
+    await page.getByLabel('Only these ventures').fill('no-such-venture');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await eventually(() => page.getByRole('alert').first().textContent()).toMatch(
+      /no-such-venture/,
+    );
+    expect(await rows(sql`select 1 from api_keys where name = 'Typo robot'`)).toHaveLength(0);
+  });
+
+  it('ends all other sessions of the signed-in person', async () => {
+    const signIn = async () => {
+      const res = await fetch(`${server.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: server.email, password: server.password }),
+      });
+      return ((await res.json()) as { data: { accessToken: string } }).data.accessToken;
+    };
+    const elsewhere = await signIn();
+    const me = (token: string) =>
+      fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await me(elsewhere)).status).toBe(200);
+    await visit('/settings', 'Settings');
+    await page.getByRole('button', { name: 'End all other sessions' }).click();
+    await eventually(() => page.getByText(/other sessions? ended/).textContent()).toMatch(/ended/);
+    expect((await me(elsewhere)).status).toBe(401);
+    // This browser's session goes on.
+    await visit('/businesses', 'Businesses');
+  });
+
   it('shows a viewer no write action', async () => {
     const { id } = await server.access.users.addMember(
       server.orgId,

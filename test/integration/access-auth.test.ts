@@ -350,4 +350,37 @@ describe.each(storages)('signing in on $name', { timeout: 120_000 }, (storage) =
     expect(logout.statusCode).toBe(200);
     expect((await me(w, one.accessToken)).statusCode).toBe(401);
   });
+
+  it('ends every other session of the person, and only theirs', async () => {
+    const { w } = await world();
+    const here = await w.login('editor@alpha.test');
+    const laptop = await w.login('editor@alpha.test');
+    const phone = await w.login('editor@alpha.test');
+    const someoneElse = await w.login('viewer@alpha.test');
+    const ended = await w.inject({
+      method: 'POST',
+      url: '/api/v1/auth/sessions/end-others',
+      headers: { authorization: `Bearer ${here.accessToken}` },
+      payload: {},
+    });
+    expect(ended.statusCode, ended.body).toBe(200);
+    expect(ended.json().data.ended).toBeGreaterThanOrEqual(2);
+    expect((await me(w, here.accessToken)).statusCode).toBe(200);
+    expect((await me(w, laptop.accessToken)).statusCode).toBe(401);
+    expect((await me(w, phone.accessToken)).statusCode).toBe(401);
+    expect((await me(w, someoneElse.accessToken)).statusCode).toBe(200);
+    // The ended sessions cannot be renewed either.
+    const renew = await w.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refreshToken: laptop.refreshToken },
+    });
+    expect(renew.statusCode).toBe(401);
+    const list = await w.inject({
+      method: 'GET',
+      url: '/api/v1/auth/sessions',
+      headers: { authorization: `Bearer ${here.accessToken}` },
+    });
+    expect((list.json().data as { current: boolean }[]).map((s) => s.current)).toEqual([true]);
+  });
 });

@@ -1,9 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client.ts';
-import { ROLES, type ApiKey, type ApiKeyCreated, type Role } from '../../api/types.ts';
+import {
+  ROLES,
+  type ApiKey,
+  type ApiKeyCreated,
+  type Role,
+  type Venture,
+} from '../../api/types.ts';
 import { ErrorNotice, Loading, Panel } from '../../components/ui.tsx';
-import { formatDateTime } from '../../format.ts';
+import { formatDate, formatDateTime } from '../../format.ts';
 import { CopyButton } from './copy-button.tsx';
 
 const KEYS = ['access', 'api-keys'] as const;
@@ -17,12 +23,39 @@ export function ApiKeysSection(props: { canManage: boolean }) {
   });
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('bot');
+  const [ventures, setVentures] = useState('');
+  const [expires, setExpires] = useState('');
   const [created, setCreated] = useState<ApiKeyCreated | null>(null);
   const create = useMutation({
-    mutationFn: () => api.post<ApiKeyCreated>('/api/v1/api-keys', { name, role }),
+    mutationFn: async () => {
+      const slugs = ventures
+        .split(',')
+        .map((slug) => slug.trim())
+        .filter(Boolean);
+      // Each venture by its slug: one that does not exist stops the key with its name.
+      const ventureIds = await Promise.all(
+        slugs.map((slug) =>
+          api
+            .get<Venture>(`/api/v1/portfolio/ventures/${encodeURIComponent(slug)}`)
+            .then((v) => v.id)
+            .catch(() => {
+              throw new Error(`No venture “${slug}” in this organisation`);
+            }),
+        ),
+      );
+      return api.post<ApiKeyCreated>('/api/v1/api-keys', {
+        name,
+        role,
+        ...(ventureIds.length ? { ventureIds } : {}),
+        // The end of the chosen day, in the browser's time zone.
+        ...(expires ? { expiresAt: new Date(`${expires}T23:59:59`).toISOString() } : {}),
+      });
+    },
     onSuccess: (key) => {
       setCreated(key);
       setName('');
+      setVentures('');
+      setExpires('');
       void queryClient.invalidateQueries({ queryKey: KEYS });
     },
   });
@@ -65,6 +98,8 @@ export function ApiKeysSection(props: { canManage: boolean }) {
                 <th scope="col">Name</th>
                 <th scope="col">Prefix</th>
                 <th scope="col">Role</th>
+                <th scope="col">Ventures</th>
+                <th scope="col">Expires</th>
                 <th scope="col">Created</th>
                 <th scope="col">Last used</th>
                 <th scope="col">State</th>
@@ -81,6 +116,12 @@ export function ApiKeysSection(props: { canManage: boolean }) {
                     <code>{k.prefix}</code>
                   </td>
                   <td>{k.role}</td>
+                  <td>
+                    {k.ventureIds === null
+                      ? 'all'
+                      : `${k.ventureIds.length} ${k.ventureIds.length === 1 ? 'venture' : 'ventures'}`}
+                  </td>
+                  <td className="nowrap">{k.expiresAt ? formatDate(k.expiresAt) : 'never'}</td>
                   <td>{formatDateTime(k.createdAt)}</td>
                   <td>{formatDateTime(k.lastUsedAt)}</td>
                   <td>{k.revokedAt ? `revoked ${formatDateTime(k.revokedAt)}` : 'active'}</td>
@@ -132,6 +173,28 @@ export function ApiKeysSection(props: { canManage: boolean }) {
                   </option>
                 ))}
               </select>
+            </div>
+            <div className="field field-grow">
+              <label htmlFor="key-ventures">Only these ventures</label>
+              <input
+                id="key-ventures"
+                placeholder="All ventures"
+                aria-describedby="key-ventures-hint"
+                value={ventures}
+                onChange={(e) => setVentures(e.target.value)}
+              />
+              <span id="key-ventures-hint" className="muted small">
+                Slugs separated by commas; empty for every venture
+              </span>
+            </div>
+            <div className="field">
+              <label htmlFor="key-expires">Expires on</label>
+              <input
+                id="key-expires"
+                type="date"
+                value={expires}
+                onChange={(e) => setExpires(e.target.value)}
+              />
             </div>
             <button type="submit" className="button button-primary" disabled={create.isPending}>
               Create key

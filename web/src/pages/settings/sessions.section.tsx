@@ -16,8 +16,39 @@ export function SessionsSection() {
     mutationFn: (id: string) => api.delete(`/api/v1/auth/sessions/${id}`),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: SESSIONS }),
   });
+  const endOthers = useMutation({
+    mutationFn: () => api.post<{ ended: number }>('/api/v1/auth/sessions/end-others', {}),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: SESSIONS }),
+  });
+  const others = (sessions.data ?? []).filter((s) => !s.current).length;
   return (
-    <Panel title="Your sessions" id="sessions">
+    <Panel
+      title="Your sessions"
+      id="sessions"
+      actions={
+        others > 0 ? (
+          <button
+            type="button"
+            className="button button-danger"
+            disabled={endOthers.isPending}
+            onClick={() => endOthers.mutate()}
+          >
+            End all other sessions
+          </button>
+        ) : null
+      }
+    >
+      {endOthers.data ? (
+        <p role="status" className="notice notice-success">
+          {endOthers.data.ended === 1
+            ? '1 other session ended.'
+            : `${endOthers.data.ended} other sessions ended.`}{' '}
+          Those devices must sign in again.
+        </p>
+      ) : null}
+      {endOthers.error ? (
+        <ErrorNotice error={endOthers.error} title="The other sessions were not ended" />
+      ) : null}
       {sessions.isPending ? <Loading /> : null}
       {sessions.error ? <ErrorNotice error={sessions.error} /> : null}
       {revoke.error ? <ErrorNotice error={revoke.error} title="The session was not ended" /> : null}
