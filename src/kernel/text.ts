@@ -135,3 +135,8 @@ function isContainer(value: unknown): value is object {
     Object.prototype.toString.call(value) === '[object Object]'
   );
 }
+
+/** A LIKE/ILIKE pattern that matches `text` anywhere in a value, its wildcards escaped. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}

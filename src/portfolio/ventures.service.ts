@@ -3,6 +3,7 @@ import type { AuditLog } from '../access/index.ts';
 import {
   ErrorCodes,
   UserError,
+  containsPattern,
   isUuid,
   newId,
   notFound,
@@ -320,7 +321,7 @@ export function createVenturesService(deps: VenturesDeps) {
           : sql`${portfolioVentures.tags} @> array[${query.tag}]::text[]`,
         query.search === undefined || query.search === ''
           ? undefined
-          : sql`(${portfolioVentures.name} ilike ${likePattern(query.search)} or ${portfolioVentures.slug} ilike ${likePattern(query.search)})`,
+          : sql`(${portfolioVentures.name} ilike ${containsPattern(query.search)} or ${portfolioVentures.slug} ilike ${containsPattern(query.search)})`,
       );
       let after: SQL | undefined;
       if (query.cursor) {
@@ -418,10 +419,6 @@ function auditView(v: VentureRow | Venture) {
     ledgerEntityId: v.ledgerEntityId,
     demo: v.demo,
   };
-}
-
-function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 function encodeCursor(value: string, id: string): string {

@@ -41,6 +41,7 @@ export const workflowDetailSchema = workflowSummarySchema.extend({
 
 export const workflowListQuery = z.object({
   active: z.enum(['true', 'false']).optional(),
+  search: z.string().max(100).optional().describe('Part of the name, any case'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });

@@ -69,6 +69,7 @@ export function registerWorkflowRoutes(
         limit: query.limit,
         offset: query.offset,
         active: query.active === undefined ? undefined : query.active === 'true',
+        search: query.search,
       });
       return { total: page.total, workflows: await view(request, page.workflows) };
     },

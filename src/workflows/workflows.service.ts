@@ -3,6 +3,7 @@ import { organisations } from '../access/access.schema.ts';
 import type { AuditLog } from '../access/index.ts';
 import {
   ErrorCodes,
+  containsPattern,
   newId,
   notFound,
   UserError,
@@ -246,11 +247,17 @@ export function createWorkflowsService(deps: WorkflowsServiceDeps) {
 
     async list(
       orgId: string,
-      query: { limit: number; offset: number; active?: boolean | undefined },
+      query: {
+        limit: number;
+        offset: number;
+        active?: boolean | undefined;
+        search?: string | undefined;
+      },
     ) {
       const where = and(
         eq(workflows.orgId, orgId),
         query.active === undefined ? undefined : eq(workflows.active, query.active),
+        query.search ? sql`${workflows.name} ilike ${containsPattern(query.search)}` : undefined,
       );
       const [rows, [count]] = await Promise.all([
         db

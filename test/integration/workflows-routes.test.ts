@@ -186,6 +186,27 @@ describe.each(storages)('workflows over HTTP on $name', { timeout: 120_000 }, (s
     expect(denied.statusCode).toBe(403);
   });
 
+  it("finds workflows by part of their name, in the caller's organisation only", async () => {
+    await create({ ...respondWorkflow('search-a'), name: 'Invoice 100% sync' });
+    await create({ ...respondWorkflow('search-b'), name: 'invoice_reminder' });
+    const other = headersOf(w, 'other-org-admin');
+    await create({ ...respondWorkflow('search-c'), name: 'Invoice of beta' }, other);
+    const names = async (search: string, headers = admin) => {
+      const res = await w.inject({
+        method: 'GET',
+        url: `/api/v1/workflows?search=${encodeURIComponent(search)}`,
+        headers,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json().data.workflows as { name: string }[]).map((x) => x.name).sort();
+    };
+    expect(await names('INVOICE')).toEqual(['Invoice 100% sync', 'invoice_reminder']);
+    // LIKE wildcards in the text are plain characters.
+    expect(await names('100%')).toEqual(['Invoice 100% sync']);
+    expect(await names('e_r')).toEqual(['invoice_reminder']);
+    expect(await names('invoice', other)).toEqual(['Invoice of beta']);
+  });
+
   it('keeps every save as a version and exports n8n JSON that round-trips', async () => {
     const original = respondWorkflow('versions');
     const { id } = await create(original);
