@@ -451,6 +451,37 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
     await visit('/businesses', 'Businesses');
   });
 
+  it('jumps anywhere and starts actions from the keyboard (Ctrl-K)', async () => {
+    const [venture] = await rows<{ name: string; slug: string }>(
+      sql`select name, slug from portfolio_ventures where org_id = ${server.orgId}
+          and archived_at is null order by slug desc limit 1`,
+    );
+    await visit('/agents', 'Agents');
+    await page.keyboard.press('Control+k');
+    const palette = page.getByTestId('command-palette');
+    const input = palette.getByRole('combobox');
+    await input.waitFor();
+    await expectAccessible('command palette');
+    await input.fill(venture!.name.slice(0, 8));
+    await eventually(() =>
+      palette.locator('[role=option][aria-selected=true]').getAttribute('data-command'),
+    ).toMatch(/^venture:/);
+    await page.screenshot({ path: `${SHOTS}/act-palette.png` });
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`/businesses/${venture!.slug}$`));
+    await page.keyboard.press('Control+k');
+    await input.fill('daily rep');
+    await eventually(() => palette.locator('[data-command^="workflow:"]').count()).toBe(1);
+    await input.fill('import n8n');
+    await eventually(() =>
+      palette.locator('[role=option][aria-selected=true]').getAttribute('data-command'),
+    ).toBe('act:workflows');
+    await page.keyboard.press('Enter');
+    await eventually(() => dialog('workflow-import').isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
+    await eventually(() => dialog('workflow-import').isVisible()).toBe(false);
+  });
+
   it('shows a viewer no write action', async () => {
     const { id } = await server.access.users.addMember(
       server.orgId,

@@ -4,6 +4,7 @@ import { NavLink, useLocation, useNavigate } from 'react-router';
 import { api } from '../api/client.ts';
 import { useLiveEvents, type LiveState } from '../api/live.ts';
 import type { Me } from '../api/types.ts';
+import { CommandPalette, OPEN_PALETTE } from './command-palette.tsx';
 import { MenuIcon, MoonIcon, SunIcon } from './icons.tsx';
 import { currentTheme, saveTheme, type Theme } from '../theme.ts';
 
@@ -82,6 +83,16 @@ export function Shell(props: { me: Me | null; children: ReactNode }) {
           ) : null}
         </div>
         <div className="topbar-tools">
+          {me ? (
+            <button
+              type="button"
+              className="button button-quiet palette-button"
+              onClick={() => window.dispatchEvent(new Event(OPEN_PALETTE))}
+              aria-keyshortcuts="Control+K Meta+K"
+            >
+              Search <kbd>Ctrl K</kbd>
+            </button>
+          ) : null}
           <LiveIndicator state={online ? live : 'offline'} />
           <button
             type="button"
@@ -145,6 +156,7 @@ export function Shell(props: { me: Me | null; children: ReactNode }) {
         ) : null}
         {props.children}
       </main>
+      <CommandPalette me={me} />
     </div>
   );
 }

@@ -40,7 +40,14 @@ export function BusinessesPage() {
   const categories = useCategories();
   const role = useMe().data?.role;
   const canWrite = role === 'admin' || role === 'editor';
+  // `?new=venture` or `?new=kpis` (from the command palette) opens that dialog.
+  const asked = params.get('new');
   const [dialog, setDialog] = useState<'venture' | 'import' | null>(null);
+  useEffect(() => {
+    if (asked !== 'venture' && asked !== 'kpis') return;
+    setDialog(asked === 'venture' ? 'venture' : 'import');
+    update({ new: null }, false);
+  }, [asked]);
   const filtered = Boolean(search || category || stage);
 
   const listKey = JSON.stringify({ search, category, stage, sort, order, limit });

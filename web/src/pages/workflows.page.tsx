@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { api } from '../api/client.ts';
 import { useMe } from '../api/queries.ts';
 import type { ExecutionPage, WorkflowPage } from '../api/types.ts';
@@ -43,6 +44,13 @@ export function WorkflowsPage() {
   const role = useMe().data?.role;
   const canWrite = role === 'admin' || role === 'editor';
   const [importing, setImporting] = useState(false);
+  // `?new=import` (from the command palette) opens the import dialog.
+  const [params, setParams] = useSearchParams();
+  useEffect(() => {
+    if (params.get('new') !== 'import') return;
+    setImporting(true);
+    setParams({}, { replace: true });
+  }, [params]);
   const workflows = useQuery({
     queryKey: ['workflows', 'list'],
     queryFn: ({ signal }) =>
