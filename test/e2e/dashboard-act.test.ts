@@ -451,6 +451,88 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
     await visit('/businesses', 'Businesses');
   });
 
+  it('opens a workflow on its canvas and inspects an execution node by node, failing node first', async () => {
+    const failing = {
+      name: 'Fragile sync',
+      nodes: [
+        {
+          id: 'a',
+          name: 'Start',
+          type: 'n8n-nodes-base.manualTrigger',
+          typeVersion: 1,
+          position: [0, 0],
+          parameters: {},
+        },
+        {
+          id: 'b',
+          name: 'Shape',
+          type: 'n8n-nodes-base.code',
+          typeVersion: 2,
+          position: [220, 0],
+          parameters: { jsCode: "return [{ json: { customer: 'Ada', total: 12 } }];" },
+        },
+        {
+          id: 'c',
+          name: 'Check',
+          type: 'n8n-nodes-base.code',
+          typeVersion: 2,
+          position: [440, 0],
+          parameters: { jsCode: "throw new Error('total below minimum');" },
+        },
+      ],
+      connections: {
+        Start: { main: [[{ node: 'Shape', type: 'main', index: 0 }]] },
+        Shape: { main: [[{ node: 'Check', type: 'main', index: 0 }]] },
+      },
+    };
+    const created = await fetch(`${server.url}/api/v1/workflows`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(failing),
+    });
+    expect(created.status).toBe(201);
+    const { id } = ((await created.json()) as { data: { id: string } }).data;
+    await visit('/workflows', 'Workflows');
+    await page.getByRole('link', { name: 'Fragile sync' }).click();
+    await page.waitForURL(new RegExp(`/workflows/${id}$`));
+    const canvas = page.getByTestId('workflow-canvas');
+    await eventually(() => canvas.locator('.react-flow__node').count()).toBe(3);
+    await page.getByRole('button', { name: 'Run Fragile sync' }).click();
+    await eventually(() => page.getByTestId('run-result').textContent()).toMatch(/^failed/);
+    await expectAccessible('workflow page');
+    await page.screenshot({ path: `${SHOTS}/act-workflow.png` });
+    await eventually(() => page.locator('li[data-execution] a').count()).toBe(1);
+    await page.locator('li[data-execution] a').click();
+    await page.waitForURL(/\/workflows\/executions\//);
+    await eventually(() => page.getByTestId('execution-error').textContent()).toMatch(
+      /total below minimum/,
+    );
+    // The failing node is chosen first and drawn as failed on the canvas.
+    await eventually(() =>
+      page.locator('button[data-node="Check"]').getAttribute('aria-pressed'),
+    ).toBe('true');
+    expect(await page.locator('.react-flow__node.wf-node-failed').getAttribute('data-id')).toBe(
+      'Check',
+    );
+    await page.locator('button[data-node="Shape"]').click();
+    const output = page.getByRole('region', { name: 'Output of Shape' });
+    await eventually(async () => (await output.locator('td').allTextContents()).sort()).toEqual([
+      '1',
+      '12',
+      'Ada',
+    ]);
+    await page.getByRole('button', { name: 'JSON' }).click();
+    await eventually(() => page.getByLabel('Output of Shape as JSON').textContent()).toMatch(
+      /"customer": "Ada"/,
+    );
+    await expectAccessible('execution page');
+    await page.screenshot({ path: `${SHOTS}/act-execution.png` });
+    const [row] = await rows<{ status: string }>(
+      sql`select status from workflow_executions where workflow_id = ${id}`,
+    );
+    expect(row).toEqual({ status: 'failed' });
+  });
+
   it('jumps anywhere and starts actions from the keyboard (Ctrl-K)', async () => {
     const [venture] = await rows<{ name: string; slug: string }>(
       sql`select name, slug from portfolio_ventures where org_id = ${server.orgId}

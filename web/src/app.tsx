@@ -32,6 +32,8 @@ function page<K extends string>(
 
 const FinancialPage = page(() => import('./pages/financial.page.tsx'), 'FinancialPage');
 const WorkflowsPage = page(() => import('./pages/workflows.page.tsx'), 'WorkflowsPage');
+const WorkflowPage = page(() => import('./pages/workflow.page.tsx'), 'WorkflowPage');
+const ExecutionPage = page(() => import('./pages/execution.page.tsx'), 'ExecutionPage');
 const AgentsPage = page(() => import('./pages/agents.page.tsx'), 'AgentsPage');
 const MonitoringPage = page(() => import('./pages/monitoring.page.tsx'), 'MonitoringPage');
 const SettingsPage = page(() => import('./pages/settings.page.tsx'), 'SettingsPage');
@@ -58,6 +60,8 @@ export function App() {
         <Route path="businesses/:slug" element={<VenturePage />} />
         <Route path="financial" element={<FinancialPage />} />
         <Route path="workflows" element={<WorkflowsPage />} />
+        <Route path="workflows/:id" element={<WorkflowPage />} />
+        <Route path="workflows/executions/:id" element={<ExecutionPage />} />
         <Route path="agents" element={<AgentsPage />} />
         <Route path="monitoring" element={<MonitoringPage />} />
         <Route path="settings" element={<SettingsPage />} />

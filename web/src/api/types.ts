@@ -23,7 +23,10 @@ import type {
   taskSchema,
 } from '../../../src/agents/agents.dto.ts';
 import type {
+  executionDetailSchema,
   executionPageSchema,
+  versionListSchema,
+  workflowDetailSchema,
   workflowPageSchema,
 } from '../../../src/workflows/workflows.dto.ts';
 import type {
@@ -43,6 +46,9 @@ export type AgentTask = z.output<typeof taskSchema>;
 export type AgentMetrics = z.output<typeof agentMetricsSchema>;
 export type WorkflowPage = z.output<typeof workflowPageSchema>;
 export type ExecutionPage = z.output<typeof executionPageSchema>;
+export type WorkflowDetail = z.output<typeof workflowDetailSchema>;
+export type ExecutionDetail = z.output<typeof executionDetailSchema>;
+export type WorkflowVersions = z.output<typeof versionListSchema>;
 export type VenturePage = z.output<typeof venturePageSchema>;
 export type Category = z.output<typeof categorySchema>;
 export type Metric = z.output<typeof metricSchema>;

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { api } from '../api/client.ts';
 import { useMe } from '../api/queries.ts';
 import type { ExecutionPage, WorkflowPage } from '../api/types.ts';
@@ -152,7 +152,7 @@ export function WorkflowsPage() {
                 {workflows.data.workflows.map((w) => (
                   <tr key={w.id} data-workflow={w.id}>
                     <th scope="row">
-                      {w.name}
+                      <Link to={`/workflows/${w.id}`}>{w.name}</Link>
                       <div className="muted small">version {w.version}</div>
                     </th>
                     <td>
@@ -231,7 +231,11 @@ export function WorkflowsPage() {
               <tbody>
                 {executions.data.executions.map((e) => (
                   <tr key={e.id} data-execution={e.id} data-status={e.status}>
-                    <td className="nowrap">{formatDateTime(e.startedAt)}</td>
+                    <td className="nowrap">
+                      <Link to={`/workflows/executions/${e.id}`}>
+                        {formatDateTime(e.startedAt)}
+                      </Link>
+                    </td>
                     <td>{names.get(e.workflowId) ?? e.workflowId}</td>
                     <td>{e.mode}</td>
                     <td>
