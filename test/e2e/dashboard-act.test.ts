@@ -533,6 +533,60 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
     expect(row).toEqual({ status: 'failed' });
   });
 
+  it('registers and edits an agent, dispatches a task and opens it with its log', async () => {
+    await visit('/agents', 'Agents');
+    await page.getByRole('button', { name: 'Register agent' }).first().click();
+    const form = dialog('agent-form');
+    await form.getByLabel('Name').fill('Summariser');
+    await form.getByLabel('Bot id').fill('summariser');
+    await form.getByLabel('Kind').selectOption('code');
+    await form.getByLabel('Handler').fill('echo');
+    await form.getByLabel('Capabilities').fill('summaries, notes');
+    await form.getByLabel('Tasks at once').fill('0');
+    await expectAccessible('agent form');
+    await form.getByRole('button', { name: 'Register agent' }).click();
+    // Zero tasks at once is refused, named on its field; nothing is registered.
+    await eventually(() => form.locator('#agent-parallel-problem').textContent()).toBeTruthy();
+    expect(await rows(sql`select 1 from agents_agents where bot_id = 'summariser'`)).toHaveLength(
+      0,
+    );
+    await form.getByLabel('Tasks at once').fill('2');
+    await form.getByRole('button', { name: 'Register agent' }).click();
+    await eventually(() => page.locator('tr[data-agent="summariser"]').count()).toBe(1);
+    await page.getByRole('button', { name: 'Edit Summariser' }).click();
+    await dialog('agent-form').getByLabel('Tasks at once').fill('4');
+    await dialog('agent-form').getByRole('button', { name: 'Save changes' }).click();
+    await eventually(
+      async () =>
+        (
+          await rows<{ n: number; caps: string[] }>(
+            sql`select (definition->>'maxConcurrentTasks')::int as n,
+                       array(select jsonb_array_elements_text(definition->'capabilities')) as caps
+                from agents_agents where org_id = ${server.orgId} and bot_id = 'summariser'`,
+          )
+        )[0],
+    ).toEqual({ n: 4, caps: ['summaries', 'notes'] });
+
+    await page.getByRole('button', { name: 'Dispatch task' }).click();
+    const dispatch = dialog('dispatch-form');
+    await dispatch.getByLabel('Capabilities needed').fill('summaries');
+    await dispatch.getByLabel('Input').fill('{"text": "quarterly notes"}');
+    await dispatch.getByRole('button', { name: 'Dispatch' }).click();
+    const drawer = dialog('task-drawer');
+    await eventually(() => drawer.getByTestId('task-output').textContent()).toMatch(
+      /quarterly notes/,
+    );
+    expect(await drawer.getByTestId('task-log').locator('li').count()).toBeGreaterThan(0);
+    await expectAccessible('task drawer');
+    await page.screenshot({ path: `${SHOTS}/act-task.png` });
+    const [task] = await rows<{ state: string; input: unknown }>(
+      sql`select t.state, t.input from agents_tasks t join agents_agents a on a.id = t.agent_id
+          where a.bot_id = 'summariser'`,
+    );
+    expect(task).toEqual({ state: 'succeeded', input: { text: 'quarterly notes' } });
+    await page.keyboard.press('Escape');
+  });
+
   it('jumps anywhere and starts actions from the keyboard (Ctrl-K)', async () => {
     const [venture] = await rows<{ name: string; slug: string }>(
       sql`select name, slug from portfolio_ventures where org_id = ${server.orgId}

@@ -147,3 +147,16 @@ export function formatDuration(seconds: number): string {
   if (m > 0) return `${m} min`;
   return `${seconds} s`;
 }
+
+/**
+ * An amount typed in major units ("12.50") as integer minor units of `currency` ("1250"),
+ * exactly; null when it is not a plain non-negative number or has too many decimals.
+ */
+export function majorToMinor(text: string, currency: string): string | null {
+  const match = /^(\d{1,15})(?:\.(\d+))?$/.exec(text.trim());
+  if (!match) return null;
+  const digits = minorDigits(currency);
+  const fraction = match[2] ?? '';
+  if (fraction.length > digits) return null;
+  return (match[1]! + fraction.padEnd(digits, '0')).replace(/^0+(?=\d)/, '');
+}

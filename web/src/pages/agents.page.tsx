@@ -14,6 +14,8 @@ import {
   StateBadge,
 } from '../components/ui.tsx';
 import { formatBasisPoints, formatCount, formatDateTime } from '../format.ts';
+import { AgentFormDialog } from './agents.form.tsx';
+import { DispatchDialog, TaskDrawer } from './agents.tasks.tsx';
 import { Decision, WaitingForYou, waitsForPerson } from './waiting.tsx';
 
 const TASK_STATES = [
@@ -45,7 +47,12 @@ function rate(value: number | null): string {
  */
 export function AgentsPage() {
   const [state, setState] = useState('');
-  const canDecide = useMe().data?.role === 'admin';
+  const role = useMe().data?.role;
+  const canDecide = role === 'admin';
+  const canDispatch = role === 'admin' || role === 'editor';
+  const [dialog, setDialog] = useState<'register' | 'dispatch' | null>(null);
+  const [editing, setEditing] = useState<Agent | null>(null);
+  const [openTask, setOpenTask] = useState<string | null>(null);
   const agents = useQuery({
     queryKey: keys.agents,
     queryFn: ({ signal }) => api.get<Agent[]>('/api/v1/agents', { signal }),
@@ -73,7 +80,41 @@ export function AgentsPage() {
       <PageHeader
         title="Agents"
         intro="AI, code and webhook agents: who can take which tasks, how loaded and healthy they are, and what they did."
+        actions={
+          <>
+            {canDecide ? (
+              <button type="button" className="button" onClick={() => setDialog('register')}>
+                Register agent
+              </button>
+            ) : null}
+            {canDispatch ? (
+              <button
+                type="button"
+                className="button button-primary"
+                onClick={() => setDialog('dispatch')}
+              >
+                Dispatch task
+              </button>
+            ) : null}
+          </>
+        }
       />
+      <AgentFormDialog open={dialog === 'register'} onClose={() => setDialog(null)} />
+      {editing ? (
+        <AgentFormDialog
+          key={editing.updatedAt}
+          open
+          agent={editing}
+          onClose={() => setEditing(null)}
+        />
+      ) : null}
+      <DispatchDialog
+        open={dialog === 'dispatch'}
+        onClose={() => setDialog(null)}
+        agents={agents.data ?? []}
+        onDispatched={setOpenTask}
+      />
+      <TaskDrawer taskId={openTask} onClose={() => setOpenTask(null)} />
       <WaitingForYou canDecide={canDecide} />
       <Panel title="Agents" id="agents">
         {agents.isPending ? <Loading /> : null}
@@ -99,9 +140,21 @@ export function AgentsPage() {
         ) : null}
         {agents.data && agents.data.length === 0 ? (
           <Empty title="No agent is registered yet.">
-            Register agents through <code>POST /api/v1/agents</code>, declarative files (
-            <code>agents/*.yaml</code> with <code>IZA_AGENTS_FOLDER</code>) or the{' '}
-            <code>iza agent</code> command.
+            <p>
+              Register one here, with declarative files (<code>agents/*.yaml</code> with{' '}
+              <code>IZA_AGENTS_FOLDER</code>) or with the <code>iza agent</code> command.
+            </p>
+            {canDecide ? (
+              <p>
+                <button
+                  type="button"
+                  className="button button-primary"
+                  onClick={() => setDialog('register')}
+                >
+                  Register agent
+                </button>
+              </p>
+            ) : null}
           </Empty>
         ) : null}
         {agents.data && agents.data.length > 0 ? (
@@ -147,6 +200,15 @@ export function AgentsPage() {
                           <code>{agent.botId}</code> · {agent.tier}
                           {agent.enabled ? '' : ' · disabled'}
                         </div>
+                        {canDecide && agent.source === 'api' ? (
+                          <button
+                            type="button"
+                            className="button button-quiet small"
+                            onClick={() => setEditing(agent)}
+                          >
+                            Edit<span className="visually-hidden"> {agent.name}</span>
+                          </button>
+                        ) : null}
                       </th>
                       <td>
                         {agent.kind === 'llm'
@@ -236,7 +298,16 @@ export function AgentsPage() {
               <tbody>
                 {tasks.data.map((task) => (
                   <tr key={task.id} data-task={task.id} data-state={task.state}>
-                    <td className="nowrap">{formatDateTime(task.createdAt)}</td>
+                    <td className="nowrap">
+                      <button
+                        type="button"
+                        className="link-button"
+                        onClick={() => setOpenTask(task.id)}
+                      >
+                        {formatDateTime(task.createdAt)}
+                        <span className="visually-hidden"> (open the task)</span>
+                      </button>
+                    </td>
                     <td>
                       <StateBadge
                         state={task.state}
