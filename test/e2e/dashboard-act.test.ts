@@ -1,8 +1,16 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { AxeBuilder } from '@axe-core/playwright';
-import { sql } from 'drizzle-orm';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { sql, type SQL } from 'drizzle-orm';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DESKTOP,
+  SHOTS,
+  dbRows,
+  eventually,
+  expectAccessible as accessible,
+  launchBrowser,
+  visitPage,
+} from '../helpers/browser.ts';
 import {
   buildDashboard,
   startDashboardServer,
@@ -18,9 +26,6 @@ import {
  * at phone and desktop widths.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = 'test-results/screenshots';
-const DESKTOP = { width: 1440, height: 900 };
 const WIDTHS = [360, 390, 768, 1024, 1440];
 
 let server: DashboardServer;
@@ -28,11 +33,7 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 
-async function rows<T>(query: ReturnType<typeof sql>): Promise<T[]> {
-  return ((await server.kernel.db.execute(query)) as { rows: T[] }).rows;
-}
-
-const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000 });
+const rows = <T>(query: SQL) => dbRows<T>(server.kernel, query);
 
 async function signIn(target: Page, email: string, password: string): Promise<void> {
   await target.goto(`${server.url}/login`);
@@ -42,22 +43,10 @@ async function signIn(target: Page, email: string, password: string): Promise<vo
   await target.waitForURL(`${server.url}/`);
 }
 
-async function visit(path: string, heading: string | RegExp, target: Page = page): Promise<void> {
-  await target.goto(`${server.url}${path}`);
-  await expect
-    .poll(() => target.getByRole('heading', { level: 1 }).first().textContent(), {
-      timeout: 15_000,
-    })
-    .toMatch(heading);
-}
+const visit = (path: string, heading: string | RegExp, target: Page = page) =>
+  visitPage(target, `${server.url}${path}`, heading);
 
-async function expectAccessible(name: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).analyze();
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(
-    bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target).join(', ')}`),
-  ).toEqual([]);
-}
+const expectAccessible = (name: string) => accessible(page, name);
 
 /** No page is wider than the window at any of the widths people use. */
 async function expectNoOverflow(name: string): Promise<void> {
@@ -106,17 +95,7 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
     buildDashboard();
     mkdirSync(SHOTS, { recursive: true });
     server = await startDashboardServer({ ventures: 6, mfa: false, seed: 5 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    context = await browser.newContext({
-      viewport: DESKTOP,
-      locale: 'en-US',
-      timezoneId: 'UTC',
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.on('pageerror', (error) => {
-      throw error;
-    });
+    ({ browser, context, page } = await launchBrowser());
     await signIn(page, server.email, server.password);
   }, 240_000);
 

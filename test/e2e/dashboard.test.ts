@@ -1,8 +1,17 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { AxeBuilder } from '@axe-core/playwright';
 import { sql } from 'drizzle-orm';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DESKTOP,
+  PHONE,
+  SHOTS,
+  dbRows,
+  eventually,
+  expectAccessible as accessible,
+  launchBrowser,
+  visitPage,
+} from '../helpers/browser.ts';
 import {
   buildDashboard,
   startDashboardServer,
@@ -19,11 +28,6 @@ import {
  * test-results/screenshots/ (not committed).
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = 'test-results/screenshots';
-const DESKTOP = { width: 1440, height: 900 };
-const PHONE = { width: 390, height: 844 };
-
 let server: DashboardServer;
 let browser: Browser;
 let context: BrowserContext;
@@ -31,11 +35,7 @@ let page: Page;
 /** What the browser reported refusing under the server's Content-Security-Policy. */
 const cspViolations: string[] = [];
 
-/** Rows of a query on the server's own database. */
-async function rows<T>(query: ReturnType<typeof sql>): Promise<T[]> {
-  const result = (await server.kernel.db.execute(query)) as { rows: T[] };
-  return result.rows;
-}
+const rows = <T>(query: ReturnType<typeof sql>) => dbRows<T>(server.kernel, query);
 
 async function one<T>(query: ReturnType<typeof sql>): Promise<T> {
   const [row] = await rows<T>(query);
@@ -56,19 +56,9 @@ function money(minor: bigint, currency: string): string {
   );
 }
 
-/** Polls until the page shows what is expected (a browser renders asynchronously). */
-const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000 });
-
 const metric = (key: string) => page.locator(`[data-metric="${key}"]`);
 
-/** axe-core on the current page: no serious or critical violation. */
-async function expectAccessible(name: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).analyze();
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(
-    bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target).join(', ')}`),
-  ).toEqual([]);
-}
+const expectAccessible = (name: string) => accessible(page, name);
 
 /** Photographs the current page at desktop and phone sizes, then returns to desktop. */
 async function photograph(name: string): Promise<void> {
@@ -83,29 +73,15 @@ async function photograph(name: string): Promise<void> {
   await page.setViewportSize(DESKTOP);
 }
 
-async function visit(path: string, heading: string | RegExp): Promise<void> {
-  await page.goto(`${server.url}${path}`);
-  await eventually(() => page.getByRole('heading', { level: 1 }).first().textContent()).toMatch(
-    heading,
-  );
-}
+const visit = (path: string, heading: string | RegExp) =>
+  visitPage(page, `${server.url}${path}`, heading);
 
 describe('the dashboard in a browser', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     buildDashboard();
     mkdirSync(SHOTS, { recursive: true });
     server = await startDashboardServer({ ventures: 120, mfa: true, seed: 11 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    context = await browser.newContext({
-      viewport: DESKTOP,
-      locale: 'en-US',
-      timezoneId: 'UTC',
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.on('pageerror', (error) => {
-      throw error;
-    });
+    ({ browser, context, page } = await launchBrowser());
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
     });
@@ -356,7 +332,8 @@ describe('the dashboard in a browser', { timeout: 120_000 }, () => {
     try {
       await page.reload();
       await eventually(() => page.getByTestId('offline-banner').count()).toBe(1);
-      expect(await page.locator('nav').first().isVisible()).toBe(true);
+      // The banner can show before the shell's navigation has rendered: wait for both.
+      await eventually(() => page.locator('nav').first().isVisible()).toBe(true);
       await photograph('offline');
     } finally {
       await context.setOffline(false);

@@ -69,3 +69,36 @@ export function FormError(props: { error: unknown }) {
     </div>
   );
 }
+
+/** A labelled one-line text input (the common case of `Field`). */
+export function TextField(props: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  problem?: string | undefined;
+  hint?: ReactNode;
+  type?: 'text' | 'url' | 'number';
+  inputMode?: 'text' | 'decimal' | 'numeric';
+  required?: boolean;
+  maxLength?: number;
+  placeholder?: string;
+}) {
+  return (
+    <Field id={props.id} label={props.label} problem={props.problem} hint={props.hint}>
+      {(aria) => (
+        <input
+          {...aria}
+          type={props.type ?? 'text'}
+          inputMode={props.inputMode}
+          required={props.required}
+          maxLength={props.maxLength}
+          placeholder={props.placeholder}
+          autoComplete="off"
+          value={props.value}
+          onChange={(e) => props.onChange(e.target.value)}
+        />
+      )}
+    </Field>
+  );
+}

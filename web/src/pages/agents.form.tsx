@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api/client.ts';
 import type { Agent } from '../api/types.ts';
 import { Dialog } from '../components/dialog.tsx';
-import { Field, FormError, fieldProblems } from '../components/form.tsx';
+import { Field, FormError, TextField, fieldProblems } from '../components/form.tsx';
 import { majorToMinor, shiftDecimal, minorDigits } from '../format.ts';
 
 /** The read-only platform tools an LLM agent may be given (src/agents/agents.dto.ts). */
@@ -156,32 +156,24 @@ export function AgentFormDialog(props: { open: boolean; onClose: () => void; age
     >
       <form onSubmit={submit} noValidate>
         <div className="form-grid">
-          <Field id="agent-name" label="Name" problem={problems.get('name')}>
-            {(aria) => (
-              <input
-                {...aria}
-                required
-                value={draft.name}
-                onChange={(e) => set({ name: e.target.value })}
-              />
-            )}
-          </Field>
+          <TextField
+            id="agent-name"
+            label="Name"
+            problem={problems.get('name')}
+            required
+            value={draft.name}
+            onChange={(v) => set({ name: v })}
+          />
           {creating ? (
-            <Field
+            <TextField
               id="agent-bot-id"
               label="Bot id"
               hint="Lower case, digits and dashes; it cannot change"
               problem={problems.get('botId')}
-            >
-              {(aria) => (
-                <input
-                  {...aria}
-                  required
-                  value={draft.botId}
-                  onChange={(e) => set({ botId: e.target.value })}
-                />
-              )}
-            </Field>
+              required
+              value={draft.botId}
+              onChange={(v) => set({ botId: v })}
+            />
           ) : null}
           {creating ? (
             <Field id="agent-kind" label="Kind" problem={problems.get('kind')}>
@@ -209,21 +201,15 @@ export function AgentFormDialog(props: { open: boolean; onClose: () => void; age
               </select>
             )}
           </Field>
-          <Field
+          <TextField
             id="agent-capabilities"
             label="Capabilities"
             hint="What it can do, separated by commas: tasks are routed by these"
             problem={problems.get('capabilities')}
-          >
-            {(aria) => (
-              <input
-                {...aria}
-                required
-                value={draft.capabilities}
-                onChange={(e) => set({ capabilities: e.target.value })}
-              />
-            )}
-          </Field>
+            required
+            value={draft.capabilities}
+            onChange={(v) => set({ capabilities: v })}
+          />
           <Field
             id="agent-parallel"
             label="Tasks at once"
@@ -251,20 +237,14 @@ export function AgentFormDialog(props: { open: boolean; onClose: () => void; age
               />
             )}
           </Field>
-          <Field
+          <TextField
             id="agent-backups"
             label="Backup agents"
             hint="Bot ids tried in order when this one fails"
             problem={problems.get('backupAgents')}
-          >
-            {(aria) => (
-              <input
-                {...aria}
-                value={draft.backupAgents}
-                onChange={(e) => set({ backupAgents: e.target.value })}
-              />
-            )}
-          </Field>
+            value={draft.backupAgents}
+            onChange={(v) => set({ backupAgents: v })}
+          />
           {draft.kind === 'llm' ? (
             <>
               <Field
@@ -309,43 +289,33 @@ export function AgentFormDialog(props: { open: boolean; onClose: () => void; age
             </>
           ) : null}
           {draft.kind === 'code' ? (
-            <Field id="agent-handler" label="Handler" problem={problems.get('handler')}>
-              {(aria) => (
-                <input
-                  {...aria}
-                  value={draft.handler}
-                  onChange={(e) => set({ handler: e.target.value })}
-                />
-              )}
-            </Field>
+            <TextField
+              id="agent-handler"
+              label="Handler"
+              problem={problems.get('handler')}
+              value={draft.handler}
+              onChange={(v) => set({ handler: v })}
+            />
           ) : null}
           {draft.kind === 'webhook' ? (
-            <Field id="agent-webhook" label="Webhook URL" problem={problems.get('webhookUrl')}>
-              {(aria) => (
-                <input
-                  {...aria}
-                  type="url"
-                  value={draft.webhookUrl}
-                  onChange={(e) => set({ webhookUrl: e.target.value })}
-                />
-              )}
-            </Field>
+            <TextField
+              id="agent-webhook"
+              label="Webhook URL"
+              problem={problems.get('webhookUrl')}
+              type="url"
+              value={draft.webhookUrl}
+              onChange={(v) => set({ webhookUrl: v })}
+            />
           ) : null}
-          <Field
+          <TextField
             id="agent-budget-tokens"
             label="Token budget"
             hint="Empty: no limit"
             problem={problems.get('tokens')}
-          >
-            {(aria) => (
-              <input
-                {...aria}
-                inputMode="numeric"
-                value={draft.budgetTokens}
-                onChange={(e) => set({ budgetTokens: e.target.value })}
-              />
-            )}
-          </Field>
+            inputMode="numeric"
+            value={draft.budgetTokens}
+            onChange={(v) => set({ budgetTokens: v })}
+          />
           <Field
             id="agent-budget-amount"
             label={`Money budget (${draft.budgetCurrency || 'currency'})`}

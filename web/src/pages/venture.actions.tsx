@@ -4,7 +4,7 @@ import { api } from '../api/client.ts';
 import { useMetrics } from '../api/queries.ts';
 import type { Venture } from '../api/types.ts';
 import { Dialog } from '../components/dialog.tsx';
-import { Field, FormError, fieldProblems } from '../components/form.tsx';
+import { Field, FormError, TextField, fieldProblems } from '../components/form.tsx';
 import { formatDate } from '../format.ts';
 
 /** This month as YYYY-MM and today as YYYY-MM-DD, in the browser's time zone. */
@@ -122,7 +122,7 @@ export function PostKpiDialog(props: {
               )
             }
           </Field>
-          <Field
+          <TextField
             id="kpi-value"
             label="Value"
             hint={
@@ -135,18 +135,11 @@ export function PostKpiDialog(props: {
                     : 'A decimal number'
             }
             problem={problems.get('displayValue') ?? problems.get('value')}
-          >
-            {(aria) => (
-              <input
-                {...aria}
-                inputMode="decimal"
-                required
-                autoComplete="off"
-                value={value}
-                onChange={(e) => setValue(e.target.value)}
-              />
-            )}
-          </Field>
+            inputMode="decimal"
+            required
+            value={value}
+            onChange={setValue}
+          />
           {unit === 'money' ? (
             <Field id="kpi-currency" label="Currency" problem={problems.get('currency')}>
               {(aria) => (

@@ -5,7 +5,7 @@ import { api } from '../api/client.ts';
 import { keys, useCategories } from '../api/queries.ts';
 import { STAGES, type Entity, type Member, type Venture } from '../api/types.ts';
 import { Dialog } from '../components/dialog.tsx';
-import { Field, FormError, fieldProblems } from '../components/form.tsx';
+import { Field, FormError, TextField, fieldProblems } from '../components/form.tsx';
 
 /** A slug from a name: lower case, a-z 0-9 and single dashes, at most 63 characters. */
 export function slugOf(name: string): string {
@@ -233,38 +233,32 @@ export function VentureFormDialog(props: {
               </select>
             )}
           </Field>
-          <Field id="venture-site" label="Site" problem={problems.get('siteUrl')}>
-            {(aria) => (
-              <input
-                {...aria}
-                type="url"
-                placeholder="https://"
-                value={draft.siteUrl}
-                onChange={(e) => set({ siteUrl: e.target.value })}
-              />
-            )}
-          </Field>
-          <Field id="venture-repository" label="Repository" problem={problems.get('repositoryUrl')}>
-            {(aria) => (
-              <input
-                {...aria}
-                type="url"
-                placeholder="https://"
-                value={draft.repositoryUrl}
-                onChange={(e) => set({ repositoryUrl: e.target.value })}
-              />
-            )}
-          </Field>
-          <Field
+          <TextField
+            id="venture-site"
+            label="Site"
+            problem={problems.get('siteUrl')}
+            type="url"
+            placeholder="https://"
+            value={draft.siteUrl}
+            onChange={(v) => set({ siteUrl: v })}
+          />
+          <TextField
+            id="venture-repository"
+            label="Repository"
+            problem={problems.get('repositoryUrl')}
+            type="url"
+            placeholder="https://"
+            value={draft.repositoryUrl}
+            onChange={(v) => set({ repositoryUrl: v })}
+          />
+          <TextField
             id="venture-tags"
             label="Tags"
             hint="Separated by commas"
             problem={problems.get('tags')}
-          >
-            {(aria) => (
-              <input {...aria} value={draft.tags} onChange={(e) => set({ tags: e.target.value })} />
-            )}
-          </Field>
+            value={draft.tags}
+            onChange={(v) => set({ tags: v })}
+          />
         </div>
         <Field id="venture-description" label="Description" problem={problems.get('description')}>
           {(aria) => (

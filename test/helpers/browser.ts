@@ -1,0 +1,60 @@
+import { AxeBuilder } from '@axe-core/playwright';
+import type { SQL } from 'drizzle-orm';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { Kernel } from '../../src/kernel/index.ts';
+
+/**
+ * What the dashboard's browser tests share: Debian's Chromium driven by playwright-core, the
+ * window sizes, reading the server's database, waiting for what a page shows, axe-core and the
+ * overflow check.
+ */
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SHOTS = 'test-results/screenshots';
+export const DESKTOP = { width: 1440, height: 900 };
+export const PHONE = { width: 390, height: 844 };
+
+export async function launchBrowser(): Promise<{
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+}> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const context = await browser.newContext({
+    viewport: DESKTOP,
+    locale: 'en-US',
+    timezoneId: 'UTC',
+    reducedMotion: 'reduce',
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => {
+    throw error;
+  });
+  return { browser, context, page };
+}
+
+/** Rows of a query on a server's own database. */
+export async function dbRows<T>(kernel: Kernel, query: SQL): Promise<T[]> {
+  return ((await kernel.db.execute(query)) as { rows: T[] }).rows;
+}
+
+/** Polls until the page shows what is expected (a browser renders asynchronously). */
+export const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000 });
+
+/** Opens `url` and waits for its first heading to match. */
+export async function visitPage(page: Page, url: string, heading: string | RegExp): Promise<void> {
+  await page.goto(url);
+  await eventually(() => page.getByRole('heading', { level: 1 }).first().textContent()).toMatch(
+    heading,
+  );
+}
+
+/** axe-core on the current page: no serious or critical violation. */
+export async function expectAccessible(page: Page, name: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).analyze();
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(
+    bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target).join(', ')}`),
+  ).toEqual([]);
+}
