@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { utcDay } from '../ledger/index.ts';
 import type { Clock, Database } from '../kernel/index.ts';
 import type { Scope } from './portfolio.types.ts';
-import { addMonths, daysBetween, fromColumn } from './portfolio.values.ts';
+import { addMonths, daysBetween, fromColumn, toDisplay } from './portfolio.values.ts';
 import { rowsOf } from './rollups.service.ts';
 import type { VenturesService } from './ventures.service.ts';
 
@@ -18,7 +18,9 @@ import type { VenturesService } from './ventures.service.ts';
  * | churn     | 20 | latest churn <= 2 %: 20; >= 10 %: 0; linear between |
  * | customers | 10 | latest month against the month before: more 10, same 5, fewer 0 |
  *
- * A component without the data it needs scores 0 and says so.
+ * A component without the data it needs is not measured: it says what is missing and the score
+ * is taken over the components that were (a venture without churn data is not scored as if its
+ * churn were bad). A trend earns full points only over at least three month-to-month changes.
  */
 
 export interface HealthComponent {
@@ -26,6 +28,8 @@ export interface HealthComponent {
   label: string;
   points: number;
   max: number;
+  /** False when the data it needs is missing: it then counts neither for nor against. */
+  measured: boolean;
   reason: string;
 }
 
@@ -33,9 +37,15 @@ export interface Health {
   ventureId: string;
   slug: string;
   asOf: string;
+  /** 0-100: the points earned out of the points of the components that could be measured. */
   score: number;
+  /** The points the measured components can earn (100 when every one was measured). */
+  measuredOf: number;
   components: HealthComponent[];
 }
+
+/** Month-to-month changes a trend needs before it can earn full points. */
+const TREND_CHANGES = 3;
 
 /** One metric's value in one month (revenue: the month's total; others: its latest value). */
 export interface MonthlyValue {
@@ -62,16 +72,22 @@ export function scoreHealth(facts: HealthFacts): Omit<Health, 'ventureId' | 'slu
     churn(facts.monthly),
     customers(facts.monthly),
   ];
+  const measured = components.filter((c) => c.measured);
+  const of = measured.reduce((sum, c) => sum + c.max, 0);
+  const earned = measured.reduce((sum, c) => sum + c.points, 0);
   return {
     asOf: facts.asOf,
-    score: components.reduce((sum, c) => sum + c.points, 0),
+    score: of === 0 ? 0 : Math.round((100 * earned) / of),
+    measuredOf: of,
     components,
   };
 }
 
 function recency(facts: HealthFacts): HealthComponent {
-  const base = { key: 'recency', label: 'Recency of data', max: 20 } as const;
-  if (facts.latestDay === null) return { ...base, points: 0, reason: 'no KPI recorded yet' };
+  const base = { key: 'recency', label: 'Recency of data', max: 20, measured: true } as const;
+  if (facts.latestDay === null) {
+    return { ...base, measured: false, points: 0, reason: 'no KPI recorded yet' };
+  }
   const age = daysBetween(facts.latestDay, facts.asOf);
   const points = age <= 35 ? 20 : age <= 65 ? 10 : age <= 100 ? 5 : 0;
   return {
@@ -105,15 +121,30 @@ function growthBp(current: string, previous: string): number | undefined {
 
 const percent = (bp: number) => `${(bp / 100).toFixed(2)} %`;
 
+/** Money as people read it: major units and the currency ("120.00 EUR"). */
+const money = (m: MonthlyValue) => `${toDisplay('money', m.value, m.currency)} ${m.currency}`;
+
+function unmeasured(
+  base: Pick<HealthComponent, 'key' | 'label' | 'max'>,
+  reason: string,
+): HealthComponent {
+  return { ...base, measured: false, points: 0, reason };
+}
+
 function revenue(monthly: MonthlyValue[]): HealthComponent {
-  const base = { key: 'revenue', label: 'Revenue vs previous month', max: 25 } as const;
+  const base = {
+    key: 'revenue',
+    label: 'Revenue vs previous month',
+    max: 25,
+    measured: true,
+  } as const;
   const pair = lastTwo(monthly, 'revenue');
-  if (!pair)
-    return { ...base, points: 0, reason: `no revenue in the last ${WINDOW_MONTHS} months` };
+  if (!pair) return unmeasured(base, `no revenue data in the last ${WINDOW_MONTHS} months`);
   const { latest, previous } = pair;
   if (!previous) {
     return {
       ...base,
+      measured: false,
       points: 0,
       reason: `no revenue for ${addMonths(latest.month, -1)} to compare ${latest.month} with`,
     };
@@ -124,7 +155,7 @@ function revenue(monthly: MonthlyValue[]): HealthComponent {
     return {
       ...base,
       points,
-      reason: `revenue ${latest.value} in ${latest.month} after none in ${previous.month}`,
+      reason: `revenue ${money(latest)} in ${latest.month} after none in ${previous.month}`,
     };
   }
   const clamped = Math.max(-1000, Math.min(1000, growth));
@@ -132,12 +163,12 @@ function revenue(monthly: MonthlyValue[]): HealthComponent {
   return {
     ...base,
     points,
-    reason: `revenue ${growth >= 0 ? '+' : ''}${percent(growth)} in ${latest.month} (${latest.value} vs ${previous.value} ${latest.currency} minor units)`,
+    reason: `revenue ${growth >= 0 ? '+' : ''}${percent(growth)} in ${latest.month} (${money(latest)} vs ${money(previous)})`,
   };
 }
 
 function trend(monthly: MonthlyValue[]): HealthComponent {
-  const base = { key: 'trend', label: 'Growth trend', max: 25 } as const;
+  const base = { key: 'trend', label: 'Growth trend', max: 25, measured: true } as const;
   const series = (metric: string) => {
     const rows = monthly
       .filter((m) => m.metric === metric)
@@ -147,24 +178,24 @@ function trend(monthly: MonthlyValue[]): HealthComponent {
   };
   const mrr = series('mrr');
   const [metric, rows] = mrr.length >= 2 ? ['MRR', mrr] : ['revenue', series('revenue')];
-  if (rows.length < 2) {
-    return { ...base, points: 0, reason: 'fewer than two months of MRR or revenue' };
-  }
+  if (rows.length < 2) return unmeasured(base, 'fewer than two months of MRR or revenue data');
   let rises = 0;
   for (let i = 1; i < rows.length; i++)
     if (BigInt(rows[i]!.value) > BigInt(rows[i - 1]!.value)) rises++;
   const changes = rows.length - 1;
   return {
     ...base,
-    points: Math.round((25 * rises) / changes),
-    reason: `${metric} rose in ${rises} of ${changes} month-to-month changes (${rows[0]!.month} to ${rows.at(-1)!.month})`,
+    points: Math.round((25 * rises) / Math.max(changes, TREND_CHANGES)),
+    reason:
+      `${metric} rose in ${rises} of ${changes} month-to-month changes (${rows[0]!.month} to ${rows.at(-1)!.month})` +
+      (changes < TREND_CHANGES ? `; full points need ${TREND_CHANGES} changes` : ''),
   };
 }
 
 function churn(monthly: MonthlyValue[]): HealthComponent {
-  const base = { key: 'churn', label: 'Churn', max: 20 } as const;
+  const base = { key: 'churn', label: 'Churn', max: 20, measured: true } as const;
   const pair = lastTwo(monthly, 'churn');
-  if (!pair) return { ...base, points: 0, reason: `no churn in the last ${WINDOW_MONTHS} months` };
+  if (!pair) return unmeasured(base, `no churn data in the last ${WINDOW_MONTHS} months`);
   const bp = Number(pair.latest.value);
   const points = bp <= 200 ? 20 : bp >= 1000 ? 0 : Math.round((20 * (1000 - bp)) / 800);
   return {
@@ -175,14 +206,19 @@ function churn(monthly: MonthlyValue[]): HealthComponent {
 }
 
 function customers(monthly: MonthlyValue[]): HealthComponent {
-  const base = { key: 'customers', label: 'Customers vs previous month', max: 10 } as const;
+  const base = {
+    key: 'customers',
+    label: 'Customers vs previous month',
+    max: 10,
+    measured: true,
+  } as const;
   const pair = lastTwo(monthly, 'customers');
-  if (!pair)
-    return { ...base, points: 0, reason: `no customer count in the last ${WINDOW_MONTHS} months` };
+  if (!pair) return unmeasured(base, `no customer count in the last ${WINDOW_MONTHS} months`);
   const { latest, previous } = pair;
   if (!previous) {
     return {
       ...base,
+      measured: false,
       points: 0,
       reason: `no customer count for ${addMonths(latest.month, -1)} to compare ${latest.month} with`,
     };

@@ -267,13 +267,20 @@ export const healthSchema = z.object({
   ventureId: z.string(),
   slug: z.string(),
   asOf: z.string(),
-  score: z.number().int().min(0).max(100),
+  score: z
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .describe('Points earned out of the points the measured components can earn, as 0-100'),
+  measuredOf: z.number().int().describe('What the measured components can earn (100: all)'),
   components: z.array(
     z.object({
       key: z.enum(['recency', 'revenue', 'trend', 'churn', 'customers']),
       label: z.string(),
       points: z.number().int(),
       max: z.number().int(),
+      measured: z.boolean().describe('False: its data is missing; it counts neither way'),
       reason: z.string(),
     }),
   ),

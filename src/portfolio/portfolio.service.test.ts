@@ -497,41 +497,48 @@ describe.each(storages)('portfolio service on $name', { timeout: 60_000 }, (stor
   });
 
   describe('health', () => {
-    it('scores from stored KPIs and explains every point', async () => {
+    it('scores from stored KPIs, explains every point, and leaves missing data out', async () => {
       const alpha = await w.portfolio.health(w.scope, 'alpha', { asOf: '2026-02-28' });
-      expect(alpha.components.map((c) => [c.key, c.points, c.max])).toEqual([
-        ['recency', 20, 20],
-        ['revenue', 25, 25],
-        ['trend', 25, 25],
-        ['churn', 20, 20],
-        ['customers', 10, 10],
+      expect(alpha.components.map((c) => [c.key, c.points, c.max, c.measured])).toEqual([
+        ['recency', 20, 20, true],
+        ['revenue', 25, 25, true],
+        // One month-to-month change of MRR: a rise, but not a trend yet (8 = 25 x 1/3).
+        ['trend', 8, 25, true],
+        ['churn', 20, 20, true],
+        ['customers', 10, 10, true],
       ]);
-      expect(alpha.score).toBe(100);
+      expect([alpha.score, alpha.measuredOf]).toEqual([83, 100]);
       expect(alpha.components[1]!.reason).toBe(
-        'revenue +20.00 % in 2026-02 (12000 vs 10000 EUR minor units)',
+        'revenue +20.00 % in 2026-02 (120.00 EUR vs 100.00 EUR)',
+      );
+      expect(alpha.components[2]!.reason).toBe(
+        'MRR rose in 1 of 1 month-to-month changes (2026-01 to 2026-02); full points need 3 changes',
       );
       const bravo = await w.portfolio.health(w.scope, 'bravo', { asOf: '2026-02-28' });
       expect(bravo.components.map((c) => [c.key, c.points])).toEqual([
         ['recency', 20],
         ['revenue', 25],
-        ['trend', 25],
+        ['trend', 8],
         ['churn', 13],
         ['customers', 5],
       ]);
-      expect(bravo.score).toBe(88);
+      expect(bravo.score).toBe(71);
       expect(bravo.components[3]!.reason).toMatch(/^churn 5.00 % in 2026-02/);
+      // No churn data and no customer count to compare: neither counts against charlie.
       const charlie = await w.portfolio.health(w.scope, 'charlie', { asOf: '2026-06-15' });
-      expect(charlie.components.map((c) => [c.key, c.points])).toEqual([
-        ['recency', 0],
-        ['revenue', 25],
-        ['trend', 25],
-        ['churn', 0],
-        ['customers', 0],
+      expect(charlie.components.map((c) => [c.key, c.points, c.measured])).toEqual([
+        ['recency', 0, true],
+        ['revenue', 25, true],
+        ['trend', 8, true],
+        ['churn', 0, false],
+        ['customers', 0, false],
       ]);
+      // 33 of the 70 points that could be measured.
+      expect([charlie.score, charlie.measuredOf]).toEqual([47, 70]);
       expect(charlie.components[0]!.reason).toBe(
         'latest KPI on 2026-03-05, 102 days before 2026-06-15',
       );
-      expect(charlie.components[3]!.reason).toBe('no churn in the last 7 months');
+      expect(charlie.components[3]!.reason).toBe('no churn data in the last 7 months');
     });
   });
 });

@@ -228,7 +228,13 @@ export function VenturePage() {
                   <span className="big" data-metric="venture.health.score">
                     {health.data.score}
                   </span>
-                  <span className="muted"> / 100 as of {formatDate(health.data.asOf)}</span>
+                  <span className="muted">
+                    {' '}
+                    / 100 as of {formatDate(health.data.asOf)}
+                    {health.data.measuredOf < 100
+                      ? `, from the ${health.data.measuredOf} of 100 points its data lets us measure`
+                      : ''}
+                  </span>
                 </p>
               </div>
               <table className="data-table compact">
@@ -247,7 +253,7 @@ export function VenturePage() {
                     <tr key={c.key}>
                       <th scope="row">{c.label}</th>
                       <td className="num nowrap" data-metric={`venture.health.${c.key}`}>
-                        {c.points} / {c.max}
+                        {c.measured ? `${c.points} / ${c.max}` : 'no data'}
                       </td>
                       <td>{c.reason}</td>
                     </tr>
