@@ -1,3 +1,4 @@
+import { data as isoCurrencies } from 'currency-codes';
 /**
  * Formatting of the API's exact values. Money arrives as decimal strings of integer minor units
  * and percentages as basis points: they are shifted as strings (no float arithmetic) and handed
@@ -42,9 +43,19 @@ export function numberFormat(options: Intl.NumberFormatOptions = {}): Intl.Numbe
   return formatter;
 }
 
+/** ISO 4217 minor-unit digits: the same table as the server's ledger (`currency-codes`). */
+const ISO_DIGITS: ReadonlyMap<string, number> = new Map(
+  isoCurrencies.map((c) => [c.code, c.digits] as const),
+);
 const fractionCache = new Map<string, number>();
-/** Minor-unit digits of a currency (2 for EUR, 0 for JPY), from Intl. */
+/**
+ * Minor-unit digits of a currency (2 for EUR, 0 for JPY, 3 for BHD) as ISO 4217 gives them, as
+ * the server stores money; Intl's own (which differs for some currencies) only for a code ISO
+ * does not list.
+ */
 export function minorDigits(currency: string): number {
+  const iso = ISO_DIGITS.get(currency);
+  if (iso !== undefined) return iso;
   let digits = fractionCache.get(currency);
   if (digits === undefined) {
     try {
@@ -74,10 +85,18 @@ export function shiftDecimal(value: string, places: number): `${number}` {
 
 /** Minor units (string) of a currency, formatted as money: "301806270" EUR -> "€3,018,062.70". */
 export function formatMoney(minor: string, currency: string, compact = false): string {
-  const major = shiftDecimal(minor, minorDigits(currency));
-  const options: Intl.NumberFormatOptions = { style: 'currency', currency };
+  const digits = minorDigits(currency);
+  const major = shiftDecimal(minor, digits);
+  // The currency's ISO digits, not Intl's (they differ for a few currencies).
+  const options: Intl.NumberFormatOptions = {
+    style: 'currency',
+    currency,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  };
   if (compact) {
     options.notation = 'compact';
+    options.minimumFractionDigits = 0;
     options.maximumFractionDigits = 1;
   }
   try {
