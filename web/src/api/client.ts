@@ -152,6 +152,8 @@ export const api = {
     request<T>(path, { ...options, method: 'POST', body }),
   patch: <T>(path: string, body: unknown, options: Omit<RequestOptions, 'method'> = {}) =>
     request<T>(path, { ...options, method: 'PATCH', body }),
+  put: <T>(path: string, body: unknown, options: Omit<RequestOptions, 'method'> = {}) =>
+    request<T>(path, { ...options, method: 'PUT', body }),
   delete: <T>(path: string, options: Omit<RequestOptions, 'method' | 'body'> = {}) =>
     request<T>(path, { ...options, method: 'DELETE' }),
 };

@@ -1,8 +1,8 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useMemo, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { useSearchParams } from 'react-router';
 import { api } from '../api/client.ts';
-import { keys } from '../api/queries.ts';
+import { keys, useMe } from '../api/queries.ts';
 import type {
   BalanceSheet,
   CashFlow,
@@ -14,6 +14,7 @@ import type {
 } from '../api/types.ts';
 import { Empty, ErrorNotice, Loading, PageHeader, Panel } from '../components/ui.tsx';
 import { formatDate, formatMoney } from '../format.ts';
+import { ClosePeriodDialog, FxRateDialog, TransferDialog } from './financial.actions.tsx';
 
 const KINDS: { key: ReportKind; label: string }[] = [
   { key: 'balance-sheet', label: 'Balance sheet' },
@@ -34,6 +35,9 @@ type Report = BalanceSheet | ProfitAndLoss | CashFlow | TrialBalance;
 
 export function FinancialPage() {
   const [params, setParams] = useSearchParams();
+  const role = useMe().data?.role;
+  const canWrite = role === 'admin' || role === 'editor';
+  const [dialog, setDialog] = useState<'transfer' | 'rate' | 'close' | null>(null);
   const entities = useQuery({
     queryKey: keys.entities,
     queryFn: () => api.get<Entity[]>('/api/v1/ledger/entities'),
@@ -100,7 +104,47 @@ export function FinancialPage() {
       <PageHeader
         title="Financial"
         intro="Statements of each legal entity, or consolidated over an entity and its descendants with intercompany balances eliminated."
+        actions={
+          canWrite && entity ? (
+            <>
+              <button type="button" className="button" onClick={() => setDialog('rate')}>
+                Record rate
+              </button>
+              <button type="button" className="button" onClick={() => setDialog('close')}>
+                Close period
+              </button>
+              <button
+                type="button"
+                className="button button-primary"
+                onClick={() => setDialog('transfer')}
+              >
+                New transfer
+              </button>
+            </>
+          ) : null
+        }
       />
+      {canWrite && entity ? (
+        <>
+          <TransferDialog
+            key={`t-${entity.id}`}
+            entity={entity}
+            open={dialog === 'transfer'}
+            onClose={() => setDialog(null)}
+          />
+          <ClosePeriodDialog
+            key={`c-${entity.id}`}
+            entity={entity}
+            open={dialog === 'close'}
+            onClose={() => setDialog(null)}
+          />
+          <FxRateDialog
+            currencies={currencies}
+            open={dialog === 'rate'}
+            onClose={() => setDialog(null)}
+          />
+        </>
+      ) : null}
       {entities.isPending ? <Loading /> : null}
       {entities.error ? <ErrorNotice error={entities.error} /> : null}
       {entities.data && entities.data.length === 0 ? (
