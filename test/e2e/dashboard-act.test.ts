@@ -671,6 +671,10 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
     const viewer = await context.browser()!.newContext({ viewport: DESKTOP, locale: 'en-US' });
     const other = await viewer.newPage();
     try {
+      // The sign-in card sits in the middle of the window.
+      await other.goto(`${server.url}/login`);
+      const card = (await other.locator('.login-card').boundingBox())!;
+      expect(Math.abs(card.x + card.width / 2 - DESKTOP.width / 2)).toBeLessThan(2);
       await signIn(other, 'viewer@studio.test', 'viewer password 123');
       await visit('/businesses', 'Businesses', other);
       const slug = (
