@@ -18,7 +18,22 @@ export const memberSchema = z.object({
   createdAt: z.string(),
 });
 export const addedMemberSchema = memberSchema.extend({
-  invitation: z.object({ id: z.string(), expiresAt: z.string() }).nullable(),
+  invitation: z
+    .object({
+      id: z.string(),
+      expiresAt: z.string(),
+      token: z.string().describe('The invitation link secret: shown in this answer only'),
+      path: z.string().describe('The dashboard page that joins with it: /invite#<token>'),
+    })
+    .nullable(),
+});
+export const invitationLinkSchema = z.object({
+  organisation: z.object({ name: z.string(), slug: z.string() }),
+  role: z.string(),
+  email: z.string(),
+  name: z.string(),
+  needsPassword: z.boolean(),
+  expiresAt: z.string(),
 });
 export const erasureSchema = z.object({
   redactedAuditEntries: z.number(),

@@ -81,12 +81,15 @@ export const invitations = pgTable(
     invitedBy: uuid('invited_by'),
     /** `pending`, `accepted`, `declined` or `revoked`; a pending one past `expires_at` is dead. */
     status: text('status').notNull(),
+    /** SHA-256 of the invitation link's secret (`iza_iv_…`): whoever holds the link may join. */
+    tokenHash: text('token_hash'),
     createdAt: at('created_at').notNull(),
     expiresAt: at('expires_at').notNull(),
     respondedAt: at('responded_at'),
   },
   (t) => [
     index('invitations_user_idx').on(t.userId),
+    uniqueIndex('invitations_token_idx').on(t.tokenHash),
     uniqueIndex('invitations_pending_idx')
       .on(t.orgId, t.userId)
       .where(sql`status = 'pending'`),

@@ -22,6 +22,7 @@ import {
   password,
   role,
   sessionSchema,
+  invitationLinkSchema,
   tokensSchema,
 } from './access.dto.ts';
 
@@ -127,6 +128,54 @@ export function registerAuthRoutes(
     async ({ body, request, reply }) =>
       withRetryAfter(reply, async () => {
         const tokens = await access.auth.login({ ...body, via: body.mode }, client(request));
+        return deliver(reply, tokens, body.mode);
+      }),
+  );
+  // An invitation link (`/invite#<token>` in the dashboard): see what it offers, then join.
+  const linkParams = z.object({ token: z.string().regex(/^iza_iv_[A-Za-z0-9_-]{43}$/) });
+  addRoute(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/auth/invitation-links/:token',
+      access: 'public',
+      tags: ['access'],
+      summary: 'What an invitation link offers: the organisation, the role and the e-mail',
+      description:
+        '404 `invitation_link_invalid`, the same for a link that never existed, was used, revoked or expired.',
+      params: linkParams,
+      response: invitationLinkSchema,
+      rateLimitPerMinute: options.loginRateLimitPerMinute,
+    },
+    async ({ params }) => access.invitations.preview(params.token),
+  );
+  addRoute(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/auth/invitation-links/:token/join',
+      access: 'public',
+      tags: ['access'],
+      summary: 'Joins the organisation of an invitation link and signs in there',
+      description:
+        'For an account made for the invitation (`needsPassword`), `password` (and `name`) are set now; an account that has a password signs in with it (and `code` when it uses an authenticator), as `/auth/login` does. The link works once.',
+      params: linkParams,
+      body: z.strictObject({
+        password,
+        name: name.optional(),
+        code: z.string().min(1).max(32).optional(),
+        mode: z.enum(['bearer', 'cookie']).default('bearer'),
+      }),
+      response: tokensSchema,
+      rateLimitPerMinute: options.loginRateLimitPerMinute,
+    },
+    async ({ params, body, request, reply }) =>
+      withRetryAfter(reply, async () => {
+        const tokens = await access.auth.joinByLink(
+          params.token,
+          { ...body, via: body.mode },
+          client(request),
+        );
         return deliver(reply, tokens, body.mode);
       }),
   );

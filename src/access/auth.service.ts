@@ -18,7 +18,7 @@ import {
 import { mayAct } from './holders.ts';
 import type { InvitationsService } from './invitations.service.ts';
 import type { MfaService } from './mfa.service.ts';
-import { verifyPassword } from './passwords.ts';
+import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';
 import type { Role } from './permissions.ts';
 import type { AuditRecorder } from './ports.ts';
 import { issueTokens, revokeSessions } from './session-tokens.ts';
@@ -114,6 +114,56 @@ export function createAuthService(deps: AuthDeps) {
      * a far higher limit), so someone elsewhere cannot lock the owner out, and an unknown e-mail
      * gets exactly the answers a known one gets, locked or not.
      */
+    /**
+     * Joins an organisation through an invitation link and signs in there. An account made for
+     * the invitation sets its password (and name) now; an account that already has a password
+     * proves it is theirs with it (and their authenticator code), exactly as signing in does.
+     */
+    async joinByLink(
+      token: string,
+      input: {
+        password: string;
+        name?: string | undefined;
+        code?: string | undefined;
+        via: 'cookie' | 'bearer';
+      },
+      client: ClientInfo,
+    ): Promise<IssuedTokens> {
+      const link = await invitations.preview(token);
+      if (link.needsPassword) {
+        checkPasswordPolicy(input.password);
+        const passwordHash = await hashPassword(input.password);
+        await db.transaction(async (tx) => {
+          const name = input.name?.trim();
+          // Only while it has none: of two people racing with one link, the first sets it.
+          const [set] = await tx
+            .update(users)
+            .set({ passwordHash, ...(name ? { name } : {}), updatedAt: clock.now() })
+            .where(and(eq(users.email, link.email), isNull(users.passwordHash)))
+            .returning({ id: users.id });
+          if (set) {
+            await audit.record(tx, {
+              orgId: link.orgId,
+              action: 'user.password_set',
+              entityType: 'user',
+              entityId: set.id,
+              after: { via: 'invitation_link', invitationId: link.id },
+            });
+          }
+        });
+      }
+      return this.login(
+        {
+          email: link.email,
+          password: input.password,
+          code: input.code,
+          acceptInvitation: link.id,
+          via: input.via,
+        },
+        client,
+      );
+    },
+
     async login(
       input: {
         email: string;

@@ -10,6 +10,7 @@ import {
 } from '../kernel/index.ts';
 import { invitations, memberships, organisations, users } from './access.schema.ts';
 import { mayAct } from './holders.ts';
+import { hashToken, newToken } from './tokens.ts';
 import { cappedRole, type Role } from './permissions.ts';
 import type { AuditRecorder } from './ports.ts';
 
@@ -36,6 +37,27 @@ export interface OrgInvitationDto {
   expiresAt: string;
   respondedAt: string | null;
 }
+
+/** An invitation link as its page shows it. */
+export interface LinkPreview {
+  id: string;
+  /** The inviting organisation (for its audit chain; the link's page does not show it). */
+  orgId: string;
+  organisation: { name: string; slug: string };
+  role: Role;
+  email: string;
+  name: string;
+  /** True when the account was made for the invitation and its password is set on joining. */
+  needsPassword: boolean;
+  expiresAt: string;
+}
+
+export const linkNotFound = () =>
+  new UserError(
+    'invitation_link_invalid',
+    'This invitation link is not valid any more (used, revoked or expired); ask for a new one',
+    { status: 404 },
+  );
 
 /**
  * Invitations: how an organisation asks someone who already has an account to join it. Nothing
@@ -88,8 +110,9 @@ export function createInvitationsService(deps: {
     async invite(
       tx: Transaction,
       input: { orgId: string; userId: string; role: Role; invitedBy: string | null },
-    ): Promise<{ id: string; createdAt: Date; expiresAt: Date }> {
+    ): Promise<{ id: string; createdAt: Date; expiresAt: Date; token: string }> {
       const now = clock.now();
+      const token = newToken('iv');
       const expiresAt = new Date(now.getTime() + settings.invitationTtlSeconds * 1000);
       await tx
         .update(invitations)
@@ -106,6 +129,7 @@ export function createInvitationsService(deps: {
         id,
         ...input,
         status: 'pending',
+        tokenHash: hashToken(token),
         createdAt: now,
         expiresAt,
       });
@@ -116,7 +140,48 @@ export function createInvitationsService(deps: {
         entityId: input.userId,
         after: { invitationId: id, role: input.role, expiresAt: expiresAt.toISOString() },
       });
-      return { id, createdAt: now, expiresAt };
+      return { id, createdAt: now, expiresAt, token };
+    },
+
+    /**
+     * What an invitation link offers, for the page that opens it (no sign-in): the organisation,
+     * the role, the e-mail it is for, whether that account still needs a password. 404 for a
+     * link that is unknown, used, revoked or expired, the same for each.
+     */
+    async preview(token: string): Promise<LinkPreview> {
+      const [row] = await db
+        .select({
+          id: invitations.id,
+          orgId: invitations.orgId,
+          role: invitations.role,
+          expiresAt: invitations.expiresAt,
+          email: users.email,
+          name: users.name,
+          passwordHash: users.passwordHash,
+          organisation: { name: organisations.name, slug: organisations.slug },
+        })
+        .from(invitations)
+        .innerJoin(users, eq(users.id, invitations.userId))
+        .innerJoin(organisations, eq(organisations.id, invitations.orgId))
+        .where(
+          and(
+            eq(invitations.tokenHash, hashToken(token)),
+            eq(invitations.status, 'pending'),
+            gt(invitations.expiresAt, clock.now()),
+            eq(users.status, 'active'),
+          ),
+        );
+      if (!row) throw linkNotFound();
+      return {
+        id: row.id,
+        orgId: row.orgId,
+        organisation: row.organisation,
+        role: row.role as Role,
+        email: row.email,
+        name: row.name,
+        needsPassword: row.passwordHash === null,
+        expiresAt: row.expiresAt.toISOString(),
+      };
     },
 
     /** The signed-in person's open invitations (pending, not expired), newest first. */

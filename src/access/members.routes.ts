@@ -68,9 +68,9 @@ export function registerMemberRoutes(app: FastifyInstance, access: Access): void
       url: '/api/v1/users',
       access: 'manage_users',
       tags: ['access'],
-      summary: 'Adds a person with a role; invites them when the e-mail already has an account',
+      summary: 'Invites a person with a role by link (or adds them with a password you set)',
       description:
-        'A new e-mail gets an account (with `password`, if given) and the membership at once. An e-mail that already has an account gets an invitation instead (`status` "invited", `invitation` set): the person accepts or declines it, signed in as themselves, before it expires (IZA_INVITATION_TTL_SECONDS); `password` is then ignored.',
+        'Without `password`, the person is invited by link (`status` "invited", `invitation.path` `/invite#<token>`, the secret shown in this answer only): opening it, they set their own password and join before it expires (IZA_INVITATION_TTL_SECONDS). With `password`, a new e-mail gets an account and the membership at once. An e-mail that already has an account always gets an invitation: the person accepts it signed in as themselves, in the dashboard, at sign-in, or through its link; `password` is then ignored.',
       body: z.strictObject({ email, name, password: password.optional(), role }),
       response: addedMemberSchema,
       status: 201,

@@ -8,8 +8,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
  * - refresh token: `iza_rt_<43 chars>`
  * - API key:       `iza_key_<12-char prefix>_<43 chars>`: the prefix finds the row, the rest is
  *                  checked against its hash.
+ * - invitation link: `iza_iv_<43 chars>`: joins an organisation (never a credential for the API).
  */
-export type TokenKind = 'at' | 'rt';
+export type TokenKind = 'at' | 'rt' | 'iv';
 
 const BODY = /^[A-Za-z0-9_-]{43}$/;
 

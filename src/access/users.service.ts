@@ -39,8 +39,12 @@ export { slugify } from './organisations.service.ts';
 
 /** What adding a person answers: the new member, or the invitation an existing account got. */
 export type AddedMemberDto = MemberDto & {
-  /** Set when the e-mail already had an account: it was invited, not added (status `invited`). */
-  invitation: { id: string; expiresAt: string } | null;
+  /**
+   * Set when the person was invited rather than added (status `invited`): an e-mail that already
+   * had an account, or a new one added without a password. `path` (`/invite#<token>`) is the
+   * link that joins; its secret is in this answer only.
+   */
+  invitation: { id: string; expiresAt: string; token: string; path: string } | null;
 };
 
 export interface UsersDeps {
@@ -87,6 +91,16 @@ export function createUsersService(deps: UsersDeps) {
       after: { email: normaliseEmail(input.email), name: input.name },
     });
     return id;
+  }
+
+  /** An invitation in an answer: its link (the secret, shown this once) and when it ends. */
+  function invitationJson(invitation: { id: string; expiresAt: Date; token: string }) {
+    return {
+      id: invitation.id,
+      expiresAt: invitation.expiresAt.toISOString(),
+      token: invitation.token,
+      path: `/invite#${invitation.token}`,
+    };
   }
 
   async function accountByEmail(tx: Transaction, email: string) {
@@ -251,7 +265,28 @@ export function createUsersService(deps: UsersDeps) {
             status: 'invited',
             lastLoginAt: null,
             createdAt: invitation.createdAt.toISOString(),
-            invitation: { id: invitation.id, expiresAt: invitation.expiresAt.toISOString() },
+            invitation: invitationJson(invitation),
+          };
+        }
+        if (input.password === undefined) {
+          // No password: an account that cannot sign in yet, and an invitation link with which
+          // the person sets their own password and joins.
+          const userId = await createAccount(tx, input, orgId);
+          const invitation = await invitations.invite(tx, {
+            orgId,
+            userId,
+            role: input.role,
+            invitedBy,
+          });
+          return {
+            id: userId,
+            email,
+            name: input.name,
+            role: input.role,
+            status: 'invited',
+            lastLoginAt: null,
+            createdAt: invitation.createdAt.toISOString(),
+            invitation: invitationJson(invitation),
           };
         }
         const userId = await createAccount(tx, input, orgId);

@@ -409,6 +409,49 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
     expect(await rows(sql`select 1 from api_keys where name = 'Typo robot'`)).toHaveLength(0);
   });
 
+  it('invites someone by link: they set their own password in the browser and join', async () => {
+    await visit('/settings', 'Settings');
+    await page.getByLabel('E-mail', { exact: true }).fill('ines@studio.test');
+    await page.locator('#member-name').fill('Ines Invited');
+    await page.locator('#member-role').selectOption('editor');
+    await page.getByRole('button', { name: 'Create invitation link' }).click();
+    const link = await page.getByTestId('invitation-link').locator('code').textContent();
+    expect(link).toMatch(new RegExp(`^${server.url}/invite#iza_iv_`));
+    // No account can sign in before the invitee has chosen a password.
+    const [row] = await rows<{ hash: string | null }>(
+      sql`select password_hash as hash from users where email = 'ines@studio.test'`,
+    );
+    expect(row).toEqual({ hash: null });
+
+    const theirs = await context.browser()!.newContext({ viewport: DESKTOP, locale: 'en-US' });
+    const invitee = await theirs.newPage();
+    try {
+      await invitee.goto(link!);
+      await eventually(() => invitee.getByTestId('invitation-offer').textContent()).toMatch(
+        /As editor, with ines@studio\.test/,
+      );
+      await invitee.getByLabel('Choose a password').fill('ines chose this one');
+      await invitee.getByLabel('The password again').fill('ines chose this one');
+      await invitee.getByRole('button', { name: /^Join / }).click();
+      await invitee.waitForURL(`${server.url}/`);
+      await eventually(() => invitee.getByTestId('user-role').textContent()).toMatch(
+        /Ines Invited · editor/,
+      );
+      // The link is spent.
+      await invitee.goto(link!);
+      await eventually(() => invitee.getByRole('heading', { level: 1 }).textContent()).toBe(
+        'This link does not work',
+      );
+    } finally {
+      await theirs.close();
+    }
+    const [member] = await rows<{ role: string; status: string }>(
+      sql`select m.role, m.status from memberships m join users u on u.id = m.user_id
+          where u.email = 'ines@studio.test' and m.org_id = ${server.orgId}`,
+    );
+    expect(member).toEqual({ role: 'editor', status: 'active' });
+  });
+
   it('ends all other sessions of the signed-in person', async () => {
     const signIn = async () => {
       const res = await fetch(`${server.url}/api/v1/auth/login`, {
@@ -645,7 +688,9 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
     await page.waitForURL(new RegExp(`/businesses/${venture!.slug}$`));
     await page.keyboard.press('Control+k');
     await input.fill('daily rep');
-    await eventually(() => palette.locator('[data-command^="workflow:"]').count()).toBe(1);
+    await eventually(async () =>
+      (await palette.locator('[data-command^="workflow:"]').allTextContents()).join(' | '),
+    ).toMatch(/Daily report/);
     await input.fill('import n8n');
     await eventually(() =>
       palette.locator('[role=option][aria-selected=true]').getAttribute('data-command'),

@@ -142,7 +142,12 @@ describe('bad input to the access routes', { timeout: 120_000 }, () => {
         {
           method: 'POST',
           url: '/api/v1/users',
-          payload: { email: `n${i}@alpha.test`, name: nasty, role: 'viewer' },
+          payload: {
+            email: `n${i}@alpha.test`,
+            name: nasty,
+            role: 'viewer',
+            password: 'a long enough password',
+          },
         },
         { method: 'PATCH', url: `/api/v1/users/${w.users.viewer}`, payload: { name: nasty } },
         { method: 'PATCH', url: '/api/v1/organisation', payload: { name: nasty } },

@@ -81,6 +81,91 @@ describe.each(storages)('invitations and memberships on $name', { timeout: 180_0
     expect((await invite(w, b, 'viewer@alpha.test', 'viewer')).statusCode).toBe(409);
   });
 
+  it('invites a new person by link: they set their own password and join, once', async () => {
+    const { w, auth, b } = await world();
+    const sent = await invite(w, b, 'newcomer@gamma.test', 'editor');
+    expect(sent.statusCode, sent.body).toBe(201);
+    const { invitation } = sent.json().data as { invitation: { token: string; path: string } };
+    expect(invitation.path).toBe(`/invite#${invitation.token}`);
+    // Nobody can sign in with the account the invitation made, not even with an empty password.
+    const early = await w.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'newcomer@gamma.test', password: 'anything at all' },
+    });
+    expect(early.statusCode).toBe(401);
+    const link = `/api/v1/auth/invitation-links/${invitation.token}`;
+    const preview = await w.inject({ method: 'GET', url: link });
+    expect(preview.json().data).toEqual({
+      organisation: { name: expect.any(String), slug: 'beta-studio' },
+      role: 'editor',
+      email: 'newcomer@gamma.test',
+      name: 'Invited',
+      needsPassword: true,
+      expiresAt: expect.any(String),
+    });
+    const weak = await w.inject({
+      method: 'POST',
+      url: `${link}/join`,
+      payload: { password: 'short' },
+    });
+    expect(weak.statusCode).toBe(400);
+    const joined = await w.inject({
+      method: 'POST',
+      url: `${link}/join`,
+      payload: { password: 'a long enough password', name: 'Nia Newcomer' },
+    });
+    expect(joined.statusCode, joined.body).toBe(200);
+    expect(joined.json().data).toMatchObject({ organisationId: w.orgB, role: 'editor' });
+    const me = await w.inject({
+      method: 'GET',
+      url: '/api/v1/auth/me',
+      headers: { authorization: `Bearer ${joined.json().data.accessToken}` },
+    });
+    expect(me.json().data).toMatchObject({ name: 'Nia Newcomer', role: 'editor' });
+    // The link works once; a made-up one answers the same.
+    for (const url of [link, `/api/v1/auth/invitation-links/iza_iv_${'A'.repeat(43)}`]) {
+      const again = await w.inject({ method: 'GET', url });
+      expect(again.statusCode).toBe(404);
+      expect(again.json().error.code).toBe('invitation_link_invalid');
+    }
+    const rejoin = await w.inject({
+      method: 'POST',
+      url: `${link}/join`,
+      payload: { password: 'another long password' },
+    });
+    expect(rejoin.statusCode).toBe(404);
+    // Organisation A sees nothing of it.
+    const listedInA = await w.inject({
+      method: 'GET',
+      url: '/api/v1/users',
+      headers: auth('admin'),
+    });
+    expect(JSON.stringify(listedInA.json().data)).not.toContain('newcomer@gamma.test');
+  });
+
+  it('lets an existing account join by link only with its own password', async () => {
+    const { w, b } = await world();
+    const sent = await invite(w, b, 'viewer@alpha.test', 'viewer');
+    const { token } = (sent.json().data as { invitation: { token: string } }).invitation;
+    const link = `/api/v1/auth/invitation-links/${token}`;
+    expect((await w.inject({ method: 'GET', url: link })).json().data.needsPassword).toBe(false);
+    // Whoever holds the link cannot take over the account by "setting" a password.
+    const taken = await w.inject({
+      method: 'POST',
+      url: `${link}/join`,
+      payload: { password: 'an attacker password' },
+    });
+    expect(taken.statusCode).toBe(401);
+    const joined = await w.inject({
+      method: 'POST',
+      url: `${link}/join`,
+      payload: { password: PASSWORD },
+    });
+    expect(joined.statusCode, joined.body).toBe(200);
+    expect(joined.json().data).toMatchObject({ organisationId: w.orgB, role: 'viewer' });
+  });
+
   it('lets someone without an organisation accept an invitation while signing in', async () => {
     const { w, auth, b } = await world();
     const removed = await w.inject({

@@ -37,6 +37,7 @@ const ExecutionPage = page(() => import('./pages/execution.page.tsx'), 'Executio
 const AgentsPage = page(() => import('./pages/agents.page.tsx'), 'AgentsPage');
 const MonitoringPage = page(() => import('./pages/monitoring.page.tsx'), 'MonitoringPage');
 const SettingsPage = page(() => import('./pages/settings.page.tsx'), 'SettingsPage');
+const InvitePage = page(() => import('./pages/invite.page.tsx'), 'InvitePage');
 const NotFoundPage = page(() => import('./pages/not-found.page.tsx'), 'NotFoundPage');
 
 export function App() {
@@ -45,7 +46,7 @@ export function App() {
   useEffect(() => {
     setUnauthenticatedHandler(() => {
       const here = window.location.pathname + window.location.search;
-      if (window.location.pathname === '/login') return;
+      if (window.location.pathname === '/login' || window.location.pathname === '/invite') return;
       queryClient.clear();
       void navigate(`/login?next=${encodeURIComponent(here)}`, { replace: true });
     });
@@ -54,6 +55,14 @@ export function App() {
   return (
     <Routes>
       <Route path="/login" element={<LoginPage />} />
+      <Route
+        path="/invite"
+        element={
+          <Suspense fallback={null}>
+            <InvitePage />
+          </Suspense>
+        }
+      />
       <Route element={<RequireSignIn />}>
         <Route index element={<HomePage />} />
         <Route path="businesses" element={<BusinessesPage />} />

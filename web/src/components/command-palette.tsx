@@ -60,13 +60,19 @@ export function CommandPalette(props: { me: Me | null }) {
   const navigate = useNavigate();
 
   useEffect(() => {
+    const show = () => {
+      setText('');
+      setActive(0);
+      setOpen(true);
+    };
     const onKey = (event: globalThis.KeyboardEvent) => {
       if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k') {
         event.preventDefault();
-        setOpen((was) => !was);
+        if (dialog.current?.open) setOpen(false);
+        else show();
       }
     };
-    const onAsk = () => setOpen(true);
+    const onAsk = show;
     window.addEventListener('keydown', onKey);
     window.addEventListener(OPEN_PALETTE, onAsk);
     return () => {
@@ -79,10 +85,6 @@ export function CommandPalette(props: { me: Me | null }) {
     if (!element) return;
     if (open && !element.open) element.showModal();
     if (!open && element.open) element.close();
-    if (open) {
-      setText('');
-      setActive(0);
-    }
   }, [open]);
 
   const signedIn = open && props.me !== null;

@@ -4,6 +4,7 @@ import { api, messageOf } from '../../api/client.ts';
 import { ROLES, type AddedMember, type Member, type Role } from '../../api/types.ts';
 import { ErrorNotice, Loading, Panel } from '../../components/ui.tsx';
 import { formatDateTime } from '../../format.ts';
+import { CopyButton } from './copy-button.tsx';
 
 const USERS = ['access', 'users'] as const;
 
@@ -94,30 +95,28 @@ function AddMember() {
   const queryClient = useQueryClient();
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
-  const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('viewer');
   const add = useMutation({
-    mutationFn: () =>
-      api.post<AddedMember>('/api/v1/users', {
-        email,
-        name,
-        role,
-        ...(password ? { password } : {}),
-      }),
+    mutationFn: () => api.post<AddedMember>('/api/v1/users', { email, name, role }),
     onSuccess: () => {
       setEmail('');
       setName('');
-      setPassword('');
       void queryClient.invalidateQueries({ queryKey: USERS });
+      void queryClient.invalidateQueries({ queryKey: ['access', 'org-invitations'] });
     },
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
     add.mutate();
   };
+  const link = add.data?.invitation ? `${window.location.origin}${add.data.invitation.path}` : null;
   return (
     <form className="inline-form" onSubmit={submit} aria-labelledby="add-member-title">
-      <h3 id="add-member-title">Add a member</h3>
+      <h3 id="add-member-title">Invite someone</h3>
+      <p className="muted small">
+        They get a link to open: a new person sets their own password there; someone who already has
+        an account joins with theirs. Nobody types a password for someone else.
+      </p>
       <div className="form-row">
         <div className="field">
           <label htmlFor="member-email">E-mail</label>
@@ -134,18 +133,6 @@ function AddMember() {
           <input id="member-name" required value={name} onChange={(e) => setName(e.target.value)} />
         </div>
         <div className="field">
-          <label htmlFor="member-password">
-            Password <span className="muted">(for a new account; existing ones are invited)</span>
-          </label>
-          <input
-            id="member-password"
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </div>
-        <div className="field">
           <label htmlFor="member-role">Role</label>
           <select id="member-role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
             {ROLES.map((r) => (
@@ -156,16 +143,21 @@ function AddMember() {
           </select>
         </div>
         <button type="submit" className="button button-primary" disabled={add.isPending}>
-          Add member
+          Create invitation link
         </button>
       </div>
-      {add.error ? <ErrorNotice error={add.error} title="The member was not added" /> : null}
-      {add.data ? (
-        <p role="status" className="notice">
-          {add.data.invitation
-            ? `${add.data.email} already has an account: they have been invited and join once they accept.`
-            : 'Member added.'}
-        </p>
+      {add.error ? <ErrorNotice error={add.error} title="The invitation was not made" /> : null}
+      {add.data && link ? (
+        <div className="notice notice-success" role="status" data-testid="invitation-link">
+          <strong>
+            Send this link to {add.data.email}: it is shown only once and works once, until{' '}
+            {formatDateTime(add.data.invitation!.expiresAt)}.
+          </strong>
+          <div className="secret">
+            <code>{link}</code>
+            <CopyButton text={link} label="Copy link" />
+          </div>
+        </div>
       ) : null}
     </form>
   );
