@@ -2,8 +2,8 @@ import { IzaError, OperationalError, UserError } from '../kernel/essentials.ts';
 
 /**
  * A command's action whose errors keep their message and gain their code, e.g.
- * `iza: Entity ACME has an account 1100 (conflict)`, then exit with 1 (`main`). The same as the
- * ledger commands' `act`, without loading the ledger.
+ * `iza: Entity ACME has an account 1100 (conflict)`, then exit with 1 (`main`). Light: it loads
+ * no domain module, so every command group can use it.
  */
 export function act<A extends unknown[]>(action: (...args: A) => Promise<void>) {
   return async (...args: A): Promise<void> => {

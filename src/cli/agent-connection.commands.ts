@@ -7,7 +7,7 @@ import {
   type ConnectionPatch,
 } from '../agents/index.ts';
 import { ErrorCodes, UserError } from '../kernel/index.ts';
-import { act } from './ledger-actions.ts';
+import { act } from './act.ts';
 import { readSecret, viaServerOrLocally } from './local.ts';
 import { configFrom, dataDirOption, jsonOption } from './options.ts';
 import { localOrganisation, onlyOrganisation } from './organisation.ts';

@@ -5,7 +5,7 @@ import type { AgentInput, AgentJson } from '../agents/index.ts';
 import { ErrorCodes, UserError } from '../kernel/index.ts';
 import { dict } from '../kernel/dict.ts';
 import { collect, common, type AgentClient, type Flags } from './agent-client.ts';
-import { act } from './ledger-actions.ts';
+import { act } from './act.ts';
 import { emit, keyValues } from './output.ts';
 
 type Run = <T>(flags: Flags, name: string, work: (c: AgentClient) => Promise<T>) => Promise<T>;

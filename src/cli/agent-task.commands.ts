@@ -9,7 +9,7 @@ import {
   type Flags,
   type TaskDetail,
 } from './agent-client.ts';
-import { act } from './ledger-actions.ts';
+import { act } from './act.ts';
 import { emit, keyValues, table } from './output.ts';
 
 type Run = <T>(flags: Flags, name: string, work: (c: AgentClient) => Promise<T>) => Promise<T>;

@@ -4,7 +4,7 @@ import { collect, common, withAgents, type AgentClient, type Flags } from './age
 import { connectionCommand } from './agent-connection.commands.ts';
 import { addDefineCommands } from './agent-define.commands.ts';
 import { addTaskCommands } from './agent-task.commands.ts';
-import { act } from './ledger-actions.ts';
+import { act } from './act.ts';
 import { configFrom } from './options.ts';
 import { emit, keyValues, table } from './output.ts';
 

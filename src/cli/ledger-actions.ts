@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { IzaError, OperationalError, UserError } from '../kernel/index.ts';
+import { UserError } from '../kernel/index.ts';
 import {
   withLedger,
   type LedgerClient,
@@ -51,35 +51,8 @@ export function inLedger<T>(
   );
 }
 
-/**
- * A command's action whose errors keep their message and gain their code, e.g.
- * `iza: Entity ACME has an account 1100 (conflict)`, then exit with 1 (`main`).
- */
-export function act<A extends unknown[]>(action: (...args: A) => Promise<void>) {
-  return async (...args: A): Promise<void> => {
-    try {
-      await action(...args);
-    } catch (error) {
-      throw withCode(error);
-    }
-  };
-}
-
-function withCode(error: unknown): unknown {
-  if (!(error instanceof IzaError) || error.message.endsWith(`(${error.code})`)) return error;
-  const message = `${error.message} (${error.code})`;
-  if (error instanceof UserError) {
-    return new UserError(error.code, message, {
-      status: error.status,
-      details: error.details,
-      cause: error,
-    });
-  }
-  if (error instanceof OperationalError) {
-    return new OperationalError(error.code, message, { details: error.details, cause: error });
-  }
-  return error;
-}
+/** A command's action whose errors keep their message and gain their code (`act.ts`). */
+export { act } from './act.ts';
 
 /** Prints a booking's answer and fails the command when the ledger did not apply it. */
 export function reportResult(
