@@ -62,7 +62,8 @@ export function registerRoot(app: FastifyInstance, access: Access, web: WebShell
         }
         throw error;
       }
-      return reply.redirect('/?setup=done', 303);
+      // With the dashboard: its sign-in page, saying the administrator now exists.
+      return reply.redirect(web.built ? '/login?setup=done' : '/?setup=done', 303);
     },
   );
 }

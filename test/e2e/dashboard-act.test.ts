@@ -716,6 +716,10 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
     const viewer = await context.browser()!.newContext({ viewport: DESKTOP, locale: 'en-US' });
     const other = await viewer.newPage();
     try {
+      // Once an administrator exists, no first-run hint; after the setup form, a confirmation.
+      await other.goto(`${server.url}/login?setup=done`);
+      await other.getByTestId('setup-done').waitFor();
+      expect(await other.getByTestId('first-run-hint').count()).toBe(0);
       // The sign-in card sits in the middle of the window.
       await other.goto(`${server.url}/login`);
       const card = (await other.locator('.login-card').boundingBox())!;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createAccessWorld, type AccessWorld } from '../helpers/access.ts';
@@ -93,6 +96,31 @@ describe('first run', { timeout: 60_000 }, () => {
     expect(done.headers.location).toBe('/?setup=done');
     const after = await t.app.inject({ method: 'GET', url: '/?setup=done' });
     expect(after.body).toContain('The first administrator has been created');
+  });
+
+  it("sends the new administrator to the dashboard's sign-in, which confirms the setup", async () => {
+    const webRoot = mkdtempSync(join(tmpdir(), 'iza-web-'));
+    writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>dashboard</title>');
+    try {
+      t = await createTestApp({ target: (await pgliteStorage.create()).target, webRoot });
+      const token = (await t.access.setup.issueToken('http://127.0.0.1:3000'))!;
+      const done = await t.app.inject({
+        method: 'POST',
+        url: '/setup',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({
+          token,
+          organisation: 'Echo',
+          name: 'Eve',
+          email: 'eve@echo.test',
+          password: 'a long enough password',
+        }).toString(),
+      });
+      expect(done.statusCode).toBe(303);
+      expect(done.headers.location).toBe('/login?setup=done');
+    } finally {
+      rmSync(webRoot, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api, ApiError, messageOf } from '../api/client.ts';
@@ -19,6 +19,13 @@ export function LoginPage() {
   const [needCode, setNeedCode] = useState(false);
   const [error, setError] = useState<{ title: string; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  // The first-run hint only while the installation has no administrator yet.
+  const setup = useQuery({
+    queryKey: ['setup'],
+    queryFn: () => api.get<{ needed: boolean }>('/api/v1/setup', { refresh: false }),
+    retry: false,
+    staleTime: 60_000,
+  });
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -71,6 +78,11 @@ export function LoginPage() {
           </div>
         </div>
         <h1>Sign in</h1>
+        {params.get('setup') === 'done' ? (
+          <p className="notice notice-success" role="status" data-testid="setup-done">
+            The first administrator has been created: sign in with that e-mail and password.
+          </p>
+        ) : null}
         <form onSubmit={(event) => void submit(event)} noValidate={false}>
           <div className="field">
             <label htmlFor="login-email">E-mail</label>
@@ -140,9 +152,12 @@ export function LoginPage() {
             {busy ? 'Signing in…' : 'Sign in'}
           </button>
         </form>
-        <p className="muted small">
-          First run? The first administrator is created on the server&apos;s setup page.
-        </p>
+        {setup.data?.needed ? (
+          <p className="muted small" data-testid="first-run-hint">
+            First run: create the first administrator with the one-time setup token the server
+            printed, on <a href="/">the setup page</a>, or with <code>iza user create-admin</code>.
+          </p>
+        ) : null}
       </main>
     </div>
   );
