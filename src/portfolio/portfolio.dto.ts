@@ -192,11 +192,21 @@ export const rollupQuery = z.object({
   category: z.string().max(40).optional(),
 });
 
+const comparison = {
+  growthBp: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Like-for-like change: over the ventures with a value in both months only'),
+  reporting: z.number().int().describe('Ventures with a value this month'),
+  compared: z.number().int().describe('Ventures with a value in both months'),
+};
+
 const moneyRollupSchema = z.object({
   currency: z.string(),
   current: z.string(),
   previous: z.string(),
-  growthBp: z.number().int().nullable(),
+  ...comparison,
 });
 
 const rollupGroupSchema = z.object({
@@ -211,7 +221,7 @@ const rollupGroupSchema = z.object({
   customers: z.object({
     current: z.string(),
     previous: z.string(),
-    growthBp: z.number().int().nullable(),
+    ...comparison,
   }),
   churn: z.object({
     averageBp: z.string().nullable(),

@@ -372,14 +372,50 @@ describe.each(storages)('portfolio service on $name', { timeout: 60_000 }, (stor
       });
       // foxtrot (space, idea) has no KPIs; delta is archived.
       expect(r.portfolio.revenue).toEqual([
-        { currency: 'EUR', current: '15000', previous: '11000', growthBp: 3636 },
-        { currency: 'USD', current: '5000', previous: '4000', growthBp: 2500 },
+        {
+          currency: 'EUR',
+          current: '15000',
+          previous: '11000',
+          growthBp: 3636,
+          reporting: 2,
+          compared: 2,
+        },
+        {
+          currency: 'USD',
+          current: '5000',
+          previous: '4000',
+          growthBp: 2500,
+          reporting: 1,
+          compared: 1,
+        },
       ]);
       expect(r.portfolio.mrr).toEqual([
-        { currency: 'EUR', current: '6000', previous: '5000', growthBp: 2000 },
-        { currency: 'USD', current: '1000', previous: '0', growthBp: null },
+        {
+          currency: 'EUR',
+          current: '6000',
+          previous: '5000',
+          growthBp: 2000,
+          reporting: 1,
+          compared: 1,
+        },
+        // bravo's first MRR: nothing to compare it with.
+        {
+          currency: 'USD',
+          current: '1000',
+          previous: '0',
+          growthBp: null,
+          reporting: 1,
+          compared: 0,
+        },
       ]);
-      expect(r.portfolio.customers).toEqual({ current: '170', previous: '150', growthBp: 1333 });
+      // charlie reports customers for the first time: like for like, 160 against 150.
+      expect(r.portfolio.customers).toEqual({
+        current: '170',
+        previous: '150',
+        growthBp: 667,
+        reporting: 3,
+        compared: 2,
+      });
       expect(r.portfolio.churn).toEqual({
         averageBp: '350',
         previousAverageBp: '300',
@@ -387,13 +423,26 @@ describe.each(storages)('portfolio service on $name', { timeout: 60_000 }, (stor
       });
       const financial = r.categories.find((c) => c.category === 'financial')!;
       expect(financial.ventures.total).toBe(2);
-      expect(financial.customers).toEqual({ current: '160', previous: '150', growthBp: 667 });
+      expect(financial.customers).toMatchObject({ current: '160', previous: '150', growthBp: 667 });
       const technology = r.categories.find((c) => c.category === 'technology')!;
       expect(technology.ventures.total).toBe(1);
       expect(technology.revenue).toEqual([
-        { currency: 'EUR', current: '3000', previous: '1000', growthBp: 20000 },
+        {
+          currency: 'EUR',
+          current: '3000',
+          previous: '1000',
+          growthBp: 20000,
+          reporting: 1,
+          compared: 1,
+        },
       ]);
-      expect(technology.customers).toEqual({ current: '10', previous: '0', growthBp: null });
+      expect(technology.customers).toEqual({
+        current: '10',
+        previous: '0',
+        growthBp: null,
+        reporting: 1,
+        compared: 0,
+      });
       expect(r.categories.map((c) => c.category)).toEqual([
         'financial',
         'ecommerce',
@@ -403,6 +452,9 @@ describe.each(storages)('portfolio service on $name', { timeout: 60_000 }, (stor
         'emerging',
         'space',
       ]);
+      // The clock says 2026-03-15 and March has KPIs already: a month in progress is not the
+      // default, the last complete one is.
+      expect((await w.portfolio.rollup(w.scope, {})).month).toBe('2026-02');
       const only = await w.portfolio.rollup(w.scope, { month: '2026-02', category: 'technology' });
       expect(only.portfolio.revenue).toEqual(technology.revenue);
       expect(only.categories).toHaveLength(1);

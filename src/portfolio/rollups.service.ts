@@ -16,8 +16,16 @@ export interface MoneyRollup {
   /** Minor units. */
   current: string;
   previous: string;
-  /** Change against the previous month in basis points (1234 = +12.34 %); null without a base. */
+  /**
+   * Like-for-like change in basis points (1234 = +12.34 %): over the ventures that reported in
+   * both months only, so a venture that has not reported yet (a month in progress) or reports
+   * for the first time moves nothing; null without a base.
+   */
   growthBp: number | null;
+  /** Ventures with a value this month. */
+  reporting: number;
+  /** Ventures with a value in both months: the base of `growthBp`. */
+  compared: number;
 }
 
 export interface RollupGroup {
@@ -27,7 +35,13 @@ export interface RollupGroup {
   ventures: { total: number; byStage: Record<Stage, number> };
   revenue: MoneyRollup[];
   mrr: MoneyRollup[];
-  customers: { current: string; previous: string; growthBp: number | null };
+  customers: {
+    current: string;
+    previous: string;
+    growthBp: number | null;
+    reporting: number;
+    compared: number;
+  };
   churn: {
     /** Average over the ventures reporting churn that month, in basis points (2 decimals). */
     averageBp: string | null;
@@ -84,6 +98,7 @@ interface MetricRow extends Record<string, unknown> {
   avg_current: string | null;
   avg_previous: string | null;
   ventures_current: number;
+  ventures_compared: number;
   growth_bp: string | null;
 }
 
@@ -143,8 +158,27 @@ export function createRollupsService(deps: {
             )})`
     }`;
 
+  /**
+   * The month shown by default: the latest with KPIs among the complete ones (before the current
+   * month), so a month in progress is never compared with a whole one; the current month only
+   * when nothing was recorded before it.
+   */
   async function latestMonth(scope: Scope, category: string | undefined): Promise<string> {
-    const today = utcDay(clock.now());
+    const thisMonth = utcDay(clock.now()).slice(0, 7);
+    const complete = await latestBefore(scope, category, `${thisMonth}-01`, false);
+    return (
+      complete ?? (await latestBefore(scope, category, utcDay(clock.now()), true)) ?? thisMonth
+    );
+  }
+
+  /** The month of the latest KPI before (or on, when `inclusive`) a day, or null. */
+  async function latestBefore(
+    scope: Scope,
+    category: string | undefined,
+    bound: string,
+    inclusive: boolean,
+  ): Promise<string | null> {
+    const until = inclusive ? sql`<= ${bound}::date` : sql`< ${bound}::date`;
     if (scope.ventureIds === null && category === undefined) {
       // The whole organisation: one index lookup per metric instead of a scan of its KPIs.
       const [row] = await rowsOf<{ day: string | null }>(
@@ -152,12 +186,12 @@ export function createRollupsService(deps: {
         sql`select to_char(max(d), 'YYYY-MM-DD') as day from (${sql.join(
           ['revenue', 'mrr', 'customers', 'churn'].map(
             (metric) =>
-              sql`(select max(day) as d from portfolio_kpis where org_id = ${scope.orgId} and metric = ${metric} and day <= ${today}::date)`,
+              sql`(select max(day) as d from portfolio_kpis where org_id = ${scope.orgId} and metric = ${metric} and day ${until})`,
           ),
           sql` union all `,
         )}) latest`,
       );
-      return (row?.day ?? today).slice(0, 7);
+      return row?.day?.slice(0, 7) ?? null;
     }
     const [row] = await rowsOf<{ day: string | null }>(
       db,
@@ -165,10 +199,10 @@ export function createRollupsService(deps: {
           from portfolio_kpis k
           where k.org_id = ${scope.orgId}
             and k.metric in ('revenue', 'mrr', 'customers', 'churn')
-            and k.day <= ${today}::date
+            and k.day ${until}
             and k.venture_id in (select id from portfolio_ventures where ${ventureFilter(scope, category)})`,
     );
-    return (row?.day ?? today).slice(0, 7);
+    return row?.day?.slice(0, 7) ?? null;
   }
 
   /**
@@ -267,21 +301,30 @@ export function createRollupsService(deps: {
         sql`
         with v as (select id, category from portfolio_ventures where ${filter}),
         per as (${perVentureMonth(scope, ['revenue', 'mrr', 'customers', 'churn'], start, end)}),
+        -- A venture's value in both months (at most one row per month): the like-for-like base.
+        paired as (
+          select per.*,
+                 count(*) over (partition by per.venture_id, per.metric, per.currency) = 2 as both
+          from per
+        ),
         agg as (
-          select v.category, per.metric, per.currency,
-                 sum(per.value) filter (where per.month = ${month}) as current,
-                 sum(per.value) filter (where per.month = ${previousMonth}) as previous,
-                 round(avg(per.value) filter (where per.month = ${month}), 2) as avg_current,
-                 round(avg(per.value) filter (where per.month = ${previousMonth}), 2) as avg_previous,
-                 count(*) filter (where per.month = ${month})::int as ventures_current
-          from per join v on v.id = per.venture_id
-          group by grouping sets ((v.category, per.metric, per.currency), (per.metric, per.currency))
+          select v.category, p.metric, p.currency,
+                 sum(p.value) filter (where p.month = ${month}) as current,
+                 sum(p.value) filter (where p.month = ${previousMonth}) as previous,
+                 sum(p.value) filter (where p.month = ${month} and p.both) as current_both,
+                 sum(p.value) filter (where p.month = ${previousMonth} and p.both) as previous_both,
+                 round(avg(p.value) filter (where p.month = ${month}), 2) as avg_current,
+                 round(avg(p.value) filter (where p.month = ${previousMonth}), 2) as avg_previous,
+                 count(*) filter (where p.month = ${month})::int as ventures_current,
+                 count(*) filter (where p.month = ${month} and p.both)::int as ventures_compared
+          from paired p join v on v.id = p.venture_id
+          group by grouping sets ((v.category, p.metric, p.currency), (p.metric, p.currency))
         )
         select category, metric, currency,
                current::text, previous::text, avg_current::text, avg_previous::text,
-               ventures_current,
-               case when previous > 0
-                    then round((coalesce(current, 0) - previous) * 10000 / previous)::text
+               ventures_current, ventures_compared,
+               case when previous_both > 0
+                    then round((current_both - previous_both) * 10000 / previous_both)::text
                end as growth_bp
         from agg`,
       ),
@@ -308,6 +351,8 @@ export function createRollupsService(deps: {
             current: fromColumn(r.current ?? '0'),
             previous: fromColumn(r.previous ?? '0'),
             growthBp: r.growth_bp === null ? null : Number(r.growth_bp),
+            reporting: r.ventures_current,
+            compared: r.ventures_compared,
           }))
           .sort((a, b) => a.currency.localeCompare(b.currency));
       const customers = mine.find((r) => r.metric === 'customers');
@@ -322,6 +367,8 @@ export function createRollupsService(deps: {
           current: fromColumn(customers?.current ?? '0'),
           previous: fromColumn(customers?.previous ?? '0'),
           growthBp: customers?.growth_bp ? Number(customers.growth_bp) : null,
+          reporting: customers?.ventures_current ?? 0,
+          compared: customers?.ventures_compared ?? 0,
         },
         churn: {
           averageBp: churn?.avg_current ? fromColumn(churn.avg_current) : null,

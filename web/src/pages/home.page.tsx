@@ -25,6 +25,16 @@ function tone(bp: number | null): 'up' | 'down' | 'flat' {
   return bp > 0 ? 'up' : 'down';
 }
 
+/**
+ * A change as the API computes it, like for like: over the ventures with a value in both months,
+ * saying how many those are ("291 of 300 reporting"), so a venture that has not reported yet
+ * never reads as a fall.
+ */
+function change(c: { growthBp: number | null; compared: number; reporting: number }): string {
+  if (c.growthBp === null) return 'no earlier month to compare';
+  return `${formatGrowth(c.growthBp)} like for like · ${formatCount(c.compared)} of ${formatCount(c.reporting)} reporting`;
+}
+
 /** Money per currency: the API never mixes or converts currencies, so neither do we. */
 function MoneyFigures(props: { label: string; values: MoneyRollup[]; metric: string }) {
   if (props.values.length === 0) {
@@ -38,7 +48,7 @@ function MoneyFigures(props: { label: string; values: MoneyRollup[]; metric: str
           label={`${props.label} (${value.currency})`}
           value={formatMoney(value.current, value.currency)}
           metric={`${props.metric}.${value.currency}`}
-          sub={`${formatGrowth(value.growthBp)} vs previous month`}
+          sub={change(value)}
           tone={tone(value.growthBp)}
         />
       ))}
@@ -130,7 +140,7 @@ export function HomePage() {
                 label="Customers"
                 value={formatCount(data.portfolio.customers.current)}
                 metric="portfolio.customers"
-                sub={`${formatGrowth(data.portfolio.customers.growthBp)} vs previous month`}
+                sub={change(data.portfolio.customers)}
                 tone={tone(data.portfolio.customers.growthBp)}
               />
               <Figure
