@@ -640,6 +640,24 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
     expect(booked).toEqual([{ amount: '1250', description: 'Stationery' }]);
     await form.getByRole('button', { name: 'Cancel' }).click();
 
+    // Drill down from the trial balance to the account's postings; zero lines hidden by default.
+    await visit(`/financial?entity=${entity!.id}&report=trial-balance`, 'Financial');
+    const shown = page.locator('[aria-labelledby="statement-title"] tr[data-account]');
+    await eventually(() => shown.count()).toBeGreaterThan(0);
+    const withoutZero = await shown.count();
+    await page.getByLabel('Hide zero lines').uncheck();
+    await eventually(() => shown.count()).toBeGreaterThanOrEqual(withoutZero);
+    await page.getByLabel('Hide zero lines').check();
+    await page
+      .getByRole('button', { name: new RegExp(`^Postings of ${accounts[0]!.code} `) })
+      .click();
+    const postings = dialog('account-postings');
+    await eventually(() => postings.locator('tr[data-transfer]').allTextContents()).toContainEqual(
+      expect.stringContaining('Stationery'),
+    );
+    await expectAccessible('account postings');
+    await page.keyboard.press('Escape');
+
     await page.getByRole('button', { name: 'Record rate' }).click();
     const rate = dialog('fx-rate-form');
     await rate.getByLabel('One unit of').fill('CHF');

@@ -15,6 +15,12 @@ import type {
 import { Empty, ErrorNotice, Loading, PageHeader, Panel } from '../components/ui.tsx';
 import { formatDate, formatMoney } from '../format.ts';
 import { ClosePeriodDialog, FxRateDialog, TransferDialog } from './financial.actions.tsx';
+import {
+  AccountLabel,
+  AccountPostingsDialog,
+  DrillContext,
+  withoutZeroLines,
+} from './financial.lines.tsx';
 
 const KINDS: { key: ReportKind; label: string }[] = [
   { key: 'balance-sheet', label: 'Balance sheet' },
@@ -259,7 +265,11 @@ export function FinancialPage() {
 }
 
 function Statement(props: { kind: ReportKind; report: Report }) {
-  const { report } = props;
+  const [hideZero, setHideZero] = useState(true);
+  const [drilled, setDrilled] = useState<string | null>(null);
+  const report = hideZero ? withoutZeroLines(props.report) : props.report;
+  // An account's postings are one entity's: consolidated statements do not drill down.
+  const drill = report.consolidated ? null : setDrilled;
   const scope = report.consolidated
     ? `${report.entity.code} and ${report.entities.length - 1} descendants, consolidated`
     : `${report.entity.code} · ${report.entity.name}`;
@@ -269,20 +279,43 @@ function Statement(props: { kind: ReportKind; report: Report }) {
   const money = (minor: string) => formatMoney(minor, report.currency);
   const title = KINDS.find((k) => k.key === props.kind)?.label ?? '';
   return (
-    <Panel title={title} id="statement">
+    <Panel
+      title={title}
+      id="statement"
+      actions={
+        <label className="field-check">
+          <input
+            type="checkbox"
+            checked={hideZero}
+            onChange={(e) => setHideZero(e.target.checked)}
+          />
+          Hide zero lines
+        </label>
+      }
+    >
       <p className="muted">
         {scope} · {period} · amounts in {report.currency}
+        {drill ? ' · choose an account to see its postings' : ''}
       </p>
-      {props.kind === 'balance-sheet' ? (
-        <BalanceSheetView r={report as BalanceSheet} money={money} />
-      ) : null}
-      {props.kind === 'profit-and-loss' ? (
-        <ProfitAndLossView r={report as ProfitAndLoss} money={money} />
-      ) : null}
-      {props.kind === 'cash-flow' ? <CashFlowView r={report as CashFlow} money={money} /> : null}
-      {props.kind === 'trial-balance' ? (
-        <TrialBalanceView r={report as TrialBalance} money={money} />
-      ) : null}
+      <AccountPostingsDialog
+        entityId={report.entity.id}
+        code={drilled}
+        from={report.from ?? null}
+        to={report.to}
+        onClose={() => setDrilled(null)}
+      />
+      <DrillContext.Provider value={drill}>
+        {props.kind === 'balance-sheet' ? (
+          <BalanceSheetView r={report as BalanceSheet} money={money} />
+        ) : null}
+        {props.kind === 'profit-and-loss' ? (
+          <ProfitAndLossView r={report as ProfitAndLoss} money={money} />
+        ) : null}
+        {props.kind === 'cash-flow' ? <CashFlowView r={report as CashFlow} money={money} /> : null}
+        {props.kind === 'trial-balance' ? (
+          <TrialBalanceView r={report as TrialBalance} money={money} />
+        ) : null}
+      </DrillContext.Provider>
     </Panel>
   );
 }
@@ -300,7 +333,7 @@ function SectionRows(props: { title: string; section: Section; metric: string; m
       {props.section.lines.map((line) => (
         <tr key={line.code} data-account={line.code}>
           <th scope="row" style={{ paddingInlineStart: `${0.75 + line.depth * 1}rem` }}>
-            <span className="muted">{line.code}</span> {line.name}
+            <AccountLabel code={line.code} name={line.name} />
           </th>
           <td className="num">{props.money(line.total)}</td>
         </tr>
@@ -448,7 +481,7 @@ function CashFlowView({ r, money }: { r: CashFlow; money: Money }) {
             {section.lines.map((line) => (
               <tr key={line.code} data-account={line.code}>
                 <th scope="row" className="indent">
-                  <span className="muted">{line.code}</span> {line.name}
+                  <AccountLabel code={line.code} name={line.name} />
                 </th>
                 <td className="num">{money(line.inflows)}</td>
                 <td className="num">{money(line.outflows)}</td>
@@ -511,7 +544,7 @@ function TrialBalanceView({ r, money }: { r: TrialBalance; money: Money }) {
           {r.lines.map((line) => (
             <tr key={line.code} data-account={line.code}>
               <th scope="row" style={{ paddingInlineStart: `${0.75 + line.depth * 1}rem` }}>
-                <span className="muted">{line.code}</span> {line.name}
+                <AccountLabel code={line.code} name={line.name} />
               </th>
               {columns.map((c) => (
                 <td key={c} className="num">
