@@ -131,11 +131,10 @@ export function prefetchRoute(
   location: Pick<Location, 'pathname' | 'search'>,
 ) {
   const path = location.pathname.replace(/\/+$/, '') || '/';
-  if (path === '/login') return;
+  if (path === '/login' || path === '/invite') return;
   void client.prefetchQuery(queries.me());
   if (path === '/') {
     void client.prefetchQuery(queries.rollups());
-    void client.prefetchQuery(queries.serverHealth());
   } else if (path === '/businesses') {
     void client.prefetchQuery(queries.categories());
     void client.prefetchQuery(

@@ -1,6 +1,6 @@
 import { lazy, Suspense, useDeferredValue, useState } from 'react';
 import { Link } from 'react-router';
-import { useMe, useRollups, useServerHealth } from '../api/queries.ts';
+import { useMe, useRollups } from '../api/queries.ts';
 import type { MoneyRollup, RollupGroup } from '../api/types.ts';
 import { STAGES } from '../api/types.ts';
 import { WhenVisible } from '../components/when-visible.tsx';
@@ -10,7 +10,6 @@ import { WaitingForYou } from './waiting.tsx';
 import {
   formatBasisPoints,
   formatCount,
-  formatDuration,
   formatGrowth,
   formatMoney,
   formatMonth,
@@ -59,13 +58,9 @@ function MoneyFigures(props: { label: string; values: MoneyRollup[]; metric: str
 export function HomePage() {
   const [month, setMonth] = useState<string>('');
   const rollups = useRollups(month || undefined);
-  const health = useServerHealth();
   // Rendered in a transition (in slices, the page stays responsive), not in one long task, after
-  // the shell's first paint, and once the server's health is in too (its figures would otherwise
-  // push the panels below).
-  // (A failed first try of /health stops the wait: its retries do not hold the figures back.)
-  const healthAnswered = !health.isPending || health.failureCount > 0;
-  const data = useDeferredValue((healthAnswered ? rollups.data : null) ?? null, null);
+  // the shell's first paint. The server's own state is Monitoring's, not the portfolio's.
+  const data = useDeferredValue(rollups.data ?? null, null);
   const role = useMe().data?.role;
   const canWrite = role === 'admin' || role === 'editor';
   const [creating, setCreating] = useState(false);
@@ -155,7 +150,7 @@ export function HomePage() {
               />
             </dl>
           </Panel>
-          <Panel title="Quick stats" id="quick-stats">
+          <Panel title="Stages" id="quick-stats">
             <dl className="figures figures-small">
               {STAGES.map((stage) => (
                 <Figure
@@ -165,20 +160,6 @@ export function HomePage() {
                   metric={`portfolio.stage.${stage}`}
                 />
               ))}
-              {health.data ? (
-                <>
-                  <Figure
-                    label="Server uptime"
-                    value={formatDuration(health.data.uptimeSeconds)}
-                    metric="system.uptime"
-                  />
-                  <Figure
-                    label="Server status"
-                    value={health.data.status === 'ok' ? 'Ready' : 'Degraded'}
-                    metric="system.status"
-                  />
-                </>
-              ) : null}
             </dl>
           </Panel>
           <Panel title="Categories" id="categories">
