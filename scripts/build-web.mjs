@@ -5,8 +5,18 @@
 //
 // `npm start` runs it with --if-needed, so a fresh clone serves the dashboard at once and a
 // later start costs nothing unless a file under web/ changed. Without Vite (an install without
-// dev dependencies) it says so and leaves the server to show its status page.
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+// dev dependencies) it says so and leaves the server to show its status page. Builds run one at
+// a time (a lock file, `.web-build.lock`): a second one started meanwhile (another `npm start`, a
+// test) waits, then finds the dashboard up to date instead of emptying it under the first.
+import {
+  closeSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib, { brotliCompressSync, gzipSync } from 'node:zlib';
@@ -28,8 +38,17 @@ function newest(path) {
   return latest;
 }
 
-const built = statSync(join(dist, 'index.html'), { throwIfNoEntry: false });
-if (ifNeeded && built && built.mtimeMs >= newest(web)) process.exit(0);
+const upToDate = () => {
+  const built = statSync(join(dist, 'index.html'), { throwIfNoEntry: false });
+  return Boolean(built && built.mtimeMs >= newest(web));
+};
+if (ifNeeded && upToDate()) process.exit(0);
+
+// Beside web/, not in it: an entry added to web/ would make it newer than the build.
+const lock = fileURLToPath(new URL('../.web-build.lock', import.meta.url));
+await acquire();
+process.on('exit', () => rmSync(lock, { force: true }));
+if (ifNeeded && upToDate()) process.exit(0);
 
 let vite;
 try {
@@ -76,4 +95,38 @@ function precompress(folder) {
     count += 1;
   }
   return count;
+}
+
+/**
+ * Takes the build lock (a file holding this process's pid), waiting while another live build
+ * holds it; a lock whose process is gone is taken over.
+ */
+async function acquire() {
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    let holder;
+    try {
+      holder = Number(readFileSync(lock, 'utf8').trim());
+    } catch {
+      continue; // released meanwhile: try again at once
+    }
+    let alive = false;
+    try {
+      process.kill(holder, 0);
+      alive = true;
+    } catch {
+      // no such process: the build that held it is gone
+    }
+    if (!alive && Number.isInteger(holder) && holder > 0) rmSync(lock, { force: true });
+    if (Date.now() > deadline) throw new Error(`build-web: ${lock} is still held after 10 minutes`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
