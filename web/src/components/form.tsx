@@ -78,7 +78,7 @@ export function TextField(props: {
   onChange: (value: string) => void;
   problem?: string | undefined;
   hint?: ReactNode;
-  type?: 'text' | 'url' | 'number';
+  type?: 'text' | 'url' | 'number' | 'date';
   inputMode?: 'text' | 'decimal' | 'numeric';
   required?: boolean;
   maxLength?: number;

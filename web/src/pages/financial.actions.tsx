@@ -137,17 +137,15 @@ export function TransferDialog(props: { entity: Entity; open: boolean; onClose: 
             value={amount}
             onChange={setAmount}
           />
-          <Field id="transfer-day" label="Accounting date" problem={problems.get('effectiveAt')}>
-            {(aria) => (
-              <input
-                {...aria}
-                type="date"
-                required
-                value={day}
-                onChange={(e) => setDay(e.target.value)}
-              />
-            )}
-          </Field>
+          <TextField
+            id="transfer-day"
+            label="Accounting date"
+            type="date"
+            required
+            problem={problems.get('effectiveAt')}
+            value={day}
+            onChange={setDay}
+          />
         </div>
         <TextField
           id="transfer-description"
@@ -237,17 +235,15 @@ export function FxRateDialog(props: { currencies: string[]; open: boolean; onClo
             value={rate}
             onChange={setRate}
           />
-          <Field id="fx-day" label="In force from" problem={problems.get('effectiveOn')}>
-            {(aria) => (
-              <input
-                {...aria}
-                type="date"
-                required
-                value={day}
-                onChange={(e) => setDay(e.target.value)}
-              />
-            )}
-          </Field>
+          <TextField
+            id="fx-day"
+            label="In force from"
+            type="date"
+            required
+            problem={problems.get('effectiveOn')}
+            value={day}
+            onChange={setDay}
+          />
         </div>
         {problems.size === 0 ? <FormError error={save.error} /> : null}
         <Actions busy={save.isPending} label="Record rate" onCancel={props.onClose} />
@@ -301,17 +297,15 @@ export function ClosePeriodDialog(props: { entity: Entity; open: boolean; onClos
         noValidate
       >
         <div className="form-grid">
-          <Field id="close-through" label="Close through" problem={problems.get('through')}>
-            {(aria) => (
-              <input
-                {...aria}
-                type="date"
-                required
-                value={through}
-                onChange={(e) => setThrough(e.target.value)}
-              />
-            )}
-          </Field>
+          <TextField
+            id="close-through"
+            label="Close through"
+            type="date"
+            required
+            problem={problems.get('through')}
+            value={through}
+            onChange={setThrough}
+          />
           <TextField
             id="close-note"
             label="Note"

@@ -4,6 +4,7 @@ import { useNavigate } from 'react-router';
 import { api, ApiError, messageOf } from '../api/client.ts';
 import { keys } from '../api/queries.ts';
 import type { Tokens } from '../api/types.ts';
+import { AuthCard } from '../components/auth-card.tsx';
 import { useTitle } from '../components/ui.tsx';
 import { formatDateTime } from '../format.ts';
 
@@ -75,112 +76,103 @@ export function InvitePage() {
   };
 
   return (
-    <div className="login-page">
-      <main id="main" className="login-card glass">
-        <div className="login-brand">
-          <img src="/icon.svg" alt="" width="44" height="44" />
-          <div>
-            <p className="brand-name">IZA OS</p>
-            <p className="muted small">Autonomous venture studio</p>
-          </div>
-        </div>
-        {!token || preview.error ? (
-          <>
-            <h1>This link does not work</h1>
-            <p role="alert">
-              {preview.error instanceof ApiError
-                ? preview.error.message
-                : 'The address has no invitation in it.'}
-            </p>
-          </>
-        ) : null}
-        {preview.isPending && token ? <p className="muted">Opening the invitation…</p> : null}
-        {link ? (
-          <>
-            <h1>Join {link.organisation.name}</h1>
-            <p data-testid="invitation-offer">
-              As <strong>{link.role}</strong>, with <strong>{link.email}</strong>. The link works
-              once, until {formatDateTime(link.expiresAt)}.
-            </p>
-            <form onSubmit={(event) => void submit(event)}>
-              {link.needsPassword ? (
-                <>
-                  <div className="field">
-                    <label htmlFor="invite-name">Your name</label>
-                    <input
-                      id="invite-name"
-                      autoComplete="name"
-                      required
-                      value={name ?? link.name}
-                      onChange={(e) => setName(e.target.value)}
-                    />
-                  </div>
-                  <div className="field">
-                    <label htmlFor="invite-password">Choose a password</label>
-                    <input
-                      id="invite-password"
-                      type="password"
-                      autoComplete="new-password"
-                      minLength={12}
-                      required
-                      aria-describedby="invite-password-help"
-                      value={password}
-                      onChange={(e) => setPassword(e.target.value)}
-                    />
-                    <p id="invite-password-help" className="muted small">
-                      12 characters or more.
-                    </p>
-                  </div>
-                  <div className="field">
-                    <label htmlFor="invite-again">The password again</label>
-                    <input
-                      id="invite-again"
-                      type="password"
-                      autoComplete="new-password"
-                      required
-                      value={again}
-                      onChange={(e) => setAgain(e.target.value)}
-                    />
-                  </div>
-                </>
-              ) : (
+    <AuthCard>
+      {!token || preview.error ? (
+        <>
+          <h1>This link does not work</h1>
+          <p role="alert">
+            {preview.error instanceof ApiError
+              ? preview.error.message
+              : 'The address has no invitation in it.'}
+          </p>
+        </>
+      ) : null}
+      {preview.isPending && token ? <p className="muted">Opening the invitation…</p> : null}
+      {link ? (
+        <>
+          <h1>Join {link.organisation.name}</h1>
+          <p data-testid="invitation-offer">
+            As <strong>{link.role}</strong>, with <strong>{link.email}</strong>. The link works
+            once, until {formatDateTime(link.expiresAt)}.
+          </p>
+          <form onSubmit={(event) => void submit(event)}>
+            {link.needsPassword ? (
+              <>
                 <div className="field">
-                  <label htmlFor="invite-password">Your password</label>
+                  <label htmlFor="invite-name">Your name</label>
+                  <input
+                    id="invite-name"
+                    autoComplete="name"
+                    required
+                    value={name ?? link.name}
+                    onChange={(e) => setName(e.target.value)}
+                  />
+                </div>
+                <div className="field">
+                  <label htmlFor="invite-password">Choose a password</label>
                   <input
                     id="invite-password"
                     type="password"
-                    autoComplete="current-password"
+                    autoComplete="new-password"
+                    minLength={12}
                     required
+                    aria-describedby="invite-password-help"
                     value={password}
                     onChange={(e) => setPassword(e.target.value)}
                   />
+                  <p id="invite-password-help" className="muted small">
+                    12 characters or more.
+                  </p>
                 </div>
-              )}
-              {needCode ? (
                 <div className="field">
-                  <label htmlFor="invite-code">Authenticator code</label>
+                  <label htmlFor="invite-again">The password again</label>
                   <input
-                    id="invite-code"
-                    inputMode="numeric"
-                    autoComplete="one-time-code"
+                    id="invite-again"
+                    type="password"
+                    autoComplete="new-password"
                     required
-                    value={code}
-                    onChange={(e) => setCode(e.target.value)}
+                    value={again}
+                    onChange={(e) => setAgain(e.target.value)}
                   />
                 </div>
-              ) : null}
-              {error ? (
-                <div className="notice notice-error" role="alert">
-                  <p>{error}</p>
-                </div>
-              ) : null}
-              <button type="submit" className="button button-primary button-wide" disabled={busy}>
-                {busy ? 'Joining…' : `Join ${link.organisation.name}`}
-              </button>
-            </form>
-          </>
-        ) : null}
-      </main>
-    </div>
+              </>
+            ) : (
+              <div className="field">
+                <label htmlFor="invite-password">Your password</label>
+                <input
+                  id="invite-password"
+                  type="password"
+                  autoComplete="current-password"
+                  required
+                  value={password}
+                  onChange={(e) => setPassword(e.target.value)}
+                />
+              </div>
+            )}
+            {needCode ? (
+              <div className="field">
+                <label htmlFor="invite-code">Authenticator code</label>
+                <input
+                  id="invite-code"
+                  inputMode="numeric"
+                  autoComplete="one-time-code"
+                  required
+                  value={code}
+                  onChange={(e) => setCode(e.target.value)}
+                />
+              </div>
+            ) : null}
+            {error ? (
+              <div className="notice notice-error" role="alert">
+                <p>{error}</p>
+              </div>
+            ) : null}
+            <button type="submit" className="button button-primary button-wide" disabled={busy}>
+              {busy ? 'Joining…' : `Join ${link.organisation.name}`}
+            </button>
+          </form>
+        </>
+      ) : null}
+    </AuthCard>
   );
 }
