@@ -177,7 +177,11 @@ export function CommandPalette(props: { me: Me | null }) {
       className="palette glass-card"
       aria-label="Go to or do"
       data-testid="command-palette"
-      onClose={() => setOpen(false)}
+      onClose={() => {
+        // The browser queues a dialog's close event as a task: one from an earlier close can
+        // arrive after the palette was opened again. Only a close of the open dialog counts.
+        if (!dialog.current?.open) setOpen(false);
+      }}
       onClick={(event) => {
         // A click on the backdrop (the dialog element itself) closes it.
         if (event.target === dialog.current) setOpen(false);

@@ -25,7 +25,11 @@ export function Dialog(props: {
       className="dialog glass-card"
       aria-labelledby={`${props.id}-title`}
       data-testid={props.id}
-      onClose={props.onClose}
+      onClose={() => {
+        // The close event is queued as a task: one from an earlier close can arrive after the
+        // dialog was opened again. Only a close of the open dialog counts.
+        if (!ref.current?.open) props.onClose();
+      }}
     >
       <div className="dialog-head">
         <h2 id={`${props.id}-title`}>{props.title}</h2>
