@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { utcDay } from '../ledger/index.ts';
 import type { Clock, Database } from '../kernel/index.ts';
 import type { Scope } from './portfolio.types.ts';
@@ -61,7 +61,7 @@ export interface HealthFacts {
   monthly: MonthlyValue[];
 }
 
-const WINDOW_MONTHS = 7;
+export const WINDOW_MONTHS = 7;
 
 /** Scores facts gathered from the database; pure, so the formula is tested on its own. */
 export function scoreHealth(facts: HealthFacts): Omit<Health, 'ventureId' | 'slug'> {
@@ -93,7 +93,7 @@ function recency(facts: HealthFacts): HealthComponent {
   return {
     ...base,
     points,
-    reason: `latest KPI on ${facts.latestDay}, ${age} days before ${facts.asOf}`,
+    reason: `latest KPI covers up to ${facts.latestDay}, ${age} days before ${facts.asOf}`,
   };
 }
 
@@ -234,6 +234,17 @@ function customers(monthly: MonthlyValue[]): HealthComponent {
   };
 }
 
+/**
+ * The last day a KPI row covers, as SQL over `portfolio_kpis`: its day, or for a whole month's
+ * value (`period = 'month'`, stored on the 1st) the month's last day, never after `asOf`. So a
+ * November figure is current until November ends, not stale from its first day.
+ */
+export function coveredUntil(asOf: string): SQL {
+  return sql`least(case when period = 'month'
+                        then (day + interval '1 month' - interval '1 day')::date
+                        else day end, ${asOf}::date)`;
+}
+
 export function createHealthService(deps: {
   db: Database;
   clock: Clock;
@@ -264,7 +275,7 @@ export function createHealthService(deps: {
         ),
         rowsOf<{ day: string | null }>(
           db,
-          sql`select to_char(max(day), 'YYYY-MM-DD') as day from portfolio_kpis
+          sql`select to_char(max(${coveredUntil(asOf)}), 'YYYY-MM-DD') as day from portfolio_kpis
               where org_id = ${scope.orgId} and venture_id = ${venture.id} and day <= ${asOf}::date`,
         ),
       ]);

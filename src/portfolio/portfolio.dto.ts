@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currencyCode } from '../ledger/index.ts';
 import {
   MAX_KPI_BATCH,
   METRIC_UNITS,
@@ -15,6 +16,7 @@ import {
 
 const url = z.url({ protocol: /^https?$/ }).max(2000);
 const tag = z.string().trim().min(1).max(40);
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month, YYYY-MM');
 
 export const ventureSchema = z.object({
   id: z.uuid(),
@@ -92,12 +94,41 @@ export const ventureListQuery = z.object({
   order: z.enum(['asc', 'desc']).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().max(500).optional(),
+  currency: currencyCode
+    .optional()
+    .describe('Reporting currency of the figures (default: the organisation’s)'),
+  month: month.optional().describe('YYYY-MM of the figures (default: the latest complete month)'),
+});
+
+export const listedFiguresSchema = z.object({
+  lastKpiDay: z.string().nullable(),
+  health: z
+    .object({
+      score: z.number().int(),
+      measuredOf: z.number().int(),
+      weakest: z.string().nullable(),
+    })
+    .nullable()
+    .describe('Null for a venture without KPIs'),
+  mrr: z
+    .object({
+      currency: z.string(),
+      current: z.string().describe('Minor units'),
+      previous: z.string().nullable(),
+      growthBp: z.number().int().nullable(),
+    })
+    .nullable(),
+  mrrReporting: z
+    .object({ current: z.string(), previous: z.string().nullable() })
+    .nullable()
+    .describe('MRR in the reporting currency at the month-end rate; null without MRR or a rate'),
 });
 
 export const venturePageSchema = z.object({
-  ventures: z.array(ventureSchema),
+  ventures: z.array(ventureSchema.extend({ figures: listedFiguresSchema.optional() })),
   total: z.number().int(),
   nextCursor: z.string().nullable(),
+  figures: z.object({ month: z.string(), currency: z.string() }).optional(),
 });
 
 export const categorySchema = z.object({
@@ -184,12 +215,76 @@ export const csvImportResultSchema = z.object({
 });
 
 export const rollupQuery = z.object({
-  month: z
-    .string()
-    .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
-    .optional()
-    .describe('YYYY-MM (default: the latest month with KPIs)'),
+  month: month.optional().describe('YYYY-MM (default: the latest month with KPIs)'),
   category: z.string().max(40).optional(),
+});
+
+export const overviewQuery = z.object({
+  currency: currencyCode
+    .optional()
+    .describe('Reporting currency (default: the organisation’s top holding’s base currency)'),
+  month: month.optional().describe('YYYY-MM (default: the latest complete month with KPIs)'),
+});
+
+const overviewFigure = z.object({
+  current: z.string(),
+  previous: z.string(),
+  growthBp: z.number().int().nullable(),
+  reporting: z.number().int(),
+  compared: z.number().int(),
+  series: z.array(z.object({ month: z.string(), value: z.string(), reporting: z.number().int() })),
+});
+const mover = z.object({
+  ventureId: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  current: z.string(),
+  previous: z.string(),
+  change: z.string(),
+  growthBp: z.number().int().nullable(),
+});
+const attentionVenture = z.object({
+  ventureId: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  reason: z.string(),
+  score: z.number().int().optional(),
+  growthBp: z.number().int().optional(),
+  lastKpiDay: z.string().nullable().optional(),
+});
+
+export const overviewSchema = z.object({
+  month: z.string(),
+  previousMonth: z.string(),
+  currency: z.string(),
+  rates: z.array(z.object({ currency: z.string(), rate: z.string(), effectiveOn: z.string() })),
+  unconverted: z.array(z.object({ currency: z.string(), ventures: z.number().int() })),
+  ventures: z.object({ total: z.number().int() }),
+  mrr: overviewFigure,
+  revenue: overviewFigure,
+  customers: overviewFigure,
+  categories: z.array(
+    z.object({
+      key: z.string(),
+      label: z.string(),
+      ventures: z.number().int(),
+      mrr: z.object({
+        current: z.string(),
+        growthBp: z.number().int().nullable(),
+        reporting: z.number().int(),
+        compared: z.number().int(),
+      }),
+      shareBp: z.number().int(),
+    }),
+  ),
+  movers: z.object({ up: z.array(mover), down: z.array(mover) }),
+  attention: z.object({
+    lowestHealth: z.array(attentionVenture),
+    drops: z.array(attentionVenture),
+    stale: z.array(attentionVenture),
+    staleCount: z.number().int(),
+    neverReported: z.number().int(),
+  }),
 });
 
 const comparison = {

@@ -8,7 +8,8 @@ import { createPortfolioService } from './portfolio.service.ts';
 
 /**
  * The portfolio service wired to a kernel and the access module: the audit log, the event bus,
- * organisation membership for owners, and the ledger's `getEntity` for entity links.
+ * organisation membership for owners, and the ledger's `getEntity` for entity links and its top
+ * holding's base currency as the default reporting currency.
  */
 export function portfolioServiceFor(kernel: Kernel, access: Access) {
   const ledger = createLedgerService({
@@ -28,6 +29,16 @@ export function portfolioServiceFor(kernel: Kernel, access: Access) {
         () => true,
         () => false,
       ),
+    defaultCurrency: async (orgId) => {
+      const top = (await ledger.listEntities(orgId))
+        .filter((e) => e.parentId === null)
+        .sort(
+          (a, b) =>
+            (a.kind === 'holding' ? 0 : 1) - (b.kind === 'holding' ? 0 : 1) ||
+            a.code.localeCompare(b.code),
+        )[0];
+      return top?.baseCurrency ?? null;
+    },
     isMember: async (orgId, userId) =>
       access.users.getMember(orgId, userId).then(
         () => true,

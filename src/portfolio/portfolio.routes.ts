@@ -16,6 +16,8 @@ import {
   kpiPostResultSchema,
   metricCreateSchema,
   metricSchema,
+  overviewQuery,
+  overviewSchema,
   rollupHistoryQuery,
   rollupHistorySchema,
   rollupQuery,
@@ -74,6 +76,22 @@ export function registerPortfolioRoutes(app: FastifyInstance, portfolio: Portfol
     app,
     {
       method: 'GET',
+      url: `${BASE}/overview`,
+      access: 'read',
+      ventureScope: true,
+      tags,
+      summary: 'Home: the portfolio in one reporting currency, what moved and what needs attention',
+      description:
+        'For one month (default: the latest complete one) in one reporting currency: MRR, revenue and customers with their last 12 months (each converted at its month-end ledger rate) and like-for-like growth at constant rates; categories with their MRR share; the five biggest MRR rises and falls; and the ventures that need attention (health under 50, MRR down 10 % or more, no KPI for 35 days). Currencies without a rate are left out and listed in `unconverted`.',
+      query: overviewQuery,
+      response: overviewSchema,
+    },
+    async ({ request, query }) => portfolio.overview(scopeOf(request), query),
+  );
+  addRoute(
+    app,
+    {
+      method: 'GET',
       url: `${BASE}/rollups/history`,
       access: 'read',
       ventureScope: true,
@@ -112,15 +130,18 @@ function registerVentureRoutes(app: FastifyInstance, portfolio: PortfolioService
       access: 'read',
       ventureScope: true,
       tags,
-      summary: 'Ventures, filtered, sorted and paged',
+      summary: 'Ventures, filtered, sorted and paged, with their figures',
       description:
-        'Keyset paging: pass the `nextCursor` of a page as `cursor` for the next one (same filters and sort). `total` counts every match.',
+        'Pass the `nextCursor` of a page as `cursor` for the next one (same filters and sort). `total` counts every match. Each venture carries its `figures` for the month (default: the latest complete one): MRR in its currency and in the reporting currency (`currency`, converted at the ledger rate in force at the month end), its like-for-like change, health score and latest KPI day; `sort` takes `mrr`, `change`, `health` and `lastKpi` as well as the columns.',
       query: ventureListQuery,
       response: venturePageSchema,
     },
     async ({ request, query }) => {
       const page = await portfolio.listVentures(scopeOf(request), query);
-      return { ...page, ventures: page.ventures.map(ventureJson) };
+      return {
+        ...page,
+        ventures: page.ventures.map((v) => ({ ...ventureJson(v), figures: v.figures })),
+      };
     },
   );
   addRoute(

@@ -5,7 +5,7 @@ import { createLedgerService } from '../ledger/index.ts';
 import { newId } from '../kernel/index.ts';
 import { KPI_POSTED } from './kpis.service.ts';
 import { portfolioServiceFor } from './portfolio.module.ts';
-import { HISTORY_TTL_MS } from './rollups.service.ts';
+import { HISTORY_TTL_MS } from './portfolio.cache.ts';
 import { createPortfolioWorld, type PortfolioWorld } from './portfolio.test-support.ts';
 import type { KpiInput, Scope } from './portfolio.types.ts';
 
@@ -588,7 +588,7 @@ describe.each(storages)('portfolio service on $name', { timeout: 60_000 }, (stor
       // 33 of the 70 points that could be measured.
       expect([charlie.score, charlie.measuredOf]).toEqual([47, 70]);
       expect(charlie.components[0]!.reason).toBe(
-        'latest KPI on 2026-03-05, 102 days before 2026-06-15',
+        'latest KPI covers up to 2026-03-05, 102 days before 2026-06-15',
       );
       expect(charlie.components[3]!.reason).toBe('no churn data in the last 7 months');
     });

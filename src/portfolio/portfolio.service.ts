@@ -2,7 +2,12 @@ import type { Clock, Database, EventBus, Logger } from '../kernel/index.ts';
 import type { Scope } from './portfolio.types.ts';
 import { createHealthService } from './health.ts';
 import { createKpisService, KPI_POSTED } from './kpis.service.ts';
+import { createFiguresService } from './figures.service.ts';
+import { createOverviewService } from './overview.service.ts';
+import { createOrgCache } from './portfolio.cache.ts';
+import { createReporting } from './reporting.ts';
 import { createRollupsService } from './rollups.service.ts';
+import { createVentureListing } from './ventures.listing.ts';
 import { createVenturesService, type PortfolioAudit } from './ventures.service.ts';
 
 export interface PortfolioServiceDeps {
@@ -19,6 +24,11 @@ export interface PortfolioServiceDeps {
   ledgerEntityExists: (orgId: string, entityId: string) => Promise<boolean>;
   /** Whether the user belongs to the organisation (wired to `access.users.getMember`). */
   isMember: (orgId: string, userId: string) => Promise<boolean>;
+  /**
+   * The organisation's reporting currency when a request names none (wired to its top holding
+   * entity's base currency); null falls back to the currency most ventures report MRR in.
+   */
+  defaultCurrency?: ((orgId: string) => Promise<string | null>) | undefined;
   log?: Logger | undefined;
 }
 
@@ -35,11 +45,27 @@ export function createPortfolioService(deps: PortfolioServiceDeps) {
   const log = deps.log?.child({ module: 'portfolio' });
   const ventures = createVenturesService(deps);
   const kpis = createKpisService({ ...deps, ventures, log });
-  const rollups = createRollupsService({ db: deps.db, clock: deps.clock, ventures });
+  const cache = createOrgCache(deps.clock);
+  const rollups = createRollupsService({ db: deps.db, clock: deps.clock, ventures, cache });
   const health = createHealthService({ db: deps.db, clock: deps.clock, ventures });
+  const reporting = createReporting({
+    db: deps.db,
+    defaultCurrency: deps.defaultCurrency ?? (() => Promise.resolve(null)),
+  });
+  const figures = createFiguresService({ db: deps.db, clock: deps.clock, cache });
+  const overview = createOverviewService({
+    db: deps.db,
+    clock: deps.clock,
+    cache,
+    ventures,
+    rollups,
+    figures,
+    reporting,
+  });
+  const listing = createVentureListing({ ventures, figures, reporting, rollups });
   for (const name of [KPI_POSTED, PORTFOLIO_CHANGED]) {
     deps.events.subscribe(name, (event) => {
-      rollups.invalidateRollups((event.payload as { orgId: string }).orgId);
+      cache.invalidate((event.payload as { orgId: string }).orgId);
     });
   }
   /**
@@ -52,7 +78,7 @@ export function createPortfolioService(deps: PortfolioServiceDeps) {
       try {
         return await write(scope, ...args);
       } finally {
-        rollups.invalidateRollups(scope.orgId);
+        cache.invalidate(scope.orgId);
         if (announce) {
           await deps.events
             .publish(PORTFOLIO_CHANGED, { orgId: scope.orgId })
@@ -67,6 +93,9 @@ export function createPortfolioService(deps: PortfolioServiceDeps) {
     ...kpis,
     ...rollups,
     ...health,
+    ...figures,
+    ...overview,
+    ...listing,
     createCategory: invalidating(ventures.createCategory.bind(ventures), true),
     createVenture: invalidating(ventures.createVenture.bind(ventures), true),
     updateVenture: invalidating(ventures.updateVenture.bind(ventures), true),

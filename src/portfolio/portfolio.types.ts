@@ -100,7 +100,13 @@ export interface VentureInput {
 
 export type VenturePatch = Partial<Omit<VentureInput, 'demo'>>;
 
-export const VENTURE_SORTS = ['name', 'slug', 'createdAt', 'updatedAt'] as const;
+/** Sorts on a venture's own columns, paged by keyset. */
+export const COLUMN_SORTS = ['name', 'slug', 'createdAt', 'updatedAt'] as const;
+/** Sorts on its figures (`VentureFigures`): MRR in the reporting currency, its change, health, latest KPI. */
+export const FIGURE_SORTS = ['mrr', 'change', 'health', 'lastKpi'] as const;
+export const VENTURE_SORTS = [...COLUMN_SORTS, ...FIGURE_SORTS] as const;
+export type ColumnSort = (typeof COLUMN_SORTS)[number];
+export type FigureSort = (typeof FIGURE_SORTS)[number];
 export type VentureSort = (typeof VENTURE_SORTS)[number];
 
 export interface VentureQuery {
@@ -115,13 +121,34 @@ export interface VentureQuery {
   limit?: number | undefined;
   /** The previous page's `nextCursor`. */
   cursor?: string | undefined;
+  /** The reporting currency of the figures (default: the organisation's). */
+  currency?: string | undefined;
+  /** The month of the figures, `YYYY-MM` (default: the latest complete month with KPIs). */
+  month?: string | undefined;
+}
+
+/** A venture's figures as lists show them (see `VentureFigures`). */
+export interface ListedFigures {
+  lastKpiDay: string | null;
+  health: { score: number; measuredOf: number; weakest: string | null } | null;
+  /** MRR in its own currency (minor units) this month and the month before. */
+  mrr: {
+    currency: string;
+    current: string;
+    previous: string | null;
+    growthBp: number | null;
+  } | null;
+  /** The same in the reporting currency at the month's rate; null without MRR or without a rate. */
+  mrrReporting: { current: string; previous: string | null } | null;
 }
 
 export interface VenturePage {
-  ventures: Venture[];
+  ventures: (Venture & { figures?: ListedFigures | undefined })[];
   /** Every venture matching the filters, across pages. */
   total: number;
   nextCursor: string | null;
+  /** The month and currency of the ventures' figures. */
+  figures?: { month: string; currency: string } | undefined;
 }
 
 /** A KPI value to store. `day` is `YYYY-MM-DD`, or `YYYY-MM` for the month as a whole. */

@@ -3,6 +3,7 @@ import { utcDay } from '../ledger/index.ts';
 import type { Clock, Database } from '../kernel/index.ts';
 import { STAGES, type Scope, type Stage } from './portfolio.types.ts';
 import { addMonths, fromColumn } from './portfolio.values.ts';
+import { venturesWhere, type OrgCache } from './portfolio.cache.ts';
 import type { VenturesService } from './ventures.service.ts';
 
 /**
@@ -116,47 +117,17 @@ export async function rowsOf<T>(db: Database, query: SQL): Promise<T[]> {
 
 type HistoryResult = { from: string; to: string; months: RollupHistoryMonth[] };
 
-/** How long a roll-up or a history is reused when nothing said it changed. */
-export const HISTORY_TTL_MS = 60_000;
-
 export function createRollupsService(deps: {
   db: Database;
   clock: Clock;
   ventures: VenturesService;
+  cache: OrgCache;
 }) {
   const { db, clock } = deps;
   // The grid and the history scan a month and a year of every venture's KPIs (about 50,000
-  // rows for 1,000 ventures for the history): answers are kept per organisation and query,
-  // dropped when its KPIs or ventures change (`invalidateRollups`: this process's writes, and
-  // the portfolio's change events from every process), and after HISTORY_TTL_MS in any case.
-  const cache = new Map<string, { at: number; value: Promise<unknown> }>();
-
-  /** The cached answer for `key` (`<orgId>|...`), or `compute()`'s, kept while it holds. */
-  function cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
-    const now = clock.now().getTime();
-    const hit = cache.get(key);
-    if (hit && now - hit.at < HISTORY_TTL_MS) return hit.value as Promise<T>;
-    const value = compute();
-    cache.set(key, { at: now, value });
-    value.catch(() => {
-      if (cache.get(key)?.value === value) cache.delete(key);
-    });
-    return value;
-  }
-
-  const ventureFilter = (scope: Scope, category: string | undefined) => sql`
-    org_id = ${scope.orgId} and archived_at is null
-    ${category === undefined ? sql`` : sql`and category = ${category}`}
-    ${
-      scope.ventureIds === null
-        ? sql``
-        : scope.ventureIds.length === 0
-          ? sql`and false`
-          : sql`and id in (${sql.join(
-              scope.ventureIds.map((id) => sql`${id}::uuid`),
-              sql`, `,
-            )})`
-    }`;
+  // rows for 1,000 ventures for the history): answers are kept per organisation and query.
+  const { cached } = deps.cache;
+  const ventureFilter = venturesWhere;
 
   /**
    * The month shown by default: the latest with KPIs among the complete ones (before the current
@@ -260,10 +231,12 @@ export function createRollupsService(deps: {
   }
 
   return {
-    /** Forgets the organisation's cached histories (after a write that changes them). */
-    invalidateRollups(orgId: string): void {
-      for (const key of cache.keys()) if (key.startsWith(`${orgId}|`)) cache.delete(key);
-    },
+    /**
+     * The month roll-ups show by default: the latest complete month with KPIs (the current month
+     * only when nothing was recorded before it).
+     */
+    defaultMonth: (scope: Scope, category?: string): Promise<string> =>
+      latestMonth(scope, category),
 
     /**
      * The portfolio month by month (the trend behind the grid): revenue summed over the month,

@@ -14,10 +14,12 @@ import { portfolioCategories, portfolioMetrics, portfolioVentures } from './port
 import {
   BUILTIN_CATEGORIES,
   BUILTIN_METRICS,
+  COLUMN_SORTS,
   KEY_PATTERN,
   MAX_TAGS,
   SLUG_PATTERN,
   type Category,
+  type ColumnSort,
   type Metric,
   type MetricUnit,
   type Scope,
@@ -27,6 +29,7 @@ import {
   type VenturePage,
   type VenturePatch,
   type VentureQuery,
+  type VentureSort,
 } from './portfolio.types.ts';
 
 export type PortfolioAudit = Pick<AuditLog, 'record'>;
@@ -307,22 +310,10 @@ export function createVenturesService(deps: VenturesDeps) {
      */
     async listVentures(scope: Scope, query: VentureQuery = {}): Promise<VenturePage> {
       const limit = Math.min(query.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
-      const sort = query.sort ?? 'name';
+      const sort: ColumnSort = isColumnSort(query.sort) ? query.sort : 'name';
       const order = query.order ?? 'asc';
       const column = portfolioVentures[sort];
-      const filters = and(
-        eq(portfolioVentures.orgId, scope.orgId),
-        inScope(scope),
-        query.includeArchived ? undefined : isNull(portfolioVentures.archivedAt),
-        query.category === undefined ? undefined : eq(portfolioVentures.category, query.category),
-        query.stage === undefined ? undefined : eq(portfolioVentures.stage, query.stage),
-        query.tag === undefined
-          ? undefined
-          : sql`${portfolioVentures.tags} @> array[${query.tag}]::text[]`,
-        query.search === undefined || query.search === ''
-          ? undefined
-          : sql`(${portfolioVentures.name} ilike ${containsPattern(query.search)} or ${portfolioVentures.slug} ilike ${containsPattern(query.search)})`,
-      );
+      const filters = filtersOf(scope, query);
       let after: SQL | undefined;
       if (query.cursor) {
         const [value, id] = decodeCursor(query.cursor);
@@ -358,6 +349,19 @@ export function createVenturesService(deps: VenturesDeps) {
               )
             : null,
       };
+    },
+
+    /**
+     * Every venture matching the query's filters (not paged), by name: for sorts on figures,
+     * which the database does not hold.
+     */
+    async matchingVentures(scope: Scope, query: VentureQuery = {}): Promise<Venture[]> {
+      const rows = await db
+        .select()
+        .from(portfolioVentures)
+        .where(filtersOf(scope, query))
+        .orderBy(asc(portfolioVentures.name), asc(portfolioVentures.id));
+      return rows.map(toVenture);
     },
 
     /** The ids of every venture `iza demo` created in the organisation. */
@@ -400,6 +404,26 @@ export function createVenturesService(deps: VenturesDeps) {
 }
 
 export type VenturesService = ReturnType<typeof createVenturesService>;
+
+const isColumnSort = (sort: VentureSort | undefined): sort is ColumnSort =>
+  (COLUMN_SORTS as readonly string[]).includes(sort ?? '');
+
+/** The `where` of a venture listing: the scope and the query's filters. */
+function filtersOf(scope: Scope, query: VentureQuery): SQL | undefined {
+  return and(
+    eq(portfolioVentures.orgId, scope.orgId),
+    inScope(scope),
+    query.includeArchived ? undefined : isNull(portfolioVentures.archivedAt),
+    query.category === undefined ? undefined : eq(portfolioVentures.category, query.category),
+    query.stage === undefined ? undefined : eq(portfolioVentures.stage, query.stage),
+    query.tag === undefined
+      ? undefined
+      : sql`${portfolioVentures.tags} @> array[${query.tag}]::text[]`,
+    query.search === undefined || query.search === ''
+      ? undefined
+      : sql`(${portfolioVentures.name} ilike ${containsPattern(query.search)} or ${portfolioVentures.slug} ilike ${containsPattern(query.search)})`,
+  );
+}
 
 export function toVenture(row: VentureRow): Venture {
   return { ...row, stage: row.stage as Stage, tags: row.tags };
