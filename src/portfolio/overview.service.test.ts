@@ -94,7 +94,9 @@ describe.each(storages)('portfolio overview on $name', { timeout: 60_000 }, (sto
     expect(o.mrr.series).toHaveLength(12);
     // Like for like at February's rates: (12000 + 13636) / (10000 + 18182) - 1 = -9.034 %.
     expect(o.mrr).toMatchObject({ growthBp: -903, compared: 2, reporting: 2 });
-    expect(o.rates).toEqual([{ currency: 'USD', rate: '1.1', effectiveOn: '2026-02-15' }]);
+    expect(o.rates).toEqual([
+      { currency: 'USD', base: 'EUR', quote: 'USD', rate: '1.1', effectiveOn: '2026-02-15' },
+    ]);
     expect(o.unconverted).toEqual([{ currency: 'GBP', ventures: 1 }]);
     expect(o.revenue).toMatchObject({ current: '20000', growthBp: null, compared: 0 });
     expect(o.customers).toMatchObject({ current: '12', previous: '10', growthBp: 2000 });

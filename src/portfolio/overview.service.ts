@@ -65,8 +65,11 @@ export interface Overview {
   month: string;
   previousMonth: string;
   currency: string;
-  /** The rates used for `month` (units of `currency` per unit of each other currency). */
-  rates: { currency: string; rate: string; effectiveOn: string }[];
+  /**
+   * The rate used for each other currency in `month`, as the ledger recorded it: `rate` units of
+   * `quote` per unit of `base` (the pair either way round), in force since `effectiveOn`.
+   */
+  rates: { currency: string; base: string; quote: string; rate: string; effectiveOn: string }[];
   /** Currencies with no rate to `currency` by the month's end: left out of the totals. */
   unconverted: { currency: string; ventures: number }[];
   ventures: { total: number };
@@ -190,54 +193,74 @@ export function createOverviewService(deps: {
     const unconverted = new Map<string, Set<string>>();
 
     /** A metric's figure over some ventures (all when `only` is undefined). */
+    /**
+     * A metric's figure over some ventures (all when `only` is undefined). Values are added up
+     * per currency first and each sum converted once (one rounding per currency and month).
+     */
     const figure = (metric: string, only?: Set<string>): OverviewFigure => {
       const byVenture: ByVenture = values.get(metric) ?? new Map<string, Map<string, Amount>>();
-      const series = months.map((m) => ({ month: m, total: 0n, reporting: 0 }));
-      let currentBoth = 0n;
-      let previousBoth = 0n;
-      let compared = 0;
+      const sums = months.map(() => new Map<string, { total: bigint; ventures: Set<string> }>());
+      const pairs = new Map<string, { now: bigint; before: bigint; ventures: number }>();
       for (const [ventureId, byMonth] of byVenture) {
         if (only && !only.has(ventureId)) continue;
         for (const [i, m] of months.entries()) {
           const value = byMonth.get(m);
           if (!value) continue;
-          const converted = value.currency ? convert(value.value, value.currency, m) : value.value;
-          if (converted === undefined) {
-            if (m === month) {
-              const set = unconverted.get(value.currency) ?? new Set();
-              set.add(ventureId);
-              unconverted.set(value.currency, set);
-            }
-            continue;
-          }
-          series[i]!.total += converted;
-          series[i]!.reporting += 1;
+          const sum = sums[i]!.get(value.currency) ?? { total: 0n, ventures: new Set<string>() };
+          sum.total += value.value;
+          sum.ventures.add(ventureId);
+          sums[i]!.set(value.currency, sum);
         }
         const now = byMonth.get(month);
         const before = byMonth.get(previousMonth);
         if (now && before && now.currency === before.currency) {
-          // Constant rates: both months at this month's rate, so exchange moves are not growth.
-          const a = now.currency ? convert(now.value, now.currency, month) : now.value;
-          const b = before.currency ? convert(before.value, before.currency, month) : before.value;
-          if (a !== undefined && b !== undefined) {
-            currentBoth += a;
-            previousBoth += b;
-            compared += 1;
-          }
+          const pair = pairs.get(now.currency) ?? { now: 0n, before: 0n, ventures: 0 };
+          pair.now += now.value;
+          pair.before += before.value;
+          pair.ventures += 1;
+          pairs.set(now.currency, pair);
         }
+      }
+      const inReporting = (amount: bigint, from: string, atMonth: string) =>
+        from ? convert(amount, from, atMonth) : amount;
+      const series = months.map((m, i) => {
+        let total = 0n;
+        let reporting = 0;
+        for (const [from, sum] of sums[i]!) {
+          const converted = inReporting(sum.total, from, m);
+          if (converted === undefined) {
+            if (m === month) {
+              const set = unconverted.get(from) ?? new Set<string>();
+              for (const id of sum.ventures) set.add(id);
+              unconverted.set(from, set);
+            }
+            continue;
+          }
+          total += converted;
+          reporting += sum.ventures.size;
+        }
+        return { month: m, value: String(total), reporting };
+      });
+      // Constant rates: both months at this month's rate, so exchange moves are not growth.
+      let currentBoth = 0n;
+      let previousBoth = 0n;
+      let compared = 0;
+      for (const [from, pair] of pairs) {
+        const a = inReporting(pair.now, from, month);
+        const b = inReporting(pair.before, from, month);
+        if (a === undefined || b === undefined) continue;
+        currentBoth += a;
+        previousBoth += b;
+        compared += pair.ventures;
       }
       const last = series.at(-1)!;
       return {
-        current: String(last.total),
-        previous: String(series.at(-2)!.total),
+        current: last.value,
+        previous: series.at(-2)!.value,
         growthBp: growthBp(currentBoth, previousBoth),
         reporting: last.reporting,
         compared,
-        series: series.map((s) => ({
-          month: s.month,
-          value: String(s.total),
-          reporting: s.reporting,
-        })),
+        series,
       };
     };
 
@@ -285,7 +308,14 @@ export function createOverviewService(deps: {
       rates: currencies
         .map((c) => ({ c, rate: converter.rate(c, month) }))
         .filter((r) => r.rate !== undefined)
-        .map(({ c, rate }) => ({ currency: c, rate: rate!.rate, effectiveOn: rate!.effectiveOn }))
+        .map(({ c, rate }) => ({
+          currency: c,
+          // The rate as the ledger recorded it, for the pair it was recorded for.
+          base: rate!.inverted ? rate!.quote : rate!.base,
+          quote: rate!.inverted ? rate!.base : rate!.quote,
+          rate: rate!.rate,
+          effectiveOn: rate!.effectiveOn,
+        }))
         .sort((a, b) => a.currency.localeCompare(b.currency)),
       unconverted: [...unconverted]
         .map(([c, ids]) => ({ currency: c, ventures: ids.size }))

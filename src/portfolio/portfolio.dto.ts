@@ -125,7 +125,12 @@ export const listedFiguresSchema = z.object({
 });
 
 export const venturePageSchema = z.object({
-  ventures: z.array(ventureSchema.extend({ figures: listedFiguresSchema.optional() })),
+  ventures: z.array(
+    ventureSchema.extend({
+      figures: listedFiguresSchema.optional(),
+      ownerName: z.string().nullable().optional().describe('The owner’s name'),
+    }),
+  ),
   total: z.number().int(),
   nextCursor: z.string().nullable(),
   figures: z.object({ month: z.string(), currency: z.string() }).optional(),
@@ -257,7 +262,15 @@ export const overviewSchema = z.object({
   month: z.string(),
   previousMonth: z.string(),
   currency: z.string(),
-  rates: z.array(z.object({ currency: z.string(), rate: z.string(), effectiveOn: z.string() })),
+  rates: z.array(
+    z.object({
+      currency: z.string(),
+      base: z.string(),
+      quote: z.string(),
+      rate: z.string().describe('Units of `quote` per unit of `base`, as recorded'),
+      effectiveOn: z.string(),
+    }),
+  ),
   unconverted: z.array(z.object({ currency: z.string(), ventures: z.number().int() })),
   ventures: z.object({ total: z.number().int() }),
   mrr: overviewFigure,

@@ -39,6 +39,11 @@ export function portfolioServiceFor(kernel: Kernel, access: Access) {
         )[0];
       return top?.baseCurrency ?? null;
     },
+    memberName: async (orgId, userId) =>
+      access.users.getMember(orgId, userId).then(
+        (member) => member.name,
+        () => null,
+      ),
     isMember: async (orgId, userId) =>
       access.users.getMember(orgId, userId).then(
         () => true,

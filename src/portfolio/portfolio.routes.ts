@@ -140,7 +140,11 @@ function registerVentureRoutes(app: FastifyInstance, portfolio: PortfolioService
       const page = await portfolio.listVentures(scopeOf(request), query);
       return {
         ...page,
-        ventures: page.ventures.map((v) => ({ ...ventureJson(v), figures: v.figures })),
+        ventures: page.ventures.map((v) => ({
+          ...ventureJson(v),
+          figures: v.figures,
+          ownerName: v.ownerName,
+        })),
       };
     },
   );

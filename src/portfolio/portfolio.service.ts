@@ -29,6 +29,8 @@ export interface PortfolioServiceDeps {
    * entity's base currency); null falls back to the currency most ventures report MRR in.
    */
   defaultCurrency?: ((orgId: string) => Promise<string | null>) | undefined;
+  /** A member's name, for owners in lists (wired to `access.users.getMember`); null if none. */
+  memberName?: ((orgId: string, userId: string) => Promise<string | null>) | undefined;
   log?: Logger | undefined;
 }
 
@@ -62,7 +64,13 @@ export function createPortfolioService(deps: PortfolioServiceDeps) {
     figures,
     reporting,
   });
-  const listing = createVentureListing({ ventures, figures, reporting, rollups });
+  const listing = createVentureListing({
+    ventures,
+    figures,
+    reporting,
+    rollups,
+    memberName: deps.memberName ?? (() => Promise.resolve(null)),
+  });
   for (const name of [KPI_POSTED, PORTFOLIO_CHANGED]) {
     deps.events.subscribe(name, (event) => {
       cache.invalidate((event.payload as { orgId: string }).orgId);

@@ -143,7 +143,11 @@ export interface ListedFigures {
 }
 
 export interface VenturePage {
-  ventures: (Venture & { figures?: ListedFigures | undefined })[];
+  ventures: (Venture & {
+    figures?: ListedFigures | undefined;
+    /** The owner's name (lists only). */
+    ownerName?: string | null | undefined;
+  })[];
   /** Every venture matching the filters, across pages. */
   total: number;
   nextCursor: string | null;

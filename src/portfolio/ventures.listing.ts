@@ -72,7 +72,25 @@ export function createVentureListing(deps: {
   figures: FiguresService;
   reporting: Reporting;
   rollups: Pick<RollupsService, 'defaultMonth'>;
+  memberName: (orgId: string, userId: string) => Promise<string | null>;
 }) {
+  /** The page's ventures with their owners' names (one lookup per distinct owner). */
+  async function withOwners<V extends Venture>(
+    scope: Scope,
+    page: V[],
+  ): Promise<(V & { ownerName: string | null })[]> {
+    const owners = [...new Set(page.flatMap((v) => (v.ownerId ? [v.ownerId] : [])))];
+    const names = new Map(
+      await Promise.all(
+        owners.map(async (id) => [id, await deps.memberName(scope.orgId, id)] as const),
+      ),
+    );
+    return page.map((v) => ({
+      ...v,
+      ownerName: v.ownerId ? (names.get(v.ownerId) ?? null) : null,
+    }));
+  }
+
   return {
     /**
      * Ventures page by page with their figures, filtered and sorted on a column (keyset pages) or
@@ -96,7 +114,11 @@ export function createVentureListing(deps: {
       const about = { month, currency };
       if (!isFigureSort(query.sort)) {
         const page = await deps.ventures.listVentures(scope, query);
-        return { ...page, ventures: page.ventures.map(withFigures), figures: about };
+        return {
+          ...page,
+          ventures: await withOwners(scope, page.ventures.map(withFigures)),
+          figures: about,
+        };
       }
       const sort = query.sort;
       const limit = Math.min(query.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
@@ -112,7 +134,7 @@ export function createVentureListing(deps: {
       });
       const page = keyed.slice(offset, offset + limit).map((k) => k.v);
       return {
-        ventures: page,
+        ventures: await withOwners(scope, page),
         total: all.length,
         nextCursor: offset + limit < all.length ? `o:${offset + limit}` : null,
         figures: about,

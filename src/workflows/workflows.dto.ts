@@ -116,6 +116,11 @@ const errorSchema = z
 export const executionSchema = z.object({
   id: z.string(),
   workflowId: z.string(),
+  workflowName: z
+    .string()
+    .nullable()
+    .optional()
+    .describe('The workflow’s name (in lists; null once the workflow is deleted)'),
   workflowVersion: z.number().int(),
   status: z.enum(['new', 'running', 'waiting', 'succeeded', 'failed', 'crashed', 'cancelled']),
   mode: z.enum(['manual', 'webhook', 'schedule', 'error', 'subworkflow']),

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { organisations } from '../access/access.schema.ts';
 import type { AuditLog } from '../access/index.ts';
 import {
@@ -479,8 +479,12 @@ export function createWorkflowsService(deps: WorkflowsServiceDeps) {
       const where = and(...conditions);
       const [rows, [count]] = await Promise.all([
         db
-          .select()
+          .select({ ...getTableColumns(workflowExecutions), workflowName: workflows.name })
           .from(workflowExecutions)
+          .leftJoin(
+            workflows,
+            and(eq(workflows.id, workflowExecutions.workflowId), eq(workflows.orgId, orgId)),
+          )
           .where(where)
           .orderBy(desc(workflowExecutions.startedAt), desc(workflowExecutions.id))
           .limit(query.limit)
@@ -515,10 +519,11 @@ export type ExecutionStatusName =
   'new' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'crashed' | 'cancelled';
 export type ExecutionModeName = 'manual' | 'webhook' | 'schedule' | 'error' | 'subworkflow';
 
-export function executionJson(row: ExecutionRow) {
+export function executionJson(row: ExecutionRow & { workflowName?: string | null }) {
   return {
     id: row.id,
     workflowId: row.workflowId,
+    ...(row.workflowName === undefined ? {} : { workflowName: row.workflowName }),
     workflowVersion: row.workflowVersion,
     status: row.status as ExecutionStatusName,
     mode: row.mode as ExecutionModeName,

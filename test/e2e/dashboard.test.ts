@@ -132,12 +132,43 @@ describe('the dashboard in a browser', { timeout: 120_000 }, () => {
       sql`select count(*)::int as total from portfolio_ventures
           where org_id = ${server.orgId} and archived_at is null`,
     );
+    // Revenue in the reporting currency (the top holding's), each currency converted at the
+    // ledger's latest rate on or before the month's end (recorded either way round), half to even.
+    const { reporting } = await one<{ reporting: string }>(
+      sql`select base_currency as reporting from ledger_entities
+          where org_id = ${server.orgId} and parent_id is null
+          order by (kind = 'holding') desc, code limit 1`,
+    );
     const revenue = await rows<{ currency: string; minor: string }>(
       sql`select currency, sum(value)::text as minor from portfolio_kpis
           where org_id = ${server.orgId} and metric = 'revenue'
             and to_char(day, 'YYYY-MM') = ${month}
           group by currency`,
     );
+    const monthEnd = `${month}-${new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5)), 0)).getUTCDate()}`;
+    let expected = 0n;
+    for (const r of revenue) {
+      const minor = BigInt(r.minor.split('.')[0]!);
+      if (r.currency === reporting) {
+        expected += minor;
+        continue;
+      }
+      const { base, rate } = await one<{ base: string; rate: string }>(
+        sql`select base, rate::text as rate from ledger_fx_rates
+            where org_id = ${server.orgId} and effective_on <= ${monthEnd}::date
+              and ((base = ${r.currency} and quote = ${reporting})
+                or (base = ${reporting} and quote = ${r.currency}))
+            order by effective_on desc, (base = ${r.currency}) desc limit 1`,
+      );
+      const [whole, fraction = ''] = rate.split('.');
+      const numerator = BigInt(`${whole}${fraction}`);
+      const denominator = 10n ** BigInt(fraction.length);
+      // Same minor-unit exponent for the demo's currencies (EUR, USD, GBP).
+      const [n, d] = base === r.currency ? [numerator, denominator] : [denominator, numerator];
+      const q = (minor * n) / d;
+      const rest = minor * n - q * d;
+      expected += 2n * rest > d || (2n * rest === d && q % 2n === 1n) ? q + 1n : q;
+    }
     const perCategory = await rows<{ category: string; n: number }>(
       sql`select category, count(*)::int as n from portfolio_ventures
           where org_id = ${server.orgId} and archived_at is null group by category`,
@@ -147,11 +178,10 @@ describe('the dashboard in a browser', { timeout: 120_000 }, () => {
     await eventually(() => metric('portfolio.ventures').textContent()).toBe(
       total.toLocaleString('en-US'),
     );
-    for (const r of revenue) {
-      expect(await metric(`portfolio.revenue.${r.currency}`).textContent()).toBe(
-        money(BigInt(r.minor.split('.')[0]!), r.currency),
-      );
-    }
+    expect(await metric('portfolio.revenue').textContent()).toBe(money(expected, reporting));
+    expect(await page.getByTestId('rates-note').textContent()).toContain(
+      `Converted to ${reporting}`,
+    );
     for (const c of perCategory) {
       expect(await metric(`category.${c.category}.ventures`).textContent()).toBe(
         c.n.toLocaleString('en-US'),
@@ -190,6 +220,40 @@ describe('the dashboard in a browser', { timeout: 120_000 }, () => {
     const shown = await page.locator('table tbody tr').count();
     expect(shown).toBe(Math.min(n, shown));
     expect(shown).toBeGreaterThan(0);
+  });
+
+  it('sorts businesses on MRR in the reporting currency, and exports the whole view as CSV', async () => {
+    await visit('/businesses?sort=mrr&order=desc&limit=25', /businesses/i);
+    const cells = page.locator('td[data-metric^="venture."]');
+    await eventually(() => cells.count()).toBe(25);
+    // Display text to numbers for the order only (the API sorts exact minor units).
+    const shown = (await cells.allTextContents()).map((t) => Number(t.replace(/[^0-9.]/g, '')));
+    expect(shown).toEqual([...shown].sort((a, b) => b - a));
+    const { total } = await one<{ total: number }>(
+      sql`select count(*)::int as total from portfolio_ventures
+          where org_id = ${server.orgId} and archived_at is null`,
+    );
+    const first = await page.locator('tbody tr').first().getAttribute('data-venture');
+    const download = page.waitForEvent('download');
+    await page.getByTestId('export-csv').click();
+    const csv = readFileSync((await (await download).path()), 'utf8');
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines[0]).toMatch(/^name,slug,category,stage,owner,mrr_currency,mrr,/);
+    // Every venture, across pages, in the same order as the table.
+    expect(lines).toHaveLength(total + 1);
+    expect(lines[1]!.split(',')[1]).toBe(first);
+    const { value, currency } = await one<{ value: string; currency: string }>(
+      sql`select k.value::text as value, k.currency from portfolio_kpis k
+          join portfolio_ventures v on v.id = k.venture_id
+          where v.org_id = ${server.orgId} and v.slug = ${first} and k.metric = 'mrr'
+          order by k.day desc limit 1`,
+    );
+    const minor = value.split('.')[0]!.padStart(3, '0');
+    // The demo's currencies (EUR, USD, GBP) have two minor digits.
+    expect(lines[1]!.split(',').slice(5, 7)).toEqual([
+      currency,
+      `${minor.slice(0, -2)}.${minor.slice(-2)}`,
+    ]);
   });
 
   it('opens a venture, and a KPI posted through the API appears there without a reload', async () => {

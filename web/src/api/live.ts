@@ -30,7 +30,7 @@ export function useLiveEvents(client: QueryClient, enabled: boolean): LiveState 
         // and only the one on screen is fetched again.
         void client.invalidateQueries({ queryKey: ['portfolio', 'kpis'] });
         void client.invalidateQueries({ queryKey: ['portfolio', 'health'] });
-        void client.invalidateQueries({ queryKey: ['portfolio', 'rollups'] });
+        void client.invalidateQueries({ queryKey: ['portfolio', 'overview'] });
         void client.invalidateQueries({ queryKey: ['portfolio', 'ventures'] });
       });
       source.onerror = () => {

@@ -5,7 +5,7 @@ import type {
   Health,
   Me,
   Metric,
-  Rollup,
+  Overview,
   Series,
   Venture,
   VentureHealth,
@@ -15,9 +15,8 @@ import type {
 /** Query keys: the live-events handler invalidates by these prefixes. */
 export const keys = {
   me: ['me'] as const,
-  rollups: (month?: string) => ['portfolio', 'rollups', month ?? 'latest'] as const,
-  rollupHistory: (to: string, months: number) =>
-    ['portfolio', 'rollups', 'history', to, months] as const,
+  overview: (currency: string, month: string) =>
+    ['portfolio', 'overview', currency || 'default', month || 'latest'] as const,
   ventures: (params: Record<string, string>) => ['portfolio', 'ventures', params] as const,
   venture: (slug: string) => ['portfolio', 'venture', slug] as const,
   /** By slug (the API takes an id or a slug): asked for together with the venture itself. */
@@ -42,10 +41,14 @@ export const queries = {
       staleTime: 60_000,
       retry: false,
     }),
-  rollups: (month?: string) =>
+  overview: (currency: string, month: string) =>
     queryOptions({
-      queryKey: keys.rollups(month),
-      queryFn: () => api.get<Rollup>('/api/v1/portfolio/rollups', { query: { month } }),
+      queryKey: keys.overview(currency, month),
+      queryFn: ({ signal }) =>
+        api.get<Overview>('/api/v1/portfolio/overview', {
+          query: { currency: currency || undefined, month: month || undefined },
+          signal,
+        }),
     }),
   categories: () =>
     queryOptions({
@@ -89,7 +92,32 @@ export const queries = {
     }),
 };
 
-export type VentureSort = 'name' | 'slug' | 'createdAt' | 'updatedAt';
+export type VentureSort =
+  'name' | 'slug' | 'createdAt' | 'updatedAt' | 'mrr' | 'change' | 'health' | 'lastKpi';
+
+const CURRENCY_KEY = 'iza.reportingCurrency';
+
+/**
+ * The reporting currency this person chose for Home and Businesses ('' for the organisation's
+ * own), kept in this browser.
+ */
+export function storedReportingCurrency(): string {
+  try {
+    const value = window.localStorage.getItem(CURRENCY_KEY) ?? '';
+    return /^[A-Z]{3}$/.test(value) ? value : '';
+  } catch {
+    return '';
+  }
+}
+
+export function storeReportingCurrency(currency: string): void {
+  try {
+    if (currency) window.localStorage.setItem(CURRENCY_KEY, currency);
+    else window.localStorage.removeItem(CURRENCY_KEY);
+  } catch {
+    // Private windows may refuse storage: the choice then lasts for this page only.
+  }
+}
 export const VENTURE_PAGE_SIZES = [25, 50, 100, 200];
 
 /**
@@ -111,13 +139,14 @@ export function ventureListView(params: URLSearchParams) {
     order: params.get('order') === 'desc' ? ('desc' as const) : ('asc' as const),
     limit: VENTURE_PAGE_SIZES.includes(limit) ? limit : DEFAULT_VENTURE_PAGE_SIZE,
     cursor: params.get('cursor') ?? '',
+    currency: params.get('currency') ?? storedReportingCurrency(),
   };
 }
 
 /** The query of the ventures list for a view (the key the page and the prefetch share). */
 export function ventureListQuery(view: ReturnType<typeof ventureListView>): Record<string, string> {
-  const { search, category, stage, sort, order, limit, cursor } = view;
-  return { search, category, stage, sort, order, limit: String(limit), cursor };
+  const { search, category, stage, sort, order, limit, cursor, currency } = view;
+  return { search, category, stage, sort, order, limit: String(limit), cursor, currency };
 }
 
 /**
@@ -134,7 +163,7 @@ export function prefetchRoute(
   if (path === '/login' || path === '/invite') return;
   void client.prefetchQuery(queries.me());
   if (path === '/') {
-    void client.prefetchQuery(queries.rollups());
+    void client.prefetchQuery(queries.overview(storedReportingCurrency(), ''));
   } else if (path === '/businesses') {
     void client.prefetchQuery(queries.categories());
     void client.prefetchQuery(
@@ -163,10 +192,6 @@ function safeDecode(text: string): string | null {
 
 export function useMe() {
   return useQuery(queries.me());
-}
-
-export function useRollups(month?: string) {
-  return useQuery(queries.rollups(month));
 }
 
 export function useCategories() {

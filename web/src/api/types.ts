@@ -11,8 +11,7 @@ import type {
   healthSchema,
   kpiSchema,
   metricSchema,
-  rollupHistorySchema,
-  rollupSchema,
+  overviewSchema,
   seriesSchema,
   venturePageSchema,
   ventureSchema,
@@ -50,14 +49,15 @@ export type WorkflowDetail = z.output<typeof workflowDetailSchema>;
 export type ExecutionDetail = z.output<typeof executionDetailSchema>;
 export type WorkflowVersions = z.output<typeof versionListSchema>;
 export type VenturePage = z.output<typeof venturePageSchema>;
+export type ListedVenture = VenturePage['ventures'][number];
+export type Overview = z.output<typeof overviewSchema>;
+export type OverviewFigure = Overview['mrr'];
+export type Mover = Overview['movers']['up'][number];
+export type AttentionVenture = Overview['attention']['drops'][number];
 export type Category = z.output<typeof categorySchema>;
 export type Metric = z.output<typeof metricSchema>;
 export type Kpi = z.output<typeof kpiSchema>;
 export type Series = z.output<typeof seriesSchema>;
-export type Rollup = z.output<typeof rollupSchema>;
-export type RollupGroup = Rollup['portfolio'];
-export type RollupHistory = z.output<typeof rollupHistorySchema>;
-export type MoneyRollup = RollupGroup['revenue'][number];
 export type VentureHealth = z.output<typeof healthSchema>;
 export type Stage = Venture['stage'];
 export const STAGES: readonly Stage[] = [

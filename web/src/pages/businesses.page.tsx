@@ -1,8 +1,9 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useDeferredValue, useEffect, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { useSearchParams } from 'react-router';
 import {
   queries,
+  storeReportingCurrency,
   useCategories,
   useMe,
   DEFAULT_VENTURE_PAGE_SIZE,
@@ -14,7 +15,8 @@ import {
 import { STAGES } from '../api/types.ts';
 import { SortIcon } from '../components/icons.tsx';
 import { ErrorNotice, Loading, PageHeader } from '../components/ui.tsx';
-import { formatCount, formatDate } from '../format.ts';
+import { formatCount } from '../format.ts';
+import { currencyChoices, ExportCsv, VentureRow } from './businesses.rows.tsx';
 import { ImportKpisDialog } from './kpi-import.tsx';
 import { VentureFormDialog } from './venture.form.tsx';
 
@@ -23,6 +25,10 @@ const SORTS: { key: Sort; label: string }[] = [
   { key: 'slug', label: 'Slug' },
   { key: 'createdAt', label: 'Created' },
   { key: 'updatedAt', label: 'Updated' },
+  { key: 'mrr', label: 'MRR' },
+  { key: 'change', label: 'Change' },
+  { key: 'health', label: 'Health' },
+  { key: 'lastKpi', label: 'Last KPI' },
 ];
 const PAGE_SIZES = VENTURE_PAGE_SIZES;
 
@@ -35,7 +41,7 @@ const visited = new Map<string, { previous: string | null; index: number }>();
 export function BusinessesPage() {
   const [params, setParams] = useSearchParams();
   const view = ventureListView(params);
-  const { search, category, stage, sort, order, limit, cursor } = view;
+  const { search, category, stage, sort, order, limit, cursor, currency } = view;
   const [searchText, setSearchText] = useState(search);
   const categories = useCategories();
   const role = useMe().data?.role;
@@ -50,7 +56,7 @@ export function BusinessesPage() {
   }, [asked]);
   const filtered = Boolean(search || category || stage);
 
-  const listKey = JSON.stringify({ search, category, stage, sort, order, limit });
+  const listKey = JSON.stringify({ search, category, stage, sort, order, limit, currency });
   const ventures = useQuery({
     ...queries.ventures(ventureListQuery(view)),
     placeholderData: keepPreviousData,
@@ -84,6 +90,7 @@ export function BusinessesPage() {
   // paint (header and filters) even when the list is already there when the page mounts.
   const page = useDeferredValue(ventures.data ?? null, null);
   const pages = page ? Math.max(1, Math.ceil(page.total / limit)) : null;
+  const reporting = page?.figures?.currency ?? currency;
 
   const goNext = () => {
     if (!page?.nextCursor) return;
@@ -190,6 +197,24 @@ export function BusinessesPage() {
             ))}
           </select>
         </div>
+        <div className="field">
+          <label htmlFor="venture-currency">Currency</label>
+          <select
+            id="venture-currency"
+            value={currency}
+            onChange={(e) => {
+              storeReportingCurrency(e.target.value);
+              update({ currency: e.target.value || null });
+            }}
+          >
+            <option value="">Organisation’s</option>
+            {currencyChoices(page, currency).map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </div>
       </form>
 
       <div className="table-toolbar">
@@ -207,6 +232,7 @@ export function BusinessesPage() {
           )}
         </p>
         {ventures.isFetching && page ? <span className="muted small">Updating…</span> : null}
+        {page && page.total > 0 ? <ExportCsv view={view} total={page.total} /> : null}
       </div>
       {!page && !ventures.error ? <Loading /> : null}
       {ventures.error ? <ErrorNotice error={ventures.error} /> : null}
@@ -226,30 +252,46 @@ export function BusinessesPage() {
             <thead>
               <tr>
                 <SortHeader label="Name" column="name" sort={sort} order={order} onSort={sortBy} />
-                <SortHeader label="Slug" column="slug" sort={sort} order={order} onSort={sortBy} />
                 <th scope="col">Category</th>
                 <th scope="col">Stage</th>
-                <th scope="col">Tags</th>
                 <SortHeader
-                  label="Created"
-                  column="createdAt"
+                  label={`MRR (${reporting})`}
+                  column="mrr"
+                  sort={sort}
+                  order={order}
+                  onSort={sortBy}
+                  numeric
+                />
+                <SortHeader
+                  label="Change"
+                  column="change"
+                  sort={sort}
+                  order={order}
+                  onSort={sortBy}
+                  numeric
+                />
+                <SortHeader
+                  label="Health"
+                  column="health"
+                  sort={sort}
+                  order={order}
+                  onSort={sortBy}
+                  numeric
+                />
+                <SortHeader
+                  label="Last KPI"
+                  column="lastKpi"
                   sort={sort}
                   order={order}
                   onSort={sortBy}
                 />
-                <SortHeader
-                  label="Updated"
-                  column="updatedAt"
-                  sort={sort}
-                  order={order}
-                  onSort={sortBy}
-                />
+                <th scope="col">Owner</th>
               </tr>
             </thead>
             <tbody>
               {page.ventures.length === 0 ? (
                 <tr>
-                  <td colSpan={7} className="empty-cell">
+                  <td colSpan={8} className="empty-cell">
                     {filtered ? (
                       'No venture matches these filters.'
                     ) : (
@@ -270,23 +312,14 @@ export function BusinessesPage() {
                 </tr>
               ) : (
                 page.ventures.map((v) => (
-                  <tr key={v.id} data-venture={v.slug}>
-                    <th scope="row">
-                      <Link to={`/businesses/${encodeURIComponent(v.slug)}`}>{v.name}</Link>
-                    </th>
-                    <td>
-                      <code>{v.slug}</code>
-                    </td>
-                    <td>
-                      {categories.data?.find((c) => c.key === v.category)?.label ?? v.category}
-                    </td>
-                    <td>
-                      <span className={`badge stage-${v.stage}`}>{v.stage}</span>
-                    </td>
-                    <td className="tags-cell">{v.tags.join(', ')}</td>
-                    <td className="nowrap">{formatDate(v.createdAt)}</td>
-                    <td className="nowrap">{formatDate(v.updatedAt)}</td>
-                  </tr>
+                  <VentureRow
+                    key={v.id}
+                    venture={v}
+                    reporting={reporting}
+                    categoryLabel={
+                      categories.data?.find((c) => c.key === v.category)?.label ?? v.category
+                    }
+                  />
                 ))
               )}
             </tbody>
@@ -332,11 +365,13 @@ function SortHeader(props: {
   sort: Sort;
   order: 'asc' | 'desc';
   onSort: (column: Sort) => void;
+  numeric?: boolean;
 }) {
   const active = props.sort === props.column;
   return (
     <th
       scope="col"
+      className={props.numeric ? 'num' : undefined}
       aria-sort={active ? (props.order === 'asc' ? 'ascending' : 'descending') : 'none'}
     >
       <button

@@ -1,19 +1,22 @@
+import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useDeferredValue, useState } from 'react';
-import { Link } from 'react-router';
-import { useMe, useRollups } from '../api/queries.ts';
-import type { MoneyRollup, RollupGroup } from '../api/types.ts';
-import { STAGES } from '../api/types.ts';
+import { queries, storedReportingCurrency, storeReportingCurrency, useMe } from '../api/queries.ts';
+import type { Overview, OverviewFigure } from '../api/types.ts';
+import { Sparkline } from '../components/sparkline.tsx';
 import { WhenVisible } from '../components/when-visible.tsx';
-import { Empty, ErrorNotice, Figure, Loading, PageHeader, Panel } from '../components/ui.tsx';
-import { VentureFormDialog } from './venture.form.tsx';
-import { WaitingForYou } from './waiting.tsx';
+import { Empty, ErrorNotice, Loading, PageHeader, Panel } from '../components/ui.tsx';
 import {
-  formatBasisPoints,
   formatCount,
+  formatDate,
   formatGrowth,
   formatMoney,
   formatMonth,
+  moneyToNumber,
 } from '../format.ts';
+import { AttentionList } from './home.attention.tsx';
+import { CategoryTable, Movers } from './home.tables.tsx';
+import { VentureFormDialog } from './venture.form.tsx';
+import { WaitingForYou } from './waiting.tsx';
 
 const HomeCharts = lazy(() =>
   import('./home.charts.tsx').then((module) => ({ default: module.HomeCharts })),
@@ -29,41 +32,95 @@ function tone(bp: number | null): 'up' | 'down' | 'flat' {
  * saying how many those are ("291 of 300 reporting"), so a venture that has not reported yet
  * never reads as a fall.
  */
-function change(c: { growthBp: number | null; compared: number; reporting: number }): string {
-  if (c.growthBp === null) return 'no earlier month to compare';
-  return `${formatGrowth(c.growthBp)} like for like · ${formatCount(c.compared)} of ${formatCount(c.reporting)} reporting`;
+function change(f: OverviewFigure): string {
+  if (f.growthBp === null) return 'no earlier month to compare';
+  return `${formatGrowth(f.growthBp)} like for like · ${formatCount(f.compared)} of ${formatCount(f.reporting)} reporting`;
 }
 
-/** Money per currency: the API never mixes or converts currencies, so neither do we. */
-function MoneyFigures(props: { label: string; values: MoneyRollup[]; metric: string }) {
-  if (props.values.length === 0) {
-    return <Figure label={props.label} value="No data" metric={`${props.metric}.none`} />;
-  }
+/** A headline figure with its last twelve months. */
+function Headline(props: {
+  label: string;
+  figure: OverviewFigure;
+  metric: string;
+  currency?: string;
+}) {
+  const { figure, currency } = props;
+  const show = (value: string) => (currency ? formatMoney(value, currency) : formatCount(value));
+  const values = figure.series.map((p) =>
+    p.reporting === 0 ? null : currency ? moneyToNumber(p.value, currency) : Number(p.value),
+  );
   return (
-    <>
-      {props.values.map((value) => (
-        <Figure
-          key={value.currency}
-          label={`${props.label} (${value.currency})`}
-          value={formatMoney(value.current, value.currency)}
-          metric={`${props.metric}.${value.currency}`}
-          sub={change(value)}
-          tone={tone(value.growthBp)}
+    <div className="figure headline">
+      <dt className="figure-label">{props.label}</dt>
+      <dd className="figure-value">
+        <span className="figure-full" data-metric={props.metric}>
+          {show(figure.current)}
+        </span>
+        {/* Phones: compact notation, so a figure never wraps mid-number. */}
+        <span className="figure-compact">
+          {currency ? formatMoney(figure.current, currency, true) : formatCount(figure.current)}
+        </span>
+      </dd>
+      <dd className={`figure-sub tone-${tone(figure.growthBp)}`}>{change(figure)}</dd>
+      <dd className="figure-spark">
+        <Sparkline
+          values={values}
+          label={`${props.label} over the last ${figure.series.length} months, from ${show(figure.series[0]?.value ?? '0')} to ${show(figure.current)}`}
         />
-      ))}
-    </>
+      </dd>
+    </div>
+  );
+}
+
+/** Which rates converted what, and what could not be converted. */
+function RatesNote(props: { overview: Overview }) {
+  const { rates, unconverted, currency } = props.overview;
+  return (
+    <div className="muted small rates-note" data-testid="rates-note">
+      {rates.length === 0 ? (
+        <p>Every figure is in {currency}: nothing needed converting.</p>
+      ) : (
+        <p>
+          Converted to {currency} at the ledger’s rates in force at the month’s end:{' '}
+          {rates.map((r, i) => (
+            <span key={r.currency} data-rate={r.currency}>
+              {i > 0 ? ', ' : ''}
+              {r.base}/{r.quote} {r.rate} (rate of {formatDate(r.effectiveOn)})
+            </span>
+          ))}
+          .
+        </p>
+      )}
+      {unconverted.length > 0 ? (
+        <p className="tone-down" data-testid="unconverted">
+          Left out, no rate to {currency} recorded:{' '}
+          {unconverted.map((u) => `${u.currency} (${formatCount(u.ventures)} ventures)`).join(', ')}
+          . Record one on the Financial page.
+        </p>
+      ) : null}
+    </div>
   );
 }
 
 export function HomePage() {
-  const [month, setMonth] = useState<string>('');
-  const rollups = useRollups(month || undefined);
+  const [month, setMonth] = useState('');
+  const [currency, setCurrency] = useState(storedReportingCurrency);
+  const overview = useQuery(queries.overview(currency, month));
   // Rendered in a transition (in slices, the page stays responsive), not in one long task, after
   // the shell's first paint. The server's own state is Monitoring's, not the portfolio's.
-  const data = useDeferredValue(rollups.data ?? null, null);
+  const data = useDeferredValue(overview.data ?? null, null);
   const role = useMe().data?.role;
   const canWrite = role === 'admin' || role === 'editor';
   const [creating, setCreating] = useState(false);
+  const choices = data
+    ? [
+        ...new Set([
+          data.currency,
+          ...data.rates.map((r) => r.currency),
+          ...data.unconverted.map((u) => u.currency),
+        ]),
+      ].sort()
+    : [];
 
   return (
     <>
@@ -71,25 +128,45 @@ export function HomePage() {
         title="Portfolio"
         intro={
           data
-            ? `Business Performance Grid for ${formatMonth(data.month)}, compared with ${formatMonth(data.previousMonth)}.`
-            : 'Business Performance Grid: every figure comes from the ventures’ recorded KPIs.'
+            ? `${formatMonth(data.month)} against ${formatMonth(data.previousMonth)}, in ${data.currency}. Every figure comes from the ventures’ recorded KPIs.`
+            : 'Every figure comes from the ventures’ recorded KPIs.'
         }
         actions={
-          <div className="field field-inline">
-            <label htmlFor="rollup-month">Month</label>
-            <input
-              id="rollup-month"
-              type="month"
-              value={month || data?.month || ''}
-              onChange={(e) => setMonth(e.target.value)}
-            />
+          <div className="header-controls">
+            <div className="field field-inline">
+              <label htmlFor="rollup-month">Month</label>
+              <input
+                id="rollup-month"
+                type="month"
+                value={month || data?.month || ''}
+                onChange={(e) => setMonth(e.target.value)}
+              />
+            </div>
+            <div className="field field-inline">
+              <label htmlFor="reporting-currency">Currency</label>
+              <select
+                id="reporting-currency"
+                value={currency}
+                onChange={(e) => {
+                  setCurrency(e.target.value);
+                  storeReportingCurrency(e.target.value);
+                }}
+              >
+                <option value="">Organisation’s</option>
+                {choices.map((c) => (
+                  <option key={c} value={c}>
+                    {c}
+                  </option>
+                ))}
+              </select>
+            </div>
           </div>
         }
       />
       <WaitingForYou canDecide={role === 'admin'} />
-      {!data && !rollups.error ? <Loading /> : null}
-      {rollups.error ? <ErrorNotice error={rollups.error} /> : null}
-      {data && data.portfolio.ventures.total === 0 ? (
+      {!data && !overview.error ? <Loading /> : null}
+      {overview.error ? <ErrorNotice error={overview.error} /> : null}
+      {data && data.ventures.total === 0 ? (
         <Empty title="No ventures yet">
           <p>
             Add the first business of the studio, or fill a demo portfolio with{' '}
@@ -113,118 +190,50 @@ export function HomePage() {
           />
         </Empty>
       ) : null}
-      {data && data.portfolio.ventures.total > 0 ? (
+      {data && data.ventures.total > 0 ? (
         <>
           <Panel title="Portfolio" id="portfolio" className="hero">
             <p className="muted small" data-metric="portfolio.month">
-              {formatMonth(data.month)}
+              {formatMonth(data.month)} · {data.currency}
             </p>
-            <dl className="figures">
-              <Figure
-                label="Ventures"
-                value={formatCount(data.portfolio.ventures.total)}
-                metric="portfolio.ventures"
+            <dl className="figures headlines">
+              <Headline
+                label="MRR"
+                figure={data.mrr}
+                metric="portfolio.mrr"
+                currency={data.currency}
               />
-              <MoneyFigures
+              <Headline
                 label="Revenue"
-                values={data.portfolio.revenue}
+                figure={data.revenue}
                 metric="portfolio.revenue"
+                currency={data.currency}
               />
-              <MoneyFigures label="MRR" values={data.portfolio.mrr} metric="portfolio.mrr" />
-              <Figure
-                label="Customers"
-                value={formatCount(data.portfolio.customers.current)}
-                metric="portfolio.customers"
-                sub={change(data.portfolio.customers)}
-                tone={tone(data.portfolio.customers.growthBp)}
-              />
-              <Figure
-                label="Average churn"
-                value={
-                  data.portfolio.churn.averageBp === null
-                    ? 'No data'
-                    : formatBasisPoints(data.portfolio.churn.averageBp)
-                }
-                metric="portfolio.churn"
-                sub={`${formatCount(data.portfolio.churn.ventures)} ventures reporting`}
-              />
+              <Headline label="Customers" figure={data.customers} metric="portfolio.customers" />
+              <div className="figure headline">
+                <dt className="figure-label">Ventures</dt>
+                <dd className="figure-value" data-metric="portfolio.ventures">
+                  {formatCount(data.ventures.total)}
+                </dd>
+                <dd className="figure-sub">
+                  {formatCount(data.mrr.reporting)} reporting MRR this month
+                </dd>
+              </div>
             </dl>
+            <RatesNote overview={data} />
           </Panel>
-          <Panel title="Stages" id="quick-stats">
-            <dl className="figures figures-small">
-              {STAGES.map((stage) => (
-                <Figure
-                  key={stage}
-                  label={`Stage: ${stage}`}
-                  value={formatCount(data.portfolio.ventures.byStage[stage] ?? 0)}
-                  metric={`portfolio.stage.${stage}`}
-                />
-              ))}
-            </dl>
-          </Panel>
-          <Panel title="Categories" id="categories">
-            <ul className="category-grid">
-              {data.categories.map((group) => (
-                <CategoryCard key={group.category ?? 'none'} group={group} />
-              ))}
-            </ul>
-          </Panel>
-          <WhenVisible minHeight={420} margin="0px" label="Charts load when you scroll here.">
+          <div className="home-columns">
+            <AttentionList overview={data} />
+            <Movers overview={data} />
+          </div>
+          <CategoryTable overview={data} />
+          <WhenVisible minHeight={320} margin="0px" label="Charts load when you scroll here.">
             <Suspense fallback={<Loading label="Loading charts…" />}>
-              <HomeCharts rollup={data} />
+              <HomeCharts overview={data} />
             </Suspense>
           </WhenVisible>
         </>
       ) : null}
     </>
-  );
-}
-
-function CategoryCard(props: { group: RollupGroup }) {
-  const { group } = props;
-  const key = group.category ?? 'uncategorised';
-  return (
-    <li className="category-card glass-card" data-category={key}>
-      <h3>
-        <Link to={`/businesses?category=${encodeURIComponent(key)}`}>{group.label}</Link>
-      </h3>
-      <dl className="figures figures-small">
-        <Figure
-          label="Ventures"
-          value={formatCount(group.ventures.total)}
-          metric={`category.${key}.ventures`}
-        />
-        {group.mrr.map((m) => (
-          <Figure
-            key={`mrr-${m.currency}`}
-            label={`MRR (${m.currency})`}
-            value={formatMoney(m.current, m.currency)}
-            metric={`category.${key}.mrr.${m.currency}`}
-            sub={formatGrowth(m.growthBp)}
-            tone={tone(m.growthBp)}
-          />
-        ))}
-        {group.revenue.map((m) => (
-          <Figure
-            key={`rev-${m.currency}`}
-            label={`Revenue (${m.currency})`}
-            value={formatMoney(m.current, m.currency)}
-            metric={`category.${key}.revenue.${m.currency}`}
-          />
-        ))}
-        <Figure
-          label="Customers"
-          value={formatCount(group.customers.current)}
-          metric={`category.${key}.customers`}
-        />
-        <Figure
-          label="Churn"
-          value={
-            group.churn.averageBp === null ? 'No data' : formatBasisPoints(group.churn.averageBp)
-          }
-          metric={`category.${key}.churn`}
-        />
-      </dl>
-    </li>
   );
 }

@@ -40,12 +40,23 @@ function duration(startedAt: string, finishedAt: string | null): string {
  * every 10 seconds.
  */
 export function WorkflowsPage() {
-  const [status, setStatus] = useState('');
   const role = useMe().data?.role;
   const canWrite = role === 'admin' || role === 'editor';
   const [importing, setImporting] = useState(false);
   // `?new=import` (from the command palette) opens the import dialog.
   const [params, setParams] = useSearchParams();
+  // The executions' status filter is in the address (`?status=failed`, linked from Home).
+  const status = params.get('status') ?? '';
+  const setStatus = (next: string) =>
+    setParams(
+      (current) => {
+        const copy = new URLSearchParams(current);
+        if (next) copy.set('status', next);
+        else copy.delete('status');
+        return copy;
+      },
+      { replace: true },
+    );
   useEffect(() => {
     if (params.get('new') !== 'import') return;
     setImporting(true);
