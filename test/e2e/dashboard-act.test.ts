@@ -8,6 +8,7 @@ import {
   dbRows,
   eventually,
   expectAccessible as accessible,
+  expectNoOverflow as noOverflow,
   launchBrowser,
   visitPage,
 } from '../helpers/browser.ts';
@@ -25,8 +26,6 @@ import {
  * sees none of the write actions. Pages are checked with axe-core and for horizontal overflow
  * at phone and desktop widths.
  */
-
-const WIDTHS = [360, 390, 768, 1024, 1440];
 
 let server: DashboardServer;
 let browser: Browser;
@@ -48,45 +47,7 @@ const visit = (path: string, heading: string | RegExp, target: Page = page) =>
 
 const expectAccessible = (name: string) => accessible(page, name);
 
-/** No page is wider than the window at any of the widths people use. */
-async function expectNoOverflow(name: string): Promise<void> {
-  const wide: string[] = [];
-  for (const width of WIDTHS) {
-    await page.setViewportSize({ width, height: 800 });
-    await page.waitForTimeout(100);
-    // Runs in the page: the widest elements that stick out, named by tag and class.
-    const { overflow, culprits } = await page.evaluate(() => {
-      interface Node {
-        tagName: string;
-        className: unknown;
-        children: ArrayLike<Node>;
-        getBoundingClientRect(): { right: number };
-      }
-      const { document } = globalThis as unknown as {
-        document: { documentElement: Node & { scrollWidth: number; clientWidth: number } };
-      };
-      const root = document.documentElement;
-      const limit = root.clientWidth;
-      const out: string[] = [];
-      const walk = (node: Node) => {
-        const sticking = Array.from(node.children).filter(
-          (child) => child.getBoundingClientRect().right > limit + 1,
-        );
-        if (sticking.length === 0 && node !== root) {
-          out.push(`${node.tagName.toLowerCase()}.${String(node.className).split(' ').join('.')}`);
-        }
-        sticking.forEach(walk);
-      };
-      walk(root);
-      return { overflow: root.scrollWidth - root.clientWidth, culprits: out.slice(0, 3) };
-    });
-    if (overflow > 0) {
-      wide.push(`${name} at ${width}px: ${overflow}px too wide (${culprits.join(', ')})`);
-    }
-  }
-  await page.setViewportSize(DESKTOP);
-  expect(wide).toEqual([]);
-}
+const expectNoOverflow = (name: string) => noOverflow(page, name);
 
 const dialog = (id: string) => page.getByTestId(id);
 

@@ -58,3 +58,46 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
     bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target).join(', ')}`),
   ).toEqual([]);
 }
+
+/** The widths people use, from a small phone to a laptop. */
+export const WIDTHS = [360, 390, 768, 1024, 1440];
+
+/** No page is wider than the window at any of the widths people use. */
+export async function expectNoOverflow(page: Page, name: string): Promise<void> {
+  const wide: string[] = [];
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.waitForTimeout(100);
+    // Runs in the page: the widest elements that stick out, named by tag and class.
+    const { overflow, culprits } = await page.evaluate(() => {
+      interface Node {
+        tagName: string;
+        className: unknown;
+        children: ArrayLike<Node>;
+        getBoundingClientRect(): { right: number };
+      }
+      const { document } = globalThis as unknown as {
+        document: { documentElement: Node & { scrollWidth: number; clientWidth: number } };
+      };
+      const root = document.documentElement;
+      const limit = root.clientWidth;
+      const out: string[] = [];
+      const walk = (node: Node) => {
+        const sticking = Array.from(node.children).filter(
+          (child) => child.getBoundingClientRect().right > limit + 1,
+        );
+        if (sticking.length === 0 && node !== root) {
+          out.push(`${node.tagName.toLowerCase()}.${String(node.className).split(' ').join('.')}`);
+        }
+        sticking.forEach(walk);
+      };
+      walk(root);
+      return { overflow: root.scrollWidth - root.clientWidth, culprits: out.slice(0, 3) };
+    });
+    if (overflow > 0) {
+      wide.push(`${name} at ${width}px: ${overflow}px too wide (${culprits.join(', ')})`);
+    }
+  }
+  await page.setViewportSize(DESKTOP);
+  expect(wide).toEqual([]);
+}

@@ -1,0 +1,270 @@
+import { mkdirSync } from 'node:fs';
+import { sql, type SQL } from 'drizzle-orm';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DESKTOP,
+  PHONE,
+  SHOTS,
+  dbRows,
+  eventually,
+  expectAccessible,
+  expectNoOverflow,
+  launchBrowser,
+  visitPage,
+} from '../helpers/browser.ts';
+import {
+  buildDashboard,
+  startDashboardServer,
+  type DashboardServer,
+} from '../helpers/web-server.ts';
+
+/**
+ * Every page of the dashboard, as a person meets it: no horizontal overflow at 360, 390, 768,
+ * 1024 and 1440 px, axe-core clean in the light and the dark theme, photographed at desktop and
+ * phone sizes in both (test-results/screenshots/tour-*.png); and the main flows walked with the
+ * keyboard alone: sign in, jump to a venture, edit it, create one, record a KPI.
+ */
+
+let server: DashboardServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+const rows = <T>(query: SQL) => dbRows<T>(server.kernel, query);
+
+async function one<T>(query: SQL): Promise<T> {
+  const [row] = await rows<T>(query);
+  if (row === undefined) throw new Error('the query found no row');
+  return row;
+}
+
+/** A workflow to open and run: a manual trigger and a Set node. */
+const TOUR_WORKFLOW = {
+  name: 'Tour report',
+  nodes: [
+    {
+      id: 'a',
+      name: 'Start',
+      type: 'n8n-nodes-base.manualTrigger',
+      typeVersion: 1,
+      position: [0, 0],
+      parameters: {},
+    },
+    {
+      id: 'b',
+      name: 'Set',
+      type: 'n8n-nodes-base.set',
+      typeVersion: 3.4,
+      position: [220, 0],
+      parameters: {
+        assignments: {
+          assignments: [{ id: 'x', name: 'report', value: 'ready', type: 'string' }],
+        },
+      },
+    },
+  ],
+  connections: { Start: { main: [[{ node: 'Set', type: 'main', index: 0 }]] } },
+};
+
+/** Loaded: the heading is there and no spinner is left. */
+async function settle(target: Page): Promise<void> {
+  await eventually(() => target.locator('p.loading').count()).toBe(0);
+}
+
+/** Overflow at every width, axe in both themes, and photographs of both at both sizes. */
+async function tour(target: Page, name: string): Promise<void> {
+  await settle(target);
+  await expectNoOverflow(target, name);
+  for (const scheme of ['light', 'dark'] as const) {
+    await target.emulateMedia({ colorScheme: scheme });
+    await eventually(() => target.locator('html').getAttribute('data-theme')).toBe(scheme);
+    await expectAccessible(target, `${name} (${scheme})`);
+    for (const [size, viewport] of [
+      ['desktop', DESKTOP],
+      ['phone', PHONE],
+    ] as const) {
+      await target.setViewportSize(viewport);
+      await target.waitForTimeout(150);
+      await target.screenshot({
+        path: `${SHOTS}/tour-${name}-${scheme}-${size}.png`,
+        fullPage: true,
+      });
+    }
+  }
+  await target.setViewportSize(DESKTOP);
+  await target.emulateMedia({ colorScheme: 'light' });
+}
+
+/**
+ * Presses Tab until the focused element matches a CSS selector, or is a button with that text
+ * (`{ button }`), at most `limit` times.
+ */
+async function tabTo(target: Page, want: string | { button: string }, limit = 60): Promise<void> {
+  const goal =
+    typeof want === 'string' ? { selector: want, button: '' } : { selector: '', ...want };
+  for (let i = 0; i < limit; i++) {
+    await target.keyboard.press('Tab');
+    const reached = await target.evaluate(({ selector, button }) => {
+      interface Focused {
+        matches(selector: string): boolean;
+        tagName: string;
+        textContent: string | null;
+      }
+      const { document } = globalThis as unknown as {
+        document: { activeElement: Focused | null };
+      };
+      const active = document.activeElement;
+      if (!active) return false;
+      if (selector) return active.matches(selector);
+      return active.tagName === 'BUTTON' && active.textContent?.trim() === button;
+    }, goal);
+    if (reached) return;
+  }
+  throw new Error(`Tab never reached ${JSON.stringify(want)}`);
+}
+
+describe(
+  'every page of the dashboard, and its main flows by keyboard',
+  { timeout: 180_000 },
+  () => {
+    beforeAll(async () => {
+      buildDashboard();
+      mkdirSync(SHOTS, { recursive: true });
+      server = await startDashboardServer({ ventures: 12, mfa: false, seed: 7 });
+      ({ browser, context, page } = await launchBrowser());
+    }, 240_000);
+
+    afterAll(async () => {
+      await context?.close();
+      await browser?.close();
+      await server?.close();
+    });
+
+    it('signs in with the keyboard alone', async () => {
+      await page.goto(`${server.url}/login`);
+      await tour(page, 'login');
+      await page.goto(`${server.url}/login`);
+      await tabTo(page, 'input[type=email], input[autocomplete=username]');
+      await page.keyboard.type(server.email);
+      await tabTo(page, 'input[type=password]');
+      await page.keyboard.type(server.password);
+      await page.keyboard.press('Enter');
+      await page.waitForURL(`${server.url}/`);
+      await eventually(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(
+        'Portfolio',
+      );
+    });
+
+    it('shows every page without overflow, accessibly, in both themes', async () => {
+      const api = (path: string, body: unknown) =>
+        fetch(`${server.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const imported = await api('/api/v1/workflows/import', {
+        files: [{ file: 'tour.json', content: TOUR_WORKFLOW }],
+      });
+      expect(imported.status).toBe(200);
+      const workflow = await one<{ id: string }>(
+        sql`select id from workflows where org_id = ${server.orgId} and name = 'Tour report'`,
+      );
+      const run = await fetch(`${server.url}/api/v1/workflows/${workflow.id}/run`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(run.status).toBeLessThan(300);
+      const execution = await one<{ id: string }>(
+        sql`select id from workflow_executions where org_id = ${server.orgId}
+          and workflow_id = ${workflow.id} limit 1`,
+      );
+      const venture = await one<{ slug: string }>(
+        sql`select slug from portfolio_ventures where org_id = ${server.orgId} order by slug limit 1`,
+      );
+      for (const [path, heading, name] of [
+        ['/', 'Portfolio', 'home'],
+        ['/businesses', 'Businesses', 'businesses'],
+        [`/businesses/${venture.slug}`, /./, 'venture'],
+        ['/financial', /financ/i, 'financial'],
+        ['/workflows', 'Workflows', 'workflows'],
+        [`/workflows/${workflow.id}`, /./, 'workflow'],
+        [`/workflows/executions/${execution.id}`, /./, 'execution'],
+        ['/agents', 'Agents', 'agents'],
+        ['/monitoring', /monitor/i, 'monitoring'],
+        ['/settings', /settings/i, 'settings'],
+        ['/no-such-page', /./, 'not-found'],
+      ] as const) {
+        await visitPage(page, `${server.url}${path}`, heading);
+        await tour(page, name);
+      }
+    });
+
+    it('jumps to a venture and edits it with the keyboard alone', async () => {
+      const venture = await one<{ name: string; slug: string }>(
+        sql`select name, slug from portfolio_ventures where org_id = ${server.orgId}
+          order by slug desc limit 1`,
+      );
+      await visitPage(page, `${server.url}/`, 'Portfolio');
+      await page.keyboard.press('Control+k');
+      await page.keyboard.type(venture.name.slice(0, 10));
+      await eventually(() =>
+        page
+          .getByTestId('command-palette')
+          .locator('[role=option][aria-selected=true]')
+          .getAttribute('data-command'),
+      ).toMatch(/^venture:/);
+      await page.keyboard.press('Enter');
+      await page.waitForURL(new RegExp(`/businesses/${venture.slug}$`));
+      await page.locator('[data-field="stage"]').waitFor();
+      await tabTo(page, { button: 'Edit' });
+      await page.keyboard.press('Enter');
+      const form = page.getByTestId('venture-form');
+      await eventually(() => form.isVisible()).toBe(true);
+      // Focus is inside the dialog; Tab reaches the description and typing changes it.
+      await tabTo(page, '#venture-description');
+      await page.keyboard.press('Control+a');
+      await page.keyboard.type('Edited without a mouse.');
+      await tabTo(page, 'button[type=submit]');
+      await page.keyboard.press('Enter');
+      await eventually(() => form.isVisible()).toBe(false);
+      await eventually(
+        async () =>
+          (
+            await one<{ description: string | null }>(
+              sql`select description from portfolio_ventures
+              where org_id = ${server.orgId} and slug = ${venture.slug}`,
+            )
+          ).description,
+      ).toBe('Edited without a mouse.');
+    });
+
+    it('creates a venture from the palette with the keyboard alone', async () => {
+      await page.keyboard.press('Control+k');
+      await page.keyboard.type('new venture');
+      await eventually(() =>
+        page
+          .getByTestId('command-palette')
+          .locator('[role=option][aria-selected=true]')
+          .getAttribute('data-command'),
+      ).toBe('act:venture');
+      await page.keyboard.press('Enter');
+      const form = page.getByTestId('venture-form');
+      await eventually(() => form.isVisible()).toBe(true);
+      await tabTo(page, '#venture-name');
+      await page.keyboard.type('Keyboard Kettle');
+      await tabTo(page, '#venture-category-input');
+      // A native select changes with the arrow keys.
+      await page.keyboard.press('ArrowDown');
+      await tabTo(page, 'button[type=submit]');
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/businesses\/keyboard-kettle$/);
+      const created = await rows<{ name: string }>(
+        sql`select name from portfolio_ventures
+          where org_id = ${server.orgId} and slug = 'keyboard-kettle'`,
+      );
+      expect(created).toEqual([{ name: 'Keyboard Kettle' }]);
+    });
+  },
+);
