@@ -2,7 +2,14 @@ import { sql, type SQL } from 'drizzle-orm';
 import { utcDay } from '../ledger/index.ts';
 import type { Clock, Database } from '../kernel/index.ts';
 import type { Scope } from './portfolio.types.ts';
-import { addMonths, daysBetween, fromColumn, toDisplay } from './portfolio.values.ts';
+import {
+  addMonths,
+  dayLabel,
+  daysBetween,
+  fromColumn,
+  monthLabel,
+  toDisplay,
+} from './portfolio.values.ts';
 import { rowsOf } from './rollups.service.ts';
 import type { VenturesService } from './ventures.service.ts';
 
@@ -93,7 +100,7 @@ function recency(facts: HealthFacts): HealthComponent {
   return {
     ...base,
     points,
-    reason: `latest KPI covers up to ${facts.latestDay}, ${age} days before ${facts.asOf}`,
+    reason: `latest KPI covers up to ${dayLabel(facts.latestDay)}, ${age} days before ${dayLabel(facts.asOf)}`,
   };
 }
 
@@ -146,7 +153,7 @@ function revenue(monthly: MonthlyValue[]): HealthComponent {
       ...base,
       measured: false,
       points: 0,
-      reason: `no revenue for ${addMonths(latest.month, -1)} to compare ${latest.month} with`,
+      reason: `no revenue for ${monthLabel(addMonths(latest.month, -1))} to compare ${monthLabel(latest.month)} with`,
     };
   }
   const growth = growthBp(latest.value, previous.value);
@@ -155,7 +162,7 @@ function revenue(monthly: MonthlyValue[]): HealthComponent {
     return {
       ...base,
       points,
-      reason: `revenue ${money(latest)} in ${latest.month} after none in ${previous.month}`,
+      reason: `revenue ${money(latest)} in ${monthLabel(latest.month)} after none in ${monthLabel(previous.month)}`,
     };
   }
   const clamped = Math.max(-1000, Math.min(1000, growth));
@@ -163,7 +170,7 @@ function revenue(monthly: MonthlyValue[]): HealthComponent {
   return {
     ...base,
     points,
-    reason: `revenue ${growth >= 0 ? '+' : ''}${percent(growth)} in ${latest.month} (${money(latest)} vs ${money(previous)})`,
+    reason: `revenue ${growth >= 0 ? '+' : ''}${percent(growth)} in ${monthLabel(latest.month)} (${money(latest)} vs ${money(previous)})`,
   };
 }
 
@@ -187,7 +194,7 @@ function trend(monthly: MonthlyValue[]): HealthComponent {
     ...base,
     points: Math.round((25 * rises) / Math.max(changes, TREND_CHANGES)),
     reason:
-      `${metric} rose in ${rises} of ${changes} month-to-month changes (${rows[0]!.month} to ${rows.at(-1)!.month})` +
+      `${metric} rose in ${rises} of ${changes} month-to-month changes (${monthLabel(rows[0]!.month)} to ${monthLabel(rows.at(-1)!.month)})` +
       (changes < TREND_CHANGES ? `; full points need ${TREND_CHANGES} changes` : ''),
   };
 }
@@ -201,7 +208,7 @@ function churn(monthly: MonthlyValue[]): HealthComponent {
   return {
     ...base,
     points,
-    reason: `churn ${percent(bp)} in ${pair.latest.month} (2 % or less scores 20, 10 % or more 0)`,
+    reason: `churn ${percent(bp)} in ${monthLabel(pair.latest.month)} (2 % or less scores 20, 10 % or more 0)`,
   };
 }
 
@@ -220,7 +227,7 @@ function customers(monthly: MonthlyValue[]): HealthComponent {
       ...base,
       measured: false,
       points: 0,
-      reason: `no customer count for ${addMonths(latest.month, -1)} to compare ${latest.month} with`,
+      reason: `no customer count for ${monthLabel(addMonths(latest.month, -1))} to compare ${monthLabel(latest.month)} with`,
     };
   }
   const now = BigInt(latest.value);
@@ -230,7 +237,7 @@ function customers(monthly: MonthlyValue[]): HealthComponent {
   return {
     ...base,
     points,
-    reason: `${latest.value} customers in ${latest.month}, ${word} ${previous.value} in ${previous.month}`,
+    reason: `${latest.value} customers in ${monthLabel(latest.month)}, ${word} ${previous.value} in ${monthLabel(previous.month)}`,
   };
 }
 

@@ -561,10 +561,10 @@ describe.each(storages)('portfolio service on $name', { timeout: 60_000 }, (stor
       ]);
       expect([alpha.score, alpha.measuredOf]).toEqual([83, 100]);
       expect(alpha.components[1]!.reason).toBe(
-        'revenue +20.00 % in 2026-02 (120.00 EUR vs 100.00 EUR)',
+        'revenue +20.00 % in Feb 2026 (120.00 EUR vs 100.00 EUR)',
       );
       expect(alpha.components[2]!.reason).toBe(
-        'MRR rose in 1 of 1 month-to-month changes (2026-01 to 2026-02); full points need 3 changes',
+        'MRR rose in 1 of 1 month-to-month changes (Jan 2026 to Feb 2026); full points need 3 changes',
       );
       const bravo = await w.portfolio.health(w.scope, 'bravo', { asOf: '2026-02-28' });
       expect(bravo.components.map((c) => [c.key, c.points])).toEqual([
@@ -575,7 +575,7 @@ describe.each(storages)('portfolio service on $name', { timeout: 60_000 }, (stor
         ['customers', 5],
       ]);
       expect(bravo.score).toBe(71);
-      expect(bravo.components[3]!.reason).toMatch(/^churn 5.00 % in 2026-02/);
+      expect(bravo.components[3]!.reason).toMatch(/^churn 5.00 % in Feb 2026/);
       // No churn data and no customer count to compare: neither counts against charlie.
       const charlie = await w.portfolio.health(w.scope, 'charlie', { asOf: '2026-06-15' });
       expect(charlie.components.map((c) => [c.key, c.points, c.measured])).toEqual([
@@ -588,7 +588,7 @@ describe.each(storages)('portfolio service on $name', { timeout: 60_000 }, (stor
       // 33 of the 70 points that could be measured.
       expect([charlie.score, charlie.measuredOf]).toEqual([47, 70]);
       expect(charlie.components[0]!.reason).toBe(
-        'latest KPI covers up to 2026-03-05, 102 days before 2026-06-15',
+        'latest KPI covers up to Mar 5, 2026, 102 days before Jun 15, 2026',
       );
       expect(charlie.components[3]!.reason).toBe('no churn data in the last 7 months');
     });

@@ -127,3 +127,36 @@ export function addMonths(month: string, delta: number): string {
 export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 }
+
+const MONTH_NAMES = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+];
+
+/**
+ * A month in prose, the way the dashboard writes dates: `2026-11` -> "Nov 2026".
+ * @example monthLabel('2026-02') // 'Feb 2026'
+ */
+export function monthLabel(month: string): string {
+  const [year, m] = month.split('-');
+  return `${MONTH_NAMES[Number(m) - 1] ?? m} ${year}`;
+}
+
+/**
+ * A day in prose: `2026-11-30` -> "Nov 30, 2026".
+ * @example dayLabel('2026-03-05') // 'Mar 5, 2026'
+ */
+export function dayLabel(day: string): string {
+  const [year, m, d] = day.split('-');
+  return `${MONTH_NAMES[Number(m) - 1] ?? m} ${Number(d)}, ${year}`;
+}

@@ -198,6 +198,12 @@ describe(
       ] as const) {
         await visitPage(page, `${server.url}${path}`, heading);
         await tour(page, name);
+        if (name === 'settings') {
+          // Sessions name their device, not a raw user agent.
+          expect(await page.locator('[data-session] th').first().textContent()).toMatch(
+            /^Chrome\b.* on Linux/,
+          );
+        }
       }
     });
 

@@ -1,8 +1,28 @@
+import Bowser from 'bowser';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api/client.ts';
 import type { Session } from '../../api/types.ts';
 import { ErrorNotice, Loading, Panel } from '../../components/ui.tsx';
 import { formatDateTime } from '../../format.ts';
+
+/**
+ * A session's device as people name it ("Chrome 156 on Linux", "Safari on iPhone"), parsed
+ * from its user agent with Bowser; the raw string stays in the cell's title.
+ */
+export function describeDevice(userAgent: string | null): string {
+  if (!userAgent) return 'Unknown device';
+  const parsed = Bowser.parse(userAgent);
+  const browser = parsed.browser.name
+    ? `${parsed.browser.name}${parsed.browser.version ? ` ${parsed.browser.version.split('.')[0]}` : ''}`
+    : null;
+  const os = parsed.os.name ?? null;
+  const device =
+    parsed.platform.type === 'mobile' || parsed.platform.type === 'tablet'
+      ? (parsed.platform.model ?? parsed.platform.vendor ?? os)
+      : os;
+  if (browser && device) return `${browser} on ${device}`;
+  return browser ?? device ?? userAgent.slice(0, 60);
+}
 
 const SESSIONS = ['access', 'sessions'] as const;
 
@@ -71,8 +91,8 @@ export function SessionsSection() {
             <tbody>
               {sessions.data.map((s) => (
                 <tr key={s.id} data-session={s.id}>
-                  <th scope="row" className="ua">
-                    {s.userAgent ?? 'Unknown'}
+                  <th scope="row" className="ua" title={s.userAgent ?? undefined}>
+                    {describeDevice(s.userAgent)}
                     {s.current ? <span className="badge">this session</span> : null}
                   </th>
                   <td>{s.via}</td>
