@@ -403,3 +403,23 @@ export const healthSchema = z.object({
     }),
   ),
 });
+
+export const savedViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  query: z.string().describe('The ventures list’s query string'),
+  shared: z.boolean(),
+  mine: z.boolean(),
+  createdAt: z.string(),
+});
+export const savedViewCreateSchema = z.strictObject({
+  name: z.string().min(1).max(80),
+  query: z
+    .string()
+    .max(1000)
+    .describe(
+      'Query string of `GET /ventures`: search, category, stage, tag, sort, order, limit, currency',
+    ),
+  shared: z.boolean().optional().describe('Visible to the whole organisation (default: only you)'),
+});
+export const savedViewParams = z.object({ id: z.uuid() });

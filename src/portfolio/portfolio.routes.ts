@@ -22,6 +22,9 @@ import {
   rollupHistorySchema,
   rollupQuery,
   rollupSchema,
+  savedViewCreateSchema,
+  savedViewParams,
+  savedViewSchema,
   seriesQuery,
   seriesSchema,
   ventureCreateSchema,
@@ -56,6 +59,7 @@ export function registerPortfolioRoutes(app: FastifyInstance, portfolio: Portfol
   registerVentureRoutes(app, portfolio);
   registerDefinitionRoutes(app, portfolio);
   registerKpiRoutes(app, portfolio);
+  registerViewRoutes(app, portfolio);
   addRoute(
     app,
     {
@@ -357,4 +361,69 @@ function registerKpiRoutes(app: FastifyInstance, portfolio: PortfolioService): v
       },
     );
   });
+}
+
+/** The person behind a request: saved views belong to people, not to keys or the local token. */
+function personOf(request: FastifyRequest): { userId: string; isAdmin: boolean } {
+  const principal = request.principal;
+  if (principal?.kind !== 'user' || !principal.userId) {
+    throw new UserError(ErrorCodes.forbidden, 'Saved views belong to people: sign in to use them', {
+      status: 403,
+    });
+  }
+  return { userId: principal.userId, isAdmin: principal.role === 'admin' };
+}
+
+function registerViewRoutes(app: FastifyInstance, portfolio: PortfolioService): void {
+  const json = (v: Awaited<ReturnType<PortfolioService['saveView']>>) => ({
+    ...v,
+    createdAt: v.createdAt.toISOString(),
+  });
+  addRoute(
+    app,
+    {
+      method: 'GET',
+      url: `${BASE}/views`,
+      access: 'read',
+      tags,
+      summary: 'Your saved views of the ventures list, and those shared in the organisation',
+      response: z.array(savedViewSchema),
+    },
+    async ({ request }) =>
+      (await portfolio.listViews(scopeOf(request), personOf(request).userId)).map(json),
+  );
+  addRoute(
+    app,
+    {
+      method: 'POST',
+      url: `${BASE}/views`,
+      access: 'read',
+      tags,
+      summary: 'Saves a view of the ventures list (a view of the same name of yours is replaced)',
+      description:
+        'Saving a view changes only your own preferences, so every role may. The query keeps only the keys the list understands; an invalid value is refused naming its key.',
+      body: savedViewCreateSchema,
+      response: savedViewSchema,
+      status: 201,
+    },
+    async ({ request, body }) =>
+      json(await portfolio.saveView(scopeOf(request), personOf(request).userId, body)),
+  );
+  addRoute(
+    app,
+    {
+      method: 'DELETE',
+      url: `${BASE}/views/:id`,
+      access: 'read',
+      tags,
+      summary: 'Deletes one of your views (administrators: any shared view)',
+      params: savedViewParams,
+      response: z.object({ deleted: z.literal(true) }),
+    },
+    async ({ request, params }) => {
+      const person = personOf(request);
+      await portfolio.deleteView(scopeOf(request), person.userId, person.isAdmin, params.id);
+      return { deleted: true as const };
+    },
+  );
 }

@@ -124,3 +124,25 @@ export const portfolioKpis = pgTable(
     ),
   ],
 );
+
+/**
+ * A person's saved view of the ventures list (the Businesses page): its filters, sort and
+ * currency as the page's query string. Personal, or shared with the whole organisation.
+ */
+export const portfolioSavedViews = pgTable(
+  'portfolio_saved_views',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    name: text('name').notNull(),
+    /** The list's query string, only the keys `views.service.ts` knows, normalised. */
+    query: text('query').notNull(),
+    shared: boolean('shared').notNull().default(false),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('portfolio_saved_views_org_user_name_idx').on(t.orgId, t.userId, t.name),
+    index('portfolio_saved_views_org_shared_idx').on(t.orgId, t.shared),
+  ],
+);

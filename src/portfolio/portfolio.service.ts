@@ -8,6 +8,7 @@ import { createOrgCache } from './portfolio.cache.ts';
 import { createReporting } from './reporting.ts';
 import { createRollupsService } from './rollups.service.ts';
 import { createVentureListing } from './ventures.listing.ts';
+import { createViewsService } from './views.service.ts';
 import { createVenturesService, type PortfolioAudit } from './ventures.service.ts';
 
 export interface PortfolioServiceDeps {
@@ -71,6 +72,7 @@ export function createPortfolioService(deps: PortfolioServiceDeps) {
     rollups,
     memberName: deps.memberName ?? (() => Promise.resolve(null)),
   });
+  const views = createViewsService({ db: deps.db, clock: deps.clock, audit: deps.audit });
   for (const name of [KPI_POSTED, PORTFOLIO_CHANGED]) {
     deps.events.subscribe(name, (event) => {
       cache.invalidate((event.payload as { orgId: string }).orgId);
@@ -104,6 +106,7 @@ export function createPortfolioService(deps: PortfolioServiceDeps) {
     ...figures,
     ...overview,
     ...listing,
+    ...views,
     createCategory: invalidating(ventures.createCategory.bind(ventures), true),
     createVenture: invalidating(ventures.createVenture.bind(ventures), true),
     updateVenture: invalidating(ventures.updateVenture.bind(ventures), true),

@@ -680,6 +680,30 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
     await eventually(() => dialog('workflow-import').isVisible()).toBe(false);
   });
 
+  it('saves a view of Businesses, shares it, and opens it again', async () => {
+    await visit('/businesses?category=financial&sort=mrr&order=desc', 'Businesses');
+    await page.getByRole('button', { name: 'Save view' }).click();
+    const form = dialog('save-view');
+    await form.getByLabel('Name').fill('Fintech by MRR');
+    await form.getByLabel('Share with the organisation').check();
+    await expectAccessible('save view');
+    await form.getByRole('button', { name: 'Save view' }).click();
+    await eventually(() => form.isVisible()).toBe(false);
+    const saved = await rows<{ name: string; query: string; shared: boolean }>(
+      sql`select name, query, shared from portfolio_saved_views where org_id = ${server.orgId}`,
+    );
+    expect(saved).toEqual([
+      { name: 'Fintech by MRR', query: 'category=financial&sort=mrr&order=desc', shared: true },
+    ]);
+    await visit('/businesses', 'Businesses');
+    await page
+      .getByLabel('View', { exact: true })
+      .selectOption({ label: 'Fintech by MRR (shared)' });
+    await page.waitForURL(/sort=mrr/);
+    expect(new URL(page.url()).searchParams.get('category')).toBe('financial');
+    await eventually(() => page.getByLabel('View', { exact: true }).inputValue()).not.toBe('');
+  });
+
   it('shows a viewer no write action', async () => {
     const { id } = await server.access.users.addMember(
       server.orgId,
@@ -705,6 +729,10 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
       expect(Math.abs(card.x + card.width / 2 - DESKTOP.width / 2)).toBeLessThan(2);
       await signIn(other, 'viewer@studio.test', 'viewer password 123');
       await visit('/businesses', 'Businesses', other);
+      // The administrator's shared view is offered to the viewer too.
+      await eventually(() =>
+        other.getByLabel('View', { exact: true }).locator('option').allTextContents(),
+      ).toContain('Fintech by MRR (shared)');
       const slug = (
         await rows<{ slug: string }>(
           sql`select slug from portfolio_ventures where org_id = ${server.orgId}

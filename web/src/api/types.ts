@@ -13,6 +13,7 @@ import type {
   metricSchema,
   overviewSchema,
   seriesSchema,
+  savedViewSchema,
   venturePageSchema,
   ventureSchema,
 } from '../../../src/portfolio/portfolio.dto.ts';
@@ -49,6 +50,7 @@ export type WorkflowDetail = z.output<typeof workflowDetailSchema>;
 export type ExecutionDetail = z.output<typeof executionDetailSchema>;
 export type WorkflowVersions = z.output<typeof versionListSchema>;
 export type VenturePage = z.output<typeof venturePageSchema>;
+export type SavedView = z.output<typeof savedViewSchema>;
 export type ListedVenture = VenturePage['ventures'][number];
 export type Overview = z.output<typeof overviewSchema>;
 export type OverviewFigure = Overview['mrr'];

@@ -17,6 +17,7 @@ import { SortIcon } from '../components/icons.tsx';
 import { ErrorNotice, Loading, PageHeader } from '../components/ui.tsx';
 import { formatCount } from '../format.ts';
 import { currencyChoices, ExportCsv, VentureRow } from './businesses.rows.tsx';
+import { SavedViews } from './businesses.views.tsx';
 import { ImportKpisDialog } from './kpi-import.tsx';
 import { VentureFormDialog } from './venture.form.tsx';
 
@@ -217,6 +218,7 @@ export function BusinessesPage() {
         </div>
       </form>
 
+      <SavedViews search={params.toString()} isAdmin={role === 'admin'} />
       <div className="table-toolbar">
         <p role="status" aria-live="polite">
           {page ? (
