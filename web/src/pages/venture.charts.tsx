@@ -13,6 +13,13 @@ import { Panel } from '../components/ui.tsx';
 import { numberFormat } from '../format.ts';
 import { formatKpi, kpiNumber, kpiPeriod, type MetricSeries } from '../kpi-values.ts';
 
+/** The unit the vertical axis counts in: the currency, percent, or a count. */
+function unitOf(s: MetricSeries): string {
+  if (s.currency) return s.currency;
+  if (s.metric.unit === 'percent') return '%';
+  return s.metric.unit === 'count' ? 'count' : '';
+}
+
 /** One area chart per metric (and currency), each with its table alternative. */
 export function VentureCharts(props: { series: MetricSeries[] }) {
   return (
@@ -56,7 +63,17 @@ export function VentureCharts(props: { series: MetricSeries[] }) {
                   </defs>
                   <CartesianGrid vertical={false} className="chart-grid" />
                   <XAxis dataKey="period" minTickGap={18} tickMargin={6} fontSize={11} />
-                  <YAxis width={60} fontSize={11} tickFormatter={(v: number) => compact(v)} />
+                  <YAxis
+                    width={60}
+                    fontSize={11}
+                    tickFormatter={(v: number) => compact(v)}
+                    label={{
+                      value: unitOf(s),
+                      angle: -90,
+                      position: 'insideLeft',
+                      className: 'chart-axis-unit',
+                    }}
+                  />
                   <Tooltip
                     formatter={(_v, _n, item) => (item.payload as { text: string }).text}
                     labelFormatter={(label: unknown) => (typeof label === 'string' ? label : '')}
