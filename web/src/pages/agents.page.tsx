@@ -273,7 +273,27 @@ export function AgentsPage() {
       >
         {tasks.isPending ? <Loading /> : null}
         {tasks.error ? <ErrorNotice error={tasks.error} /> : null}
-        {tasks.data && tasks.data.length === 0 ? <Empty title="No task here." /> : null}
+        {tasks.data && tasks.data.length === 0 ? (
+          <Empty title={state ? `No ${state} task.` : 'No task yet.'}>
+            {state ? (
+              <p>
+                <button type="button" className="button" onClick={() => setState('')}>
+                  Show every task
+                </button>
+              </p>
+            ) : canDispatch ? (
+              <p>
+                <button
+                  type="button"
+                  className="button button-primary"
+                  onClick={() => setDialog('dispatch')}
+                >
+                  Dispatch a task
+                </button>
+              </p>
+            ) : null}
+          </Empty>
+        ) : null}
         {tasks.data && tasks.data.length > 0 ? (
           <div className="table-scroll" tabIndex={0} role="region" aria-label="Recent tasks">
             <table className="data-table">

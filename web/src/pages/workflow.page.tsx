@@ -108,7 +108,15 @@ export function WorkflowPage() {
         <Panel title="Executions" id="workflow-executions">
           {executions.isPending ? <Loading /> : null}
           {executions.error ? <ErrorNotice error={executions.error} /> : null}
-          {executions.data?.executions.length === 0 ? <Empty title="Not run yet." /> : null}
+          {executions.data?.executions.length === 0 ? (
+            <Empty title="Not run yet.">
+              {canWrite && workflow.data ? (
+                <WorkflowActions workflow={workflow.data} />
+              ) : (
+                <p className="muted">Its executions show here once it runs.</p>
+              )}
+            </Empty>
+          ) : null}
           {executions.data && executions.data.executions.length > 0 ? (
             <ul className="plain-list">
               {executions.data.executions.map((e) => (

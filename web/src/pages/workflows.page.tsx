@@ -220,7 +220,17 @@ export function WorkflowsPage() {
         {executions.isPending ? <Loading /> : null}
         {executions.error ? <ErrorNotice error={executions.error} /> : null}
         {executions.data && executions.data.executions.length === 0 ? (
-          <Empty title="No execution here." />
+          <Empty title={status ? `No ${status} execution.` : 'No execution yet.'}>
+            {status ? (
+              <p>
+                <button type="button" className="button" onClick={() => setStatus('')}>
+                  Show every execution
+                </button>
+              </p>
+            ) : (
+              <p className="muted">Run a workflow above, or call one of its webhooks.</p>
+            )}
+          </Empty>
         ) : null}
         {executions.data && executions.data.executions.length > 0 ? (
           <div className="table-scroll" tabIndex={0} role="region" aria-label="Executions">
