@@ -1,6 +1,7 @@
 import { isUuid, notFound, type Clock, type Database } from '../kernel/index.ts';
 import { utcDay } from './fx.ts';
 import type { AccountType } from './ledger.types.ts';
+import { comparativeStatements } from './reports.comparative.ts';
 import {
   bucketWindow,
   cashFlowOf,
@@ -16,6 +17,9 @@ import type {
   AccountBalance,
   BalanceSheet,
   CashFlowStatement,
+  ComparativeKind,
+  ComparativeQuery,
+  ComparativeStatements,
   ProfitAndLoss,
   ReportKind,
   ReportQuery,
@@ -32,7 +36,7 @@ const PROFIT_AND_LOSS: readonly AccountType[] = ['revenue', 'expense'];
 /**
  * Financial statements from the posted postings (see the "Reports" section of README.md): per
  * entity, or consolidated over an entity and its descendants, in any currency with recorded
- * rates. Read-only: nothing here writes.
+ * rates; one period, or several side by side (`comparative`). Read-only: nothing here writes.
  * @example const reports = createReportsService({ db: kernel.db, clock: kernel.clock });
  */
 export function createReportsService(deps: ReportsServiceDeps) {
@@ -94,6 +98,20 @@ export function createReportsService(deps: ReportsServiceDeps) {
         case 'cash-flow':
           return cashFlow(orgId, query);
       }
+    },
+
+    /**
+     * A statement for each of the last `count` calendar months, quarters or years up to `to`,
+     * side by side, with the total over them for the flow statements (see
+     * `reports.comparative.ts`): one read-only transaction, so every column sees the same
+     * postings.
+     */
+    comparative<K extends ComparativeKind>(
+      orgId: string,
+      kind: K,
+      query: ComparativeQuery,
+    ): Promise<ComparativeStatements<K>> {
+      return comparativeStatements(db, orgId, kind, query, today());
     },
 
     /**
