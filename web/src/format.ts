@@ -132,11 +132,20 @@ export function formatGrowth(bp: number | null): string {
   return `${bp > 0 ? '+' : bp < 0 ? '−' : '±'}${text}`;
 }
 
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * A day ("2026-01-31", as the ledger's UTC days are written) or an instant, as a date. A day is
+ * shown as itself, whatever the browser's time zone (west of UTC, its midnight UTC is the
+ * evening before).
+ */
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '—';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return dateFormat({ dateStyle: 'medium' }).format(date);
+  return dateFormat(
+    DAY.test(iso) ? { dateStyle: 'medium', timeZone: 'UTC' } : { dateStyle: 'medium' },
+  ).format(date);
 }
 
 export function formatDateTime(iso: string | null | undefined): string {
