@@ -3,16 +3,22 @@ import { useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api } from '../api/client.ts';
 import { keys, useMe } from '../api/queries.ts';
-import type { Entity } from '../api/types.ts';
+import type { Entity, ReportKind } from '../api/types.ts';
 import { Empty, ErrorNotice, Loading, PageHeader } from '../components/ui.tsx';
 import { ClosePeriodDialog, FxRateDialog, TransferDialog } from './financial.actions.tsx';
+import { ComparativeStatement, type ComparativeReport } from './financial.columns.tsx';
 import { FinancialFilters, readView, type View } from './financial.filters.tsx';
 import { KINDS, Statement, type Report } from './financial.statements.tsx';
 
+type Shown =
+  | { columns: true; kind: ReportKind; report: ComparativeReport }
+  | { columns: false; kind: ReportKind; report: Report };
+
 /**
  * Financial: the statements of a ledger entity, or of an entity and its descendants
- * consolidated, with the actions that write to the books. Everything the page shows is in its
- * address (`?entity=&report=&consolidated=&currency=&from=&to=&asOf=`).
+ * consolidated, for the last months, quarters or years side by side (or one period of custom
+ * dates), with the actions that write to the books. Everything the page shows is in its
+ * address (`?entity=&report=&consolidated=&currency=&period=&count=&to=&from=&asOf=`).
  */
 export function FinancialPage() {
   const [params, setParams] = useSearchParams();
@@ -43,17 +49,33 @@ export function FinancialPage() {
     consolidated: view.consolidated ? 'true' : undefined,
     currency: view.currency || undefined,
   };
-  const query: Record<string, string | undefined> = view.range
-    ? { ...scope, from: view.from, to: view.to }
-    : { ...scope, asOf: view.asOf };
+  const query: Record<string, string | number | undefined> = view.columns
+    ? { ...scope, period: view.unit, count: view.count, to: view.to }
+    : view.range
+      ? { ...scope, from: view.from, to: view.to }
+      : { ...scope, asOf: view.asOf };
   const report = useQuery({
-    queryKey: ['ledger', 'report', view.kind, query],
+    queryKey: ['ledger', 'report', view.kind, view.columns, query],
     // The kind travels with the answer: while the next statement loads, the previous one stays
     // on screen and must be drawn as what it is.
-    queryFn: async ({ signal }) => ({
-      kind: view.kind,
-      report: await api.get<Report>(`/api/v1/ledger/reports/${view.kind}`, { query, signal }),
-    }),
+    queryFn: async ({ signal }): Promise<Shown> =>
+      view.columns
+        ? {
+            columns: true,
+            kind: view.kind,
+            report: await api.get<ComparativeReport>(
+              `/api/v1/ledger/reports/${view.kind}/periods`,
+              { query, signal },
+            ),
+          }
+        : {
+            columns: false,
+            kind: view.kind,
+            report: await api.get<Report>(`/api/v1/ledger/reports/${view.kind}`, {
+              query,
+              signal,
+            }),
+          },
     enabled: Boolean(entity),
     placeholderData: keepPreviousData,
   });
@@ -63,7 +85,7 @@ export function FinancialPage() {
     <>
       <PageHeader
         title="Financial"
-        intro="Statements of each legal entity, or consolidated over an entity and its descendants with intercompany balances eliminated."
+        intro="Statements of each legal entity, or consolidated over an entity and its descendants with intercompany balances eliminated, period by period."
         actions={
           canWrite && entity ? (
             <>
@@ -144,7 +166,11 @@ export function FinancialPage() {
           ) : null}
           {shown && !report.error ? (
             <div className={report.isFetching ? 'stale' : undefined} aria-busy={report.isFetching}>
-              <Statement kind={shown.kind} report={shown.report} />
+              {shown.columns ? (
+                <ComparativeStatement kind={shown.kind} report={shown.report} />
+              ) : (
+                <Statement kind={shown.kind} report={shown.report} />
+              )}
             </div>
           ) : null}
         </>
