@@ -68,8 +68,13 @@ export {
 } from './reports.service.ts';
 export { registerLedgerReportRoutes } from './reports.routes.ts';
 export {
+  COMPARATIVE_KINDS,
+  PERIOD_UNITS,
   REPORT_KINDS,
   type AccountBalance,
+  type ComparativeKind,
+  type ComparativeQuery,
+  type ComparativeStatements,
   type BalanceSheet,
   type CashFlowStatement,
   type EliminationEntry,
@@ -79,6 +84,7 @@ export {
   type TrialBalance,
 } from './reports.types.ts';
 export {
+  COMPARATIVE_SCHEMAS,
   REPORT_SCHEMAS,
   accountBalanceSchema,
   balanceSheetSchema,
@@ -89,6 +95,7 @@ export {
   type AccountBalanceJson,
   type BalanceSheetJson,
   type CashFlowJson,
+  type ComparativeJson,
   type ProfitAndLossJson,
   type TrialBalanceJson,
 } from './reports.dto.ts';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACCOUNT_TYPES } from './ledger.types.ts';
 import { currency } from './ledger.dto.ts';
+import { MAX_PERIODS, PERIOD_UNITS } from './reports.types.ts';
 
 /**
  * The reports' JSON shapes (shared with the dashboard and the CLI). Amounts are decimal strings
@@ -24,6 +25,20 @@ export const reportQuerySchema = z.strictObject({
   asOf: day.optional(),
   /** Default: the entity's base currency. */
   currency: currency.optional(),
+});
+
+/** The query of the comparative routes (`reports/<kind>/periods`). */
+export const comparativeQuerySchema = z.strictObject({
+  entityId: z.uuid(),
+  consolidated: z.stringbool().optional(),
+  /** Default: the entity's base currency. */
+  currency: currency.optional(),
+  /** Calendar months, quarters (from January, April, July, October) or years. */
+  period: z.enum(PERIOD_UNITS),
+  /** How many periods, the last one holding `to`; default 3. */
+  count: z.coerce.number().int().min(1).max(MAX_PERIODS).default(3),
+  /** The last day (UTC, inclusive) of the last period; default today. */
+  to: day.optional(),
 });
 
 export const accountBalanceQuery = z.strictObject({
@@ -201,11 +216,53 @@ export const REPORT_SCHEMAS = {
   'cash-flow': cashFlowSchema,
 } as const;
 
+/** The header fields a comparative answer gives once, not in every column. */
+const SHARED = {
+  entity: true,
+  consolidated: true,
+  entities: true,
+  currency: true,
+  rates: true,
+} as const;
+
+/** A comparative answer: the shared header, then one statement per period and the total. */
+function comparativeSchema<K extends string, S extends z.ZodObject<typeof header>>(
+  kind: K,
+  statement: S,
+) {
+  const body = statement.omit(SHARED);
+  return z.object({
+    entity: reportEntity,
+    consolidated: z.boolean(),
+    entities: z.array(reportEntity),
+    currency: z.string(),
+    /** Every rate any column used. */
+    rates: z.array(entityRates),
+    kind: z.literal(kind),
+    period: z.enum(PERIOD_UNITS),
+    from: day,
+    to: day,
+    periods: z.array(z.object({ from: day, to: day, partial: z.boolean(), statement: body })),
+    /** The statement over `from` to `to` (flow statements); null for the balance sheet. */
+    total: body.nullable(),
+  });
+}
+
+/** The comparative schemas by kind, as in the URLs. */
+export const COMPARATIVE_SCHEMAS = {
+  'balance-sheet': comparativeSchema('balance-sheet', balanceSheetSchema),
+  'profit-and-loss': comparativeSchema('profit-and-loss', profitAndLossSchema),
+  'cash-flow': comparativeSchema('cash-flow', cashFlowSchema),
+} as const;
+
 export type TrialBalanceJson = z.input<typeof trialBalanceSchema>;
 export type BalanceSheetJson = z.input<typeof balanceSheetSchema>;
 export type ProfitAndLossJson = z.input<typeof profitAndLossSchema>;
 export type CashFlowJson = z.input<typeof cashFlowSchema>;
 export type AccountBalanceJson = z.input<typeof accountBalanceSchema>;
+export type ComparativeJson<K extends keyof typeof COMPARATIVE_SCHEMAS> = z.input<
+  (typeof COMPARATIVE_SCHEMAS)[K]
+>;
 
 /** A value with every bigint as its decimal string: the reports' JSON form. */
 export type Jsonified<T> = T extends bigint

@@ -1,6 +1,6 @@
 import { ErrorCodes, UserError } from '../kernel/index.ts';
 import { utcDay } from './fx.ts';
-import type { ReportKind, ReportQuery } from './reports.types.ts';
+import type { PeriodUnit, ReportKind, ReportQuery } from './reports.types.ts';
 
 /** The days a report covers (UTC, inclusive), resolved from its query. */
 export interface Period {
@@ -75,6 +75,42 @@ export function endOfDay(day: string): Date {
   const at = startOfDay(day);
   at.setUTCDate(at.getUTCDate() + 1);
   return at;
+}
+
+/** A calendar period of a comparative statement (days UTC, inclusive). */
+export interface CalendarPeriod {
+  from: string;
+  to: string;
+  /** True when `to` comes before the period's calendar end. */
+  partial: boolean;
+}
+
+const MONTHS: Record<PeriodUnit, number> = { month: 1, quarter: 3, year: 12 };
+
+/**
+ * The last `count` calendar months, quarters or years up to `to`, oldest first: the last one is
+ * the period holding `to` and ends on it (partial unless `to` is its calendar end), the others
+ * are whole. Quarters start in January, April, July and October; years on 1 January.
+ * @example lastPeriods('quarter', 2, '2026-05-10')
+ *   // [{ from: '2026-01-01', to: '2026-03-31', partial: false },
+ *   //  { from: '2026-04-01', to: '2026-05-10', partial: true }]
+ */
+export function lastPeriods(unit: PeriodUnit, count: number, to: string): CalendarPeriod[] {
+  const step = MONTHS[unit];
+  const year = Number(to.slice(0, 4));
+  const month = Number(to.slice(5, 7)) - 1;
+  // Months since year 0 of the first month of the period holding `to`.
+  const last = year * 12 + month - (month % step);
+  const first = (index: number) => {
+    const m = last - index * step;
+    return `${String(Math.floor(m / 12)).padStart(4, '0')}-${String((m % 12) + 1).padStart(2, '0')}-01`;
+  };
+  const periods: CalendarPeriod[] = [];
+  for (let i = count - 1; i >= 0; i--) {
+    const end = previousDay(first(i - 1));
+    periods.push({ from: first(i), to: i === 0 ? to : end, partial: i === 0 && to !== end });
+  }
+  return periods;
 }
 
 /** An account balance's window: `asOf` a day or an instant (default `now`), or a range of days. */

@@ -59,10 +59,12 @@ export interface BucketWindow {
   /** Exclusive upper bound. */
   end: Date;
   /**
-   * Where the opening part ends (exclusive), with the labels of the two parts; null: one part,
-   * labelled `lastDay`.
+   * Where the parts of the window end, ascending: a posting before `at` (and not before an
+   * earlier cut) is in the part labelled `label`; after the last cut, in the part labelled
+   * `lastDay`. None: one part. (One cut splits a period's opening from its movements; one per
+   * period end sums each period of a comparative statement on its own.)
    */
-  split: { at: Date; openingDay: string } | null;
+  cuts: readonly { at: Date; label: string }[];
   lastDay: string;
 }
 
@@ -144,9 +146,16 @@ function bucketDay(
   window: BucketWindow,
 ): SQL<string> {
   const day = sql`to_char(${ledgerTransfers.effectiveAt} at time zone 'UTC', 'YYYY-MM-DD')`;
-  const part = window.split
-    ? sql`case when ${ledgerTransfers.effectiveAt} < ${window.split.at.toISOString()}::timestamptz then ${window.split.openingDay}::text else ${window.lastDay}::text end`
-    : sql`${window.lastDay}::text`;
+  const part =
+    window.cuts.length === 0
+      ? sql`${window.lastDay}::text`
+      : sql`case ${sql.join(
+          window.cuts.map(
+            (cut) =>
+              sql`when ${ledgerTransfers.effectiveAt} < ${cut.at.toISOString()}::timestamptz then ${cut.label}::text`,
+          ),
+          sql` `,
+        )} else ${window.lastDay}::text end`;
   return sql<string>`case when ${currency} = ${window.currency}::text then ${part} else ${day} end`;
 }
 

@@ -4,14 +4,22 @@ import { orgOf } from '../server/access.ts';
 import { addRoute } from '../server/route.ts';
 import { idParams } from './ledger.dto.ts';
 import {
+  COMPARATIVE_SCHEMAS,
   REPORT_SCHEMAS,
   accountBalanceQuery,
+  comparativeQuerySchema,
   accountBalanceSchema,
   reportQuerySchema,
   reportJson,
 } from './reports.dto.ts';
 import type { ReportsService } from './reports.service.ts';
-import { REPORT_KINDS, type ReportKind } from './reports.types.ts';
+import {
+  COMPARATIVE_KINDS,
+  MAX_PERIODS,
+  REPORT_KINDS,
+  type ComparativeKind,
+  type ReportKind,
+} from './reports.types.ts';
 
 const BASE = '/api/v1/ledger';
 const tags = ['ledger'];
@@ -31,9 +39,27 @@ const DESCRIPTION =
   'eliminated. Days are UTC and inclusive. A missing rate is `422 ledger_fx_rate_missing`, ' +
   'naming the pair and day. Amounts are strings of minor units. See the ledger README.';
 
+const COMPARATIVE_SUMMARIES: Record<ComparativeKind, string> = {
+  'balance-sheet': 'Balance sheets as of the end of each of the last months, quarters or years',
+  'profit-and-loss':
+    'Profit and loss for each of the last months, quarters or years, and their total',
+  'cash-flow': 'Cash flow for each of the last months, quarters or years, and their total',
+};
+
+const COMPARATIVE_DESCRIPTION =
+  `The statement for each of the last \`count\` (1 to ${MAX_PERIODS}, default 3) calendar ` +
+  '`period`s (`month`, `quarter` from January/April/July/October, `year`) up to `to` (default ' +
+  'today), oldest first: the last period is the one holding `to` and ends on it (`partial` ' +
+  'when that is before its calendar end). Each column equals the one-period statement of its ' +
+  'dates (a balance sheet as of its last day); `total` is the flow statement over the whole ' +
+  'span (null for the balance sheet). One read-only snapshot for every column. The header ' +
+  '(entity, entities, currency, rates) is given once; `rates` lists every rate a column used. ' +
+  'Consolidation, currency and errors as for the one-period statements. See the ledger README.';
+
 /**
- * The statements under `/api/v1/ledger/reports/` (permission `read`, the caller's organisation)
- * and an account's balance at a point in time.
+ * The statements under `/api/v1/ledger/reports/` (permission `read`, the caller's organisation),
+ * one period or several side by side (`<kind>/periods`), and an account's balance at a point in
+ * time.
  */
 export function registerLedgerReportRoutes(app: FastifyInstance, reports: ReportsService): void {
   for (const kind of REPORT_KINDS) {
@@ -51,6 +77,24 @@ export function registerLedgerReportRoutes(app: FastifyInstance, reports: Report
         response,
       },
       async ({ request, query }) => reportJson(await reports.report(orgOf(request), kind, query)),
+    );
+  }
+  for (const kind of COMPARATIVE_KINDS) {
+    const response: z.ZodType = COMPARATIVE_SCHEMAS[kind];
+    addRoute(
+      app,
+      {
+        method: 'GET',
+        url: `${BASE}/reports/${kind}/periods`,
+        access: 'read',
+        tags,
+        summary: COMPARATIVE_SUMMARIES[kind],
+        description: COMPARATIVE_DESCRIPTION,
+        query: comparativeQuerySchema,
+        response,
+      },
+      async ({ request, query }) =>
+        reportJson(await reports.comparative(orgOf(request), kind, query)),
     );
   }
   addRoute(

@@ -1,48 +1,26 @@
 import { isUuid, notFound, type Clock, type Database } from '../kernel/index.ts';
-import { requireCurrency } from './currencies.ts';
-import { loadCloseHistory, loadRateBook } from './reports.rates.ts';
 import { utcDay } from './fx.ts';
 import type { AccountType } from './ledger.types.ts';
-import { eliminateBalances, isEliminated, pairEntries, subtree } from './reports.consolidate.ts';
+import { comparativeStatements } from './reports.comparative.ts';
 import {
-  accountTotals,
-  cashFlowBuckets,
-  loadAccount,
-  loadAccounts,
-  loadEntities,
-  movementBuckets,
-  type BucketWindow,
-  type ReportAccount,
-} from './reports.queries.ts';
-import {
-  balanceWindow,
-  endOfDay,
-  previousDay,
-  resolvePeriod,
-  startOfDay,
-  type Period,
-} from './reports.period.ts';
-import {
-  buildBalanceSheet,
-  buildCashFlow,
-  buildProfitAndLoss,
-  buildTrialBalance,
-  type FigureSet,
-  type Flow,
-} from './reports.statements.ts';
-import {
-  compareText,
-  createTranslator,
-  translateFigures,
-  type Translator,
-} from './reports.translate.ts';
+  bucketWindow,
+  cashFlowOf,
+  figureSet,
+  headerOf,
+  loadContext,
+  type ReportContext,
+} from './reports.context.ts';
+import { accountTotals, cashFlowBuckets, loadAccount } from './reports.queries.ts';
+import { balanceWindow, resolvePeriod, startOfDay } from './reports.period.ts';
+import { buildBalanceSheet, buildProfitAndLoss, buildTrialBalance } from './reports.statements.ts';
 import type {
   AccountBalance,
   BalanceSheet,
   CashFlowStatement,
+  ComparativeKind,
+  ComparativeQuery,
+  ComparativeStatements,
   ProfitAndLoss,
-  ReportEntity,
-  ReportHeader,
   ReportKind,
   ReportQuery,
   TrialBalance,
@@ -55,197 +33,47 @@ export interface ReportsServiceDeps {
 
 const PROFIT_AND_LOSS: readonly AccountType[] = ['revenue', 'expense'];
 
-/** Everything a report is built from, once the query is understood. */
-interface Context {
-  orgId: string;
-  root: ReportEntity;
-  tree: ReportEntity[];
-  consolidated: boolean;
-  currency: string;
-  period: Period;
-  accounts: ReportAccount[];
-  translator: Translator;
-}
-
 /**
  * Financial statements from the posted postings (see the "Reports" section of README.md): per
  * entity, or consolidated over an entity and its descendants, in any currency with recorded
- * rates. Read-only: nothing here writes.
+ * rates; one period, or several side by side (`comparative`). Read-only: nothing here writes.
  * @example const reports = createReportsService({ db: kernel.db, clock: kernel.clock });
  */
 export function createReportsService(deps: ReportsServiceDeps) {
   const { db, clock } = deps;
   const today = () => utcDay(clock.now());
 
-  async function context(orgId: string, kind: ReportKind, query: ReportQuery): Promise<Context> {
-    const period = resolvePeriod(kind, query, today());
-    if (query.currency !== undefined) requireCurrency(query.currency, 'currency');
-    const entities = isUuid(query.entityId) ? await loadEntities(db, orgId) : [];
-    const root = entities.find((e) => e.id === query.entityId.toLowerCase());
-    if (!root) throw notFound(`Entity ${query.entityId}`);
-    const consolidated = query.consolidated ?? false;
-    const tree = consolidated ? subtree(entities, root) : [root];
-    const currency = query.currency ?? root.baseCurrency;
-    // By code, then in tree order: a consolidated line takes its name from the first entity.
-    const position = new Map(tree.map((e, i) => [e.id, i]));
-    const accounts = (
-      await loadAccounts(
-        db,
-        orgId,
-        tree.map((e) => e.id),
-      )
-    ).sort(
-      (a, b) =>
-        compareText(a.code, b.code) || position.get(a.entityId)! - position.get(b.entityId)!,
-    );
-    // Missing pairs are derived through the group's base currency: the top entity's.
-    let top = root;
-    for (let up = top; up.parentId !== null;) {
-      const parent = entities.find((e) => e.id === up.parentId);
-      if (!parent) break;
-      top = up = parent;
-    }
-    const book = await loadRateBook(
-      db,
-      orgId,
-      currency,
-      accounts.map((a) => a.currency),
-      period.to,
-      {
-        pivot: top.baseCurrency,
-        closes: await loadCloseHistory(
-          db,
-          orgId,
-          tree.map((e) => e.id),
-        ),
-      },
-    );
-    return {
-      orgId,
-      root,
-      tree,
-      consolidated,
-      currency,
-      period,
-      accounts,
-      translator: createTranslator(book),
-    };
-  }
-
-  const header = (c: Context): ReportHeader => ({
-    entity: c.root,
-    consolidated: c.consolidated,
-    entities: c.tree,
-    currency: c.currency,
-    from: c.period.from,
-    to: c.period.to,
-    rates: c.translator.used(c.tree),
-  });
-
-  const window = (c: Context, options: { start?: string; split?: string }): BucketWindow => ({
-    currency: c.currency,
-    start: options.start === undefined ? null : startOfDay(options.start),
-    end: endOfDay(c.period.to),
-    split:
-      options.split === undefined
-        ? null
-        : { at: startOfDay(options.split), openingDay: previousDay(options.split) },
-    lastDay: c.period.to,
-  });
-
-  /** Translated figures of the accounts a statement needs, eliminated when consolidated. */
-  async function figureSet(
-    c: Context,
-    options: {
-      periodOnly?: boolean;
-      cashOnly?: boolean;
-      types?: readonly AccountType[];
-      debitsAndCredits?: boolean;
-    },
-  ): Promise<FigureSet> {
-    const from = options.periodOnly ? null : c.period.from;
-    const entityIds = c.tree.map((e) => e.id);
-    const buckets = await movementBuckets(
-      db,
-      c.orgId,
-      entityIds,
-      window(c, {
-        ...(options.periodOnly && c.period.from ? { start: c.period.from } : {}),
-        ...(from ? { split: from } : {}),
-      }),
-      {
-        ...(options.cashOnly ? { cashOnly: true } : {}),
-        ...(options.types ? { types: options.types } : {}),
-      },
-    );
-    const accounts = c.accounts.filter(
-      (a) => (!options.cashOnly || a.cash) && (!options.types || options.types.includes(a.type)),
-    );
-    const baseOf = new Map(c.tree.map((e) => [e.id, e.baseCurrency]));
-    const figures = translateFigures(
-      accounts,
-      buckets,
-      { from, to: c.period.to, openingDay: from ? previousDay(from) : null },
-      c.translator,
-      {
-        debitsAndCredits: options.debitsAndCredits ?? false,
-        historical: (a) => a.currency !== baseOf.get(a.entityId),
-      },
-    );
-    if (!c.consolidated || options.cashOnly || options.types) {
-      return { accounts, figures, eliminated: new Map(), eliminations: [] };
-    }
-    const { entries, eliminated } = eliminateBalances(accounts, figures, c.tree);
-    return { accounts, figures, eliminated, eliminations: entries };
-  }
+  const context = (orgId: string, kind: ReportKind, query: ReportQuery): Promise<ReportContext> =>
+    loadContext(db, orgId, query, resolvePeriod(kind, query, today()));
 
   async function trialBalance(orgId: string, query: ReportQuery): Promise<TrialBalance> {
     const c = await context(orgId, 'trial-balance', query);
-    const set = await figureSet(c, { debitsAndCredits: true });
-    return buildTrialBalance(header(c), set);
+    const set = await figureSet(db, c, { debitsAndCredits: true });
+    return buildTrialBalance(headerOf(c), set);
   }
 
   async function balanceSheet(orgId: string, query: ReportQuery): Promise<BalanceSheet> {
     const c = await context(orgId, 'balance-sheet', query);
-    const set = await figureSet(c, {});
-    return buildBalanceSheet(header(c), set);
+    const set = await figureSet(db, c, {});
+    return buildBalanceSheet(headerOf(c), set);
   }
 
   async function profitAndLoss(orgId: string, query: ReportQuery): Promise<ProfitAndLoss> {
     const c = await context(orgId, 'profit-and-loss', query);
-    const set = await figureSet(c, { periodOnly: true, types: PROFIT_AND_LOSS });
-    return buildProfitAndLoss(header(c), set);
+    const set = await figureSet(db, c, { periodOnly: true, types: PROFIT_AND_LOSS });
+    return buildProfitAndLoss(headerOf(c), set);
   }
 
   async function cashFlow(orgId: string, query: ReportQuery): Promise<CashFlowStatement> {
     const c = await context(orgId, 'cash-flow', query);
-    const cash = await figureSet(c, { cashOnly: true });
-    const byId = new Map(c.accounts.map((a) => [a.id, a]));
+    const cash = await figureSet(db, c, { cashOnly: true });
     const buckets = await cashFlowBuckets(
       db,
       c.orgId,
       c.tree.map((e) => e.id),
-      window(c, { start: c.period.from! }),
+      bucketWindow(c, { start: c.period.from! }),
     );
-    const inTree = new Set(c.tree.map((e) => e.id));
-    const flows: Flow[] = [];
-    const eliminated: { account: ReportAccount; amount: bigint }[] = [];
-    for (const bucket of buckets) {
-      const account = byId.get(bucket.accountId);
-      // The counterpart belongs to the same entity as the cash account, so it was loaded.
-      if (!account) continue;
-      const amount = c.translator.convert(bucket.amount, account, bucket.day, 'movement');
-      if (c.consolidated && isEliminated(account, inTree)) {
-        eliminated.push({ account, amount: bucket.direction === 'in' ? amount : -amount });
-      } else {
-        flows.push({ account, direction: bucket.direction, amount });
-      }
-    }
-    return buildCashFlow(header(c), {
-      cash,
-      flows,
-      eliminations: pairEntries(eliminated, c.tree),
-    });
+    return cashFlowOf(c, cash, buckets);
   }
 
   return {
@@ -270,6 +98,20 @@ export function createReportsService(deps: ReportsServiceDeps) {
         case 'cash-flow':
           return cashFlow(orgId, query);
       }
+    },
+
+    /**
+     * A statement for each of the last `count` calendar months, quarters or years up to `to`,
+     * side by side, with the total over them for the flow statements (see
+     * `reports.comparative.ts`): one read-only transaction, so every column sees the same
+     * postings.
+     */
+    comparative<K extends ComparativeKind>(
+      orgId: string,
+      kind: K,
+      query: ComparativeQuery,
+    ): Promise<ComparativeStatements<K>> {
+      return comparativeStatements(db, orgId, kind, query, today());
     },
 
     /**

@@ -26,6 +26,29 @@ export interface ReportQuery {
   currency?: string;
 }
 
+/** The statements that can be shown for several periods side by side. */
+export const COMPARATIVE_KINDS = ['balance-sheet', 'profit-and-loss', 'cash-flow'] as const;
+export type ComparativeKind = (typeof COMPARATIVE_KINDS)[number];
+
+/** Calendar periods of comparative statements (quarters start in January, April, July, October). */
+export const PERIOD_UNITS = ['month', 'quarter', 'year'] as const;
+export type PeriodUnit = (typeof PERIOD_UNITS)[number];
+
+/** The most periods one comparative answer holds. */
+export const MAX_PERIODS = 24;
+
+/** What comparative statements are asked for. */
+export interface ComparativeQuery {
+  entityId: string;
+  consolidated?: boolean;
+  currency?: string;
+  period: PeriodUnit;
+  /** How many periods, 1 to MAX_PERIODS, the last one holding `to`. */
+  count: number;
+  /** The last day (UTC, inclusive) of the last period; default today. */
+  to?: string;
+}
+
 export interface ReportEntity {
   id: string;
   code: string;
@@ -255,4 +278,45 @@ export interface AccountBalance {
   debits: bigint;
   credits: bigint;
   closing: BalanceTotals;
+}
+
+/** The header fields a comparative answer gives once rather than in every column. */
+export type SharedHeader = 'entity' | 'consolidated' | 'entities' | 'currency' | 'rates';
+
+/** A statement without the header fields its comparative answer shares. */
+export type StatementBody<S extends ReportHeader> = Omit<S, SharedHeader>;
+
+export interface StatementByKind {
+  'balance-sheet': BalanceSheet;
+  'profit-and-loss': ProfitAndLoss;
+  'cash-flow': CashFlowStatement;
+}
+
+/** One calendar period of a comparative statement, with its statement. */
+export interface PeriodColumn<K extends ComparativeKind> {
+  /** The period's first day (a balance sheet is as of `to`). */
+  from: string;
+  /** Its last day: the calendar end, or the query's `to` for the last period. */
+  to: string;
+  /** True when `to` comes before the period's calendar end (the period so far). */
+  partial: boolean;
+  statement: StatementBody<StatementByKind[K]>;
+}
+
+/**
+ * The same statement for consecutive calendar periods, oldest first, read in one snapshot.
+ * `rates` holds every rate any column used; `total` is the statement over the whole span
+ * (`from` to `to`) for the flow statements, null for the balance sheet (balances do not add up
+ * over time).
+ */
+export interface ComparativeStatements<K extends ComparativeKind> extends Pick<
+  ReportHeader,
+  SharedHeader
+> {
+  kind: K;
+  period: PeriodUnit;
+  from: string;
+  to: string;
+  periods: PeriodColumn<K>[];
+  total: StatementBody<StatementByKind[K]> | null;
 }

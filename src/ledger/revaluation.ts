@@ -141,7 +141,7 @@ export function createRevaluation(deps: RevaluationDeps) {
       db,
       orgId,
       [entity.id],
-      { currency: entity.baseCurrency, start: null, end: endOfDay(on), split: null, lastDay: on },
+      { currency: entity.baseCurrency, start: null, end: endOfDay(on), cuts: [], lastDay: on },
       { types: ['asset', 'liability'] },
     );
     const byCode = new Map(accounts.map((a) => [a.code, a]));

@@ -150,6 +150,65 @@ describe.each(storages)('ledger report routes on $name', { timeout: 120_000 }, (
     expect(usd.json().data.currency).toBe('USD');
   });
 
+  it('serves statements for several periods side by side, in one answer', async () => {
+    const periods = (kind: string, query: string, as: keyof typeof who = 'viewer') =>
+      get(`${BASE}/reports/${kind}/periods?entityId=${entity.id}&${query}`, as);
+    const pl = await periods('profit-and-loss', 'period=month&count=2&to=2026-02-10');
+    expect(pl.statusCode, pl.body).toBe(200);
+    const data = pl.json().data;
+    expect(data).toMatchObject({
+      kind: 'profit-and-loss',
+      period: 'month',
+      from: '2026-01-01',
+      to: '2026-02-10',
+      currency: 'EUR',
+      entity: { code: 'ACME' },
+      periods: [
+        {
+          from: '2026-01-01',
+          to: '2026-01-31',
+          partial: false,
+          statement: { netIncome: '-12345' },
+        },
+        { from: '2026-02-01', to: '2026-02-10', partial: true, statement: { netIncome: '0' } },
+      ],
+      total: { from: '2026-01-01', to: '2026-02-10', netIncome: '-12345' },
+    });
+    // the header once, not in every column
+    expect(data.periods[0].statement).not.toHaveProperty('entities');
+
+    const bs = await periods('balance-sheet', 'period=quarter&consolidated=true&to=2026-01-31');
+    expect(bs.statusCode, bs.body).toBe(200);
+    expect(bs.json().data.periods.map((p: { to: string }) => p.to)).toEqual([
+      '2025-09-30',
+      '2025-12-31',
+      '2026-01-31',
+    ]);
+    expect(bs.json().data.periods[2].statement.assets.total).toBe(String(487_655 + 79_999));
+    expect(bs.json().data.total).toBeNull();
+
+    const cf = await periods('cash-flow', 'period=year&count=1&to=2026-01-31&currency=USD');
+    expect(cf.statusCode, cf.body).toBe(200);
+    expect(cf.json().data.currency).toBe('USD');
+
+    for (const query of [
+      'period=week',
+      'period=month&count=0',
+      'period=month&count=25',
+      'count=2',
+      'period=month&asOf=2026-01-31',
+      'period=month&to=2026-02-30',
+    ]) {
+      const res = await periods('profit-and-loss', query);
+      expect(res.statusCode, `${query}: ${res.body}`).toBe(400);
+    }
+    expect((await periods('trial-balance', 'period=month')).statusCode).toBe(404);
+    const other = await periods('balance-sheet', 'period=month', 'other');
+    expect(other.statusCode).toBe(404);
+    expect(other.json().error.code).toBe('not_found');
+    expect((await periods('balance-sheet', 'period=month', 'anonymous')).statusCode).toBe(401);
+  });
+
   it("answers an account's balance at a point in time and over a range", async () => {
     const day = await get(`${BASE}/accounts/${bank.id}/balance?asOf=2026-01-10`);
     expect(day.statusCode, day.body).toBe(200);
@@ -217,6 +276,9 @@ describe.each(storages)('ledger report routes on $name', { timeout: 120_000 }, (
     const paths = Object.keys(res.json<{ paths: Record<string, unknown> }>().paths);
     for (const kind of ['trial-balance', 'balance-sheet', 'profit-and-loss', 'cash-flow']) {
       expect(paths).toContain(`${BASE}/reports/${kind}`);
+    }
+    for (const kind of ['balance-sheet', 'profit-and-loss', 'cash-flow']) {
+      expect(paths).toContain(`${BASE}/reports/${kind}/periods`);
     }
     expect(paths).toContain(`${BASE}/accounts/{id}/balance`);
   });

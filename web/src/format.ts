@@ -106,6 +106,33 @@ export function formatMoney(minor: string, currency: string, compact = false): s
   }
 }
 
+/** A change in minor units with its sign: "+€1,200.00", "-€35.50", "€0.00". */
+export function formatMoneyChange(minor: string, currency: string): string {
+  const digits = minorDigits(currency);
+  try {
+    return numberFormat({
+      style: 'currency',
+      currency,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+      signDisplay: 'exceptZero',
+    }).format(shiftDecimal(minor, digits));
+  } catch {
+    return `${minor.startsWith('-') ? '' : '+'}${formatMoney(minor, currency)}`;
+  }
+}
+
+/** A change in basis points (a decimal string) as a signed percentage, 1 decimal: "+12.5%". */
+export function formatChangePercent(basisPoints: string | null): string {
+  if (basisPoints === null) return 'n/a';
+  return numberFormat({
+    style: 'percent',
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+    signDisplay: 'exceptZero',
+  }).format(shiftDecimal(basisPoints, 4));
+}
+
 /** Minor units as a plain number of major units, for chart geometry only (never for sums). */
 export function moneyToNumber(minor: string, currency: string): number {
   return Number(shiftDecimal(minor, minorDigits(currency)));
@@ -132,11 +159,27 @@ export function formatGrowth(bp: number | null): string {
   return `${bp > 0 ? '+' : bp < 0 ? '−' : '±'}${text}`;
 }
 
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * A day ("2026-01-31", as the ledger's UTC days are written) or an instant, as a date. A day is
+ * shown as itself, whatever the browser's time zone (west of UTC, its midnight UTC is the
+ * evening before).
+ */
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '—';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return dateFormat({ dateStyle: 'medium' }).format(date);
+  return dateFormat(
+    DAY.test(iso) ? { dateStyle: 'medium', timeZone: 'UTC' } : { dateStyle: 'medium' },
+  ).format(date);
+}
+
+/** A ledger day without its year: "2026-04-15" -> "Apr 15". */
+export function formatDayMonth(day: string): string {
+  const date = new Date(`${day}T00:00:00.000Z`);
+  if (!DAY.test(day) || Number.isNaN(date.getTime())) return day;
+  return dateFormat({ month: 'short', day: 'numeric', timeZone: 'UTC' }).format(date);
 }
 
 export function formatDateTime(iso: string | null | undefined): string {

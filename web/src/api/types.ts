@@ -206,6 +206,28 @@ export interface TrialBalance extends ReportHeader {
   totals: TrialBalanceFigures;
 }
 
+/** Calendar periods of the statements shown side by side. */
+export type PeriodUnit = 'month' | 'quarter' | 'year';
+/** A statement without the header fields a comparative answer gives once. */
+export type StatementBody<S extends ReportHeader> = Omit<
+  S,
+  'entity' | 'consolidated' | 'entities' | 'currency'
+>;
+/** `GET /api/v1/ledger/reports/<kind>/periods`: the statement per period, oldest first. */
+export interface Comparative<S extends ReportHeader> {
+  entity: ReportEntity;
+  consolidated: boolean;
+  entities: ReportEntity[];
+  currency: string;
+  kind: ReportKind;
+  period: PeriodUnit;
+  from: string;
+  to: string;
+  periods: { from: string; to: string; partial: boolean; statement: StatementBody<S> }[];
+  /** Over the whole span (profit and loss, cash flow); null for the balance sheet. */
+  total: StatementBody<S> | null;
+}
+
 // --- system -------------------------------------------------------------------------------
 export interface HealthComponent {
   status: 'up' | 'down';

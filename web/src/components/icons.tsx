@@ -60,3 +60,20 @@ export function SortIcon(props: { order: 'asc' | 'desc' | null }) {
     </Icon>
   );
 }
+
+/** A chevron pointing right (turned down by CSS on an open branch). */
+export function ChevronIcon() {
+  return (
+    <Icon className="chevron">
+      <path d="M9 6l6 6-6 6" />
+    </Icon>
+  );
+}
+
+export function CheckIcon() {
+  return (
+    <Icon>
+      <path d="M5 12.5l4.5 4.5L19 7.5" />
+    </Icon>
+  );
+}
