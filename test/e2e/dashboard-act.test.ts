@@ -680,6 +680,39 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
     await eventually(() => dialog('workflow-import').isVisible()).toBe(false);
   });
 
+  it('creates a ledger entity under the holding from Financial', async () => {
+    await visit('/financial', 'Financial');
+    await page.getByRole('button', { name: 'New entity' }).click();
+    const form = dialog('entity-form');
+    await form.getByLabel('Name').fill('Harbor Tea Ltd');
+    await form.getByLabel('Code').fill('HARBOR');
+    await form.getByLabel('Kind').selectOption('venture');
+    await form.getByLabel('Base currency').fill('gbp');
+    const [holding] = await rows<{ id: string; code: string; name: string }>(
+      sql`select id, code, name from ledger_entities where org_id = ${server.orgId}
+          and kind = 'holding' order by code limit 1`,
+    );
+    await form.getByLabel('Parent').selectOption(holding!.id);
+    await expectAccessible('entity form');
+    await form.getByRole('button', { name: 'Create entity' }).click();
+    await page.waitForURL(/\/financial\?entity=/);
+    const [entity] = await rows<Record<string, unknown>>(
+      sql`select id, name, kind, base_currency, parent_id from ledger_entities
+          where org_id = ${server.orgId} and code = 'HARBOR'`,
+    );
+    expect(entity).toMatchObject({
+      name: 'Harbor Tea Ltd',
+      kind: 'venture',
+      base_currency: 'GBP',
+      parent_id: holding!.id,
+    });
+    expect(new URL(page.url()).searchParams.get('entity')).toBe(entity!.id);
+    const accounts = await rows<{ n: number }>(
+      sql`select count(*)::int as n from ledger_accounts where entity_id = ${entity!.id as string}`,
+    );
+    expect(accounts[0]!.n).toBeGreaterThan(0);
+  });
+
   it('saves a view of Businesses, shares it, and opens it again', async () => {
     await visit('/businesses?category=financial&sort=mrr&order=desc', 'Businesses');
     await page.getByRole('button', { name: 'Save view' }).click();

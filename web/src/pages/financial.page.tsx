@@ -9,6 +9,7 @@ import { ClosePeriodDialog, FxRateDialog, TransferDialog } from './financial.act
 import { ComparativeStatement, type ComparativeReport } from './financial.columns.tsx';
 import { FinancialFilters, readView, type View } from './financial.filters.tsx';
 import { KINDS, Statement, type Report } from './financial.statements.tsx';
+import { EntityDialog } from './financial.entity.tsx';
 
 type Shown =
   | { columns: true; kind: ReportKind; report: ComparativeReport }
@@ -24,7 +25,7 @@ export function FinancialPage() {
   const [params, setParams] = useSearchParams();
   const role = useMe().data?.role;
   const canWrite = role === 'admin' || role === 'editor';
-  const [dialog, setDialog] = useState<'transfer' | 'rate' | 'close' | null>(null);
+  const [dialog, setDialog] = useState<'transfer' | 'rate' | 'close' | 'entity' | null>(null);
   const entities = useQuery({
     queryKey: keys.entities,
     queryFn: () => api.get<Entity[]>('/api/v1/ledger/entities'),
@@ -89,6 +90,9 @@ export function FinancialPage() {
         actions={
           canWrite && entity ? (
             <>
+              <button type="button" className="button" onClick={() => setDialog('entity')}>
+                New entity
+              </button>
               <button type="button" className="button" onClick={() => setDialog('rate')}>
                 Record rate
               </button>
@@ -127,14 +131,30 @@ export function FinancialPage() {
           />
         </>
       ) : null}
+      {canWrite ? (
+        <EntityDialog open={dialog === 'entity'} onClose={() => setDialog(null)} entities={list} />
+      ) : null}
       {entities.isPending ? <Loading /> : null}
       {entities.error ? <ErrorNotice error={entities.error} /> : null}
       {entities.data && entities.data.length === 0 ? (
         <Empty title="No ledger entity yet">
           <p>
-            The books start with a legal entity: create one with{' '}
-            <code>iza ledger entity create</code> or <code>POST /api/v1/ledger/entities</code>.
+            The books start with a legal entity: the holding company first, then each venture’s
+            company under it.
           </p>
+          {canWrite ? (
+            <p>
+              <button
+                type="button"
+                className="button button-primary"
+                onClick={() => setDialog('entity')}
+              >
+                New entity
+              </button>
+            </p>
+          ) : (
+            <p className="muted">An administrator or editor creates them.</p>
+          )}
         </Empty>
       ) : null}
       {entity ? (

@@ -110,11 +110,11 @@ export function WorkflowPage() {
           {executions.error ? <ErrorNotice error={executions.error} /> : null}
           {executions.data?.executions.length === 0 ? (
             <Empty title="Not run yet.">
-              {canWrite && workflow.data ? (
-                <WorkflowActions workflow={workflow.data} />
-              ) : (
-                <p className="muted">Its executions show here once it runs.</p>
-              )}
+              <p className="muted">
+                {canWrite
+                  ? 'Run it with Run above; its executions show here.'
+                  : 'Its executions show here once it runs.'}
+              </p>
             </Empty>
           ) : null}
           {executions.data && executions.data.executions.length > 0 ? (
