@@ -15,6 +15,7 @@ import type {
 import { Empty, ErrorNotice, Loading, PageHeader, Panel } from '../components/ui.tsx';
 import { formatDate, formatMoney } from '../format.ts';
 import { ClosePeriodDialog, FxRateDialog, TransferDialog } from './financial.actions.tsx';
+import { TransferApprovals } from './financial.approvals.tsx';
 import {
   AccountLabel,
   AccountPostingsDialog,
@@ -151,6 +152,7 @@ export function FinancialPage() {
           />
         </>
       ) : null}
+      <TransferApprovals />
       {entities.isPending ? <Loading /> : null}
       {entities.error ? <ErrorNotice error={entities.error} /> : null}
       {entities.data && entities.data.length === 0 ? (
