@@ -3,7 +3,7 @@ import type { Clock, Database, DbOrTx } from '../kernel/index.ts';
 import type { ApprovalPolicies } from './approvals.policies.ts';
 import type { ApprovalPolicy, CaughtBy } from './approvals.types.ts';
 import type { AppliedRate } from './fx.ts';
-import { ledgerAccounts, ledgerTransferRequests } from './ledger.schema.ts';
+import { ledgerAccounts, ledgerApprovalPolicies, ledgerTransferRequests } from './ledger.schema.ts';
 import { DEFAULT_MAX_FUTURE_DAYS, type Transfer, type TransferInput } from './ledger.types.ts';
 import { normalise } from './transfers.input.ts';
 import { validateTransfer, type EngineTransfer } from './transfers.rules.ts';
@@ -96,8 +96,8 @@ export function createApprovalGuard(deps: ApprovalGuardDeps) {
     lookFirst: async (orgId: string, id: string) => {
       const [state] = await db
         .select({
-          guarded: sql<boolean>`exists (select 1 from ledger_approval_policies where org_id = ${orgId} and removed_at is null)`,
-          requested: sql<boolean>`exists (select 1 from ledger_transfer_requests where org_id = ${orgId} and id = ${id})`,
+          guarded: sql<boolean>`exists (select 1 from ${ledgerApprovalPolicies} where ${ledgerApprovalPolicies.orgId} = ${orgId} and ${ledgerApprovalPolicies.removedAt} is null)`,
+          requested: sql<boolean>`exists (select 1 from ${ledgerTransferRequests} where ${ledgerTransferRequests.orgId} = ${orgId} and ${ledgerTransferRequests.id} = ${id})`,
         })
         .from(sql`(values (1)) as one (x)`);
       return { guarded: state?.guarded === true, requested: state?.requested === true };
