@@ -294,8 +294,11 @@ describe('iza ledger', { timeout: 300_000 }, () => {
         ...dir,
       ]),
     );
-    const accounts = json(await ledger('account', 'list', '--entity', 'ACME', '--json'));
-    const id = (code: string) => accounts.find((a: { code: string }) => a.code === code).id;
+    const accounts = json(await ledger('account', 'list', '--entity', 'ACME', '--json')) as {
+      id: string;
+      code: string;
+    }[];
+    const id = (code: string) => accounts.find((a) => a.code === code)!.id;
     const server = tracked.process(spawnIza(['start', '--port', '0', ...dir]));
     const url = await waitForServer(d.path, server);
     const requestId = randomUUID();
