@@ -108,6 +108,18 @@ export function createApiKeysService(deps: { db: Database; clock: Clock; audit: 
       return { ...toDto({ ...row, revokedAt: null, lastUsedAt: null }), key };
     },
 
+    /**
+     * The person a key answers for, as `user:<id>` (its creator's), or null for a key of the
+     * local administrator or not in the organisation: who stands behind what the key asks for.
+     */
+    async ownerOf(orgId: string, id: string): Promise<string | null> {
+      const [row] = await db
+        .select({ createdBy: apiKeys.createdBy })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.orgId, orgId), eq(apiKeys.id, id)));
+      return row?.createdBy ? `user:${row.createdBy}` : null;
+    },
+
     async list(orgId: string): Promise<ApiKeyDto[]> {
       const rows = await db
         .select()

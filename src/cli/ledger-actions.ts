@@ -54,12 +54,24 @@ export function inLedger<T>(
 /** A command's action whose errors keep their message and gain their code (`act.ts`). */
 export { act } from './act.ts';
 
-/** Prints a booking's answer and fails the command when the ledger did not apply it. */
+/**
+ * Prints a booking's answer and fails the command when the ledger did not apply it. A transfer
+ * waiting for approval is recorded, not refused: the command succeeds and says how to approve it.
+ */
 export function reportResult(
-  result: TransferResultJson,
+  result: Pick<TransferResultJson, 'id'> & { result: string },
   json: boolean,
   extra: [string, string][],
 ): void {
+  if (result.result === 'awaiting_approval') {
+    emit(result, json, (r) =>
+      resultDetails(r, [
+        ...extra,
+        ['next', `it posts once approved: iza ledger approvals approve ${r.id} (by someone else)`],
+      ]),
+    );
+    return;
+  }
   emit(result, json, (r) => resultDetails(r, extra));
   if (result.result !== 'ok' && result.result !== 'exists') {
     throw new UserError(result.result, `Transfer ${result.id} was not applied`);

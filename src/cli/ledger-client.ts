@@ -9,9 +9,20 @@ import {
   entitySchema,
   reportJson,
   postingPageSchema,
+  approvalPolicyJson,
+  fromPolicyJson,
+  submittedJson,
   transferInputSchema,
+  transferRequestJson,
   transferSchema,
+  approvalPolicyCreateSchema,
+  type ApprovalActor,
+  type approvalPolicySchema,
   type journalPageSchema,
+  type submittedTransferSchema,
+  type transferRequestPageSchema,
+  type transferRequestSchema,
+  type TransferRequestStatus,
   type singleTransferResultSchema,
   type transferResultsSchema,
   type AccountInput,
@@ -40,6 +51,18 @@ export type TransferJson = z.output<typeof transferSchema>;
 export type PostingPageJson = z.output<typeof postingPageSchema>;
 export type TransferResultJson = z.output<typeof transferResultsSchema>['results'][number];
 export type SingleTransferJson = z.output<typeof singleTransferResultSchema>;
+/** One transfer asked for: posted (`transfer`), or waiting for approval (`request`). */
+export type SubmittedTransferJson = z.output<typeof submittedTransferSchema>;
+export type TransferRequestJson = z.output<typeof transferRequestSchema>;
+export type TransferRequestPageJson = z.output<typeof transferRequestPageSchema>;
+export type ApprovalPolicyJson = z.output<typeof approvalPolicySchema>;
+export type ApprovalPolicyBody = z.input<typeof approvalPolicyCreateSchema>;
+export interface TransferRequestFilterJson {
+  status?: TransferRequestStatus;
+  entityId?: string;
+  after?: string;
+  limit?: number;
+}
 export type JournalPageJson = z.output<typeof journalPageSchema>;
 export type RevaluationJson = z.output<typeof revaluationSchema>;
 export interface JournalFilter {
@@ -97,8 +120,11 @@ export interface LedgerClient {
   listTransfers(filter: JournalFilter): Promise<JournalPageJson>;
   /** Foreign-currency monetary accounts re-measured at the closing rate of `on`. */
   revalue(entityId: string, body: { on?: string }): Promise<RevaluationJson>;
-  /** One transfer: answered as stored, or thrown as the API's 4xx when it is not applied. */
-  createTransfer(transfer: TransferInputJson): Promise<SingleTransferJson>;
+  /**
+   * One transfer: answered as stored, or waiting for approval when a policy caught it; thrown as
+   * the API's 4xx when it is not applied.
+   */
+  createTransfer(transfer: TransferInputJson): Promise<SubmittedTransferJson>;
   reverseTransfer(
     id: string,
     body: { id: string; description?: string; effectiveAt?: string },
@@ -118,7 +144,20 @@ export interface LedgerClient {
   listPeriodCloses(entityId: string): Promise<PeriodCloseJson[]>;
   /** A financial statement, as `/api/v1/ledger/reports/<kind>` answers it. */
   report(kind: ReportKind, query: ReportQuery): Promise<unknown>;
+  listTransferRequests(filter: TransferRequestFilterJson): Promise<TransferRequestPageJson>;
+  getTransferRequest(id: string): Promise<TransferRequestJson>;
+  approveTransferRequest(id: string, body: { note?: string }): Promise<TransferRequestJson>;
+  rejectTransferRequest(id: string, body: { reason: string }): Promise<TransferRequestJson>;
+  listApprovalPolicies(): Promise<ApprovalPolicyJson[]>;
+  createApprovalPolicy(body: ApprovalPolicyBody): Promise<ApprovalPolicyJson>;
+  removeApprovalPolicy(id: string): Promise<ApprovalPolicyJson>;
 }
+
+/**
+ * The local administrator (this machine's operator), as the ledger names who asks and approves:
+ * through the server its token acts as the organisation's administrator, and so it does here.
+ */
+const LOCAL_ADMINISTRATOR: ApprovalActor = { key: 'local', type: 'system', role: 'admin' };
 
 export interface LedgerFlags {
   dataDir?: string;
@@ -220,6 +259,23 @@ function remoteLedger(server: RemoteServer, call: typeof callServer): LedgerClie
       );
       return call(server, 'GET', `${base}/reports/${kind}?${params.toString()}`);
     },
+    listTransferRequests: (filter) => {
+      const query = new URLSearchParams();
+      for (const [key, value] of Object.entries(filter)) {
+        if (value !== undefined) query.set(key, String(value));
+      }
+      return call(server, 'GET', `${base}/transfer-requests?${query.toString()}`);
+    },
+    getTransferRequest: (requestId) =>
+      call(server, 'GET', `${base}/transfer-requests/${id(requestId)}`),
+    approveTransferRequest: (requestId, body) =>
+      call(server, 'POST', `${base}/transfer-requests/${id(requestId)}/approve`, body),
+    rejectTransferRequest: (requestId, body) =>
+      call(server, 'POST', `${base}/transfer-requests/${id(requestId)}/reject`, body),
+    listApprovalPolicies: () => call(server, 'GET', `${base}/approval-policies`),
+    createApprovalPolicy: (body) => call(server, 'POST', `${base}/approval-policies`, body),
+    removeApprovalPolicy: (policyId) =>
+      call(server, 'DELETE', `${base}/approval-policies/${id(policyId)}`),
   };
 }
 
@@ -258,7 +314,7 @@ function localLedger(ledger: LedgerService, reports: ReportsService, orgId: stri
     listPostings: async (id, page) =>
       postingPageSchema.parse(jsonify(await ledger.listPostings(orgId, id, page))),
     createTransfers: async (transfers) =>
-      ledger.createTransfers(orgId, transfers.map(validTransfer)),
+      ledger.submitTransfers(orgId, transfers.map(validTransfer)),
     lookupTransfers: async (ids) => (await ledger.lookupTransfers(orgId, ids)).map(transfer),
     getTransfer: async (id) => transfer(await ledger.getTransfer(orgId, id)),
     listTransfers: async (filter) => {
@@ -268,7 +324,9 @@ function localLedger(ledger: LedgerService, reports: ReportsService, orgId: stri
     revalue: async (entityId, body) =>
       revaluationSchema.parse(revaluationJson(await ledger.revalue(orgId, entityId, body))),
     createTransfer: async (input) =>
-      single(await ledger.createTransfer(orgId, validTransfer(input, 0))),
+      submittedJson(
+        await ledger.submitTransfer(orgId, validTransfer(input, 0), LOCAL_ADMINISTRATOR),
+      ),
     reverseTransfer: async (id, body) =>
       single(
         await ledger.reverseTransferOrFail(orgId, id, body.id, {
@@ -304,7 +362,46 @@ function localLedger(ledger: LedgerService, reports: ReportsService, orgId: stri
     listPeriodCloses: async (entityId) =>
       (await ledger.listPeriodCloses(orgId, entityId)).map((p) => jsonify(p) as PeriodCloseJson),
     report: async (kind, query) => reportJson(await reports.report(orgId, kind, query)),
+    listTransferRequests: async (filter) => {
+      const page = await ledger.listTransferRequests(orgId, filter);
+      return { requests: page.requests.map(transferRequestJson), next: page.next };
+    },
+    getTransferRequest: async (id) =>
+      transferRequestJson(await ledger.getTransferRequest(orgId, id)),
+    approveTransferRequest: async (id, body) =>
+      transferRequestJson(
+        await ledger.approveTransferRequest(orgId, id, LOCAL_ADMINISTRATOR, body.note),
+      ),
+    rejectTransferRequest: async (id, body) =>
+      transferRequestJson(
+        await ledger.rejectTransferRequest(orgId, id, LOCAL_ADMINISTRATOR, body.reason),
+      ),
+    listApprovalPolicies: async () =>
+      (await ledger.listApprovalPolicies(orgId)).map(approvalPolicyJson),
+    createApprovalPolicy: async (body) =>
+      approvalPolicyJson(
+        await ledger.createApprovalPolicy(orgId, validPolicy(body), LOCAL_ADMINISTRATOR),
+      ),
+    removeApprovalPolicy: async (id) =>
+      approvalPolicyJson(await ledger.removeApprovalPolicy(orgId, id)),
   };
+}
+
+/** The route's own check of a policy, for the same answer without a server. */
+function validPolicy(body: ApprovalPolicyBody) {
+  const parsed = approvalPolicyCreateSchema.safeParse(body);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((issue) => ({
+      path: issue.path.join('.'),
+      message: issue.message,
+    }));
+    throw new UserError(
+      ErrorCodes.validationFailed,
+      `Invalid policy: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+      { details },
+    );
+  }
+  return fromPolicyJson(parsed.data);
 }
 
 /** The route's own check of a transfer, for the same answer without a server. */

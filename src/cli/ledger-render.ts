@@ -236,7 +236,10 @@ export async function transferDetails(t: TransferJson, resolver: Resolver): Prom
 }
 
 /** A booking's answer, with what was asked when the command knows it. */
-export function resultDetails(result: TransferResultJson, extra: [string, string][] = []): string {
+export function resultDetails(
+  result: Pick<TransferResultJson, 'id'> & { result: string },
+  extra: [string, string][] = [],
+): string {
   return keyValues([['transfer', result.id], ['result', result.result], ...extra]);
 }
 

@@ -14,6 +14,7 @@ import {
   postingTable,
 } from './ledger-render.ts';
 import { fxCommand, intercompanyCommand } from './ledger-fx.commands.ts';
+import { approvalsCommand } from './ledger-approvals.commands.ts';
 import { addLedgerReportCommands } from './ledger-report.command.ts';
 import { transferCommand } from './ledger-transfer.commands.ts';
 import { revaluationTable } from './ledger-journal.render.ts';
@@ -35,7 +36,8 @@ Examples:
   iza ledger transfer create --debit ACME:1100 --credit ACME:4000 --amount 12.50
   iza ledger transfer create --debit ACME:1100 --credit ACME:4000 --amount 99 --pending --timeout 3600
   iza ledger transfer post <pending id> --amount 80
-  iza ledger transfer import bank.csv`;
+  iza ledger transfer import bank.csv
+  iza ledger approvals list`;
 
 /** The `ledger` command with its subcommands. */
 export function ledgerCommand(): Command {
@@ -47,6 +49,7 @@ export function ledgerCommand(): Command {
   ledger.addCommand(transferCommand());
   ledger.addCommand(fxCommand());
   ledger.addCommand(intercompanyCommand());
+  ledger.addCommand(approvalsCommand());
   addLedgerReportCommands(ledger);
   return ledger;
 }

@@ -14,8 +14,15 @@ import {
  */
 
 export const DEMO_TAG = 'demo';
+/** Months of KPIs, and of revenue and expense transfers in the books (the same months). */
 export const HISTORY_MONTHS = 12;
-const LEDGER_MONTHS = 3;
+/**
+ * Earlier versions booked only the last three months, their expense ratios drawn from the main
+ * sequence. Those months keep drawing them there, so that an installation holding those books
+ * meets the same amounts under the same ids (`exists`), and the KPIs, which follow in the same
+ * sequence, stay as they were. The other months draw theirs from a stream of their own.
+ */
+const FIRST_BOOKED_MONTHS = 3;
 
 export interface DemoFxRate {
   base: string;
@@ -124,13 +131,17 @@ export interface DemoVenturePlan {
   input: VentureInput & { demo: true };
   currency: string;
   kpis: Omit<KpiInput, 'ventureId'>[];
-  /** Revenue and expenses of the last months, minor units, for the ledger. */
+  /**
+   * Revenue (the month's `revenue` KPI) and expenses of every month of the history with revenue,
+   * minor units, for the ledger.
+   */
   books: { month: string; revenue: bigint; expenses: bigint }[];
 }
 
 /** The whole demo portfolio as data: pure and deterministic (seed, size, current month). */
 export function planDemo(seed: number, count: number, today: string): DemoVenturePlan[] {
   const random = seededRandom(seed);
+  const earlierExpenses = seededRandom(seed ^ 0x9e37_79b9);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const weighted = (): Stage => {
     let r = random() * 100;
@@ -171,8 +182,10 @@ export function planDemo(seed: number, count: number, today: string): DemoVentur
         { metric: 'customers', day: month, value: String(Math.round(mrr / arpu)) },
       );
       if (stage !== 'idea') kpis.push({ metric: 'churn', day: month, value: String(churn) });
-      if (m >= HISTORY_MONTHS - LEDGER_MONTHS && revenueMinor > 0) {
-        const expenses = BigInt(Math.round(revenueMinor * (0.4 + random() * 0.5)));
+      if (revenueMinor > 0) {
+        // The last three months draw from the main sequence, as earlier versions did (above).
+        const ratio = m >= HISTORY_MONTHS - FIRST_BOOKED_MONTHS ? random() : earlierExpenses();
+        const expenses = BigInt(Math.round(revenueMinor * (0.4 + ratio * 0.5)));
         books.push({ month, revenue: BigInt(revenueMinor), expenses });
       }
     }

@@ -180,6 +180,33 @@ describe.each(storages)('iza demo flow on $name', { timeout: 120_000 }, (storage
     expect(plan.every((p) => p.input.name.endsWith('(demo)'))).toBe(true);
   });
 
+  it('books every month of the KPI history, each month at its revenue KPI', () => {
+    const plan = planDemo(7, 6, today);
+    for (const venture of plan) {
+      const revenue = venture.kpis.filter((k) => k.metric === 'revenue' && k.value !== '0');
+      expect(venture.books.map((b) => [b.month, String(b.revenue)])).toEqual(
+        revenue.map((k) => [k.day, k.value]),
+      );
+      for (const b of venture.books) {
+        expect(b.expenses).toBeGreaterThanOrEqual((b.revenue * 2n) / 5n);
+        expect(b.expenses).toBeLessThanOrEqual((b.revenue * 9n) / 10n + 1n);
+      }
+    }
+    expect(plan.filter((p) => p.books.length === 12)).toHaveLength(5);
+    // The last three months are what earlier versions booked under the same ids: a second
+    // run on an installation holding those books finds them booked (`exists`).
+    expect(plan[0]!.books.slice(-3).map((b) => `${b.month} ${b.revenue} ${b.expenses}`)).toEqual([
+      '2025-12 619663 419422',
+      '2026-01 718689 634599',
+      '2026-02 780425 635121',
+    ]);
+    expect(plan[4]!.books.slice(-3).map((b) => `${b.month} ${b.revenue} ${b.expenses}`)).toEqual([
+      '2025-12 240557 148702',
+      '2026-01 255206 139503',
+      '2026-02 298430 266504',
+    ]);
+  });
+
   it('fills two organisations identically from one seed, with ledger entities and books', async () => {
     const first = await runDemo(localDemoPorts(w.portfolio, ledger, w.scope, workflows), {
       seed: 7,
@@ -192,7 +219,10 @@ describe.each(storages)('iza demo flow on $name', { timeout: 120_000 }, (storage
       months: { from: '2025-03', to: '2026-02' },
       ledger: { entities: 7, reused: 0, alreadyBooked: 0 },
     });
-    expect(first.ledger.transfers).toBeGreaterThan(0);
+    // two transfers (revenue, expenses) per month of revenue, over the twelve months
+    const planned = planDemo(7, 6, today);
+    expect(first.ledger.transfers).toBe(2 * planned.reduce((n, p) => n + p.books.length, 0));
+    expect(first.ledger.transfers).toBe(2 * 5 * 12);
     expect(first).toMatchObject({ workflows: 3, workflowWarnings: [] });
     const other = await runDemo(localDemoPorts(w.portfolio, ledger, second, workflows), {
       seed: 7,
@@ -217,6 +247,17 @@ describe.each(storages)('iza demo flow on $name', { timeout: 120_000 }, (storage
       'DEMO-006',
       'DEMO-HOLDING',
     ]);
+    // the first venture's books: each month of its KPIs, revenue booked as its revenue KPI
+    const journal = await ledger.listTransfers(w.scope.orgId, {
+      entityId: entities.find((e) => e.code === 'DEMO-001')!.id,
+      limit: 100,
+    });
+    const revenue = journal.transfers.filter((t) => t.description?.startsWith('Demo revenue'));
+    const kpis = a[0]!.kpis.filter(([metric]) => metric === 'revenue');
+    expect(revenue.map((t) => [t.effectiveAt.toISOString().slice(0, 7), String(t.amount)])).toEqual(
+      kpis.map(([, day, value]) => [String(day).slice(0, 7), value]),
+    );
+    expect(journal.transfers).toHaveLength(24);
     const rollup = await w.portfolio.rollup(w.scope, {});
     expect(rollup.month).toBe('2026-02');
     expect(rollup.portfolio.ventures.total).toBe(6);

@@ -181,7 +181,8 @@ async function importDemoWorkflows(
 
 /**
  * Creates the demo portfolio: ventures (each with a ledger entity under a demo holding), a year
- * of monthly KPIs, and a few months of revenue and expense transfers per venture.
+ * of monthly KPIs, and for each of those months a revenue transfer (the month's revenue KPI) and
+ * an expense transfer per venture.
  */
 export async function runDemo(ports: DemoPorts, options: DemoOptions): Promise<DemoReport> {
   if (

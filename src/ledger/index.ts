@@ -51,6 +51,30 @@ export {
 } from './fx.ts';
 export { secondLegId } from './intercompany.ts';
 export {
+  APPROVER_ROLES,
+  TRANSFER_REQUEST_STATUSES,
+  approvalActor,
+  holdsRole,
+  type ApprovalActor,
+  type ApprovalPolicy,
+  type ApprovalPolicyInput,
+  type ApproverRole,
+  type TransferRequest,
+  type TransferRequestStatus,
+} from './approvals.types.ts';
+export type { SubmitOutcome } from './approvals.service.ts';
+export {
+  approvalPolicyCreateSchema,
+  approvalPolicyJson,
+  approvalPolicySchema,
+  fromPolicyJson,
+  submittedJson,
+  submittedTransferSchema,
+  transferRequestJson,
+  transferRequestPageSchema,
+  transferRequestSchema,
+} from './approvals.dto.ts';
+export {
   fromIntercompanyJson,
   fxRateAppliedJson,
   fxRateAppliedSchema,

@@ -32,6 +32,7 @@ import {
   postingsQuery,
 } from './ledger.dto.ts';
 import type { LedgerService } from './ledger.service.ts';
+import { registerApprovalRoutes } from './approvals.routes.ts';
 import { registerTransferRoutes } from './transfers.routes.ts';
 import { revaluationJson, revaluationSchema, revalueBodySchema } from './transfers.dto.ts';
 import { MAX_FX_BATCH } from './ledger.types.ts';
@@ -47,6 +48,7 @@ export function registerLedgerRoutes(app: FastifyInstance, ledger: LedgerService
   registerEntityRoutes(app, ledger);
   registerAccountRoutes(app, ledger);
   registerTransferRoutes(app, ledger);
+  registerApprovalRoutes(app, ledger);
   registerFxRoutes(app, ledger);
   registerIntercompanyRoutes(app, ledger);
   registerPeriodRoutes(app, ledger);

@@ -302,3 +302,134 @@ export const ledgerPeriodCloses = pgTable(
     ),
   ],
 );
+
+/**
+ * Approval policies (approvals.policies.ts): a transfer of at least `threshold_amount`
+ * `threshold_currency` (another currency converted at the rate in force) needs
+ * `approvals_required` approvals by members holding `approver_role` or a stronger role before it
+ * posts. `entity_id` and `currency` narrow a policy to one entity's and one currency's
+ * transfers. A removed policy stays (`removed_at`): the requests it caught keep naming it.
+ */
+export const ledgerApprovalPolicies = pgTable(
+  'ledger_approval_policies',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id').notNull(),
+    description: text('description'),
+    entityId: uuid('entity_id'),
+    currency: text('currency'),
+    thresholdAmount: money('threshold_amount').notNull(),
+    thresholdCurrency: text('threshold_currency').notNull(),
+    approvalsRequired: integer('approvals_required').notNull().default(1),
+    /** `admin` | `editor`: the weakest role whose members may approve. */
+    approverRole: text('approver_role').notNull().default('admin'),
+    /** Who made it: `user:<id>`, `apikey:<id>` or `local` (the local administrator). */
+    createdBy: text('created_by').notNull(),
+    createdAt: at('created_at').notNull(),
+    removedAt: at('removed_at'),
+  },
+  (t) => [
+    index('ledger_approval_policies_org_idx')
+      .on(t.orgId)
+      .where(sql`${t.removedAt} is null`),
+    foreignKey({
+      name: 'ledger_approval_policies_entity_fk',
+      columns: [t.orgId, t.entityId],
+      foreignColumns: [ledgerEntities.orgId, ledgerEntities.id],
+    }),
+    check('ledger_approval_policies_threshold_check', sql`${t.thresholdAmount} >= 0`),
+    check(
+      'ledger_approval_policies_currency_check',
+      sql`${t.thresholdCurrency} ~ '^[A-Z]{3}$' and (${t.currency} is null or ${t.currency} = ${t.thresholdCurrency})`,
+    ),
+    check('ledger_approval_policies_approvals_check', sql`${t.approvalsRequired} between 1 and 10`),
+    check('ledger_approval_policies_role_check', sql`${t.approverRole} in ('admin', 'editor')`),
+  ],
+);
+
+/**
+ * Transfers that approval policies caught, waiting for approval (approvals.service.ts). Not a
+ * ledger posting: balances move only when the transfer posts, in the transaction of the last
+ * approval. The id is the transfer's own (the client's idempotency key), which the posted
+ * transfer keeps.
+ */
+export const ledgerTransferRequests = pgTable(
+  'ledger_transfer_requests',
+  {
+    id: uuid('id').notNull(),
+    orgId: uuid('org_id').notNull(),
+    /** `awaiting_approval` | `posted` | `rejected`. */
+    status: text('status').notNull(),
+    entityId: uuid('entity_id').notNull(),
+    debitAccountId: uuid('debit_account_id').notNull(),
+    creditAccountId: uuid('credit_account_id').notNull(),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    /** The whole transfer as asked, in its JSON form (amount as a string of minor units). */
+    transfer: jsonb('transfer').notNull(),
+    /** The policies that caught it, as they were then, with the amount compared. */
+    policies: jsonb('policies').notNull(),
+    /** Who asked: `user:<id>`, `apikey:<id>` or `local`. */
+    requestedBy: text('requested_by').notNull(),
+    /** The person behind the request (an API key's creator): they may not approve it either. */
+    requestedFor: text('requested_for').notNull(),
+    requestedAt: at('requested_at').notNull(),
+    decidedAt: at('decided_at'),
+    /** Who rejected it, and why. */
+    rejectedBy: text('rejected_by'),
+    rejectionReason: text('rejection_reason'),
+    /** Set once it posted: the transfer in the ledger (the same id). */
+    postedTransferId: uuid('posted_transfer_id'),
+    /** The last approval that could not post it: `{ code, message, at }`. */
+    lastFailure: jsonb('last_failure'),
+  },
+  (t) => [
+    primaryKey({ name: 'ledger_transfer_requests_pkey', columns: [t.orgId, t.id] }),
+    index('ledger_transfer_requests_status_idx').on(t.orgId, t.status, t.requestedAt, t.id),
+    foreignKey({
+      name: 'ledger_transfer_requests_entity_fk',
+      columns: [t.orgId, t.entityId],
+      foreignColumns: [ledgerEntities.orgId, ledgerEntities.id],
+    }),
+    check(
+      'ledger_transfer_requests_status_check',
+      sql`${t.status} in ('awaiting_approval', 'posted', 'rejected')`,
+    ),
+    check(
+      'ledger_transfer_requests_posted_check',
+      sql`(${t.status} = 'posted') = (${t.postedTransferId} is not null)`,
+    ),
+    check(
+      'ledger_transfer_requests_rejected_check',
+      sql`(${t.status} = 'rejected') = (${t.rejectionReason} is not null)`,
+    ),
+    check('ledger_transfer_requests_amount_check', sql`${t.amount} > 0`),
+  ],
+);
+
+/** Each approval of a transfer request: one per person and request. */
+export const ledgerTransferApprovals = pgTable(
+  'ledger_transfer_approvals',
+  {
+    orgId: uuid('org_id').notNull(),
+    requestId: uuid('request_id').notNull(),
+    /** `user:<id>` or `local`. */
+    approver: text('approver').notNull(),
+    /** The approver's role when approving: which policies the approval counts for. */
+    role: text('role').notNull(),
+    note: text('note'),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({
+      name: 'ledger_transfer_approvals_pkey',
+      columns: [t.orgId, t.requestId, t.approver],
+    }),
+    foreignKey({
+      name: 'ledger_transfer_approvals_request_fk',
+      columns: [t.orgId, t.requestId],
+      foreignColumns: [ledgerTransferRequests.orgId, ledgerTransferRequests.id],
+    }),
+    check('ledger_transfer_approvals_role_check', sql`${t.role} in ('admin', 'editor')`),
+  ],
+);

@@ -21,7 +21,10 @@ import type {
   EntityInput,
   EntityKind,
   PeriodCloseInput,
+  TransferInput,
 } from './ledger.types.ts';
+import { createApprovalPolicies } from './approvals.policies.ts';
+import { createApprovals } from './approvals.service.ts';
 import { createFxService } from './fx.service.ts';
 import { createIntercompany } from './intercompany.ts';
 import { createPeriods } from './periods.ts';
@@ -39,6 +42,11 @@ export interface LedgerServiceDeps {
   log?: Logger;
   /** How many days after now a transfer may be dated (`ledger.maxFutureDays`; default 366). */
   maxFutureDays?: number;
+  /**
+   * The person an API key answers for (`user:<id>`; `access.apiKeys.ownerOf`), so that nobody
+   * approves a transfer they asked for through their own key.
+   */
+  apiKeyOwner?: (orgId: string, apiKeyId: string) => Promise<string | null>;
 }
 
 type EntityRow = typeof ledgerEntities.$inferSelect;
@@ -316,6 +324,19 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     lookupTransfers: transfers.lookupTransfers,
   });
 
+  const policies = createApprovalPolicies({ db, clock, audit, getEntity });
+  const approvals = createApprovals({
+    db,
+    clock,
+    audit,
+    log,
+    policies,
+    transfers,
+    createTransfer: service.createTransfer,
+    apiKeyOwner: deps.apiKeyOwner,
+    maxFutureDays: deps.maxFutureDays,
+  });
+
   const revaluation = createRevaluation({
     db,
     clock,
@@ -328,6 +349,35 @@ export function createLedgerService(deps: LedgerServiceDeps) {
 
   return {
     ...service,
+    listApprovalPolicies: policies.listPolicies,
+    createApprovalPolicy: policies.createPolicy,
+    removeApprovalPolicy: policies.removePolicy,
+    listTransferRequests: approvals.listTransferRequests,
+    getTransferRequest: approvals.getTransferRequest,
+    /**
+     * One transfer asked for by someone (API, dashboard, CLI, MCP): it waits for approval when a
+     * policy catches it, else posts as `createTransfer` does (approvals.service.ts).
+     */
+    submitTransfer: approvals.submitTransfer,
+    /**
+     * A batch asked for by someone: refused whole (`409 ledger_approval_required`, naming them)
+     * when a policy catches any of its transfers, since a batch cannot wait for approval; else
+     * `createTransfers`. The ledger's own writers (revaluation, intercompany, the demo) call
+     * `createTransfers` directly.
+     */
+    async submitTransfers(orgId: string, batch: readonly TransferInput[]) {
+      const caught = await approvals.catchInBatch(orgId, batch);
+      if (caught.length > 0) {
+        throw new UserError(
+          'ledger_approval_required',
+          `${caught.length} transfer(s) of this batch need approval (the first: ${caught[0]!.id}, at ${caught[0]!.index}): send them one at a time, each then waits for approval, and the rest as a batch`,
+          { status: 409, details: { transfers: caught.slice(0, 100) } },
+        );
+      }
+      return transfers.createTransfers(orgId, batch);
+    },
+    approveTransferRequest: approvals.approve,
+    rejectTransferRequest: approvals.reject,
     /** Cash between two entities, in each one's currency, as one linked pair (intercompany.ts). */
     createIntercompanyTransfer: intercompany.createIntercompanyTransfer,
     /** Foreign-currency monetary accounts re-measured at the closing rate (revaluation.ts). */

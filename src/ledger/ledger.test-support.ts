@@ -3,10 +3,13 @@ import { ManualClock, newId, type Kernel, type StorageTarget } from '../kernel/i
 import { createTestKernel } from '../../test/helpers/kernel.ts';
 import {
   ledgerAccounts,
+  ledgerApprovalPolicies,
   ledgerEntities,
   ledgerFxRates,
   ledgerPeriodCloses,
   ledgerPostings,
+  ledgerTransferApprovals,
+  ledgerTransferRequests,
   ledgerTransfers,
 } from './ledger.schema.ts';
 import { createLedgerService, type LedgerService } from './ledger.service.ts';
@@ -33,6 +36,9 @@ export async function createLedgerWorld(target: StorageTarget): Promise<LedgerWo
 
 /** Empties the ledger's tables between tests (the audit log is left alone). */
 export async function resetLedger(kernel: Kernel): Promise<void> {
+  await kernel.db.delete(ledgerTransferApprovals);
+  await kernel.db.delete(ledgerTransferRequests);
+  await kernel.db.delete(ledgerApprovalPolicies);
   await kernel.db.delete(ledgerPostings);
   await kernel.db.delete(ledgerTransfers);
   await kernel.db.delete(ledgerAccounts);

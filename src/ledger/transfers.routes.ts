@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { orgOf } from '../server/access.ts';
-import { addRoute } from '../server/route.ts';
+import { orgOf, principalOf } from '../server/access.ts';
+import { accepted, addRoute } from '../server/route.ts';
+import { awaitingJson, transferAwaitingSchema } from './approvals.dto.ts';
+import { approvalActor } from './approvals.types.ts';
 import {
   fromTransferJson,
   idParams,
@@ -49,12 +51,15 @@ export function registerTransferRoutes(app: FastifyInstance, ledger: LedgerServi
       description:
         'Answers one result per transfer, in order (`ok`, `exists`, or a failure code: see the ' +
         'ledger README). The transfer `id` is the idempotency key: send the same batch again ' +
-        'after a timeout and nothing is applied twice.',
+        'after a timeout and nothing is applied twice. A batch cannot wait for approval: when an ' +
+        'approval policy catches any of its transfers (or one of its ids waits for approval), ' +
+        'the whole batch is refused (409 `ledger_approval_required`, naming them in ' +
+        '`details.transfers`); send those one at a time with `PUT /transfers/:id`.',
       body: transferBatchSchema,
       response: transferResultsSchema,
     },
     async ({ request, body }) => ({
-      results: await ledger.createTransfers(orgOf(request), body.transfers.map(fromTransferJson)),
+      results: await ledger.submitTransfers(orgOf(request), body.transfers.map(fromTransferJson)),
     }),
   );
   addRoute(
@@ -96,15 +101,25 @@ export function registerTransferRoutes(app: FastifyInstance, ledger: LedgerServi
         'for an account or hold not found in the organisation, 409 for the id sent before with ' +
         'other fields (`exists_with_different_<field>`) or the ledger refusing it (limits, a ' +
         'closed account or period). Refused input does not use up the id: send the corrected ' +
-        'request with the same id.',
+        'request with the same id. When an approval policy catches the transfer it does not ' +
+        'post: the answer is 202 with `result` `awaiting_approval` and the transfer request ' +
+        '(`GET /transfer-requests/:id`); it posts under this id once approved. Sending it again ' +
+        'answers the request as it stands.',
       params: idParams,
       body: singleTransferBodySchema,
       response: singleTransferResultSchema,
+      accepted: transferAwaitingSchema,
     },
-    async ({ request, params, body }) =>
-      singleJson(
-        await ledger.createTransfer(orgOf(request), fromTransferJson({ ...body, id: params.id })),
-      ),
+    async ({ request, params, body }) => {
+      const outcome = await ledger.submitTransfer(
+        orgOf(request),
+        fromTransferJson({ ...body, id: params.id }),
+        approvalActor(principalOf(request)),
+      );
+      return outcome.result === 'awaiting_approval'
+        ? accepted(awaitingJson(outcome.request))
+        : singleJson(outcome);
+    },
   );
   addRoute(
     app,

@@ -340,6 +340,36 @@ export function createTransfersService(deps: TransfersDeps) {
     lockReleasingExpired,
 
     /**
+     * Runs `work` in a transaction, again (from the start) on contention a retry resolves:
+     * serialization failures, deadlocks, a racing duplicate id. For writes that call
+     * `applyWithin`.
+     */
+    transact,
+
+    /**
+     * Applies transfers inside the caller's transaction, which commits or rolls them back with
+     * its own writes (an approval and the transfer it posts). Outside the group commit: the
+     * account locks, taken in id order as by every writer, order it against other batches. The
+     * audit entry is appended in `tx` like a batch's; call it inside `transact`, as a
+     * `RestartBatch` or a racing id means starting the whole transaction again.
+     */
+    applyWithin: async (
+      tx: Transaction,
+      orgId: string,
+      transfers: readonly TransferInput[],
+    ): Promise<TransferResult[]> => {
+      const normalised = transfers.map((t, i) => normalise(t, i));
+      const latest = new Date(clock.now().getTime() + maxFutureDays * DAY_MS);
+      const caller: Caller = {
+        transfers: normalised,
+        validation: normalised.map((t) => validateTransfer(t, latest)),
+        context: currentContext(),
+      };
+      const [codes] = await runBatch(tx, orgId, [caller]);
+      return codes!.map((result, index) => ({ id: normalised[index]!.id, index, result }));
+    },
+
+    /**
      * Corrects a posted transfer with its opposite (the history is never edited). `newId` is the
      * correction's own idempotency key; a transfer is reversed at most once
      * (`transfer_already_reversed`). The reversal obeys the accounts' limits like any transfer.

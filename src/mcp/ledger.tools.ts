@@ -7,8 +7,13 @@ import {
   postingPageSchema,
   revaluationJson,
   revaluationSchema,
-  singleTransferResultSchema,
+  approvalActor,
+  submittedJson,
+  submittedTransferSchema,
   transferInputSchema,
+  transferRequestJson,
+  transferRequestPageSchema,
+  TRANSFER_REQUEST_STATUSES,
   transferResultsSchema,
   transferSchema,
   type LedgerService,
@@ -132,7 +137,8 @@ export function ledgerToolset(ledger: LedgerService): McpToolset {
         'Applies a batch of double-entry transfers (debit one account, credit another of the same entity, same currency, amount in minor units as a string). ' +
         'Each transfer `id` is a UUID you choose and keep: it is the idempotency key, so sending the same batch again applies nothing twice. ' +
         'Answers one result per transfer, in order: `ok`, `exists`, or why it was refused (e.g. `exceeds_credits` when cash would go negative). ' +
-        '`linked: true` ties a transfer to the next one (all or nothing); `kind: "pending"` reserves, then `post_pending` or `void_pending` with `pendingId` settles.',
+        '`linked: true` ties a transfer to the next one (all or nothing); `kind: "pending"` reserves, then `post_pending` or `void_pending` with `pendingId` settles. ' +
+        'A batch cannot wait for approval: when an approval policy catches any of its transfers the whole batch is refused (`ledger_approval_required`, naming them); book those with `ledger_create_transfer`.',
       permission: 'write',
       input: z.strictObject({
         transfers: z.array(transferInputSchema).min(1).max(MAX_BATCH),
@@ -140,7 +146,7 @@ export function ledgerToolset(ledger: LedgerService): McpToolset {
       output: transferResultsSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
       run: async ({ transfers }, { orgId }) => ({
-        results: await ledger.createTransfers(orgId, transfers.map(fromTransferJson)),
+        results: await ledger.submitTransfers(orgId, transfers.map(fromTransferJson)),
       }),
     }),
     defineTool({
@@ -191,15 +197,38 @@ export function ledgerToolset(ledger: LedgerService): McpToolset {
       name: 'ledger_create_transfer',
       title: 'Book one transfer',
       description:
-        'Books one double-entry transfer and answers it as stored (with its effective date). Unlike the batch tool, a transfer that is not applied is an error naming why: bad input (zero amount, the same account twice, unknown currency, accounts of another entity or organisation), an id sent before with other fields, or the ledger refusing it (limits, closed account or period). Refused input does not use up the id: send the corrected transfer with the same id.',
+        'Books one double-entry transfer and answers it as stored (with its effective date). Unlike the batch tool, a transfer that is not applied is an error naming why: bad input (zero amount, the same account twice, unknown currency, accounts of another entity or organisation), an id sent before with other fields, or the ledger refusing it (limits, closed account or period). Refused input does not use up the id: send the corrected transfer with the same id. ' +
+        'When an approval policy catches it, it does not post: `result` is `awaiting_approval` with the `request`, and it posts under the same id once people approve it (`ledger_list_transfer_requests` says where it stands).',
       permission: 'write',
       input: transferInputSchema.omit({ linked: true }),
-      output: singleTransferResultSchema,
+      output: submittedTransferSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
-      run: async (input, { orgId }) => {
-        const { result, transfer } = await ledger.createTransfer(orgId, fromTransferJson(input));
-        const json = transferSchema.parse(jsonify(transfer));
-        return { id: json.id, index: 0 as const, result, transfer: json };
+      run: async (input, { orgId, principal }) =>
+        submittedJson(
+          await ledger.submitTransfer(orgId, fromTransferJson(input), approvalActor(principal)),
+        ),
+    }),
+    defineTool({
+      name: 'ledger_list_transfer_requests',
+      title: 'List transfers waiting for approval',
+      description:
+        'Transfers that approval policies caught, oldest first: `awaiting_approval` (the default), `posted` once approved (under the same id), or `rejected` (with the reason). People approve them in the dashboard or with `iza ledger approvals`; API keys cannot.',
+      permission: 'read',
+      input: z.strictObject({
+        status: z.enum(TRANSFER_REQUEST_STATUSES).default('awaiting_approval'),
+        entityId: uuid.optional(),
+        after: z.string().max(200).optional(),
+        limit: z.number().int().min(1).max(500).default(100),
+      }),
+      output: transferRequestPageSchema,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+      run: async ({ after, entityId, ...filter }, { orgId }) => {
+        const page = await ledger.listTransferRequests(orgId, {
+          ...filter,
+          ...(after === undefined ? {} : { after }),
+          ...(entityId === undefined ? {} : { entityId }),
+        });
+        return { requests: page.requests.map(transferRequestJson), next: page.next };
       },
     }),
     defineTool({

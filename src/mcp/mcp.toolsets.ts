@@ -26,6 +26,7 @@ export const MCP_TOOLSETS: readonly ((context: McpToolsetContext) => McpToolset)
       audit: access.audit,
       log: kernel.log.child({ module: 'ledger' }),
       maxFutureDays: kernel.config.ledger.maxFutureDays,
+      apiKeyOwner: (orgId, id) => access.apiKeys.ownerOf(orgId, id),
     });
     const reports = createReportsService({ db: kernel.db, clock: kernel.clock });
     const { tools, resources, prompts } = ledgerReportsToolset(ledger, reports);

@@ -38,6 +38,7 @@ export const MODULES: readonly ((context: ModuleContext) => ModuleInstance)[] = 
       audit: access.audit,
       log: kernel.log.child({ module: 'ledger' }),
       maxFutureDays: kernel.config.ledger.maxFutureDays,
+      apiKeyOwner: (orgId, id) => access.apiKeys.ownerOf(orgId, id),
     });
     const reports = createReportsService({ db: kernel.db, clock: kernel.clock });
     return {

@@ -10,6 +10,7 @@ export interface RouteSpec<
   Q extends z.ZodType | undefined,
   P extends z.ZodType | undefined,
   R extends z.ZodType,
+  A extends z.ZodType | undefined = undefined,
 > {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
@@ -30,6 +31,12 @@ export interface RouteSpec<
   response: R;
   /** The success status (default 200). */
   status?: 200 | 201 | 202;
+  /**
+   * A second success answer: 202 Accepted, with this schema, when the handler answers
+   * `accepted(data)` (the work was accepted but is not done: a transfer waiting for
+   * approval instead of posting).
+   */
+  accepted?: A;
   /** A stricter rate limit for this route (requests per minute per client). */
   rateLimitPerMinute?: number;
   /** A larger (or smaller) body limit than the server's, in bytes (batch endpoints). */
@@ -53,10 +60,13 @@ export function addRoute<
   Q extends z.ZodType | undefined = undefined,
   P extends z.ZodType | undefined = undefined,
   R extends z.ZodType = z.ZodType,
+  A extends z.ZodType | undefined = undefined,
 >(
   app: FastifyInstance,
-  spec: RouteSpec<B, Q, P, R>,
-  handler: (input: RouteInput<Infer<B>, Infer<Q>, Infer<P>>) => Promise<z.input<R>>,
+  spec: RouteSpec<B, Q, P, R, A>,
+  handler: (
+    input: RouteInput<Infer<B>, Infer<Q>, Infer<P>>,
+  ) => Promise<z.input<R> | (A extends z.ZodType ? Accepted<z.input<A>> : never)>,
 ): void {
   const status = spec.status ?? 200;
   app.route({
@@ -80,6 +90,7 @@ export function addRoute<
       ...(spec.params ? { params: spec.params } : {}),
       response: {
         [status]: envelopeOf(spec.response),
+        ...(spec.accepted ? { 202: envelopeOf(spec.accepted) } : {}),
         '4XX': errorEnvelopeSchema,
         '5XX': errorEnvelopeSchema,
       },
@@ -92,8 +103,25 @@ export function addRoute<
         request,
         reply,
       });
+      if (data instanceof Accepted) {
+        reply.status(202);
+        return data.data;
+      }
       if (status !== 200) reply.status(status);
       return data;
     },
   });
+}
+
+/** A route's 202 answer (see `RouteSpec.accepted`). */
+export class Accepted<T> {
+  readonly data: T;
+  constructor(data: T) {
+    this.data = data;
+  }
+}
+
+/** Answers 202 Accepted with `data` from a route declaring `accepted`. */
+export function accepted<T>(data: T): Accepted<T> {
+  return new Accepted(data);
 }

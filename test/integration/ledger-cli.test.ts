@@ -195,4 +195,136 @@ describe('iza ledger', { timeout: 300_000 }, () => {
     const keys = json(await runIza(['apikey', 'list', '--org', 'omega-studio', '--json', ...dir]));
     expect(keys).toEqual([]);
   });
+
+  it('holds transfers for approval: policies, requests, approve through the server', async () => {
+    const d = tracked.dir(tempDir('iza-ledger-approvals-'));
+    const dir = ['--data-dir', d.path];
+    const ledger = (...args: string[]) => runIza(['ledger', ...args, ...dir]);
+    const admin = await runIza(
+      [
+        'user',
+        'create-admin',
+        '--org',
+        'Omega Studio',
+        '--email',
+        'o@omega.test',
+        '--name',
+        'Olu',
+        '--password-stdin',
+        ...dir,
+      ],
+      {},
+      PASSWORD,
+    );
+    expect(admin.code, admin.output).toBe(0);
+    json(
+      await ledger(
+        'entity',
+        'create',
+        '--code',
+        'ACME',
+        '--name',
+        'Acme GmbH',
+        '--kind',
+        'venture',
+        '--currency',
+        'EUR',
+        '--json',
+      ),
+    );
+    const policy = json(
+      await ledger(
+        'approvals',
+        'policy',
+        'add',
+        '--threshold',
+        '1000',
+        '--currency',
+        'EUR',
+        '--description',
+        'Large payments',
+        '--json',
+      ),
+    );
+    expect(policy).toMatchObject({ thresholdAmount: '100000', approverRole: 'admin' });
+    const policies = await ledger('approvals', 'policy', 'list');
+    expect(policies.output).toMatch(/1,?000\.00 EUR.*every.*Large payments/);
+
+    // below the threshold it posts; at it, it waits (the command succeeds and says so)
+    const transfer = (amount: string) =>
+      ledger(
+        'transfer',
+        'create',
+        '--debit',
+        'ACME:1100',
+        '--credit',
+        'ACME:3000',
+        '--amount',
+        amount,
+      );
+    expect((await transfer('999.99')).code).toBe(0);
+    const held = await transfer('1000');
+    expect(held.code, held.output).toBe(0);
+    expect(held.output).toContain('awaiting_approval');
+    expect(held.output).toContain('iza ledger approvals approve');
+    const waiting = json(await ledger('approvals', 'list', '--json'));
+    expect(waiting.requests).toHaveLength(1);
+    const mine = waiting.requests[0].id as string;
+    // the local administrator asked for it: someone else must approve it; withdrawing is fine
+    const own = await ledger('approvals', 'approve', mine);
+    expect(own.code).toBe(1);
+    expect(own.output).toContain('(transfer_approval_own_request)');
+    const noReason = await ledger('approvals', 'reject', mine);
+    expect(noReason.code).toBe(1);
+    const withdrawn = json(await ledger('approvals', 'reject', mine, '--reason', 'typo', '--json'));
+    expect(withdrawn).toMatchObject({ status: 'rejected', rejectionReason: 'typo' });
+
+    // an editor's API key asks through the server; the local administrator approves it there
+    const key = json(
+      await runIza([
+        'apikey',
+        'create',
+        '--org',
+        'omega-studio',
+        '--name',
+        'books',
+        '--role',
+        'editor',
+        '--json',
+        ...dir,
+      ]),
+    );
+    const accounts = json(await ledger('account', 'list', '--entity', 'ACME', '--json')) as {
+      id: string;
+      code: string;
+    }[];
+    const id = (code: string) => accounts.find((a) => a.code === code)!.id;
+    const server = tracked.process(spawnIza(['start', '--port', '0', ...dir]));
+    const url = await waitForServer(d.path, server);
+    const requestId = randomUUID();
+    const asked = await fetch(`${url}/api/v1/ledger/transfers/${requestId}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        debitAccountId: id('1100'),
+        creditAccountId: id('3000'),
+        amount: '250000',
+        currency: 'EUR',
+      }),
+    });
+    expect(asked.status).toBe(202);
+    const shown = await ledger('approvals', 'show', requestId);
+    expect(shown.code, shown.output).toBe(0);
+    expect(shown.output).toMatch(/2,?500\.00 EUR/);
+    expect(shown.output).toContain('0 of 1 (admin)');
+    const approved = json(
+      await ledger('approvals', 'approve', requestId, '--note', 'checked', '--json'),
+    );
+    expect(approved).toMatchObject({ status: 'posted', postedTransferId: requestId });
+    const posted = json(await ledger('transfer', 'show', requestId, '--json'));
+    expect(posted).toMatchObject({ status: 'posted', amount: '250000' });
+    const removed = await ledger('approvals', 'policy', 'remove', policy.id);
+    expect(removed.code, removed.output).toBe(0);
+    expect((await transfer('5000')).output).toContain('ok');
+  });
 });

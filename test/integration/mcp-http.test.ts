@@ -18,6 +18,7 @@ const TOOLS = [
   'ledger_list_accounts',
   'ledger_list_entities',
   'ledger_list_postings',
+  'ledger_list_transfer_requests',
   'ledger_list_transfers',
   'ledger_report',
   'ledger_revalue',

@@ -128,7 +128,7 @@ describe.each(cases)('iza mcp over stdio on $name', { timeout: 180_000 }, ({ sto
   it('lists and calls the tools as the API key, refuses writes to a viewer', async () => {
     const editor = await connect(keys.editor.key);
     const { tools } = await editor.listTools();
-    expect(tools).toHaveLength(18);
+    expect(tools).toHaveLength(19);
     expect(tools.every((t) => t.outputSchema !== undefined)).toBe(true);
     const entities = await call(editor, 'ledger_list_entities');
     expect(entities.structuredContent).toMatchObject({ entities: [{ code: 'OMG' }] });
@@ -227,7 +227,7 @@ describe.each(cases)('iza mcp over stdio on $name', { timeout: 180_000 }, ({ sto
 
       // the viewer's refusal is the same over the relay as over HTTP (mcp-http.test.ts)
       const editor = await connect(keys.editor.key);
-      expect((await editor.listTools()).tools).toHaveLength(18);
+      expect((await editor.listTools()).tools).toHaveLength(19);
       const result = await call(editor, 'ledger_get_account_balance', { accountId: cash });
       expect(result.structuredContent).toMatchObject({ currency: 'USD' });
       await editor.close();

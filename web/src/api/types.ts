@@ -228,6 +228,56 @@ export interface Comparative<S extends ReportHeader> {
   total: StatementBody<S> | null;
 }
 
+// --- ledger approvals (src/ledger/approvals.dto.ts) -----------------------------------------
+export type ApproverRole = 'editor' | 'admin';
+export interface ApprovalPolicy {
+  id: string;
+  description: string | null;
+  entityId: string | null;
+  /** Only transfers in this currency; null: every currency, converted. */
+  currency: string | null;
+  thresholdAmount: string;
+  thresholdCurrency: string;
+  approvalsRequired: number;
+  approverRole: ApproverRole;
+  createdBy: string;
+  createdAt: string;
+  removedAt: string | null;
+}
+export interface TransferRequest {
+  id: string;
+  status: 'awaiting_approval' | 'posted' | 'rejected';
+  entityId: string;
+  debitAccountId: string;
+  creditAccountId: string;
+  amount: string;
+  currency: string;
+  transfer: { id: string; kind: string; effectiveAt?: string; description?: string };
+  policies: {
+    policyId: string;
+    description: string | null;
+    thresholdAmount: string;
+    thresholdCurrency: string;
+    approvalsRequired: number;
+    approverRole: ApproverRole;
+    approvalsGiven: number;
+  }[];
+  approvals: { approver: string; role: ApproverRole; note: string | null; createdAt: string }[];
+  /** `user:<id>`, `apikey:<id>` or `local` (the local administrator). */
+  requestedBy: string;
+  requestedFor: string;
+  requestedAt: string;
+  decidedAt: string | null;
+  rejectedBy: string | null;
+  rejectionReason: string | null;
+  postedTransferId: string | null;
+  lastFailure: { code: string; message: string; at: string } | null;
+}
+export interface TransferRequestPage {
+  requests: TransferRequest[];
+  next: string | null;
+}
+
 // --- system -------------------------------------------------------------------------------
 export interface HealthComponent {
   status: 'up' | 'down';

@@ -1,10 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/client.ts';
-import type { Entity } from '../api/types.ts';
+import type { ApprovalPolicy, Entity, TransferRequest } from '../api/types.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { Field, FormError, TextField, fieldProblems } from '../components/form.tsx';
-import { formatDate, majorToMinor, minorDigits } from '../format.ts';
+import { formatDate, formatMoney, majorToMinor, minorDigits } from '../format.ts';
+import { approvalProgress } from './financial.approvals.tsx';
 
 interface LedgerAccount {
   id: string;
@@ -42,10 +43,36 @@ function Actions(props: { busy: boolean; label: string; onCancel: () => void }) 
   );
 }
 
+/** `PUT /api/v1/ledger/transfers/:id`: posted (200), or waiting for approval (202). */
+type TransferAnswer =
+  { result: 'ok' | 'exists' } | { result: 'awaiting_approval'; request: TransferRequest };
+
+/**
+ * The lowest threshold of the approval policies that apply to an entity's transfers in a
+ * currency, for the dialog's hint: policies of other currencies compare converted amounts.
+ */
+function approvalHint(policies: ApprovalPolicy[], entityId: string, currency: string) {
+  const applying = policies.filter(
+    (p) =>
+      (p.entityId === null || p.entityId === entityId) &&
+      (p.currency === null || p.currency === currency),
+  );
+  if (applying.length === 0) return null;
+  const same = applying.filter((p) => p.thresholdCurrency === currency);
+  const lowest = (same.length > 0 ? same : applying).reduce((a, b) =>
+    BigInt(b.thresholdAmount) < BigInt(a.thresholdAmount) ? b : a,
+  );
+  const from = formatMoney(lowest.thresholdAmount, lowest.thresholdCurrency);
+  return same.length > 0
+    ? `From ${from}, a transfer waits for approval before it posts.`
+    : `From the equivalent of ${from}, a transfer waits for approval before it posts.`;
+}
+
 /**
  * Books one transfer between two accounts of an entity, in their currency, typed in currency
  * units. The id is chosen here once per dialog, so sending again after a lost answer books it
- * once (the ledger's idempotency), and a refused request can be corrected and sent again.
+ * once (the ledger's idempotency), and a refused request can be corrected and sent again. When an
+ * approval policy catches it, it does not post: the dialog says it went to approval.
  */
 export function TransferDialog(props: { entity: Entity; open: boolean; onClose: () => void }) {
   const [id, setId] = useState(() => crypto.randomUUID());
@@ -54,7 +81,13 @@ export function TransferDialog(props: { entity: Entity; open: boolean; onClose: 
   const [amount, setAmount] = useState('');
   const [day, setDay] = useState(todayUtc());
   const [description, setDescription] = useState('');
-  const [booked, setBooked] = useState<string | null>(null);
+  const [booked, setBooked] = useState<{ text: string; result: string } | null>(null);
+  const policies = useQuery({
+    queryKey: ['ledger', 'approval-policies'],
+    queryFn: () => api.get<ApprovalPolicy[]>('/api/v1/ledger/approval-policies'),
+    enabled: props.open,
+    staleTime: 60_000,
+  });
   const accounts = useQuery({
     queryKey: ['ledger', 'accounts', props.entity.id],
     queryFn: () =>
@@ -64,9 +97,10 @@ export function TransferDialog(props: { entity: Entity; open: boolean; onClose: 
   const open = (accounts.data ?? []).filter((a) => a.closedAt === null);
   const currency = open.find((a) => a.id === debit)?.currency ?? props.entity.baseCurrency;
   const minor = majorToMinor(amount, currency);
+  const hint = approvalHint(policies.data ?? [], props.entity.id, currency);
   const save = useLedgerWrite(
     () =>
-      api.put(`/api/v1/ledger/transfers/${id}`, {
+      api.put<TransferAnswer>(`/api/v1/ledger/transfers/${id}`, {
         debitAccountId: debit,
         creditAccountId: credit,
         // A malformed amount goes as typed: the ledger names the problem.
@@ -75,8 +109,15 @@ export function TransferDialog(props: { entity: Entity; open: boolean; onClose: 
         effectiveAt: `${day}T12:00:00.000Z`,
         ...(description.trim() ? { description: description.trim() } : {}),
       }),
-    () => {
-      setBooked(`Booked ${amount} ${currency} on ${formatDate(day)}.`);
+    (answer) => {
+      setBooked(
+        answer.result === 'awaiting_approval'
+          ? {
+              result: answer.result,
+              text: `Sent for approval: ${amount} ${currency} on ${formatDate(day)} posts once approved (${approvalProgress(answer.request)}). It is listed under “Transfers waiting for approval”.`,
+            }
+          : { result: answer.result, text: `Booked ${amount} ${currency} on ${formatDate(day)}.` },
+      );
       setId(crypto.randomUUID());
       setAmount('');
       setDescription('');
@@ -130,7 +171,7 @@ export function TransferDialog(props: { entity: Entity; open: boolean; onClose: 
           <TextField
             id="transfer-amount"
             label={`Amount (${currency})`}
-            hint={`In currency units, up to ${minorDigits(currency)} decimals`}
+            hint={`In currency units, up to ${minorDigits(currency)} decimals.${hint ? ` ${hint}` : ''}`}
             inputMode="decimal"
             required
             problem={problems.get('amount') ?? problems.get('currency')}
@@ -157,8 +198,13 @@ export function TransferDialog(props: { entity: Entity; open: boolean; onClose: 
         />
         {problems.size === 0 ? <FormError error={save.error} /> : null}
         {booked ? (
-          <div className="notice notice-success" role="status">
-            <p>{booked}</p>
+          <div
+            className={`notice ${booked.result === 'awaiting_approval' ? '' : 'notice-success'}`}
+            role="status"
+            data-testid="transfer-outcome"
+            data-result={booked.result}
+          >
+            <p>{booked.text}</p>
           </div>
         ) : null}
         <Actions busy={save.isPending} label="Book transfer" onCancel={close} />

@@ -10,6 +10,7 @@ import { ComparativeStatement, type ComparativeReport } from './financial.column
 import { FinancialFilters, readView, type View } from './financial.filters.tsx';
 import { KINDS, Statement, type Report } from './financial.statements.tsx';
 import { EntityDialog } from './financial.entity.tsx';
+import { TransferApprovals } from './financial.approvals.tsx';
 
 type Shown =
   | { columns: true; kind: ReportKind; report: ComparativeReport }
@@ -134,6 +135,7 @@ export function FinancialPage() {
       {canWrite ? (
         <EntityDialog open={dialog === 'entity'} onClose={() => setDialog(null)} entities={list} />
       ) : null}
+      <TransferApprovals />
       {entities.isPending ? <Loading /> : null}
       {entities.error ? <ErrorNotice error={entities.error} /> : null}
       {entities.data && entities.data.length === 0 ? (

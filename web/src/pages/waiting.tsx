@@ -1,8 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client.ts';
+import { useMe } from '../api/queries.ts';
 import type { AgentTask } from '../api/types.ts';
 import { isForbidden } from '../components/ui.tsx';
-import { formatCount, formatDateTime } from '../format.ts';
+import { formatCount, formatDateTime, formatMoney } from '../format.ts';
+import {
+  TransferDecision,
+  approvalProgress,
+  mayDecide,
+  useAwaitingTransfers,
+} from './financial.approvals.tsx';
 
 /** Whether a task waits for a person: its approval, or the approval of a tool call. */
 export function waitsForPerson(task: AgentTask): boolean {
@@ -27,10 +34,13 @@ function summaryOf(task: AgentTask): string {
 }
 
 /**
- * "Waiting for you": the tasks that wait for a person's approval, with Approve and Reject, on
- * Home and on Agents. Nothing shows when nothing waits (or the role cannot read agents).
+ * "Waiting for you": the tasks that wait for a person's approval and the transfers waiting for
+ * approval that the signed-in person may approve (administrators; editors too for policies that
+ * name editors), with Approve and Reject, on Home and on Agents. Nothing shows when nothing
+ * waits (or the role cannot read agents).
  */
 export function WaitingForYou(props: { canDecide: boolean }) {
+  const me = useMe().data;
   const waiting = useQuery({
     queryKey: ['agents', 'tasks', 'waiting'],
     queryFn: ({ signal }) =>
@@ -41,17 +51,36 @@ export function WaitingForYou(props: { canDecide: boolean }) {
     refetchInterval: 15_000,
     select: (tasks) => tasks.filter(waitsForPerson),
   });
+  const awaiting = useAwaitingTransfers(me?.role === 'admin' || me?.role === 'editor');
   const tasks = waiting.data ?? [];
-  if (tasks.length === 0) return null;
+  const transfers = (awaiting.data ?? []).filter((r) => mayDecide(r, me).approve);
+  const count = tasks.length + transfers.length;
+  if (count === 0) return null;
   return (
     <section className="waiting glass-card" aria-labelledby="waiting-title" data-testid="waiting">
       <h2 id="waiting-title">
         Waiting for you{' '}
         <span className="badge" data-metric="waiting.count">
-          {formatCount(tasks.length)}
+          {formatCount(count)}
         </span>
       </h2>
       <ul className="waiting-list">
+        {transfers.slice(0, 5).map((request) => (
+          <li key={request.id} data-transfer-request={request.id}>
+            <div className="waiting-what">
+              <strong>Transfer of {formatMoney(request.amount, request.currency)}</strong>
+              <span className="muted small">
+                {' '}
+                · approval · since {formatDateTime(request.requestedAt)}
+              </span>
+              {request.transfer.description ? (
+                <div className="small">{request.transfer.description}</div>
+              ) : null}
+              <div className="muted small">{approvalProgress(request)}</div>
+            </div>
+            <TransferDecision request={request} canApprove canReject />
+          </li>
+        ))}
         {tasks.slice(0, 5).map((task) => (
           <li key={task.id} data-task={task.id}>
             <div className="waiting-what">
@@ -72,6 +101,11 @@ export function WaitingForYou(props: { canDecide: boolean }) {
           </li>
         ))}
       </ul>
+      {transfers.length > 5 ? (
+        <p className="muted small">
+          {formatCount(transfers.length - 5)} more transfers on the Financial page.
+        </p>
+      ) : null}
       {tasks.length > 5 ? (
         <p className="muted small">
           {formatCount(tasks.length - 5)} more on the Agents page (state “waiting”).
