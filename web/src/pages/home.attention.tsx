@@ -1,10 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api } from '../api/client.ts';
-import type { AgentTask, AttentionVenture, ExecutionPage, Overview } from '../api/types.ts';
+import type { AttentionVenture, ExecutionPage, Overview } from '../api/types.ts';
 import { Panel } from '../components/ui.tsx';
 import { formatCount, formatDate, formatDateTime } from '../format.ts';
-import { waitsForPerson } from './waiting.tsx';
+import { useWaitingForMe } from './waiting.tsx';
 
 const FAILED_DAYS = 7;
 
@@ -56,19 +56,9 @@ export function AttentionList(props: { overview: Overview }) {
     staleTime: 60_000,
     retry: false,
   });
-  const waiting = useQuery({
-    queryKey: ['agents', 'tasks', 'waiting'],
-    queryFn: ({ signal }) =>
-      api.get<AgentTask[]>('/api/v1/agents/tasks', {
-        query: { state: 'waiting', limit: 100 },
-        signal,
-      }),
-    refetchInterval: 15_000,
-    retry: false,
-    select: (tasks) => tasks.filter(waitsForPerson).length,
-  });
+  const waiting = useWaitingForMe();
   const failedCount = failed.data?.total ?? 0;
-  const waitingCount = waiting.data ?? 0;
+  const waitingCount = waiting.count;
   const nothing =
     failedCount === 0 &&
     waitingCount === 0 &&
@@ -88,7 +78,10 @@ export function AttentionList(props: { overview: Overview }) {
           <Group kind="approvals" title="Approvals waiting" count={waitingCount}>
             <li>
               <a href="#waiting-title">Decide above</a>{' '}
-              <span className="muted small">or on the Agents page</span>
+              <span className="muted small">
+                {formatCount(waiting.transfers.length)} transfers,{' '}
+                {formatCount(waiting.tasks.length)} agent tasks
+              </span>
             </li>
           </Group>
           <Group

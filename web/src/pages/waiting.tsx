@@ -34,12 +34,10 @@ function summaryOf(task: AgentTask): string {
 }
 
 /**
- * "Waiting for you": the tasks that wait for a person's approval and the transfers waiting for
- * approval that the signed-in person may approve (administrators; editors too for policies that
- * name editors), with Approve and Reject, on Home and on Agents. Nothing shows when nothing
- * waits (or the role cannot read agents).
+ * What waits for the signed-in person: tasks waiting for a person's approval, and transfers
+ * they may approve. Home's banner and its attention list share these queries.
  */
-export function WaitingForYou(props: { canDecide: boolean }) {
+export function useWaitingForMe() {
   const me = useMe().data;
   const waiting = useQuery({
     queryKey: ['agents', 'tasks', 'waiting'],
@@ -49,12 +47,23 @@ export function WaitingForYou(props: { canDecide: boolean }) {
         signal,
       }),
     refetchInterval: 15_000,
+    retry: false,
     select: (tasks) => tasks.filter(waitsForPerson),
   });
   const awaiting = useAwaitingTransfers(me?.role === 'admin' || me?.role === 'editor');
   const tasks = waiting.data ?? [];
   const transfers = (awaiting.data ?? []).filter((r) => mayDecide(r, me).approve);
-  const count = tasks.length + transfers.length;
+  return { tasks, transfers, count: tasks.length + transfers.length };
+}
+
+/**
+ * "Waiting for you": the tasks that wait for a person's approval and the transfers waiting for
+ * approval that the signed-in person may approve (administrators; editors too for policies that
+ * name editors), with Approve and Reject, on Home and on Agents. Nothing shows when nothing
+ * waits (or the role cannot read agents).
+ */
+export function WaitingForYou(props: { canDecide: boolean }) {
+  const { tasks, transfers, count } = useWaitingForMe();
   if (count === 0) return null;
   return (
     <section className="waiting glass-card" aria-labelledby="waiting-title" data-testid="waiting">
