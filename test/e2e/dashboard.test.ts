@@ -236,7 +236,7 @@ describe('the dashboard in a browser', { timeout: 120_000 }, () => {
     const first = await page.locator('tbody tr').first().getAttribute('data-venture');
     const download = page.waitForEvent('download');
     await page.getByTestId('export-csv').click();
-    const csv = readFileSync((await (await download).path()), 'utf8');
+    const csv = readFileSync(await (await download).path(), 'utf8');
     const lines = csv.trimEnd().split('\r\n');
     expect(lines[0]).toMatch(/^name,slug,category,stage,owner,mrr_currency,mrr,/);
     // Every venture, across pages, in the same order as the table.
