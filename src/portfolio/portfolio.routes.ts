@@ -367,7 +367,7 @@ function registerKpiRoutes(app: FastifyInstance, portfolio: PortfolioService): v
 function personOf(request: FastifyRequest): { userId: string; isAdmin: boolean } {
   const principal = request.principal;
   if (principal?.kind !== 'user' || !principal.userId) {
-    throw new UserError(ErrorCodes.forbidden, 'Saved views belong to people: sign in to use them', {
+    throw new UserError('person_required', 'Saved views belong to people: sign in to use them', {
       status: 403,
     });
   }
