@@ -12,7 +12,8 @@
 //   node bench/web.bench.ts   (BENCH_REQUESTS per API call and storage, default 300, after
 //                              BENCH_WARMUPS, default 20, within BENCH_CALL_SECONDS, default 120;
 //                              BENCH_LIGHTHOUSE_RUNS per page and setting, default 3;
-//                              BENCH_DATABASE_URL; CHROMIUM_PATH; BENCH_SKIP=api,lighthouse)
+//                              BENCH_DATABASE_URL; CHROMIUM_PATH; BENCH_SKIP=api,lighthouse;
+//                              BENCH_CALLS="Home: overview|Financial" to time only those calls)
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { DEFAULT_WEB_ROOT } from '../src/server/index.ts';
 import { buildDashboard } from '../test/helpers/web-server.ts';
 import { machineLine } from './lib.ts';
-import { measureCalls, type Call, type CallRow, type Target } from './web.api.ts';
+import { measureCalls, retried, type Call, type CallRow, type Target } from './web.api.ts';
 import {
   ADMIN,
   cacheDir,
@@ -304,8 +305,12 @@ try {
       { page: 'Settings', name: 'sessions', path: '/api/v1/auth/sessions' },
       { page: 'Settings', name: 'API keys', path: '/api/v1/api-keys' },
     ];
-    const only = process.env.BENCH_CALLS;
-    const chosen = only ? calls.filter((c) => `${c.page}: ${c.name}`.includes(only)) : calls;
+    // BENCH_CALLS: parts of "<page>: <call>" separated by "|", to measure only those again.
+    const only = (process.env.BENCH_CALLS ?? '').split('|').filter(Boolean);
+    const chosen =
+      only.length > 0
+        ? calls.filter((c) => only.some((o) => `${c.page}: ${c.name}`.includes(o)))
+        : calls;
     const rows: CallRow[] = [];
     const load: number[] = [];
     const targets: Target[] = running.map((r) => ({ storage: r.storage, session: r.session }));
@@ -320,6 +325,10 @@ try {
       load.push(...measured.load);
     }
     latency = { rows, load };
+    for (const r of running) {
+      const n = retried.get(r.server.url);
+      if (n) say(`${r.storage}: ${n} request(s) sent again after the server closed the connection`);
+    }
   }
 
   // --- 3. Lighthouse -----------------------------------------------------------------------------

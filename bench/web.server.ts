@@ -2,7 +2,9 @@
 // cookie, as the dashboard has one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -29,16 +31,20 @@ async function freePort(): Promise<number> {
 /** Starts `iza start` with `env` on a free loopback port; resolves once `/health` answers. */
 export async function startIza(env: Record<string, string>): Promise<IzaProcess> {
   const port = await freePort();
-  const logFile = `${env.IZA_DATA_DIR}.log`;
+  // Beside the temporary folders, kept after them for a look at what went wrong.
+  const logs = join(tmpdir(), 'iza-bench-web', 'logs');
+  mkdirSync(logs, { recursive: true });
+  const logFile = join(logs, `iza-start-${Date.now()}-${port}.log`);
   const out = createWriteStream(logFile, { flags: 'a' });
   const child: ChildProcess = spawn(
     process.execPath,
     [IZA, 'start', '--host', '127.0.0.1', '--port', String(port)],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  child.stdout!.pipe(out);
-  child.stderr!.pipe(out);
-  const exited = once(child, 'exit');
+  child.stdout!.pipe(out, { end: false });
+  child.stderr!.pipe(out, { end: false });
+  // 'close': the process has exited and its output is all written to the log.
+  const closed = once(child, 'close');
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
   for (;;) {
@@ -66,8 +72,8 @@ export async function startIza(env: Record<string, string>): Promise<IzaProcess>
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
-        await exited;
       }
+      await closed;
       out.end();
     },
   };
