@@ -51,9 +51,12 @@ export function createPortfolioService(deps: PortfolioServiceDeps) {
   const cache = createOrgCache(deps.clock);
   const rollups = createRollupsService({ db: deps.db, clock: deps.clock, ventures, cache });
   const health = createHealthService({ db: deps.db, clock: deps.clock, ventures });
+  const defaultCurrency = deps.defaultCurrency ?? (() => Promise.resolve(null));
   const reporting = createReporting({
     db: deps.db,
-    defaultCurrency: deps.defaultCurrency ?? (() => Promise.resolve(null)),
+    // Read from the ledger's entities once a minute per organisation, not on every list.
+    defaultCurrency: (orgId) =>
+      cache.cached(`${orgId}|default-currency`, () => defaultCurrency(orgId)),
   });
   const figures = createFiguresService({ db: deps.db, clock: deps.clock, cache });
   const overview = createOverviewService({

@@ -16,7 +16,7 @@ import {
 import { AttentionList } from './home.attention.tsx';
 import { CategoryTable, Movers } from './home.tables.tsx';
 import { VentureFormDialog } from './venture.form.tsx';
-import { WaitingForYou } from './waiting.tsx';
+import { useWaitingForMe, WaitingForYou } from './waiting.tsx';
 
 const HomeCharts = lazy(() =>
   import('./home.charts.tsx').then((module) => ({ default: module.HomeCharts })),
@@ -108,7 +108,10 @@ export function HomePage() {
   const overview = useQuery(queries.overview(currency, month));
   // Rendered in a transition (in slices, the page stays responsive), not in one long task, after
   // the shell's first paint. The server's own state is Monitoring's, not the portfolio's.
-  const data = useDeferredValue(overview.data ?? null, null);
+  // The banner of what waits for you and the figures show in one paint: the banner arriving
+  // later would push every panel down (a layout shift).
+  const waiting = useWaitingForMe();
+  const data = useDeferredValue(waiting.settled ? (overview.data ?? null) : null, null);
   const role = useMe().data?.role;
   const canWrite = role === 'admin' || role === 'editor';
   const [creating, setCreating] = useState(false);
@@ -163,7 +166,7 @@ export function HomePage() {
           </div>
         }
       />
-      <WaitingForYou canDecide={role === 'admin'} />
+      {data ? <WaitingForYou canDecide={role === 'admin'} /> : null}
       {!data && !overview.error ? <Loading /> : null}
       {overview.error ? <ErrorNotice error={overview.error} /> : null}
       {data && data.ventures.total === 0 ? (

@@ -50,10 +50,14 @@ export function useWaitingForMe() {
     retry: false,
     select: (tasks) => tasks.filter(waitsForPerson),
   });
-  const awaiting = useAwaitingTransfers(me?.role === 'admin' || me?.role === 'editor');
+  const mayApprove = me?.role === 'admin' || me?.role === 'editor';
+  const awaiting = useAwaitingTransfers(mayApprove);
   const tasks = waiting.data ?? [];
   const transfers = (awaiting.data ?? []).filter((r) => mayDecide(r, me).approve);
-  return { tasks, transfers, count: tasks.length + transfers.length };
+  // Settled: both answered (or failed, e.g. a role that cannot read agents), so a page can
+  // show the banner in the same paint as its content instead of pushing it down later.
+  const settled = !waiting.isPending && (!mayApprove || !awaiting.isPending);
+  return { tasks, transfers, count: tasks.length + transfers.length, settled };
 }
 
 /**
