@@ -16,7 +16,7 @@ import {
 import { formatBasisPoints, formatCount, formatDateTime } from '../format.ts';
 import { AgentFormDialog } from './agents.form.tsx';
 import { DispatchDialog, TaskDrawer } from './agents.tasks.tsx';
-import { Decision, WaitingForYou, waitsForPerson } from './waiting.tsx';
+import { Decision, useWaitingForMe, WaitingForYou, waitsForPerson } from './waiting.tsx';
 
 const TASK_STATES = [
   'queued',
@@ -74,6 +74,8 @@ export function AgentsPage() {
   });
   const byAgent = new Map((metrics.data?.agents ?? []).map((m) => [m.agentId, m]));
   const names = new Map((agents.data ?? []).map((a) => [a.id, a.name]));
+  // The banner of what waits for you and the agents show in one paint (no layout shift).
+  const ready = useWaitingForMe().settled && !agents.isPending;
 
   return (
     <>
@@ -115,9 +117,9 @@ export function AgentsPage() {
         onDispatched={setOpenTask}
       />
       <TaskDrawer taskId={openTask} onClose={() => setOpenTask(null)} />
-      <WaitingForYou canDecide={canDecide} />
+      {ready ? <WaitingForYou canDecide={canDecide} /> : null}
       <Panel title="Agents" id="agents">
-        {agents.isPending ? <Loading /> : null}
+        {!ready ? <Loading /> : null}
         {agents.error ? <ErrorNotice error={agents.error} /> : null}
         {metrics.data ? (
           <dl className="figures">
@@ -138,7 +140,7 @@ export function AgentsPage() {
             />
           </dl>
         ) : null}
-        {agents.data && agents.data.length === 0 ? (
+        {ready && agents.data && agents.data.length === 0 ? (
           <Empty title="No agent is registered yet.">
             <p>
               Register one here, with declarative files (<code>agents/*.yaml</code> with{' '}
@@ -157,7 +159,7 @@ export function AgentsPage() {
             ) : null}
           </Empty>
         ) : null}
-        {agents.data && agents.data.length > 0 ? (
+        {ready && agents.data && agents.data.length > 0 ? (
           <div className="table-scroll" tabIndex={0} role="region" aria-label="Agents">
             <table className="data-table">
               <caption className="visually-hidden">Agents with their load and outcomes</caption>
