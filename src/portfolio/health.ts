@@ -7,6 +7,7 @@ import {
   dayLabel,
   daysBetween,
   fromColumn,
+  growthBp,
   monthLabel,
   toDisplay,
 } from './portfolio.values.ts';
@@ -117,15 +118,6 @@ function lastTwo(monthly: MonthlyValue[], metric: string) {
   return { latest, previous };
 }
 
-/** Change in basis points, rounded half away from zero; undefined without a positive base. */
-function growthBp(current: string, previous: string): number | undefined {
-  const before = BigInt(previous);
-  if (before <= 0n) return undefined;
-  const delta = (BigInt(current) - before) * 10_000n;
-  const half = before / 2n;
-  return Number((delta + (delta >= 0n ? half : -half)) / before);
-}
-
 const percent = (bp: number) => `${(bp / 100).toFixed(2)} %`;
 
 /** Money as people read it: major units and the currency ("120.00 EUR"). */
@@ -156,8 +148,8 @@ function revenue(monthly: MonthlyValue[]): HealthComponent {
       reason: `no revenue for ${monthLabel(addMonths(latest.month, -1))} to compare ${monthLabel(latest.month)} with`,
     };
   }
-  const growth = growthBp(latest.value, previous.value);
-  if (growth === undefined) {
+  const growth = growthBp(BigInt(latest.value), BigInt(previous.value));
+  if (growth === null) {
     const points = BigInt(latest.value) > 0n ? 25 : 0;
     return {
       ...base,

@@ -4,7 +4,7 @@ import type { Clock, Database } from '../kernel/index.ts';
 import type { FiguresService, VentureFigures } from './figures.service.ts';
 import { venturesWhere, type OrgCache } from './portfolio.cache.ts';
 import type { Scope } from './portfolio.types.ts';
-import { addMonths, daysBetween, fromColumn } from './portfolio.values.ts';
+import { addMonths, daysBetween, fromColumn, growthBp } from './portfolio.values.ts';
 import type { Reporting } from './reporting.ts';
 import { rowsOf, type RollupsService } from './rollups.service.ts';
 import type { VenturesService } from './ventures.service.ts';
@@ -124,14 +124,6 @@ interface VentureRow extends Record<string, unknown> {
   slug: string;
   name: string;
   category: string;
-}
-
-/** Change in basis points, rounded half away from zero; null without a positive base. */
-export function growthBp(current: bigint, previous: bigint): number | null {
-  if (previous <= 0n) return null;
-  const delta = (current - previous) * 10_000n;
-  const half = previous / 2n;
-  return Number((delta + (delta >= 0n ? half : -half)) / previous);
 }
 
 export function createOverviewService(deps: {

@@ -160,3 +160,11 @@ export function dayLabel(day: string): string {
   const [year, m, d] = day.split('-');
   return `${MONTH_NAMES[Number(m) - 1] ?? m} ${Number(d)}, ${year}`;
 }
+
+/** Change in basis points, rounded half away from zero; null without a positive base. */
+export function growthBp(current: bigint, previous: bigint): number | null {
+  if (previous <= 0n) return null;
+  const delta = (current - previous) * 10_000n;
+  const half = previous / 2n;
+  return Number((delta + (delta >= 0n ? half : -half)) / previous);
+}

@@ -1,5 +1,4 @@
 import type { FiguresService, VentureFigures } from './figures.service.ts';
-import { growthBp } from './overview.service.ts';
 import type {
   FigureSort,
   ListedFigures,
@@ -9,6 +8,7 @@ import type {
   VentureQuery,
 } from './portfolio.types.ts';
 import { FIGURE_SORTS } from './portfolio.types.ts';
+import { growthBp } from './portfolio.values.ts';
 import type { Converter, Reporting } from './reporting.ts';
 import type { RollupsService } from './rollups.service.ts';
 import type { VenturesService } from './ventures.service.ts';

@@ -10,6 +10,7 @@ import {
   expectAccessible as accessible,
   expectNoOverflow as noOverflow,
   launchBrowser,
+  manualReportWorkflow,
   visitPage,
 } from '../helpers/browser.ts';
 import {
@@ -259,32 +260,7 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
   });
 
   it('imports n8n files with a report per file, activates one and runs another', async () => {
-    const manual = {
-      name: 'Daily report',
-      nodes: [
-        {
-          id: 'a',
-          name: 'Start',
-          type: 'n8n-nodes-base.manualTrigger',
-          typeVersion: 1,
-          position: [0, 0],
-          parameters: {},
-        },
-        {
-          id: 'b',
-          name: 'Set',
-          type: 'n8n-nodes-base.set',
-          typeVersion: 3.4,
-          position: [200, 0],
-          parameters: {
-            assignments: {
-              assignments: [{ id: 'x', name: 'report', value: 'ready', type: 'string' }],
-            },
-          },
-        },
-      ],
-      connections: { Start: { main: [[{ node: 'Set', type: 'main', index: 0 }]] } },
-    };
+    const manual = manualReportWorkflow('Daily report');
     await visit('/workflows', 'Workflows');
     await page.getByRole('button', { name: 'Import workflows' }).first().click();
     const form = dialog('workflow-import');

@@ -11,6 +11,7 @@ import {
   expectAccessible,
   expectNoOverflow,
   launchBrowser,
+  manualReportWorkflow,
   visitPage,
 } from '../helpers/browser.ts';
 import {
@@ -39,33 +40,7 @@ async function one<T>(query: SQL): Promise<T> {
   return row;
 }
 
-/** A workflow to open and run: a manual trigger and a Set node. */
-const TOUR_WORKFLOW = {
-  name: 'Tour report',
-  nodes: [
-    {
-      id: 'a',
-      name: 'Start',
-      type: 'n8n-nodes-base.manualTrigger',
-      typeVersion: 1,
-      position: [0, 0],
-      parameters: {},
-    },
-    {
-      id: 'b',
-      name: 'Set',
-      type: 'n8n-nodes-base.set',
-      typeVersion: 3.4,
-      position: [220, 0],
-      parameters: {
-        assignments: {
-          assignments: [{ id: 'x', name: 'report', value: 'ready', type: 'string' }],
-        },
-      },
-    },
-  ],
-  connections: { Start: { main: [[{ node: 'Set', type: 'main', index: 0 }]] } },
-};
+const TOUR_WORKFLOW = manualReportWorkflow('Tour report');
 
 /** Loaded: the heading is there and no spinner is left. */
 async function settle(target: Page): Promise<void> {

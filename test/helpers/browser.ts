@@ -101,3 +101,33 @@ export async function expectNoOverflow(page: Page, name: string): Promise<void> 
   await page.setViewportSize(DESKTOP);
   expect(wide).toEqual([]);
 }
+
+/** An n8n workflow to import, open and run: a manual trigger and a Set node writing `report`. */
+export function manualReportWorkflow(name: string) {
+  return {
+    name,
+    nodes: [
+      {
+        id: 'a',
+        name: 'Start',
+        type: 'n8n-nodes-base.manualTrigger',
+        typeVersion: 1,
+        position: [0, 0],
+        parameters: {},
+      },
+      {
+        id: 'b',
+        name: 'Set',
+        type: 'n8n-nodes-base.set',
+        typeVersion: 3.4,
+        position: [200, 0],
+        parameters: {
+          assignments: {
+            assignments: [{ id: 'x', name: 'report', value: 'ready', type: 'string' }],
+          },
+        },
+      },
+    ],
+    connections: { Start: { main: [[{ node: 'Set', type: 'main', index: 0 }]] } },
+  };
+}
