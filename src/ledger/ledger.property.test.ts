@@ -3,7 +3,12 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storages } from '../../test/helpers/storage.ts';
 import { newId, type IzaError } from '../kernel/index.ts';
-import { ledgerAccounts, ledgerPostings, ledgerTransfers } from './ledger.schema.ts';
+import {
+  ledgerAccountDays,
+  ledgerAccounts,
+  ledgerPostings,
+  ledgerTransfers,
+} from './ledger.schema.ts';
 import { LedgerModel } from './ledger.model.test-support.ts';
 import { createBook, createLedgerWorld, type LedgerWorld } from './ledger.test-support.ts';
 import { MAX_AMOUNT, type Account, type TransferInput } from './ledger.types.ts';
@@ -250,7 +255,36 @@ describe.each(storages)('ledger properties on $name', { timeout: 300_000 }, (sto
           eq(ledgerTransfers.status, 'pending'),
         ),
       );
-    return { accounts, sums, holds };
+    // the day totals the statements read, and the same sums taken from the postings
+    const days = await db
+      .select({
+        accountId: ledgerAccountDays.accountId,
+        day: ledgerAccountDays.day,
+        debits: sql<string>`${ledgerAccountDays.debits}::text`,
+        credits: sql<string>`${ledgerAccountDays.credits}::text`,
+      })
+      .from(ledgerAccountDays)
+      .where(eq(ledgerAccountDays.orgId, orgId))
+      .orderBy(ledgerAccountDays.accountId, ledgerAccountDays.day);
+    const postedDays = await db
+      .select({
+        accountId: ledgerPostings.accountId,
+        day: sql<string>`to_char(${ledgerTransfers.effectiveAt} at time zone 'UTC', 'YYYY-MM-DD')`,
+        debits: sql<string>`sum(case when ${ledgerPostings.side} = 'debit' then ${ledgerPostings.amount} else 0 end)::text`,
+        credits: sql<string>`sum(case when ${ledgerPostings.side} = 'credit' then ${ledgerPostings.amount} else 0 end)::text`,
+      })
+      .from(ledgerPostings)
+      .innerJoin(
+        ledgerTransfers,
+        and(
+          eq(ledgerTransfers.orgId, ledgerPostings.orgId),
+          eq(ledgerTransfers.id, ledgerPostings.transferId),
+        ),
+      )
+      .where(and(eq(ledgerPostings.orgId, orgId), eq(ledgerPostings.pending, false)))
+      .groupBy(sql`1`, sql`2`)
+      .orderBy(sql`1`, sql`2`);
+    return { accounts, sums, holds, days, postedDays };
   }
 
   function checkInvariants(state: Awaited<ReturnType<typeof snapshot>>, now: Date): void {
@@ -295,6 +329,8 @@ describe.each(storages)('ledger properties on $name', { timeout: 300_000 }, (sto
       ]);
     }
     expect(state.holds.every((h) => h.timeoutAt === null || h.timeoutAt > now)).toBe(true);
+    // each account's day totals are the sums of its posted postings that day
+    expect(state.days).toEqual(state.postedDays);
     // double entry: debits equal credits in every currency, posted and pending
     for (const [currency, [dpo, cpo, dp, cp]] of perCurrency) {
       expect([dpo, dp], currency).toEqual([cpo, cp]);
@@ -309,6 +345,7 @@ describe.each(storages)('ledger properties on $name', { timeout: 300_000 }, (sto
         ),
       ),
       postings: s.sums.map((x) => [x.accountId, x.side, x.pending, x.total, x.count]),
+      days: s.days,
     });
 
   it('keeps the books balanced after every step; rejected steps change nothing', async () => {

@@ -252,6 +252,32 @@ export const ledgerPostings = pgTable(
 );
 
 /**
+ * Posted debits and credits of one account on one day (UTC, of the transfer's `effective_at`):
+ * the sums of its posted postings that day, written by the batch that posts them, in the same
+ * statement, while the account is locked. The statements read these instead of joining every
+ * posting to its transfer; `reports.service.test.ts` checks they equal the postings' sums.
+ */
+export const ledgerAccountDays = pgTable(
+  'ledger_account_days',
+  {
+    orgId: uuid('org_id').notNull(),
+    accountId: uuid('account_id').notNull(),
+    day: day('day').notNull(),
+    debits: total('debits'),
+    credits: total('credits'),
+  },
+  (t) => [
+    primaryKey({ name: 'ledger_account_days_pk', columns: [t.orgId, t.accountId, t.day] }),
+    foreignKey({
+      name: 'ledger_account_days_account_fk',
+      columns: [t.orgId, t.accountId],
+      foreignColumns: [ledgerAccounts.orgId, ledgerAccounts.id],
+    }),
+    check('ledger_account_days_totals_check', sql`${t.debits} >= 0 and ${t.credits} >= 0`),
+  ],
+);
+
+/**
  * Exchange rates as recorded: one unit of `base` is worth `rate` units of `quote` on
  * `effective_on` and after, until a later rate for the pair. Rates are decimals (never floats);
  * amounts are converted with integer arithmetic. See fx.ts.

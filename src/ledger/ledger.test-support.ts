@@ -2,6 +2,7 @@ import { createAccess } from '../access/index.ts';
 import { ManualClock, newId, type Kernel, type StorageTarget } from '../kernel/index.ts';
 import { createTestKernel } from '../../test/helpers/kernel.ts';
 import {
+  ledgerAccountDays,
   ledgerAccounts,
   ledgerApprovalPolicies,
   ledgerEntities,
@@ -40,6 +41,7 @@ export async function resetLedger(kernel: Kernel): Promise<void> {
   await kernel.db.delete(ledgerTransferRequests);
   await kernel.db.delete(ledgerApprovalPolicies);
   await kernel.db.delete(ledgerPostings);
+  await kernel.db.delete(ledgerAccountDays);
   await kernel.db.delete(ledgerTransfers);
   await kernel.db.delete(ledgerAccounts);
   await kernel.db.delete(ledgerPeriodCloses);

@@ -19,6 +19,7 @@ import {
 import {
   cashFlowBuckets,
   movementBuckets,
+  type BucketOptions,
   type Bucket,
   type FlowBucket,
 } from './reports.queries.ts';
@@ -55,6 +56,7 @@ function bodyOf<S extends ReportHeader>(statement: S): StatementBody<S> {
     entities: _entities,
     currency: _currency,
     rates: _rates,
+    ratesByCurrency: _ratesByCurrency,
     ...body
   } = statement;
   return body;
@@ -94,7 +96,8 @@ export async function comparativeStatements<K extends ComparativeKind>(
             orgId,
             entityIds,
             bucketWindow(c, { ...(start ? { start } : {}), cuts }),
-            filter,
+            // No comparative statement shows debits and credits (see BucketOptions).
+            { ...filter, closingRate: true },
           ),
         flows: (start) => cashFlowBuckets(tx, orgId, entityIds, bucketWindow(c, { start, cuts })),
       };
@@ -117,7 +120,7 @@ export async function comparativeStatements<K extends ComparativeKind>(
 interface Reads {
   movements(
     start: string | undefined,
-    filter: { cashOnly?: boolean; types?: readonly AccountType[] },
+    filter: Pick<BucketOptions, 'cashOnly' | 'types'>,
   ): Promise<Bucket[]>;
   flows(start: string): Promise<FlowBucket[]>;
 }
@@ -170,5 +173,6 @@ function pickShared(header: ReportHeader) {
     entities: header.entities,
     currency: header.currency,
     rates: header.rates,
+    ratesByCurrency: header.ratesByCurrency,
   };
 }

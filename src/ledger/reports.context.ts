@@ -17,10 +17,16 @@ import { buildCashFlow, type FigureSet, type Flow } from './reports.statements.t
 import {
   compareText,
   createTranslator,
+  ratesOf,
   translateFigures,
   type Translator,
 } from './reports.translate.ts';
-import type { CashFlowStatement, ReportEntity, ReportHeader } from './reports.types.ts';
+import type {
+  CashFlowStatement,
+  RatesDetail,
+  ReportEntity,
+  ReportHeader,
+} from './reports.types.ts';
 
 /**
  * What every statement is built from, loaded once per answer: the entity tree, its accounts and
@@ -36,6 +42,7 @@ export interface ReportContext {
   period: Period;
   accounts: ReportAccount[];
   translator: Translator;
+  ratesDetail: RatesDetail;
 }
 
 /** Which entity, whether consolidated, and in which currency. */
@@ -43,6 +50,7 @@ export interface ReportScope {
   entityId: string;
   consolidated?: boolean;
   currency?: string;
+  rates?: RatesDetail;
 }
 
 /**
@@ -104,6 +112,7 @@ export async function loadContext(
     period,
     accounts,
     translator: createTranslator(book),
+    ratesDetail: scope.rates ?? 'entities',
   };
 }
 
@@ -116,7 +125,7 @@ export function headerOf(c: ReportContext): ReportHeader {
     currency: c.currency,
     from: c.period.from,
     to: c.period.to,
-    rates: c.translator.used(c.tree),
+    ...ratesOf(c.translator.used(c.tree), c.ratesDetail),
   };
 }
 
@@ -197,6 +206,7 @@ export async function figureSet(
     {
       ...(options.cashOnly ? { cashOnly: true } : {}),
       ...(options.types ? { types: options.types } : {}),
+      closingRate: !(options.debitsAndCredits ?? false),
     },
   );
   return figureSetOf(c, buckets, options);

@@ -13,6 +13,13 @@ const signed = z.string().regex(/^-?\d+$/);
 const day = z.iso.date();
 
 /** The query of every statement route. */
+/**
+ * `entities` (default): the rates used per entity and currency in `rates`, and per currency in
+ * `ratesByCurrency`; `currencies`: per currency only (`rates` empty), much smaller for a
+ * consolidation of many entities.
+ */
+const ratesDetail = z.enum(['entities', 'currencies']).optional();
+
 export const reportQuerySchema = z.strictObject({
   entityId: z.uuid(),
   /** The entity and all its descendants, translated, with intercompany balances eliminated. */
@@ -25,6 +32,7 @@ export const reportQuerySchema = z.strictObject({
   asOf: day.optional(),
   /** Default: the entity's base currency. */
   currency: currency.optional(),
+  rates: ratesDetail,
 });
 
 /** The query of the comparative routes (`reports/<kind>/periods`). */
@@ -39,6 +47,7 @@ export const comparativeQuerySchema = z.strictObject({
   count: z.coerce.number().int().min(1).max(MAX_PERIODS).default(3),
   /** The last day (UTC, inclusive) of the last period; default today. */
   to: day.optional(),
+  rates: ratesDetail,
 });
 
 export const accountBalanceQuery = z.strictObject({
@@ -81,6 +90,15 @@ const entityRates = z.object({
   movements: z.array(rateInfo.extend({ firstDay: day, lastDay: day })),
 });
 
+const currencyRates = z.object({
+  currency: z.string(),
+  sameCurrency: z.boolean(),
+  entities: z.number().int(),
+  closing: z.array(rateInfo.extend({ day })),
+  opening: z.array(rateInfo.extend({ day })),
+  movements: z.array(rateInfo.extend({ firstDay: day, lastDay: day })),
+});
+
 const header = {
   entity: reportEntity,
   consolidated: z.boolean(),
@@ -88,7 +106,9 @@ const header = {
   currency: z.string(),
   from: day.nullable(),
   to: day,
+  /** Per entity and currency; empty with `rates=currencies`. */
   rates: z.array(entityRates),
+  ratesByCurrency: z.array(currencyRates),
 };
 
 const lineBase = {
@@ -223,6 +243,7 @@ const SHARED = {
   entities: true,
   currency: true,
   rates: true,
+  ratesByCurrency: true,
 } as const;
 
 /** A comparative answer: the shared header, then one statement per period and the total. */
@@ -238,6 +259,7 @@ function comparativeSchema<K extends string, S extends z.ZodObject<typeof header
     currency: z.string(),
     /** Every rate any column used. */
     rates: z.array(entityRates),
+    ratesByCurrency: z.array(currencyRates),
     kind: z.literal(kind),
     period: z.enum(PERIOD_UNITS),
     from: day,

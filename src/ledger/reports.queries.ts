@@ -2,6 +2,7 @@ import { and, asc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../kernel/index.ts';
 import {
+  ledgerAccountDays,
   ledgerAccounts,
   ledgerEntities,
   ledgerPostings,
@@ -12,7 +13,7 @@ import type { ReportEntity } from './reports.types.ts';
 
 /**
  * The reports' reads: set-based aggregates of posted postings (`pending = false`) dated by their
- * transfer's `effective_at`. Every query filters by `org_id`. Sums come back as text (PostgreSQL
+ * transfer's `effective_at`, from the accounts' day totals where a day is fine enough. Every query filters by `org_id`. Sums come back as text (PostgreSQL
  * sums `int8` into `numeric`) and are parsed into bigints.
  */
 
@@ -49,6 +50,18 @@ export interface FlowBucket {
   direction: 'in' | 'out';
   day: string;
   amount: bigint;
+}
+
+/** Which accounts a bucket query reads, and how finely. */
+export interface BucketOptions {
+  cashOnly?: boolean;
+  types?: readonly AccountType[];
+  /**
+   * Balance-sheet accounts held in their entity's base currency summed per part of the window
+   * rather than per day (they are translated at the closing and opening rates only); not for
+   * the trial balance, whose debits and credits are translated at each day's rate.
+   */
+  closingRate?: boolean;
 }
 
 export interface BucketWindow {
@@ -137,9 +150,6 @@ const postingAccount = and(
   eq(ledgerAccounts.orgId, ledgerPostings.orgId),
   eq(ledgerAccounts.id, ledgerPostings.accountId),
 );
-const sumSide = (side: 'debit' | 'credit') =>
-  sql<string>`coalesce(sum(case when ${ledgerPostings.side} = ${side} then ${ledgerPostings.amount} else 0 end), 0)::text`;
-
 /** The bucket label: the UTC day for accounts to translate, else the part of the period. */
 function bucketDay(
   currency: SQL | typeof ledgerAccounts.currency,
@@ -166,36 +176,79 @@ function inWindow(window: BucketWindow): SQL | undefined {
   );
 }
 
-/** Posted debits and credits per account and bucket, for the accounts of these entities. */
+const dayText = (at: Date): string => at.toISOString().slice(0, 10);
+
+/**
+ * The bucket label of a day total: the day for accounts to translate, else the part. With
+ * `closingRate`, balance-sheet accounts held in their entity's base currency are summed per part
+ * too: translated at the closing (and opening) rate, they need no day's rate.
+ */
+function dayBucket(window: BucketWindow, closingRate: boolean): SQL<string> {
+  const day = sql`to_char(${ledgerAccountDays.day}, 'YYYY-MM-DD')`;
+  const part =
+    window.cuts.length === 0
+      ? sql`${window.lastDay}::text`
+      : sql`case ${sql.join(
+          window.cuts.map(
+            (cut) =>
+              sql`when ${ledgerAccountDays.day} < ${dayText(cut.at)}::date then ${cut.label}::text`,
+          ),
+          sql` `,
+        )} else ${window.lastDay}::text end`;
+  const whole = closingRate
+    ? sql`${ledgerAccounts.currency} = ${window.currency}::text or (${ledgerAccounts.type} in ('asset', 'liability', 'equity') and ${ledgerAccounts.currency} = ${ledgerEntities.baseCurrency})`
+    : sql`${ledgerAccounts.currency} = ${window.currency}::text`;
+  return sql<string>`case when ${whole} then ${part} else ${day} end`;
+}
+
+/**
+ * Posted debits and credits per account and bucket, for the accounts of these entities: read
+ * from the accounts' day totals (`ledger_account_days`), so one row per account and day at most,
+ * whatever the number of postings. The window's bounds and cuts are whole days (UTC).
+ */
 export async function movementBuckets(
   db: DbOrTx,
   orgId: string,
   entityIds: readonly string[],
   window: BucketWindow,
-  options: { cashOnly?: boolean; types?: readonly AccountType[] } = {},
+  options: BucketOptions = {},
 ): Promise<Bucket[]> {
-  const rows = await db
+  const closingRate = options.closingRate ?? false;
+  const query = db
     .select({
-      accountId: ledgerPostings.accountId,
-      day: bucketDay(ledgerAccounts.currency, window),
-      debits: sumSide('debit'),
-      credits: sumSide('credit'),
+      accountId: ledgerAccountDays.accountId,
+      day: dayBucket(window, closingRate),
+      debits: sql<string>`sum(${ledgerAccountDays.debits})::text`,
+      credits: sql<string>`sum(${ledgerAccountDays.credits})::text`,
     })
-    .from(ledgerPostings)
-    .innerJoin(ledgerTransfers, postingTransfer)
-    .innerJoin(ledgerAccounts, postingAccount)
+    .from(ledgerAccountDays)
+    .innerJoin(
+      ledgerAccounts,
+      and(
+        eq(ledgerAccounts.orgId, ledgerAccountDays.orgId),
+        eq(ledgerAccounts.id, ledgerAccountDays.accountId),
+      ),
+    )
+    .innerJoin(
+      ledgerEntities,
+      and(
+        eq(ledgerEntities.orgId, ledgerAccounts.orgId),
+        eq(ledgerEntities.id, ledgerAccounts.entityId),
+      ),
+    )
     .where(
       and(
-        eq(ledgerPostings.orgId, orgId),
-        eq(ledgerPostings.pending, false),
+        eq(ledgerAccountDays.orgId, orgId),
         inArray(ledgerAccounts.entityId, [...entityIds]),
         options.cashOnly ? eq(ledgerAccounts.cash, true) : undefined,
         options.types ? inArray(ledgerAccounts.type, [...options.types]) : undefined,
-        inWindow(window),
+        window.start ? gte(ledgerAccountDays.day, dayText(window.start)) : undefined,
+        lt(ledgerAccountDays.day, dayText(window.end)),
       ),
     )
     // By position: the label's expression carries parameters, which PostgreSQL would not match.
     .groupBy(sql`1`, sql`2`);
+  const rows = await query;
   return rows.map((row) => ({
     accountId: row.accountId,
     day: row.day,
@@ -251,20 +304,75 @@ export async function cashFlowBuckets(
   }));
 }
 
-/** One account's posted debits and credits before `split` and from it up to `end` (exclusive). */
+const isDayStart = (at: Date | null): boolean => at === null || at.getTime() % 86_400_000 === 0;
+
+/**
+ * One account's posted debits and credits before `split` and from it up to `end` (exclusive):
+ * from its day totals when both bounds are whole days, else (a balance as of an instant) from
+ * its postings.
+ */
 export async function accountTotals(
   db: DbOrTx,
   orgId: string,
   accountId: string,
   window: { split: Date | null; end: Date },
 ): Promise<{ openingDebits: bigint; openingCredits: bigint; debits: bigint; credits: bigint }> {
+  const byDay = isDayStart(window.split) && isDayStart(window.end);
+  const [row] = byDay
+    ? await dayTotals(db, orgId, accountId, window)
+    : await postingTotals(db, orgId, accountId, window);
+  return {
+    openingDebits: BigInt(row?.openingDebits ?? '0'),
+    openingCredits: BigInt(row?.openingCredits ?? '0'),
+    debits: BigInt(row?.debits ?? '0'),
+    credits: BigInt(row?.credits ?? '0'),
+  };
+}
+
+type TotalsRow = { openingDebits: string; openingCredits: string; debits: string; credits: string };
+
+function dayTotals(
+  db: DbOrTx,
+  orgId: string,
+  accountId: string,
+  window: { split: Date | null; end: Date },
+): Promise<TotalsRow[]> {
+  const part = (column: typeof ledgerAccountDays.debits, opening: boolean) => {
+    const when = window.split
+      ? sql`${ledgerAccountDays.day} ${opening ? sql`<` : sql`>=`} ${dayText(window.split)}::date`
+      : sql`${opening ? sql`false` : sql`true`}`;
+    return sql<string>`coalesce(sum(case when ${when} then ${column} else 0 end), 0)::text`;
+  };
+  return db
+    .select({
+      openingDebits: part(ledgerAccountDays.debits, true),
+      openingCredits: part(ledgerAccountDays.credits, true),
+      debits: part(ledgerAccountDays.debits, false),
+      credits: part(ledgerAccountDays.credits, false),
+    })
+    .from(ledgerAccountDays)
+    .where(
+      and(
+        eq(ledgerAccountDays.orgId, orgId),
+        eq(ledgerAccountDays.accountId, accountId),
+        lt(ledgerAccountDays.day, dayText(window.end)),
+      ),
+    );
+}
+
+function postingTotals(
+  db: DbOrTx,
+  orgId: string,
+  accountId: string,
+  window: { split: Date | null; end: Date },
+): Promise<TotalsRow[]> {
   const part = (side: 'debit' | 'credit', opening: boolean) => {
     const when = window.split
       ? sql`${ledgerTransfers.effectiveAt} ${opening ? sql`<` : sql`>=`} ${window.split.toISOString()}::timestamptz`
       : sql`${opening ? sql`false` : sql`true`}`;
     return sql<string>`coalesce(sum(case when ${ledgerPostings.side} = ${side} and ${when} then ${ledgerPostings.amount} else 0 end), 0)::text`;
   };
-  const [row] = await db
+  return db
     .select({
       openingDebits: part('debit', true),
       openingCredits: part('credit', true),
@@ -281,10 +389,4 @@ export async function accountTotals(
         lt(ledgerTransfers.effectiveAt, window.end),
       ),
     );
-  return {
-    openingDebits: BigInt(row?.openingDebits ?? '0'),
-    openingCredits: BigInt(row?.openingCredits ?? '0'),
-    debits: BigInt(row?.debits ?? '0'),
-    credits: BigInt(row?.credits ?? '0'),
-  };
 }

@@ -294,6 +294,62 @@ describe.each(storages)('ledger reports on $name', { timeout: 60_000 }, (storage
     }
     expect(() => book.on('USD', '2025-12-31')).toThrow(/USD\/JPY.*2025-12-31/);
   });
+
+  it('keeps a statement until the ledger changes, whichever process changes it', async () => {
+    const { orgId, entity, chart, account } = await createBook(world.ledger);
+    const code = (c: string) => chart.find((a) => a.code === c)!;
+    const asOf = { entityId: entity.id, asOf: '2026-02-28' };
+    const first = await reports.balanceSheet(orgId, asOf);
+    expect(await reports.balanceSheet(orgId, { asOf: '2026-02-28', entityId: entity.id })).toBe(
+      first,
+    );
+    // every write below goes through the ledger service, as another process would: this
+    // service's answers are told nothing and must still follow
+    const posted = await world.ledger.createTransfers(orgId, [
+      single(code('1100'), code('3000'), 70_000n, {
+        effectiveAt: new Date('2026-02-10T12:00:00Z'),
+      }),
+    ]);
+    expect(posted[0]!.result).toBe('ok');
+    const second = await reports.balanceSheet(orgId, asOf);
+    expect(first.assets.total).toBe(0n);
+    expect(second.assets.total).toBe(70_000n);
+    // a hold changes no statement; its post does
+    const hold = single(code('1100'), code('3000'), 5_000n, {
+      kind: 'pending',
+      effectiveAt: new Date('2026-02-11T12:00:00Z'),
+    });
+    await world.ledger.createTransfers(orgId, [hold]);
+    expect((await reports.balanceSheet(orgId, asOf)).assets.total).toBe(70_000n);
+    await world.ledger.createTransfers(orgId, [
+      { ...single(code('1100'), code('3000'), 5_000n), kind: 'post_pending', pendingId: hold.id },
+    ]);
+    // posted on the day the clock shows (1 March): after the balance sheet's day
+    expect((await reports.balanceSheet(orgId, asOf)).assets.total).toBe(70_000n);
+    expect((await reports.balanceSheet(orgId, { entityId: entity.id })).assets.total).toBe(75_000n);
+    // a rate recorded: the statement in USD is found where it was missing
+    const usd = { ...asOf, currency: 'USD' };
+    await expect(reports.balanceSheet(orgId, usd)).rejects.toMatchObject({
+      code: 'ledger_fx_rate_missing',
+    });
+    await world.ledger.recordFxRates(orgId, [
+      { base: 'EUR', quote: 'USD', rate: '1.25', effectiveOn: '2026-01-01' },
+    ]);
+    expect((await reports.balanceSheet(orgId, usd)).assets.total).toBe(87_500n);
+    // a new account, then a period close: new answers with the same figures
+    const before = await reports.trialBalance(orgId, asOf);
+    const added = await account({ code: '1900', name: 'Deposits' });
+    const withAccount = await reports.trialBalance(orgId, asOf);
+    expect(withAccount.lines.map((l) => l.code)).toContain(added.code);
+    expect(before.lines.map((l) => l.code)).not.toContain(added.code);
+    await world.ledger.closePeriod(orgId, entity.id, { through: '2026-02-28' });
+    const closed = await reports.trialBalance(orgId, asOf);
+    expect(closed).not.toBe(withAccount);
+    expect(closed.totals).toEqual(withAccount.totals);
+    // and every answer equals what a process that never saw the organisation computes
+    const fresh = createReportsService({ db: world.kernel.db, clock: world.clock });
+    expect(await fresh.trialBalance(orgId, asOf)).toEqual(closed);
+  });
 });
 
 /** The books every test reads (see the figures in the tests). */

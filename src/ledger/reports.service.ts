@@ -10,6 +10,7 @@ import {
   loadContext,
   type ReportContext,
 } from './reports.context.ts';
+import { createReportCache } from './reports.cache.ts';
 import { accountTotals, cashFlowBuckets, loadAccount } from './reports.queries.ts';
 import { balanceWindow, resolvePeriod, startOfDay } from './reports.period.ts';
 import { buildBalanceSheet, buildProfitAndLoss, buildTrialBalance } from './reports.statements.ts';
@@ -42,6 +43,10 @@ const PROFIT_AND_LOSS: readonly AccountType[] = ['revenue', 'expense'];
 export function createReportsService(deps: ReportsServiceDeps) {
   const { db, clock } = deps;
   const today = () => utcDay(clock.now());
+  const cache = createReportCache(db);
+  /** The statement `kind` for `query` as of today, computed once per change of the ledger. */
+  const kept = <T>(orgId: string, kind: string, query: object, compute: () => Promise<T>) =>
+    cache.cached(orgId, `${kind}|${today()}|${stableKey(query)}`, compute);
 
   const context = (orgId: string, kind: ReportKind, query: ReportQuery): Promise<ReportContext> =>
     loadContext(db, orgId, query, resolvePeriod(kind, query, today()));
@@ -76,11 +81,19 @@ export function createReportsService(deps: ReportsServiceDeps) {
     return cashFlowOf(c, cash, buckets);
   }
 
+  const statements = {
+    trialBalance: (orgId: string, query: ReportQuery) =>
+      kept(orgId, 'trial-balance', query, () => trialBalance(orgId, query)),
+    balanceSheet: (orgId: string, query: ReportQuery) =>
+      kept(orgId, 'balance-sheet', query, () => balanceSheet(orgId, query)),
+    profitAndLoss: (orgId: string, query: ReportQuery) =>
+      kept(orgId, 'profit-and-loss', query, () => profitAndLoss(orgId, query)),
+    cashFlow: (orgId: string, query: ReportQuery) =>
+      kept(orgId, 'cash-flow', query, () => cashFlow(orgId, query)),
+  };
+
   return {
-    trialBalance,
-    balanceSheet,
-    profitAndLoss,
-    cashFlow,
+    ...statements,
 
     /** One of the four statements by its kind (as in the URL). */
     report(
@@ -90,13 +103,13 @@ export function createReportsService(deps: ReportsServiceDeps) {
     ): Promise<TrialBalance | BalanceSheet | ProfitAndLoss | CashFlowStatement> {
       switch (kind) {
         case 'trial-balance':
-          return trialBalance(orgId, query);
+          return statements.trialBalance(orgId, query);
         case 'balance-sheet':
-          return balanceSheet(orgId, query);
+          return statements.balanceSheet(orgId, query);
         case 'profit-and-loss':
-          return profitAndLoss(orgId, query);
+          return statements.profitAndLoss(orgId, query);
         case 'cash-flow':
-          return cashFlow(orgId, query);
+          return statements.cashFlow(orgId, query);
       }
     },
 
@@ -111,7 +124,9 @@ export function createReportsService(deps: ReportsServiceDeps) {
       kind: K,
       query: ComparativeQuery,
     ): Promise<ComparativeStatements<K>> {
-      return comparativeStatements(db, orgId, kind, query, today());
+      return kept(orgId, `${kind} periods`, query, () =>
+        comparativeStatements(db, orgId, kind, query, today()),
+      );
     },
 
     /**
@@ -161,3 +176,9 @@ export function createReportsService(deps: ReportsServiceDeps) {
 }
 
 export type ReportsService = ReturnType<typeof createReportsService>;
+
+/** The same text for equal queries, whatever the order of their keys. */
+function stableKey(query: object): string {
+  const entries = Object.entries(query).filter(([, value]) => value !== undefined);
+  return JSON.stringify(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

@@ -1,7 +1,13 @@
 import { convertMinor } from './fx.ts';
 import type { BookRate, RateBook } from './reports.rates.ts';
 import type { Bucket, ReportAccount } from './reports.queries.ts';
-import type { EntityRates, RateInfo, TrialBalanceFigures } from './reports.types.ts';
+import type {
+  CurrencyRates,
+  EntityRates,
+  RateInfo,
+  RatesDetail,
+  TrialBalanceFigures,
+} from './reports.types.ts';
 
 /**
  * Currency translation for the statements: every amount is converted from its account's
@@ -90,6 +96,54 @@ export function createTranslator(book: RateBook): Translator {
         );
     },
   };
+}
+
+/** The header's rates: per entity (unless only `currencies` were asked for) and per currency. */
+export function ratesOf(
+  used: readonly EntityRates[],
+  detail: RatesDetail,
+): { rates: EntityRates[]; ratesByCurrency: CurrencyRates[] } {
+  const byCurrency = new Map<string, CurrencyRates>();
+  const sameRate = (a: RateInfo, b: RateInfo) =>
+    a.rate === b.rate && a.effectiveOn === b.effectiveOn && a.inverted === b.inverted;
+  const addPoint = (
+    list: (RateInfo & { day: string })[],
+    rate: (RateInfo & { day: string }) | null,
+  ) => {
+    if (rate && !list.some((r) => sameRate(r, rate) && r.day === rate.day)) list.push(rate);
+  };
+  for (const use of used) {
+    let entry = byCurrency.get(use.currency);
+    if (!entry) {
+      entry = {
+        currency: use.currency,
+        sameCurrency: use.sameCurrency,
+        entities: 0,
+        closing: [],
+        opening: [],
+        movements: [],
+      };
+      byCurrency.set(use.currency, entry);
+    }
+    entry.entities += 1;
+    addPoint(entry.closing, use.closing);
+    addPoint(entry.opening, use.opening);
+    for (const movement of use.movements) {
+      const known = entry.movements.find((m) => sameRate(m, movement));
+      if (!known) entry.movements.push({ ...movement });
+      else {
+        if (movement.firstDay < known.firstDay) known.firstDay = movement.firstDay;
+        if (movement.lastDay > known.lastDay) known.lastDay = movement.lastDay;
+      }
+    }
+  }
+  const ratesByCurrency = [...byCurrency.values()]
+    .map((entry) => ({
+      ...entry,
+      movements: entry.movements.sort((a, b) => compareText(a.firstDay, b.firstDay)),
+    }))
+    .sort((a, b) => compareText(a.currency, b.currency));
+  return { rates: detail === 'entities' ? [...used] : [], ratesByCurrency };
 }
 
 /** Translated figures of every account, debit-positive. See TrialBalanceFigures. */

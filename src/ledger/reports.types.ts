@@ -24,7 +24,16 @@ export interface ReportQuery {
   asOf?: string;
   /** ISO 4217; default: the entity's base currency. */
   currency?: string;
+  /** Whether `rates` lists the rates per entity (default) or is left empty (see RatesDetail). */
+  rates?: RatesDetail;
 }
+
+/**
+ * How the rates used are given: per entity and currency (`rates`, with every day's rate each
+ * entity's movements used: large for a consolidation of many entities) and per currency
+ * (`ratesByCurrency`, always), or per currency only.
+ */
+export type RatesDetail = 'entities' | 'currencies';
 
 /** The statements that can be shown for several periods side by side. */
 export const COMPARATIVE_KINDS = ['balance-sheet', 'profit-and-loss', 'cash-flow'] as const;
@@ -47,6 +56,7 @@ export interface ComparativeQuery {
   count: number;
   /** The last day (UTC, inclusive) of the last period; default today. */
   to?: string;
+  rates?: RatesDetail;
 }
 
 export interface ReportEntity {
@@ -100,6 +110,20 @@ export interface EntityRates {
   movements: (RateInfo & { firstDay: string; lastDay: string })[];
 }
 
+/** The rates used for one currency, over every entity holding amounts in it. */
+export interface CurrencyRates {
+  currency: string;
+  /** True when it is the report currency: nothing to translate. */
+  sameCurrency: boolean;
+  /** How many of the statement's entities hold amounts in it. */
+  entities: number;
+  /** The distinct closing rates the entities used (one unless a period close froze another). */
+  closing: (RateInfo & { day: string })[];
+  opening: (RateInfo & { day: string })[];
+  /** Each distinct rate movements used, from the first to the last day any entity used it. */
+  movements: (RateInfo & { firstDay: string; lastDay: string })[];
+}
+
 export interface ReportHeader {
   /** The entity asked for (the root of the tree when consolidated). */
   entity: ReportEntity;
@@ -110,7 +134,9 @@ export interface ReportHeader {
   /** Null for a report as of a day (balance sheet, trial balance without a range). */
   from: string | null;
   to: string;
+  /** Per entity and currency; empty when the query asked for `rates=currencies`. */
   rates: EntityRates[];
+  ratesByCurrency: CurrencyRates[];
 }
 
 /** One line of a statement: the accounts of one code and type (one account per entity). */
@@ -281,7 +307,8 @@ export interface AccountBalance {
 }
 
 /** The header fields a comparative answer gives once rather than in every column. */
-export type SharedHeader = 'entity' | 'consolidated' | 'entities' | 'currency' | 'rates';
+export type SharedHeader =
+  'entity' | 'consolidated' | 'entities' | 'currency' | 'rates' | 'ratesByCurrency';
 
 /** A statement without the header fields its comparative answer shares. */
 export type StatementBody<S extends ReportHeader> = Omit<S, SharedHeader>;

@@ -269,6 +269,7 @@ export async function writeOutput(
   const parts = [
     insertTransfers(org, output.inserted),
     insertPostings(org, output, now),
+    addToAccountDays(org, output),
     updateAccounts(org, output.changedAccounts),
     updateStatuses(org, output.statusChanges),
   ].filter((part): part is SQL => part !== undefined);
@@ -352,6 +353,47 @@ function insertPostings(org: SQL, output: EngineOutput, now: Date): SQL | undefi
       account_id uuid, side text, amount int8, pending boolean, dp int8, cp int8, dpo int8,
       cpo int8)
     order by r.n)`;
+}
+
+/**
+ * The batch's posted postings summed per account and day (of their transfer's `effective_at`,
+ * UTC) and added to `ledger_account_days`. A posted posting's transfer is always one the batch
+ * inserts (a post of a hold is a transfer of its own; an expiry or void posts nothing).
+ */
+function addToAccountDays(org: SQL, output: EngineOutput): SQL | undefined {
+  const dayOf = new Map(
+    output.inserted.map((t) => [t.id, t.effectiveAt.toISOString().slice(0, 10)]),
+  );
+  const sums = new Map<
+    string,
+    { account_id: string; day: string; debits: bigint; credits: bigint }
+  >();
+  for (const p of output.postings) {
+    if (p.pending) continue;
+    const day = dayOf.get(p.transferId);
+    if (day === undefined) {
+      throw new UnexpectedError(
+        ErrorCodes.internal,
+        'A posted posting of a transfer not in its batch',
+      );
+    }
+    const key = `${p.accountId} ${day}`;
+    let sum = sums.get(key);
+    if (!sum) {
+      sum = { account_id: p.accountId, day, debits: 0n, credits: 0n };
+      sums.set(key, sum);
+    }
+    if (p.side === 'debit') sum.debits += p.amount;
+    else sum.credits += p.amount;
+  }
+  if (sums.size === 0) return undefined;
+  const json = recordsJson([...sums.values()]);
+  return sql`days as (
+    insert into ledger_account_days as d (org_id, account_id, day, debits, credits)
+    select ${org}, r.account_id, r.day, r.debits, r.credits
+    from json_to_recordset(${json}::json) as r(account_id uuid, day date, debits int8, credits int8)
+    on conflict (org_id, account_id, day) do update
+    set debits = d.debits + excluded.debits, credits = d.credits + excluded.credits)`;
 }
 
 function updateAccounts(org: SQL, accounts: readonly AccountState[]): SQL | undefined {

@@ -119,6 +119,29 @@ describe.each(storages)('consolidation on $name', { timeout: 120_000 }, (storage
       ]);
     });
 
+    it('gives the rates per currency, and only so when asked (rates=currencies)', async () => {
+      const compact = await reports.balanceSheet(w.orgId, {
+        entityId: w.entity.HOLD.id,
+        consolidated: true,
+        asOf: AS_OF,
+        rates: 'currencies',
+      });
+      expect(compact.rates).toEqual([]);
+      expect(compact.ratesByCurrency).toEqual(bs.ratesByCurrency);
+      expect({ ...compact, rates: bs.rates }).toEqual(bs);
+      expect(bs.ratesByCurrency).toEqual([
+        expect.objectContaining({ currency: 'EUR', sameCurrency: true, entities: 2 }),
+        {
+          currency: 'USD',
+          sameCurrency: false,
+          entities: 1,
+          closing: [{ day: AS_OF, rate: '1.2', effectiveOn: '2026-03-01', inverted: true }],
+          opening: [],
+          movements: bs.rates.find((r) => r.entityCode === 'VUSD')!.movements,
+        },
+      ]);
+    });
+
     it('balances exactly, with intercompany lines at zero and outside ones kept', () => {
       expect(bs.liabilitiesAndEquity).toBe(bs.assets.total);
       const line = (code: string) =>

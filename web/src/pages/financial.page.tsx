@@ -50,6 +50,9 @@ export function FinancialPage() {
     entityId: view.entityId,
     consolidated: view.consolidated ? 'true' : undefined,
     currency: view.currency || undefined,
+    // The page shows no rates per entity: for a consolidation of many entities they would be
+    // most of the answer.
+    rates: 'currencies',
   };
   const query: Record<string, string | number | undefined> = view.columns
     ? { ...scope, period: view.unit, count: view.count, to: view.to }
