@@ -14,6 +14,7 @@
 //                              BENCH_LIGHTHOUSE_RUNS per page and setting, default 3;
 //                              BENCH_DATABASE_URL; CHROMIUM_PATH; BENCH_SKIP=api,lighthouse;
 //                              BENCH_CALLS="Home: overview|Financial" to time only those calls)
+import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,7 +126,14 @@ try {
   ).ventures[0]!;
   const ids = new Map<
     string,
-    { entity: string; holding: string; workflow: string; execution: string }
+    {
+      entity: string;
+      holding: string;
+      workflow: string;
+      execution: string;
+      /** Two of the holding's EUR accounts, for a transfer that makes a statement stale. */
+      bank: { debit: string; credit: string };
+    }
   >();
   for (const r of running) {
     const list =
@@ -138,9 +146,15 @@ try {
         '/api/v1/workflows/executions?limit=1',
       )
     ).executions[0]!;
+    const holding = list.find((x) => x.kind === 'holding')!.id;
+    const accounts = await r.session.get<{ id: string; code: string; currency: string }[]>(
+      `/api/v1/ledger/accounts?entityId=${holding}`,
+    );
+    const eur = (code: string) => accounts.find((a) => a.code === code && a.currency === 'EUR')!.id;
     ids.set(r.storage, {
       entity: v.ledgerEntityId,
-      holding: list.find((x) => x.kind === 'holding')!.id,
+      holding,
+      bank: { debit: eur('1000'), credit: eur('1100') },
       workflow: e.workflowId,
       execution: e.id,
     });
@@ -174,6 +188,23 @@ try {
       });
     };
     const per = (storage: string) => ids.get(storage)!;
+    // One cent moved between two of the holding's cash accounts, today: every statement of the
+    // organisation is computed afresh by the next request (the holding's figures barely move).
+    const storageOf = new Map(running.map((r) => [r.session, r.storage]));
+    const staleStatements = async (session: Session) => {
+      const { debit, credit } = per(storageOf.get(session)!).bank;
+      await session.post('/api/v1/ledger/transfers', {
+        transfers: [
+          {
+            id: randomUUID(),
+            debitAccountId: debit,
+            creditAccountId: credit,
+            amount: '1',
+            currency: 'EUR',
+          },
+        ],
+      });
+    };
     const calls: Call[] = [
       { page: 'all', name: 'who is signed in', path: '/api/v1/auth/me' },
       { page: 'Home', name: 'overview (cached)', path: '/api/v1/portfolio/overview' },
@@ -267,7 +298,14 @@ try {
           page: 'Financial',
           name: `${name}: holding, consolidated`,
           path: (s: string) =>
-            `/api/v1/ledger/reports/${kind}?entityId=${per(s).holding}&consolidated=true&${range}`,
+            `/api/v1/ledger/reports/${kind}?entityId=${per(s).holding}&consolidated=true&rates=currencies&${range}`,
+        },
+        {
+          page: 'Financial',
+          name: `${name}: holding, consolidated, computed`,
+          path: (s: string) =>
+            `/api/v1/ledger/reports/${kind}?entityId=${per(s).holding}&consolidated=true&rates=currencies&${range}`,
+          before: staleStatements,
         },
       ]),
       {

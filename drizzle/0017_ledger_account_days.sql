@@ -17,3 +17,5 @@ FROM "ledger_postings" p
 JOIN "ledger_transfers" t ON t."org_id" = p."org_id" AND t."id" = p."transfer_id"
 WHERE NOT p."pending"
 GROUP BY 1, 2, 3;
+--> statement-breakpoint
+ANALYZE "ledger_account_days", "ledger_postings", "ledger_transfers";

@@ -101,6 +101,8 @@ export function createTransfersService(deps: TransfersDeps) {
     run: runGroup,
   });
 
+  const statistics = plannerStatistics(db, clock);
+
   async function submit(orgId: string, transfers: EngineTransfer[]): Promise<TransferResult[]> {
     if (transfers.length === 0 || transfers.length > MAX_BATCH) {
       throw new UserError(
@@ -118,6 +120,7 @@ export function createTransfersService(deps: TransfersDeps) {
     // transfers of the caller after it.
     const alone = transfers[transfers.length - 1]!.linked === true;
     const results = await groups.submit(orgId, caller, transfers.length, alone);
+    await statistics.wrote(transfers.length);
     return results.map((result, index) => ({ id: transfers[index]!.id, index, result }));
   }
 
@@ -456,4 +459,33 @@ function retryReason(error: unknown): string | undefined {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Transfers written since the last analyze before the next one is due (see plannerStatistics). */
+const ANALYZE_AFTER_TRANSFERS = 1_000;
+/** ... unless the last one was this recent and fewer than ANALYZE_BURST transfers came since. */
+const ANALYZE_INTERVAL_MS = 30_000;
+const ANALYZE_BURST = 100_000;
+
+/**
+ * Refreshes the planner's statistics of the tables the statements read after large writes:
+ * PGlite runs no autovacuum, and on tables never analysed its planner expects a few thousand
+ * postings and fetches each posting's transfer by index, a million times, where a hash join takes
+ * a fraction of that (on a server this only brings autovacuum's analyze forward). At most every
+ * 30 s during a bulk load, and after every 100,000 transfers in any case.
+ */
+function plannerStatistics(db: Database, clock: Clock) {
+  let written = 0;
+  let last = Number.NEGATIVE_INFINITY;
+  return {
+    async wrote(transfers: number): Promise<void> {
+      written += transfers;
+      const now = clock.now().getTime();
+      if (written < ANALYZE_AFTER_TRANSFERS) return;
+      if (now - last < ANALYZE_INTERVAL_MS && written < ANALYZE_BURST) return;
+      written = 0;
+      last = now;
+      await db.execute(sql`analyze ledger_transfers, ledger_postings, ledger_account_days`);
+    },
+  };
 }
