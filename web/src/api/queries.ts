@@ -1,4 +1,5 @@
 import { queryOptions, useQuery, type QueryClient } from '@tanstack/react-query';
+import { useDeferredValue, useState } from 'react';
 import { api } from './client.ts';
 import type {
   Category,
@@ -204,4 +205,27 @@ export function useMetrics() {
 
 export function useServerHealth() {
   return useQuery(queries.serverHealth());
+}
+
+/** What `useFirstAnswers` needs of a query (`useQuery`'s result), or a ready-made answer. */
+export type FirstAnswer = { isPending: boolean; failureCount: number } | boolean;
+
+/**
+ * Whether a page may draw what lies below its header: every query its first screen is made of
+ * has answered (or failed once: its retries do not hold the page back; `true` for a part that
+ * is settled by other means). Until then the page shows one `Loading` under its header, then
+ * all its panels in one paint, so no panel grows above another when a late answer comes (a
+ * layout shift). Once true it stays true: a query whose key changes later (a filter) shows its
+ * own loading state in its panel instead of taking the page away (a panel with a filter is best
+ * the last one, so nothing moves below it). The panels render in a transition (in slices: the
+ * page stays responsive).
+ */
+export function useFirstAnswers(parts: readonly FirstAnswer[]): boolean {
+  const settled = parts.every((part) =>
+    typeof part === 'boolean' ? part : !part.isPending || part.failureCount > 0,
+  );
+  const [answered, setAnswered] = useState(settled);
+  // Remembered in state during the render that sees it (React re-renders at once).
+  if (settled && !answered) setAnswered(true);
+  return useDeferredValue(answered || settled);
 }
