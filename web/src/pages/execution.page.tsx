@@ -1,16 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense, useMemo, useState } from 'react';
+import { Suspense, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client.ts';
+import { useFirstAnswers } from '../api/queries.ts';
 import type { ExecutionDetail, WorkflowDetail } from '../api/types.ts';
 import { ErrorNotice, Loading, PageHeader, Panel, StateBadge } from '../components/ui.tsx';
 import { formatCount, formatDateTime } from '../format.ts';
 import type { NodeState } from './workflow.canvas.tsx';
-import { executionDuration } from './workflow.page.tsx';
-
-const WorkflowCanvas = lazy(() =>
-  import('./workflow.canvas.tsx').then((module) => ({ default: module.WorkflowCanvas })),
-);
+import { CanvasPlaceholder, executionDuration, WorkflowCanvas } from './workflow.page.tsx';
 
 type NodeRun = ExecutionDetail['nodes'][number];
 
@@ -96,6 +93,9 @@ export function ExecutionPage() {
     queryFn: () => api.get<WorkflowDetail>(`/api/v1/workflows/${workflowId}`),
     enabled: Boolean(workflowId),
   });
+  // The page shows once the execution and its workflow (its name, its canvas) are in: the
+  // canvas arriving after the execution would push the nodes and their data down.
+  const ready = useFirstAnswers([execution, workflowId ? workflow : false]);
   const [chosen, setChosen] = useState<string | null>(null);
   const [view, setView] = useState<'table' | 'json'>('table');
 
@@ -125,7 +125,7 @@ export function ExecutionPage() {
     );
   }
   const e = execution.data;
-  if (!e) {
+  if (!ready || !e) {
     return (
       <>
         <PageHeader title="Execution" />
@@ -164,7 +164,7 @@ export function ExecutionPage() {
       ) : null}
       {workflow.data ? (
         <Panel title="Canvas" id="execution-canvas">
-          <Suspense fallback={<Loading label="Drawing the workflow…" />}>
+          <Suspense fallback={<CanvasPlaceholder />}>
             <WorkflowCanvas
               definition={workflow.data.definition}
               states={states}

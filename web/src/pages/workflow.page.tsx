@@ -2,15 +2,33 @@ import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client.ts';
-import { useMe } from '../api/queries.ts';
+import { useFirstAnswers, useMe } from '../api/queries.ts';
 import type { ExecutionPage, WorkflowDetail, WorkflowVersions } from '../api/types.ts';
 import { Empty, ErrorNotice, Loading, PageHeader, Panel, StateBadge } from '../components/ui.tsx';
 import { formatCount, formatDateTime } from '../format.ts';
 import { WorkflowActions } from './workflows.actions.tsx';
 
-const WorkflowCanvas = lazy(() =>
-  import('./workflow.canvas.tsx').then((module) => ({ default: module.WorkflowCanvas })),
+// The canvas's code (React Flow) is asked for as soon as this module runs, beside the page's
+// requests, rather than once they have answered and the canvas renders.
+const loadCanvas = () => import('./workflow.canvas.tsx');
+void loadCanvas().catch(() => undefined);
+
+/** A workflow's canvas (a lazy chunk), for this page and an execution's. */
+export const WorkflowCanvas = lazy(() =>
+  loadCanvas().then((module) => ({ default: module.WorkflowCanvas })),
 );
+
+/**
+ * The canvas's place while its code loads: a box of the canvas's own size (`.wf-canvas`), so
+ * nothing below moves when the drawing comes.
+ */
+export function CanvasPlaceholder() {
+  return (
+    <div className="wf-canvas wf-canvas-loading">
+      <Loading label="Drawing the workflow…" />
+    </div>
+  );
+}
 
 export function executionDuration(startedAt: string, finishedAt: string | null): string {
   if (!finishedAt) return '—';
@@ -56,6 +74,9 @@ export function WorkflowPage() {
       }),
     refetchInterval: 10_000,
   });
+  // The header, canvas, executions and versions show in one paint: the versions or executions
+  // arriving later would push what is below them down (a layout shift).
+  const ready = useFirstAnswers([workflow, versions, executions]);
 
   if (workflow.error) {
     return (
@@ -68,7 +89,7 @@ export function WorkflowPage() {
       </>
     );
   }
-  if (!workflow.data) {
+  if (!ready || !workflow.data) {
     return (
       <>
         <PageHeader title="Workflow" />
@@ -100,7 +121,7 @@ export function WorkflowPage() {
         </div>
       ) : null}
       <Panel title="Canvas" id="canvas">
-        <Suspense fallback={<Loading label="Drawing the workflow…" />}>
+        <Suspense fallback={<CanvasPlaceholder />}>
           <WorkflowCanvas definition={w.definition} />
         </Suspense>
       </Panel>
