@@ -3,6 +3,8 @@ import { useDeferredValue, useState } from 'react';
 import { api } from './client.ts';
 import type {
   Category,
+  ExecutionDetail,
+  ExecutionPage,
   Health,
   Me,
   Metric,
@@ -11,6 +13,8 @@ import type {
   Venture,
   VentureHealth,
   VenturePage,
+  WorkflowDetail,
+  WorkflowVersions,
 } from './types.ts';
 
 /** Query keys: the live-events handler invalidates by these prefixes. */
@@ -90,6 +94,36 @@ export const queries = {
     queryOptions({
       queryKey: keys.kpis(slug),
       queryFn: () => api.get<Series>(`/api/v1/portfolio/ventures/${encodeURIComponent(slug)}/kpis`),
+    }),
+  workflow: (id: string) =>
+    queryOptions({
+      queryKey: ['workflows', 'one', id],
+      queryFn: () => api.get<WorkflowDetail>(`/api/v1/workflows/${encodeURIComponent(id)}`),
+    }),
+  workflowVersions: (id: string) =>
+    queryOptions({
+      queryKey: ['workflows', 'versions', id],
+      queryFn: () =>
+        api.get<WorkflowVersions>(`/api/v1/workflows/${encodeURIComponent(id)}/versions`),
+    }),
+  /** A workflow's 20 latest executions (its page). */
+  workflowExecutions: (id: string) =>
+    queryOptions({
+      queryKey: ['workflows', 'executions', 'of', id],
+      queryFn: () =>
+        api.get<ExecutionPage>('/api/v1/workflows/executions', {
+          query: { workflow: id, limit: 20 },
+        }),
+      refetchInterval: 10_000,
+    }),
+  execution: (id: string) =>
+    queryOptions({
+      queryKey: ['workflows', 'execution', id],
+      queryFn: () =>
+        api.get<ExecutionDetail>(`/api/v1/workflows/executions/${encodeURIComponent(id)}`),
+      // Followed while it runs.
+      refetchInterval: (query) =>
+        query.state.data?.status === 'running' || query.state.data?.status === 'new' ? 2000 : false,
     }),
 };
 
@@ -179,6 +213,23 @@ export function prefetchRoute(
       void client.prefetchQuery(queries.venture(slug));
       void client.prefetchQuery(queries.ventureHealth(slug));
       void client.prefetchQuery(queries.ventureKpis(slug));
+    }
+    // A workflow's and an execution's headers are their data (name, state, times): asked for
+    // now, not once the page's code has loaded and rendered. An execution's workflow (its name,
+    // its canvas) follows its answer.
+    const execution = /^\/workflows\/executions\/([^/]+)$/.exec(path);
+    const executionId = execution?.[1] ? safeDecode(execution[1]) : null;
+    const workflow = execution ? null : /^\/workflows\/([^/]+)$/.exec(path);
+    const workflowId = workflow?.[1] ? safeDecode(workflow[1]) : null;
+    if (executionId) {
+      client
+        .fetchQuery(queries.execution(executionId))
+        .then((e) => client.prefetchQuery(queries.workflow(e.workflowId)))
+        .catch(() => undefined);
+    } else if (workflowId) {
+      void client.prefetchQuery(queries.workflow(workflowId));
+      void client.prefetchQuery(queries.workflowVersions(workflowId));
+      void client.prefetchQuery(queries.workflowExecutions(workflowId));
     }
   }
 }

@@ -1,9 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { Suspense, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { api } from '../api/client.ts';
-import { useFirstAnswers } from '../api/queries.ts';
-import type { ExecutionDetail, WorkflowDetail } from '../api/types.ts';
+import { queries, useFirstAnswers } from '../api/queries.ts';
+import type { ExecutionDetail } from '../api/types.ts';
 import { ErrorNotice, Loading, PageHeader, Panel, StateBadge } from '../components/ui.tsx';
 import { formatCount, formatDateTime } from '../format.ts';
 import type { NodeState } from './workflow.canvas.tsx';
@@ -80,17 +79,12 @@ function ItemsView(props: { label: string; data: unknown; view: 'table' | 'json'
  */
 export function ExecutionPage() {
   const { id = '' } = useParams();
-  const execution = useQuery({
-    queryKey: ['workflows', 'execution', id],
-    queryFn: () =>
-      api.get<ExecutionDetail>(`/api/v1/workflows/executions/${encodeURIComponent(id)}`),
-    refetchInterval: (query) =>
-      query.state.data?.status === 'running' || query.state.data?.status === 'new' ? 2000 : false,
-  });
+  // Started before the first render when the page is opened directly (prefetchRoute), and
+  // the workflow as soon as the execution answers.
+  const execution = useQuery(queries.execution(id));
   const workflowId = execution.data?.workflowId;
   const workflow = useQuery({
-    queryKey: ['workflows', 'one', workflowId],
-    queryFn: () => api.get<WorkflowDetail>(`/api/v1/workflows/${workflowId}`),
+    ...queries.workflow(workflowId ?? ''),
     enabled: Boolean(workflowId),
   });
   // The page shows once the execution and its workflow (its name, its canvas) are in: the

@@ -2,8 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client.ts';
-import { useFirstAnswers, useMe } from '../api/queries.ts';
-import type { ExecutionPage, WorkflowDetail, WorkflowVersions } from '../api/types.ts';
+import { queries, useFirstAnswers, useMe } from '../api/queries.ts';
 import { Empty, ErrorNotice, Loading, PageHeader, Panel, StateBadge } from '../components/ui.tsx';
 import { formatCount, formatDateTime } from '../format.ts';
 import { WorkflowActions } from './workflows.actions.tsx';
@@ -57,23 +56,10 @@ export function WorkflowPage() {
   const { id = '' } = useParams();
   const role = useMe().data?.role;
   const canWrite = role === 'admin' || role === 'editor';
-  const workflow = useQuery({
-    queryKey: ['workflows', 'one', id],
-    queryFn: () => api.get<WorkflowDetail>(`/api/v1/workflows/${encodeURIComponent(id)}`),
-  });
-  const versions = useQuery({
-    queryKey: ['workflows', 'versions', id],
-    queryFn: () =>
-      api.get<WorkflowVersions>(`/api/v1/workflows/${encodeURIComponent(id)}/versions`),
-  });
-  const executions = useQuery({
-    queryKey: ['workflows', 'executions', 'of', id],
-    queryFn: () =>
-      api.get<ExecutionPage>('/api/v1/workflows/executions', {
-        query: { workflow: id, limit: 20 },
-      }),
-    refetchInterval: 10_000,
-  });
+  // Started before the first render when the page is opened directly (prefetchRoute).
+  const workflow = useQuery(queries.workflow(id));
+  const versions = useQuery(queries.workflowVersions(id));
+  const executions = useQuery(queries.workflowExecutions(id));
   // The header, canvas, executions and versions show in one paint: the versions or executions
   // arriving later would push what is below them down (a layout shift).
   const ready = useFirstAnswers([workflow, versions, executions]);
