@@ -1,12 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
-import { Suspense, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { queries, useFirstAnswers } from '../api/queries.ts';
 import type { ExecutionDetail } from '../api/types.ts';
 import { ErrorNotice, Loading, PageHeader, Panel, StateBadge } from '../components/ui.tsx';
 import { formatCount, formatDateTime } from '../format.ts';
 import type { NodeState } from './workflow.canvas.tsx';
-import { CanvasPlaceholder, executionDuration, WorkflowCanvas } from './workflow.page.tsx';
+import { executionDuration, WorkflowCanvas } from './workflow.page.tsx';
 
 type NodeRun = ExecutionDetail['nodes'][number];
 
@@ -158,14 +158,12 @@ export function ExecutionPage() {
       ) : null}
       {workflow.data ? (
         <Panel title="Canvas" id="execution-canvas">
-          <Suspense fallback={<CanvasPlaceholder />}>
-            <WorkflowCanvas
-              definition={workflow.data.definition}
-              states={states}
-              selected={selected}
-              onSelect={setChosen}
-            />
-          </Suspense>
+          <WorkflowCanvas
+            definition={workflow.data.definition}
+            states={states}
+            selected={selected}
+            onSelect={setChosen}
+          />
         </Panel>
       ) : null}
       <div className="execution-layout">

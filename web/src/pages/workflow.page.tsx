@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense } from 'react';
+import { lazy, startTransition, Suspense, useEffect, useState, type ComponentProps } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client.ts';
 import { queries, useFirstAnswers, useMe } from '../api/queries.ts';
@@ -12,20 +12,28 @@ import { WorkflowActions } from './workflows.actions.tsx';
 const loadCanvas = () => import('./workflow.canvas.tsx');
 void loadCanvas().catch(() => undefined);
 
-/** A workflow's canvas (a lazy chunk), for this page and an execution's. */
-export const WorkflowCanvas = lazy(() =>
-  loadCanvas().then((module) => ({ default: module.WorkflowCanvas })),
-);
+const LazyCanvas = lazy(() => loadCanvas().then((module) => ({ default: module.WorkflowCanvas })));
 
 /**
- * The canvas's place while its code loads: a box of the canvas's own size (`.wf-canvas`), so
- * nothing below moves when the drawing comes.
+ * A workflow's canvas, for this page and an execution's, drawn one commit after the rest of
+ * the page: React Flow's first render is long on a phone's CPU, and the page's header and
+ * panels paint first. Until it draws (and while its code loads) a box of the canvas's own size
+ * (`.wf-canvas`) holds its place, so nothing below moves when it comes.
  */
-export function CanvasPlaceholder() {
-  return (
+export function WorkflowCanvas(props: ComponentProps<typeof LazyCanvas>) {
+  const [shown, setShown] = useState(false);
+  useEffect(() => startTransition(() => setShown(true)), []);
+  const placeholder = (
     <div className="wf-canvas wf-canvas-loading">
       <Loading label="Drawing the workflow…" />
     </div>
+  );
+  return shown ? (
+    <Suspense fallback={placeholder}>
+      <LazyCanvas {...props} />
+    </Suspense>
+  ) : (
+    placeholder
   );
 }
 
@@ -107,9 +115,7 @@ export function WorkflowPage() {
         </div>
       ) : null}
       <Panel title="Canvas" id="canvas">
-        <Suspense fallback={<CanvasPlaceholder />}>
-          <WorkflowCanvas definition={w.definition} />
-        </Suspense>
+        <WorkflowCanvas definition={w.definition} />
       </Panel>
       <div className="grid-2">
         <Panel title="Executions" id="workflow-executions">
