@@ -71,6 +71,47 @@ async function tour(target: Page, name: string): Promise<void> {
   await target.emulateMedia({ colorScheme: 'light' });
 }
 
+/** A layout shift the page recorded: how much of the window moved, and what moved. */
+interface Shift {
+  value: number;
+  moved: string[];
+}
+
+/**
+ * Runs in the page before its scripts: records every layout shift not caused by the person's
+ * input (what Cumulative Layout Shift adds up), naming the elements that moved.
+ */
+function watchLayoutShifts(): void {
+  interface Source {
+    node?: { nodeName: string; className?: unknown; parentElement?: { nodeName: string } | null };
+  }
+  interface Entry {
+    value: number;
+    hadRecentInput: boolean;
+    sources?: Source[];
+  }
+  const scope = globalThis as unknown as {
+    iza_shifts: Shift[];
+    PerformanceObserver: new (callback: (list: { getEntries(): Entry[] }) => void) => {
+      observe(options: { type: string; buffered: boolean }): void;
+    };
+  };
+  scope.iza_shifts = [];
+  new scope.PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.hadRecentInput) continue;
+      scope.iza_shifts.push({
+        value: entry.value,
+        moved: (entry.sources ?? []).map(({ node }) => {
+          if (!node) return '?';
+          const name = typeof node.className === 'string' ? node.className : '';
+          return `${node.parentElement?.nodeName.toLowerCase() ?? ''} > ${node.nodeName.toLowerCase()}.${name}`;
+        }),
+      });
+    }
+  }).observe({ type: 'layout-shift', buffered: true });
+}
+
 /**
  * Presses Tab until the focused element matches a CSS selector, or is a button with that text
  * (`{ button }`), at most `limit` times.
@@ -181,6 +222,91 @@ describe(
         }
       }
     });
+
+    it(
+      'draws every page without moving what it drew, its answers late and in any order',
+      { timeout: 300_000 },
+      async () => {
+        // As on a big data set, where the requests of a page answer after its first paint and
+        // one after the other: each API answer is held back 150 to 900 ms, in turn.
+        const workflow = await one<{ id: string }>(
+          sql`select id from workflows where org_id = ${server.orgId} and name = 'Tour report'`,
+        );
+        const execution = await one<{ id: string }>(
+          sql`select id from workflow_executions where org_id = ${server.orgId}
+          and workflow_id = ${workflow.id} limit 1`,
+        );
+        const venture = await one<{ slug: string }>(
+          sql`select slug from portfolio_ventures where org_id = ${server.orgId} order by slug limit 1`,
+        );
+        // A session of its own (signed in over HTTP), so this one's refreshes touch no other.
+        const login = await fetch(`${server.url}/api/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: server.email, password: server.password, mode: 'cookie' }),
+        });
+        expect(login.status).toBe(200);
+        const cookies = login.headers.getSetCookie().map((line) => {
+          const pair = line.split(';')[0]!;
+          const at = pair.indexOf('=');
+          return { name: pair.slice(0, at), value: pair.slice(at + 1), url: server.url };
+        });
+        const moved: string[] = [];
+        for (const [size, viewport] of [
+          ['desktop', DESKTOP],
+          ['phone', PHONE],
+        ] as const) {
+          const slow = await browser.newContext({ viewport, locale: 'en-US', timezoneId: 'UTC' });
+          await slow.addCookies(cookies);
+          await slow.addInitScript(watchLayoutShifts);
+          let held = 0;
+          let answered = 0;
+          await slow.route(
+            (url) =>
+              (url.pathname.startsWith('/api/') && !url.pathname.endsWith('/events')) ||
+              url.pathname === '/health',
+            async (route) => {
+              held++;
+              await new Promise((resolve) =>
+                setTimeout(resolve, [150, 600, 300, 900][answered++ % 4]),
+              );
+              await route.continue().catch(() => undefined);
+              held--;
+            },
+          );
+          const tab = await slow.newPage();
+          for (const [path, name] of [
+            ['/', 'home'],
+            ['/businesses', 'businesses'],
+            [`/businesses/${venture.slug}`, 'venture'],
+            ['/financial', 'financial'],
+            ['/workflows', 'workflows'],
+            [`/workflows/${workflow.id}`, 'workflow'],
+            [`/workflows/executions/${execution.id}`, 'execution'],
+            ['/agents', 'agents'],
+            ['/monitoring', 'monitoring'],
+            ['/settings', 'settings'],
+          ] as const) {
+            await tab.goto(`${server.url}${path}`);
+            await settle(tab);
+            await eventually(async () => held).toBe(0);
+            await tab.waitForTimeout(300);
+            const shifts = await tab.evaluate(
+              () => (globalThis as unknown as { iza_shifts: Shift[] }).iza_shifts,
+            );
+            const total = shifts.reduce((sum, shift) => sum + shift.value, 0);
+            // Less than a hundredth of the window in all (Lighthouse counts 0.1 as good).
+            if (total >= 0.01) {
+              moved.push(
+                `${name} (${size}): ${total.toFixed(3)} ${shifts.map((shift) => shift.moved.join(', ')).join(' | ')}`,
+              );
+            }
+          }
+          await slow.close();
+        }
+        expect(moved).toEqual([]);
+      },
+    );
 
     it('jumps to a venture and edits it with the keyboard alone', async () => {
       const venture = await one<{ name: string; slug: string }>(

@@ -1,7 +1,10 @@
 import { queryOptions, useQuery, type QueryClient } from '@tanstack/react-query';
+import { useDeferredValue, useState } from 'react';
 import { api } from './client.ts';
 import type {
   Category,
+  ExecutionDetail,
+  ExecutionPage,
   Health,
   Me,
   Metric,
@@ -10,6 +13,8 @@ import type {
   Venture,
   VentureHealth,
   VenturePage,
+  WorkflowDetail,
+  WorkflowVersions,
 } from './types.ts';
 
 /** Query keys: the live-events handler invalidates by these prefixes. */
@@ -89,6 +94,36 @@ export const queries = {
     queryOptions({
       queryKey: keys.kpis(slug),
       queryFn: () => api.get<Series>(`/api/v1/portfolio/ventures/${encodeURIComponent(slug)}/kpis`),
+    }),
+  workflow: (id: string) =>
+    queryOptions({
+      queryKey: ['workflows', 'one', id],
+      queryFn: () => api.get<WorkflowDetail>(`/api/v1/workflows/${encodeURIComponent(id)}`),
+    }),
+  workflowVersions: (id: string) =>
+    queryOptions({
+      queryKey: ['workflows', 'versions', id],
+      queryFn: () =>
+        api.get<WorkflowVersions>(`/api/v1/workflows/${encodeURIComponent(id)}/versions`),
+    }),
+  /** A workflow's 20 latest executions (its page). */
+  workflowExecutions: (id: string) =>
+    queryOptions({
+      queryKey: ['workflows', 'executions', 'of', id],
+      queryFn: () =>
+        api.get<ExecutionPage>('/api/v1/workflows/executions', {
+          query: { workflow: id, limit: 20 },
+        }),
+      refetchInterval: 10_000,
+    }),
+  execution: (id: string) =>
+    queryOptions({
+      queryKey: ['workflows', 'execution', id],
+      queryFn: () =>
+        api.get<ExecutionDetail>(`/api/v1/workflows/executions/${encodeURIComponent(id)}`),
+      // Followed while it runs.
+      refetchInterval: (query) =>
+        query.state.data?.status === 'running' || query.state.data?.status === 'new' ? 2000 : false,
     }),
 };
 
@@ -179,6 +214,23 @@ export function prefetchRoute(
       void client.prefetchQuery(queries.ventureHealth(slug));
       void client.prefetchQuery(queries.ventureKpis(slug));
     }
+    // A workflow's and an execution's headers are their data (name, state, times): asked for
+    // now, not once the page's code has loaded and rendered. An execution's workflow (its name,
+    // its canvas) follows its answer.
+    const execution = /^\/workflows\/executions\/([^/]+)$/.exec(path);
+    const executionId = execution?.[1] ? safeDecode(execution[1]) : null;
+    const workflow = execution ? null : /^\/workflows\/([^/]+)$/.exec(path);
+    const workflowId = workflow?.[1] ? safeDecode(workflow[1]) : null;
+    if (executionId) {
+      client
+        .fetchQuery(queries.execution(executionId))
+        .then((e) => client.prefetchQuery(queries.workflow(e.workflowId)))
+        .catch(() => undefined);
+    } else if (workflowId) {
+      void client.prefetchQuery(queries.workflow(workflowId));
+      void client.prefetchQuery(queries.workflowVersions(workflowId));
+      void client.prefetchQuery(queries.workflowExecutions(workflowId));
+    }
   }
 }
 
@@ -204,4 +256,27 @@ export function useMetrics() {
 
 export function useServerHealth() {
   return useQuery(queries.serverHealth());
+}
+
+/** What `useFirstAnswers` needs of a query (`useQuery`'s result), or a ready-made answer. */
+export type FirstAnswer = { isPending: boolean; failureCount: number } | boolean;
+
+/**
+ * Whether a page may draw what lies below its header: every query its first screen is made of
+ * has answered (or failed once: its retries do not hold the page back; `true` for a part that
+ * is settled by other means). Until then the page shows one `Loading` under its header, then
+ * all its panels in one paint, so no panel grows above another when a late answer comes (a
+ * layout shift). Once true it stays true: a query whose key changes later (a filter) shows its
+ * own loading state in its panel instead of taking the page away (a panel with a filter is best
+ * the last one, so nothing moves below it). The panels render in a transition (in slices: the
+ * page stays responsive).
+ */
+export function useFirstAnswers(parts: readonly FirstAnswer[]): boolean {
+  const settled = parts.every((part) =>
+    typeof part === 'boolean' ? part : !part.isPending || part.failureCount > 0,
+  );
+  const [answered, setAnswered] = useState(settled);
+  // Remembered in state during the render that sees it (React re-renders at once).
+  if (settled && !answered) setAnswered(true);
+  return useDeferredValue(answered || settled);
 }

@@ -1,16 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { api } from '../api/client.ts';
-import type { ExecutionDetail, WorkflowDetail } from '../api/types.ts';
+import { queries, useFirstAnswers } from '../api/queries.ts';
+import type { ExecutionDetail } from '../api/types.ts';
 import { ErrorNotice, Loading, PageHeader, Panel, StateBadge } from '../components/ui.tsx';
 import { formatCount, formatDateTime } from '../format.ts';
 import type { NodeState } from './workflow.canvas.tsx';
-import { executionDuration } from './workflow.page.tsx';
-
-const WorkflowCanvas = lazy(() =>
-  import('./workflow.canvas.tsx').then((module) => ({ default: module.WorkflowCanvas })),
-);
+import { executionDuration, WorkflowCanvas } from './workflow.page.tsx';
 
 type NodeRun = ExecutionDetail['nodes'][number];
 
@@ -83,19 +79,17 @@ function ItemsView(props: { label: string; data: unknown; view: 'table' | 'json'
  */
 export function ExecutionPage() {
   const { id = '' } = useParams();
-  const execution = useQuery({
-    queryKey: ['workflows', 'execution', id],
-    queryFn: () =>
-      api.get<ExecutionDetail>(`/api/v1/workflows/executions/${encodeURIComponent(id)}`),
-    refetchInterval: (query) =>
-      query.state.data?.status === 'running' || query.state.data?.status === 'new' ? 2000 : false,
-  });
+  // Started before the first render when the page is opened directly (prefetchRoute), and
+  // the workflow as soon as the execution answers.
+  const execution = useQuery(queries.execution(id));
   const workflowId = execution.data?.workflowId;
   const workflow = useQuery({
-    queryKey: ['workflows', 'one', workflowId],
-    queryFn: () => api.get<WorkflowDetail>(`/api/v1/workflows/${workflowId}`),
+    ...queries.workflow(workflowId ?? ''),
     enabled: Boolean(workflowId),
   });
+  // The page shows once the execution and its workflow (its name, its canvas) are in: the
+  // canvas arriving after the execution would push the nodes and their data down.
+  const ready = useFirstAnswers([execution, workflowId ? workflow : false]);
   const [chosen, setChosen] = useState<string | null>(null);
   const [view, setView] = useState<'table' | 'json'>('table');
 
@@ -125,7 +119,7 @@ export function ExecutionPage() {
     );
   }
   const e = execution.data;
-  if (!e) {
+  if (!ready || !e) {
     return (
       <>
         <PageHeader title="Execution" />
@@ -164,14 +158,12 @@ export function ExecutionPage() {
       ) : null}
       {workflow.data ? (
         <Panel title="Canvas" id="execution-canvas">
-          <Suspense fallback={<Loading label="Drawing the workflow…" />}>
-            <WorkflowCanvas
-              definition={workflow.data.definition}
-              states={states}
-              selected={selected}
-              onSelect={setChosen}
-            />
-          </Suspense>
+          <WorkflowCanvas
+            definition={workflow.data.definition}
+            states={states}
+            selected={selected}
+            onSelect={setChosen}
+          />
         </Panel>
       ) : null}
       <div className="execution-layout">

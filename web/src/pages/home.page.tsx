@@ -130,9 +130,16 @@ export function HomePage() {
       <PageHeader
         title="Portfolio"
         intro={
-          data
-            ? `${formatMonth(data.month)} against ${formatMonth(data.previousMonth)}, in ${data.currency}. Every figure comes from the ventures’ recorded KPIs.`
-            : 'Every figure comes from the ventures’ recorded KPIs.'
+          // The month's line has its place before the overview answers: the header keeps its
+          // size (its controls do not wrap to another row and push the page down).
+          <>
+            Every figure comes from the ventures’ recorded KPIs.
+            <span className="intro-line">
+              {data
+                ? `${formatMonth(data.month)} against ${formatMonth(data.previousMonth)}, in ${data.currency}.`
+                : null}
+            </span>
+          </>
         }
         actions={
           <div className="header-controls">

@@ -1,10 +1,10 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, type UseQueryResult } from '@tanstack/react-query';
 import { api, ApiError, refreshSession } from '../api/client.ts';
-import { useServerHealth } from '../api/queries.ts';
+import { useFirstAnswers, useServerHealth } from '../api/queries.ts';
 import type { McpServer } from '../api/types.ts';
 import { ErrorNotice, Figure, isForbidden, Loading, PageHeader, Panel } from '../components/ui.tsx';
 import { formatDateTime, formatDuration, numberFormat } from '../format.ts';
-import { gauge, httpLatency, parsePrometheus } from '../prometheus.ts';
+import { gauge, httpLatency, parsePrometheus, type Sample } from '../prometheus.ts';
 
 /** The server's own metrics for administrators (no organisation's figures, unlike /metrics). */
 const SERVER_METRICS = '/api/v1/server/metrics';
@@ -24,6 +24,15 @@ export function MonitoringPage() {
     queryKey: ['mcp', 'servers'],
     queryFn: () => api.get<McpServer[]>('/api/v1/mcp/servers'),
   });
+  const metrics = useQuery({
+    queryKey: ['server', 'metrics'],
+    queryFn: async ({ signal }) => parsePrometheus(await fetchServerMetrics(signal)),
+    refetchInterval: 30_000,
+    retry: (count, error) => !isForbidden(error) && count < 3,
+  });
+  // The three panels show in one paint: health and metrics arriving at different times would
+  // push the panels below them down (layout shifts).
+  const ready = useFirstAnswers([health, metrics, mcp]);
 
   return (
     <>
@@ -31,123 +40,136 @@ export function MonitoringPage() {
         title="Monitoring"
         intro="The server's readiness, its components, its own metrics and the external MCP servers. Refreshed every 30 seconds."
       />
-      <Panel title="Health" id="health">
-        {health.isPending ? <Loading /> : null}
-        {health.error ? <ErrorNotice error={health.error} /> : null}
-        {health.data ? (
-          <>
-            <dl className="figures">
-              <Figure
-                label="Status"
-                value={health.data.status === 'ok' ? 'Ready' : 'Down'}
-                metric="health.status"
-              />
-              <Figure label="Version" value={health.data.version} metric="health.version" />
-              <Figure
-                label="Uptime"
-                value={formatDuration(health.data.uptimeSeconds)}
-                metric="health.uptime"
-              />
-            </dl>
-            <div className="table-scroll" tabIndex={0} role="region" aria-label="Health components">
-              <table className="data-table">
-                <caption className="visually-hidden">Components</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Component</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Detail</th>
-                    <th scope="col" className="num">
-                      Latency
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {Object.entries(health.data.components).map(([name, c]) => {
-                    const extra = Object.entries(c)
-                      .filter(([k]) => !['status', 'detail', 'latencyMs'].includes(k))
-                      .map(([k, v]) => `${k}: ${String(v)}`)
-                      .join(', ');
-                    return (
-                      <tr key={name} data-component={name}>
-                        <th scope="row">{name === 'mcp' ? 'MCP hub' : name}</th>
-                        <td>
-                          <span
-                            className={`badge state-${c.status}`}
-                            data-metric={`health.${name}`}
-                          >
-                            {c.status}
-                          </span>
-                        </td>
-                        <td>{[c.detail, extra].filter(Boolean).join(' · ') || '—'}</td>
-                        <td className="num">
-                          {c.latencyMs === undefined ? '—' : `${c.latencyMs} ms`}
-                        </td>
+      {ready ? null : <Loading />}
+      {ready ? (
+        <>
+          <Panel title="Health" id="health">
+            {health.isPending ? <Loading /> : null}
+            {health.error ? <ErrorNotice error={health.error} /> : null}
+            {health.data ? (
+              <>
+                <dl className="figures">
+                  <Figure
+                    label="Status"
+                    value={health.data.status === 'ok' ? 'Ready' : 'Down'}
+                    metric="health.status"
+                  />
+                  <Figure label="Version" value={health.data.version} metric="health.version" />
+                  <Figure
+                    label="Uptime"
+                    value={formatDuration(health.data.uptimeSeconds)}
+                    metric="health.uptime"
+                  />
+                </dl>
+                <div
+                  className="table-scroll"
+                  tabIndex={0}
+                  role="region"
+                  aria-label="Health components"
+                >
+                  <table className="data-table">
+                    <caption className="visually-hidden">Components</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">Component</th>
+                        <th scope="col">State</th>
+                        <th scope="col">Detail</th>
+                        <th scope="col" className="num">
+                          Latency
+                        </th>
                       </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          </>
-        ) : null}
-      </Panel>
+                    </thead>
+                    <tbody>
+                      {Object.entries(health.data.components).map(([name, c]) => {
+                        const extra = Object.entries(c)
+                          .filter(([k]) => !['status', 'detail', 'latencyMs'].includes(k))
+                          .map(([k, v]) => `${k}: ${String(v)}`)
+                          .join(', ');
+                        return (
+                          <tr key={name} data-component={name}>
+                            <th scope="row">{name === 'mcp' ? 'MCP hub' : name}</th>
+                            <td>
+                              <span
+                                className={`badge state-${c.status}`}
+                                data-metric={`health.${name}`}
+                              >
+                                {c.status}
+                              </span>
+                            </td>
+                            <td>{[c.detail, extra].filter(Boolean).join(' · ') || '—'}</td>
+                            <td className="num">
+                              {c.latencyMs === undefined ? '—' : `${c.latencyMs} ms`}
+                            </td>
+                          </tr>
+                        );
+                      })}
+                    </tbody>
+                  </table>
+                </div>
+              </>
+            ) : null}
+          </Panel>
 
-      <MetricsPanel />
+          <MetricsPanel metrics={metrics} />
 
-      <Panel title="External MCP servers" id="mcp">
-        {mcp.isPending ? <Loading /> : null}
-        {mcp.error ? (
-          isForbidden(mcp.error) ? (
-            <p>Your role cannot see the MCP servers.</p>
-          ) : (
-            <ErrorNotice error={mcp.error} />
-          )
-        ) : null}
-        {mcp.data && mcp.data.length === 0 ? (
-          <p>
-            No external MCP server is registered (add one with <code>iza mcp servers add</code>).
-          </p>
-        ) : null}
-        {mcp.data && mcp.data.length > 0 ? (
-          <div
-            className="table-scroll"
-            tabIndex={0}
-            role="region"
-            aria-label="External MCP servers"
-          >
-            <table className="data-table">
-              <caption className="visually-hidden">External MCP servers</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Transport</th>
-                  <th scope="col">State</th>
-                  <th scope="col" className="num">
-                    Tools
-                  </th>
-                  <th scope="col">Last check</th>
-                  <th scope="col">Last error</th>
-                </tr>
-              </thead>
-              <tbody>
-                {mcp.data.map((s) => (
-                  <tr key={s.id}>
-                    <th scope="row">{s.name}</th>
-                    <td>{s.transport === 'http' ? (s.url ?? 'http') : (s.command ?? 'stdio')}</td>
-                    <td>
-                      <span className={`badge mcp-${s.status}`}>{s.status}</span>
-                    </td>
-                    <td className="num">{s.health?.toolCount ?? '—'}</td>
-                    <td>{formatDateTime(s.health?.lastCheckedAt)}</td>
-                    <td>{s.health?.lastError ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ) : null}
-      </Panel>
+          <Panel title="External MCP servers" id="mcp">
+            {mcp.isPending ? <Loading /> : null}
+            {mcp.error ? (
+              isForbidden(mcp.error) ? (
+                <p>Your role cannot see the MCP servers.</p>
+              ) : (
+                <ErrorNotice error={mcp.error} />
+              )
+            ) : null}
+            {mcp.data && mcp.data.length === 0 ? (
+              <p>
+                No external MCP server is registered (add one with <code>iza mcp servers add</code>
+                ).
+              </p>
+            ) : null}
+            {mcp.data && mcp.data.length > 0 ? (
+              <div
+                className="table-scroll"
+                tabIndex={0}
+                role="region"
+                aria-label="External MCP servers"
+              >
+                <table className="data-table">
+                  <caption className="visually-hidden">External MCP servers</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Name</th>
+                      <th scope="col">Transport</th>
+                      <th scope="col">State</th>
+                      <th scope="col" className="num">
+                        Tools
+                      </th>
+                      <th scope="col">Last check</th>
+                      <th scope="col">Last error</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {mcp.data.map((s) => (
+                      <tr key={s.id}>
+                        <th scope="row">{s.name}</th>
+                        <td>
+                          {s.transport === 'http' ? (s.url ?? 'http') : (s.command ?? 'stdio')}
+                        </td>
+                        <td>
+                          <span className={`badge mcp-${s.status}`}>{s.status}</span>
+                        </td>
+                        <td className="num">{s.health?.toolCount ?? '—'}</td>
+                        <td>{formatDateTime(s.health?.lastCheckedAt)}</td>
+                        <td>{s.health?.lastError ?? '—'}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            ) : null}
+          </Panel>
+        </>
+      ) : null}
     </>
   );
 }
@@ -188,13 +210,8 @@ async function fetchServerMetrics(signal: AbortSignal): Promise<string> {
  * administrators): requests answered since it started and their latency (histogram bucket
  * bounds), memory and event-loop lag.
  */
-function MetricsPanel() {
-  const metrics = useQuery({
-    queryKey: ['server', 'metrics'],
-    queryFn: async ({ signal }) => parsePrometheus(await fetchServerMetrics(signal)),
-    refetchInterval: 30_000,
-    retry: (count, error) => !isForbidden(error) && count < 3,
-  });
+function MetricsPanel(props: { metrics: UseQueryResult<Sample[]> }) {
+  const { metrics } = props;
   const samples = metrics.data;
   const routes = samples ? httpLatency(samples, WATCHING) : [];
   const all = routes[0];

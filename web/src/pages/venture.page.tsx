@@ -1,16 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
-import {
-  lazy,
-  startTransition,
-  Suspense,
-  useDeferredValue,
-  useEffect,
-  useState,
-  type ReactNode,
-} from 'react';
+import { lazy, startTransition, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client.ts';
-import { queries, useCategories, useMe, useMetrics } from '../api/queries.ts';
+import { queries, useCategories, useFirstAnswers, useMe, useMetrics } from '../api/queries.ts';
 import type { Entity, Kpi, Member, Metric } from '../api/types.ts';
 import { WhenVisible } from '../components/when-visible.tsx';
 import { ErrorNotice, Figure, Loading, PageHeader, Panel } from '../components/ui.tsx';
@@ -58,11 +50,7 @@ export function VenturePage() {
   const kpis = useQuery(queries.ventureKpis(slug));
   // The page shows once what makes its first screen is there (nothing moves when a part comes
   // in late), and renders in a transition: in slices, not in one long task.
-  // (A query whose first try failed stops the wait: its retries do not hold the page back.)
-  const settled = [venture, health, kpis, categories, metrics].every(
-    (query) => !query.isPending || query.failureCount > 0,
-  );
-  const ready = useDeferredValue(settled);
+  const ready = useFirstAnswers([venture, health, kpis, categories, metrics]);
   const [dialog, setDialog] = useState<'edit' | 'kpi' | 'archive' | null>(null);
 
   if (venture.error || (!venture.isPending && !venture.data)) {

@@ -1,16 +1,41 @@
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense } from 'react';
+import { lazy, startTransition, Suspense, useEffect, useState, type ComponentProps } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client.ts';
-import { useMe } from '../api/queries.ts';
-import type { ExecutionPage, WorkflowDetail, WorkflowVersions } from '../api/types.ts';
+import { queries, useFirstAnswers, useMe } from '../api/queries.ts';
 import { Empty, ErrorNotice, Loading, PageHeader, Panel, StateBadge } from '../components/ui.tsx';
 import { formatCount, formatDateTime } from '../format.ts';
 import { WorkflowActions } from './workflows.actions.tsx';
 
-const WorkflowCanvas = lazy(() =>
-  import('./workflow.canvas.tsx').then((module) => ({ default: module.WorkflowCanvas })),
-);
+// The canvas's code (React Flow) is asked for as soon as this module runs, beside the page's
+// requests, rather than once they have answered and the canvas renders.
+const loadCanvas = () => import('./workflow.canvas.tsx');
+void loadCanvas().catch(() => undefined);
+
+const LazyCanvas = lazy(() => loadCanvas().then((module) => ({ default: module.WorkflowCanvas })));
+
+/**
+ * A workflow's canvas, for this page and an execution's, drawn one commit after the rest of
+ * the page: React Flow's first render is long on a phone's CPU, and the page's header and
+ * panels paint first. Until it draws (and while its code loads) a box of the canvas's own size
+ * (`.wf-canvas`) holds its place, so nothing below moves when it comes.
+ */
+export function WorkflowCanvas(props: ComponentProps<typeof LazyCanvas>) {
+  const [shown, setShown] = useState(false);
+  useEffect(() => startTransition(() => setShown(true)), []);
+  const placeholder = (
+    <div className="wf-canvas wf-canvas-loading">
+      <Loading label="Drawing the workflow…" />
+    </div>
+  );
+  return shown ? (
+    <Suspense fallback={placeholder}>
+      <LazyCanvas {...props} />
+    </Suspense>
+  ) : (
+    placeholder
+  );
+}
 
 export function executionDuration(startedAt: string, finishedAt: string | null): string {
   if (!finishedAt) return '—';
@@ -39,23 +64,13 @@ export function WorkflowPage() {
   const { id = '' } = useParams();
   const role = useMe().data?.role;
   const canWrite = role === 'admin' || role === 'editor';
-  const workflow = useQuery({
-    queryKey: ['workflows', 'one', id],
-    queryFn: () => api.get<WorkflowDetail>(`/api/v1/workflows/${encodeURIComponent(id)}`),
-  });
-  const versions = useQuery({
-    queryKey: ['workflows', 'versions', id],
-    queryFn: () =>
-      api.get<WorkflowVersions>(`/api/v1/workflows/${encodeURIComponent(id)}/versions`),
-  });
-  const executions = useQuery({
-    queryKey: ['workflows', 'executions', 'of', id],
-    queryFn: () =>
-      api.get<ExecutionPage>('/api/v1/workflows/executions', {
-        query: { workflow: id, limit: 20 },
-      }),
-    refetchInterval: 10_000,
-  });
+  // Started before the first render when the page is opened directly (prefetchRoute).
+  const workflow = useQuery(queries.workflow(id));
+  const versions = useQuery(queries.workflowVersions(id));
+  const executions = useQuery(queries.workflowExecutions(id));
+  // The header, canvas, executions and versions show in one paint: the versions or executions
+  // arriving later would push what is below them down (a layout shift).
+  const ready = useFirstAnswers([workflow, versions, executions]);
 
   if (workflow.error) {
     return (
@@ -68,7 +83,7 @@ export function WorkflowPage() {
       </>
     );
   }
-  if (!workflow.data) {
+  if (!ready || !workflow.data) {
     return (
       <>
         <PageHeader title="Workflow" />
@@ -100,9 +115,7 @@ export function WorkflowPage() {
         </div>
       ) : null}
       <Panel title="Canvas" id="canvas">
-        <Suspense fallback={<Loading label="Drawing the workflow…" />}>
-          <WorkflowCanvas definition={w.definition} />
-        </Suspense>
+        <WorkflowCanvas definition={w.definition} />
       </Panel>
       <div className="grid-2">
         <Panel title="Executions" id="workflow-executions">

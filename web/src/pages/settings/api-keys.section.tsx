@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client.ts';
 import {
@@ -14,13 +14,15 @@ import { CopyButton } from './copy-button.tsx';
 
 const KEYS = ['access', 'api-keys'] as const;
 
+/** The organisation's API keys (administrators only). */
+export const apiKeysQuery = queryOptions({
+  queryKey: KEYS,
+  queryFn: () => api.get<ApiKey[]>('/api/v1/api-keys'),
+});
+
 export function ApiKeysSection(props: { canManage: boolean }) {
   const queryClient = useQueryClient();
-  const keys = useQuery({
-    queryKey: KEYS,
-    queryFn: () => api.get<ApiKey[]>('/api/v1/api-keys'),
-    enabled: props.canManage,
-  });
+  const keys = useQuery({ ...apiKeysQuery, enabled: props.canManage });
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('bot');
   const [ventures, setVentures] = useState('');

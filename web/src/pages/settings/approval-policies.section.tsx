@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client.ts';
 import { keys } from '../../api/queries.ts';
@@ -8,6 +8,11 @@ import { ErrorNotice, Loading, Panel } from '../../components/ui.tsx';
 import { formatDateTime, formatMoney, majorToMinor, minorDigits } from '../../format.ts';
 
 const POLICIES = ['ledger', 'approval-policies'] as const;
+
+export const policiesQuery = queryOptions({
+  queryKey: POLICIES,
+  queryFn: () => api.get<ApprovalPolicy[]>('/api/v1/ledger/approval-policies'),
+});
 
 const ROLE_LABEL: Record<ApproverRole, string> = {
   admin: 'administrators',
@@ -20,10 +25,7 @@ const ROLE_LABEL: Record<ApproverRole, string> = {
  */
 export function ApprovalPoliciesSection(props: { canManage: boolean }) {
   const queryClient = useQueryClient();
-  const policies = useQuery({
-    queryKey: POLICIES,
-    queryFn: () => api.get<ApprovalPolicy[]>('/api/v1/ledger/approval-policies'),
-  });
+  const policies = useQuery(policiesQuery);
   const entities = useQuery({
     queryKey: keys.entities,
     queryFn: () => api.get<Entity[]>('/api/v1/ledger/entities'),

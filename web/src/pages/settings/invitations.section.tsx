@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api/client.ts';
 import { queries } from '../../api/queries.ts';
 import type { Invitation } from '../../api/types.ts';
@@ -7,13 +7,16 @@ import { formatDateTime } from '../../format.ts';
 
 const INVITATIONS = ['access', 'invitations'] as const;
 
+/** The signed-in person's invitations to other organisations. */
+export const invitationsQuery = queryOptions({
+  queryKey: INVITATIONS,
+  queryFn: () => api.get<Invitation[]>('/api/v1/auth/invitations'),
+});
+
 /** The signed-in person's invitations to join other organisations: accept or decline. */
 export function InvitationsSection() {
   const queryClient = useQueryClient();
-  const invitations = useQuery({
-    queryKey: INVITATIONS,
-    queryFn: () => api.get<Invitation[]>('/api/v1/auth/invitations'),
-  });
+  const invitations = useQuery(invitationsQuery);
   const answer = useMutation({
     mutationFn: (input: { id: string; verb: 'accept' | 'decline' }) =>
       api.post(`/api/v1/auth/invitations/${input.id}/${input.verb}`, {}),

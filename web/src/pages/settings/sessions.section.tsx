@@ -1,5 +1,5 @@
 import Bowser from 'bowser';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api/client.ts';
 import type { Session } from '../../api/types.ts';
 import { ErrorNotice, Loading, Panel } from '../../components/ui.tsx';
@@ -26,12 +26,15 @@ export function describeDevice(userAgent: string | null): string {
 
 const SESSIONS = ['access', 'sessions'] as const;
 
+/** The signed-in person's sessions. */
+export const sessionsQuery = queryOptions({
+  queryKey: SESSIONS,
+  queryFn: () => api.get<Session[]>('/api/v1/auth/sessions'),
+});
+
 export function SessionsSection() {
   const queryClient = useQueryClient();
-  const sessions = useQuery({
-    queryKey: SESSIONS,
-    queryFn: () => api.get<Session[]>('/api/v1/auth/sessions'),
-  });
+  const sessions = useQuery(sessionsQuery);
   const revoke = useMutation({
     mutationFn: (id: string) => api.delete(`/api/v1/auth/sessions/${id}`),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: SESSIONS }),

@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, messageOf } from '../../api/client.ts';
 import { ROLES, type AddedMember, type Member, type Role } from '../../api/types.ts';
@@ -8,13 +8,15 @@ import { CopyButton } from './copy-button.tsx';
 
 const USERS = ['access', 'users'] as const;
 
+/** The organisation's members (administrators only). */
+export const usersQuery = queryOptions({
+  queryKey: USERS,
+  queryFn: () => api.get<Member[]>('/api/v1/users'),
+});
+
 export function UsersSection(props: { canManage: boolean; selfId: string | null }) {
   const queryClient = useQueryClient();
-  const users = useQuery({
-    queryKey: USERS,
-    queryFn: () => api.get<Member[]>('/api/v1/users'),
-    enabled: props.canManage,
-  });
+  const users = useQuery({ ...usersQuery, enabled: props.canManage });
   const [message, setMessage] = useState<string | null>(null);
   const changeRole = useMutation({
     mutationFn: (input: { id: string; role: Role }) =>
