@@ -39,11 +39,10 @@ export interface VentureFigures {
 }
 
 interface Row extends Record<string, unknown> {
-  venture_id: string;
-  metric: string;
-  currency: string;
-  month: string;
-  value: string;
+  id: string;
+  /** `[metric, currency, month's first day, value]` of each metric in each month (JSON), or null. */
+  monthly: string | null;
+  day: string | null;
 }
 
 /** The component that cost the most points, among those measured. */
@@ -64,47 +63,65 @@ export function createFiguresService(deps: { db: Database; clock: Clock; cache: 
     const healthStart = addMonths(asOf.slice(0, 7), -(WINDOW_MONTHS - 1));
     const previous = addMonths(month, -1);
     const from = previous < healthStart ? previous : healthStart;
-    const [monthly, latest] = await Promise.all([
-      rowsOf<Row>(
-        db,
-        sql`with v as (select id from portfolio_ventures where ${venturesWhere(scope)})
+    const since = `${from}-01`;
+    // One row per venture, its months as JSON: PGlite decodes every field of every row in
+    // JavaScript, and a row per venture, metric and month is 23,000 rows for 1,000 ventures.
+    const rows = await rowsOf<Row>(
+      db,
+      sql`with v as (select id from portfolio_ventures where ${venturesWhere(scope)}),
+          -- Every metric counts for the latest KPI; the four below for the score. A month is
+          -- its first day (formatting every row's day costs more than the rest).
+          g as (
             select k.venture_id, k.metric, coalesce(k.currency, '') as currency,
-                   to_char(k.day, 'YYYY-MM') as month,
-                   (case when k.metric = 'revenue' then sum(k.value)
-                         else (array_agg(k.value order by k.day desc))[1] end)::text as value
+                   date_trunc('month', k.day::timestamp)::date as month, count(*) as n,
+                   sum(k.value) as total, max(k.day) as last,
+                   bool_or(k.period = 'month') as whole
             from portfolio_kpis k join v on v.id = k.venture_id
-            where k.org_id = ${scope.orgId}
-              and k.metric in ('revenue', 'mrr', 'customers', 'churn')
-              and k.day >= ${`${from}-01`}::date and k.day <= ${asOf}::date
-            group by 1, 2, 3, 4`,
-      ),
-      rowsOf<{ id: string; day: string | null }>(
-        db,
-        sql`select v.id, (select to_char(max(${coveredUntil(asOf)}), 'YYYY-MM-DD') from portfolio_kpis k
-                          where k.org_id = ${scope.orgId} and k.venture_id = v.id
-                            and k.day <= ${asOf}::date) as day
-            from portfolio_ventures v where ${venturesWhere(scope)}`,
-      ),
-    ]);
-    const byVenture = new Map<string, MonthlyValue[]>();
-    for (const row of monthly) {
-      const list = byVenture.get(row.venture_id) ?? [];
-      list.push({
-        metric: row.metric,
-        currency: row.currency,
-        month: row.month,
-        value: fromColumn(row.value).split('.')[0]!,
-      });
-      byVenture.set(row.venture_id, list);
-    }
+            where k.org_id = ${scope.orgId} and k.day >= ${since}::date and k.day <= ${asOf}::date
+            group by 1, 2, 3, 4
+          ),
+          per as (
+            -- The last day its KPIs cover: a month's value covers the month (coveredUntil).
+            select venture_id,
+                   least(greatest(max(last), (max(month) filter (where whole)
+                                              + interval '1 month' - interval '1 day')::date),
+                         ${asOf}::date) as covered,
+                   json_agg(json_build_array(metric, currency, month,
+                     -- Revenue's sum, the other metrics' latest value (mostly a month's one row).
+                     (case when n = 1 or metric = 'revenue' then total
+                           else (select r.value from portfolio_kpis r
+                                 where r.org_id = ${scope.orgId} and r.venture_id = g.venture_id
+                                   and r.metric = g.metric and r.day = g.last) end)::text)
+                     -- A month reported in two currencies: the later one last, so it is taken.
+                     order by last)
+                     filter (where metric in ('revenue', 'mrr', 'customers', 'churn')) as monthly
+            from g group by 1
+          )
+          -- A KPI before the window covers less than any in it: only a venture without one in
+          -- the window looks further back.
+          select v.id, per.monthly::text as monthly,
+                 to_char(coalesce(per.covered,
+                   (select max(${coveredUntil(asOf)}) from portfolio_kpis k
+                    where k.org_id = ${scope.orgId} and k.venture_id = v.id and k.day < ${since}::date)),
+                   'YYYY-MM-DD') as day
+          from v left join per on per.venture_id = v.id
+          order by v.id`,
+    );
     const figures = new Map<string, VentureFigures>();
-    for (const { id, day } of latest) {
-      const rows = byVenture.get(id) ?? [];
-      const inWindow = rows.filter((r) => r.month >= healthStart);
+    for (const { id, monthly, day } of rows) {
+      const values =
+        monthly === null ? [] : (JSON.parse(monthly) as [string, string, string, string][]);
+      const months: MonthlyValue[] = values.map(([metric, currency, first, value]) => ({
+        metric,
+        currency,
+        month: first.slice(0, 7),
+        value: fromColumn(value).split('.')[0]!,
+      }));
+      const inWindow = months.filter((r) => r.month >= healthStart);
       const scored = scoreHealth({ asOf, latestDay: day, monthly: inWindow });
-      const current = rows.find((r) => r.metric === 'mrr' && r.month === month);
+      const current = months.findLast((r) => r.metric === 'mrr' && r.month === month);
       const before = current
-        ? rows.find(
+        ? months.find(
             (r) => r.metric === 'mrr' && r.month === previous && r.currency === current.currency,
           )
         : undefined;
