@@ -69,46 +69,35 @@ const parse = <T>(text: string | null): Json<T> =>
   text === null ? [] : (JSON.parse(text) as Json<T>);
 const whole = (value: string) => BigInt(fromColumn(value).split('.')[0]!);
 
-/** A KPI's month, as its first day (a timestamp without time zone: no zone moves it). */
-const monthOf = sql`date_trunc('month', k.day::timestamp)`;
-
-/** The row of a venture's metric on the last day of its month (`g`: a row of `monthly`). */
-const lastRow = (scope: Scope, column: SQL) =>
-  sql`(select ${column} from portfolio_kpis r
-       where r.org_id = ${scope.orgId} and r.venture_id = g.venture_id and r.metric = g.metric
-         and r.day = g.last)`;
-
 /**
- * Each venture's value of each metric per month, one per venture, metric and month: revenue's
- * sum, the other metrics' latest value, in the currency of the month's last row (a venture that
- * changed currency within a month counts in its new one). Mostly a month holds one row of a
- * metric, its value; only aggregates without order are computed per group (no sort), and the
- * rows are looked up (by primary key) for a month with several.
+ * Each venture's value of each metric per month: MRR's and customers' latest value, in its
+ * currency (a month reported in two currencies counts in the later one: one value per venture),
+ * and revenue's sum per currency (a flow: what was earned in each currency counts, as in the
+ * grid). Only aggregates without order, so no sort and no lookup per group: `max(array[k])`
+ * compares whole KPI rows, and the rows of a venture's metric differ first in their day.
  */
 function perVentureMonth(scope: Scope, first: string, end: string): SQL {
-  const lastCurrency = lastRow(scope, sql`coalesce(r.currency, '')`);
   return sql`
     select venture_id, category, metric, month,
-           case when low = high then low else ${lastCurrency} end as currency,
-           case when n = 1 or (metric = 'revenue' and low = high) then total
-                when metric <> 'revenue' then ${lastRow(scope, sql`r.value`)}
-                else (select sum(r.value) from portfolio_kpis r
-                      where r.org_id = ${scope.orgId} and r.venture_id = g.venture_id
-                        and r.metric = g.metric and r.day >= g.month and r.day <= g.last
-                        and coalesce(r.currency, '') = ${lastCurrency})
-           end as value
-    from (select k.venture_id, v.category, k.metric, ${monthOf}::date as month,
-                 count(*) as n, sum(k.value) as total, max(k.day) as last,
-                 min(coalesce(k.currency, '')) as low, max(coalesce(k.currency, '')) as high
+           case when metric = 'revenue' then currency
+                else coalesce((latest[1]).currency, '') end as currency,
+           case when metric = 'revenue' then total else (latest[1]).value end as value
+    from (select k.venture_id, v.category, k.metric,
+                 date_trunc('month', k.day::timestamp)::date as month,
+                 case when k.metric = 'revenue' then coalesce(k.currency, '') end as currency,
+                 sum(k.value) filter (where k.metric = 'revenue') as total,
+                 max(array[k]) filter (where k.metric <> 'revenue') as latest
           from portfolio_kpis k join v on v.id = k.venture_id
           where k.org_id = ${scope.orgId} and k.metric in ('revenue', 'mrr', 'customers')
             and k.day >= ${first}::date and k.day < ${end}::date
-          group by 1, 2, 3, 4) g`;
+          group by 1, 2, 3, 4, 5) g`;
 }
 
 /**
  * The overview's sums for the `count` months ending with `month` (`YYYY-MM`), from each
- * venture's one value per metric and month (`perVentureMonth`).
+ * venture's values per metric and month (`perVentureMonth`). A month is its first day (a
+ * timestamp without time zone: no zone moves it) until the sums: formatting every row's day
+ * costs more than adding it up.
  */
 export async function overviewSums(
   db: Database,
@@ -116,8 +105,6 @@ export async function overviewSums(
   month: string,
   count: number,
 ): Promise<OverviewSums> {
-  // Months are dates (their first day) until the sums: formatting every row's day costs more
-  // than adding it up.
   const current = sql`${`${month}-01`}::date`;
   const previous = sql`${`${addMonths(month, -1)}-01`}::date`;
   const first = `${addMonths(month, -(count - 1))}-01`;

@@ -220,7 +220,8 @@ describe.each(storages)('portfolio overview on $name', { timeout: 60_000 }, (sto
       k('p', 'revenue', '2026-02-03', '300', 'EUR'),
       k('p', 'revenue', '2026-02-20', '200', 'EUR'),
       k('p', 'customers', '2026-03-02', '7'),
-      // Q moved from USD to EUR in February: that month counts in EUR, its last currency.
+      // Q moved from USD to EUR in February: its MRR counts in EUR, the later currency, and
+      // its revenue in both (what it earned in each).
       k('q', 'mrr', '2026-01', '1600', 'USD'),
       k('q', 'mrr', '2026-02-05', '2000', 'USD'),
       k('q', 'mrr', '2026-02-25', '1000', 'EUR'),
@@ -237,8 +238,8 @@ describe.each(storages)('portfolio overview on $name', { timeout: 60_000 }, (sto
     expect(o.mrr).toMatchObject({ current: '2500', previous: '2280', reporting: 2 });
     // Like for like: only P reported in the same currency both months, 1000 -> 1500.
     expect(o.mrr).toMatchObject({ growthBp: 5000, compared: 1 });
-    // P 300 + 200, Q 100 + 50 (its EUR days).
-    expect(o.revenue).toMatchObject({ current: '650', reporting: 2 });
+    // P 300 + 200, Q 100 + 50 EUR and 400 USD / 1.25 = 320; Q reported in two currencies.
+    expect(o.revenue).toMatchObject({ current: '970', reporting: 3 });
     expect(o.unconverted).toEqual([]);
     expect(o.rates.map((r) => r.currency)).toEqual(['USD']);
     expect(o.movers.up.map((m) => [m.slug, m.change])).toEqual([['p', '500']]);
