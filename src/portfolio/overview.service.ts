@@ -111,7 +111,8 @@ interface VentureRow extends Record<string, unknown> {
   name: string;
 }
 
-type Named<T> = Omit<T, 'slug' | 'name'>;
+/** A list's entry before its venture's slug and name are read. */
+type Unnamed<T> = Omit<T, 'slug' | 'name'>;
 
 export function createOverviewService(deps: {
   db: Database;
@@ -316,8 +317,8 @@ function moversOf(
   pairs: MrrPair[],
   month: string,
   convert: Convert,
-): { up: Named<Mover>[]; down: Named<Mover>[] } {
-  const all: Named<Mover>[] = [];
+): { up: Unnamed<Mover>[]; down: Unnamed<Mover>[] } {
+  const all: Unnamed<Mover>[] = [];
   for (const { ventureId, currency, current, previous } of pairs) {
     const a = convert(current, currency, month);
     const b = convert(previous, currency, month);
@@ -330,7 +331,7 @@ function moversOf(
       growthBp: growthBp(a, b),
     });
   }
-  const byChange = (x: Named<Mover>, y: Named<Mover>) =>
+  const byChange = (x: Unnamed<Mover>, y: Unnamed<Mover>) =>
     Number(BigInt(y.change) - BigInt(x.change));
   all.sort(byChange);
   return {
@@ -349,7 +350,7 @@ function attentionOf(
   figures: Map<string, VentureFigures>,
   today: string,
 ): Omit<Attention, 'lowestHealth' | 'drops' | 'stale'> & {
-  [K in 'lowestHealth' | 'drops' | 'stale']: Named<Attention[K][number]>[];
+  [K in 'lowestHealth' | 'drops' | 'stale']: Unnamed<Attention[K][number]>[];
 } {
   const list = [...figures.values()];
   const lowestHealth = list
