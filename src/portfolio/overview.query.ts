@@ -21,6 +21,7 @@ export interface MonthSum {
   currency: string;
   month: string;
   total: bigint;
+  /** Ventures with a value in the currency (one with revenue in two currencies counts in each). */
   ventures: number;
 }
 
