@@ -9,6 +9,7 @@ import {
   minorUnitExponent,
   parseRate,
   rateOn,
+  ratesOn,
   requireRateOn,
 } from './fx.ts';
 import { ledgerFxRates } from './ledger.schema.ts';
@@ -98,6 +99,67 @@ describe.each(storages)('fx rates on $name', { timeout: 60_000 }, (storage) => {
     expect(february!.fraction).toEqual({ numerator: 10n, denominator: 11n });
     const march = await rateOn(world.kernel.db, orgId, 'USD', 'EUR', '2026-03-01');
     expect(march).toMatchObject({ rate: '0.95', effectiveOn: '2026-03-01', inverted: false });
+  });
+
+  it('reads many pairs on many days at once, each rate as rateOn chooses it', async () => {
+    // Another organisation's rates: recorded both ways round on the same day (the direct one
+    // wins), an inverse recorded later than a direct one (the later one wins), none for GBP/JPY.
+    const own = newId();
+    const rate = (base: string, quote: string, value: string, effectiveOn: string) => ({
+      id: newId(),
+      orgId: own,
+      base,
+      quote,
+      rate: value,
+      effectiveOn,
+      createdAt: new Date(),
+    });
+    await world.kernel.db
+      .insert(ledgerFxRates)
+      .values([
+        rate('EUR', 'USD', '1.08', '2026-01-01'),
+        rate('USD', 'EUR', '0.9', '2026-01-01'),
+        rate('EUR', 'USD', '1.1', '2026-02-01'),
+        rate('USD', 'EUR', '0.95', '2026-03-01'),
+        rate('GBP', 'EUR', '1.170000', '2026-02-15'),
+      ]);
+    const pairs = [
+      { base: 'USD', quote: 'EUR' },
+      { base: 'EUR', quote: 'USD' },
+      { base: 'GBP', quote: 'EUR' },
+      { base: 'EUR', quote: 'GBP' },
+      { base: 'GBP', quote: 'JPY' },
+      { base: 'EUR', quote: 'EUR' },
+    ];
+    const days = [
+      '2025-12-31',
+      '2026-01-01',
+      '2026-01-31',
+      '2026-02-15',
+      '2026-02-28',
+      '2026-03-31',
+    ];
+    const found = await ratesOn(world.kernel.db, own, pairs, days);
+    for (const { base, quote } of pairs) {
+      for (const day of days) {
+        expect(found.get(base, quote, day), `${base}/${quote} on ${day}`).toEqual(
+          await rateOn(world.kernel.db, own, base, quote, day),
+        );
+      }
+    }
+    expect(found.get('USD', 'EUR', '2026-01-31')).toMatchObject({ rate: '0.9', inverted: false });
+    expect(found.get('EUR', 'USD', '2026-01-31')).toMatchObject({ rate: '1.08', inverted: false });
+    expect(found.get('EUR', 'USD', '2026-03-31')).toMatchObject({ rate: '0.95', inverted: true });
+    expect(found.get('EUR', 'GBP', '2026-02-28')).toMatchObject({ rate: '1.17', inverted: true });
+    expect(found.get('GBP', 'JPY', '2026-03-31')).toBeUndefined();
+    // What was not asked for is not answered; other organisations' rates are not seen.
+    expect(found.get('USD', 'EUR', '2026-04-30')).toBeUndefined();
+    const theirs = await ratesOn(world.kernel.db, newId(), pairs, days);
+    expect(theirs.get('EUR', 'USD', '2026-03-31')).toBeUndefined();
+    expect(theirs.get('EUR', 'EUR', '2026-03-31')).toMatchObject({ rate: '1', inverted: false });
+    expect((await ratesOn(world.kernel.db, own, [], days)).get('EUR', 'USD', days[0]!)).toBe(
+      undefined,
+    );
   });
 
   it('keeps organisations apart and names the missing pair', async () => {

@@ -1,4 +1,4 @@
-import { and, desc, eq, lte, or } from 'drizzle-orm';
+import { and, desc, eq, lte, or, sql } from 'drizzle-orm';
 import { UserError, type DbOrTx } from '../kernel/index.ts';
 import { currencyExponent } from './currencies.ts';
 import { ledgerFxRates } from './ledger.schema.ts';
@@ -99,10 +99,7 @@ export async function rateOn(
   quote: string,
   day: string,
 ): Promise<AppliedRate | undefined> {
-  if (base === quote) {
-    const one = { numerator: 1n, denominator: 1n };
-    return { base, quote, rate: '1', effectiveOn: day, inverted: false, fraction: one };
-  }
+  if (base === quote) return sameCurrency(base, day);
   const rows = await db
     .select({
       base: ledgerFxRates.base,
@@ -123,7 +120,15 @@ export async function rateOn(
     .orderBy(desc(ledgerFxRates.effectiveOn), desc(eq(ledgerFxRates.base, base)))
     .limit(1);
   const row = rows[0];
-  if (!row) return undefined;
+  return row ? applied(base, quote, row) : undefined;
+}
+
+/** A recorded rate row as the rate from `base` to `quote` (inverted when recorded the other way). */
+function applied(
+  base: string,
+  quote: string,
+  row: { base: string; rate: string; effectiveOn: string },
+): AppliedRate {
   const rate = normaliseRate(row.rate);
   const recorded = parseRate(rate);
   const inverted = row.base !== base;
@@ -134,6 +139,86 @@ export async function rateOn(
     effectiveOn: row.effectiveOn,
     inverted,
     fraction: inverted ? invert(recorded) : recorded,
+  };
+}
+
+interface RateRow {
+  pairBase: string;
+  pairQuote: string;
+  day: string;
+  base: string;
+  rate: string;
+  effectiveOn: string;
+}
+
+/** The rates `ratesOn` found, by pair and day. */
+export interface RatesOn {
+  /** The rate `rateOn(base, quote, day)` gives, for a pair and day asked for; else undefined. */
+  get(base: string, quote: string, day: string): AppliedRate | undefined;
+}
+
+/**
+ * `rateOn` for every pair on every day at once, in one query: each rate is chosen as `rateOn`
+ * chooses it (the latest on or before the day for the pair, else the inverse of the latest for
+ * the opposite pair; the direct one when both were recorded on the same day). A pair of one
+ * currency with itself is 1.
+ * @example (await ratesOn(db, orgId, [{ base: 'USD', quote: 'EUR' }], ['2026-01-31', '2026-02-28'])).get('USD', 'EUR', '2026-02-28')
+ */
+export async function ratesOn(
+  db: DbOrTx,
+  orgId: string,
+  pairs: readonly { base: string; quote: string }[],
+  days: readonly string[],
+): Promise<RatesOn> {
+  const found = new Map<string, AppliedRate>();
+  const key = (base: string, quote: string, day: string) => `${base}/${quote}@${day}`;
+  const distinct = [...new Map(pairs.map((p) => [`${p.base}/${p.quote}`, p])).values()];
+  const wanted = distinct.filter((p) => p.base !== p.quote);
+  const on = [...new Set(days)];
+  for (const p of distinct) {
+    if (p.base !== p.quote) continue;
+    for (const day of on) found.set(key(p.base, p.quote, day), sameCurrency(p.base, day));
+  }
+  if (wanted.length > 0 && on.length > 0) {
+    // rateOn's query (the same filter and order) for each pair and day, side by side.
+    const result = (await db.execute(sql`
+      select p.base as "pairBase", p.quote as "pairQuote", to_char(d.day, 'YYYY-MM-DD') as day,
+             r.base, r.rate::text as rate, to_char(r.effective_on, 'YYYY-MM-DD') as "effectiveOn"
+      from (values ${sql.join(
+        wanted.map((p) => sql`(${p.base}, ${p.quote})`),
+        sql`, `,
+      )}) as p(base, quote)
+      cross join (values ${sql.join(
+        on.map((day) => sql`(${day}::date)`),
+        sql`, `,
+      )}) as d(day)
+      join lateral (
+        select f.base, f.rate, f.effective_on from ledger_fx_rates f
+        where f.org_id = ${orgId}
+          and ((f.base = p.base and f.quote = p.quote) or (f.base = p.quote and f.quote = p.base))
+          and f.effective_on <= d.day
+        order by f.effective_on desc, (f.base = p.base) desc
+        limit 1
+      ) r on true`)) as { rows: RateRow[] };
+    for (const row of result.rows) {
+      found.set(
+        key(row.pairBase, row.pairQuote, row.day),
+        applied(row.pairBase, row.pairQuote, row),
+      );
+    }
+  }
+  return { get: (base, quote, day) => found.get(key(base, quote, day)) };
+}
+
+function sameCurrency(currency: string, day: string): AppliedRate {
+  const one = { numerator: 1n, denominator: 1n };
+  return {
+    base: currency,
+    quote: currency,
+    rate: '1',
+    effectiveOn: day,
+    inverted: false,
+    fraction: one,
   };
 }
 

@@ -44,10 +44,12 @@ export {
   minorUnitExponent,
   parseRate,
   rateOn,
+  ratesOn,
   requireRateOn,
   utcDay,
   type AppliedRate,
   type Fraction,
+  type RatesOn,
 } from './fx.ts';
 export { secondLegId } from './intercompany.ts';
 export {

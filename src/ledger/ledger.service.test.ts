@@ -74,6 +74,19 @@ describe.each(storages)('ledger service on $name', { timeout: 60_000 }, (storage
       });
       expect(child.entity.parentId).toBe(entity.id);
       expect((await world.ledger.listEntities(orgId)).map((e) => e.code)).toEqual(['ACME', 'SUB']);
+      // The list gives each entity as getEntity does; filtered on the parent, the top or children.
+      await world.ledger.closePeriod(orgId, child.entity.id, { through: '2026-01-31' });
+      const [top, sub] = await Promise.all([
+        world.ledger.getEntity(orgId, entity.id),
+        world.ledger.getEntity(orgId, child.entity.id),
+      ]);
+      expect(sub.closedThrough).toBe('2026-01-31');
+      expect(await world.ledger.listEntities(orgId)).toEqual([top, sub]);
+      expect(await world.ledger.listEntities(orgId, { parentId: null })).toEqual([top]);
+      expect(await world.ledger.listEntities(orgId, { parentId: entity.id })).toEqual([sub]);
+      expect(await world.ledger.listEntities(other, { parentId: entity.id })).toEqual([]);
+      expect(await world.ledger.listEntities(orgId, { parentId: 'SUB' })).toEqual([]);
+      expect(await world.ledger.listEntities(newId())).toEqual([]);
       await expect(world.ledger.getEntity(other, entity.id)).rejects.toMatchObject({
         code: 'not_found',
       });

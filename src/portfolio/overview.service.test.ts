@@ -173,6 +173,106 @@ describe.each(storages)('portfolio overview on $name', { timeout: 60_000 }, (sto
     expect(second.total).toBe(5);
   });
 
+  it('takes a month of daily values as one, in the currency the venture reported last', async () => {
+    // Another organisation, so the figures above stay as they are.
+    const delta = (
+      await w.access.users.createAdmin({
+        organisation: 'Delta Studio',
+        email: 'admin@delta.test',
+        name: 'Dee Admin',
+        password: 'correct horse battery staple',
+      })
+    ).organisation.id;
+    const scope = { orgId: delta, ventureIds: null };
+    const ledger = createLedgerService({ db: w.kernel.db, clock: w.clock, audit: w.access.audit });
+    await ledger.createEntity(delta, {
+      code: 'HOLD',
+      name: 'Holding',
+      kind: 'holding',
+      baseCurrency: 'EUR',
+    });
+    await ledger.recordFxRates(delta, [
+      { base: 'EUR', quote: 'USD', rate: '1.25', effectiveOn: '2026-01-01' },
+    ]);
+    const own: Record<string, string> = {};
+    for (const [slug, category] of [
+      ['p', 'financial'],
+      ['q', 'technology'],
+      ['s', 'technology'],
+    ] as const) {
+      own[slug] = (
+        await w.portfolio.createVenture(scope, { slug, name: slug.toUpperCase(), category })
+      ).id;
+    }
+    const k = (slug: string, metric: string, day: string, value: string, currency?: string) =>
+      ({
+        ventureId: own[slug]!,
+        metric,
+        day,
+        value,
+        ...(currency ? { currency } : {}),
+      }) satisfies KpiInput;
+    await w.portfolio.postKpis(scope, [
+      // P reports MRR and revenue on days: February's MRR is its last, its revenue their sum.
+      k('p', 'mrr', '2026-01', '1000', 'EUR'),
+      k('p', 'mrr', '2026-02-03', '1000', 'EUR'),
+      k('p', 'mrr', '2026-02-20', '1500', 'EUR'),
+      k('p', 'revenue', '2026-02-03', '300', 'EUR'),
+      k('p', 'revenue', '2026-02-20', '200', 'EUR'),
+      k('p', 'customers', '2026-03-02', '7'),
+      // Q moved from USD to EUR in February: its MRR counts in EUR, the later currency, and
+      // its revenue in both (what it earned in each).
+      k('q', 'mrr', '2026-01', '1600', 'USD'),
+      k('q', 'mrr', '2026-02-05', '2000', 'USD'),
+      k('q', 'mrr', '2026-02-25', '1000', 'EUR'),
+      k('q', 'revenue', '2026-02-05', '400', 'USD'),
+      k('q', 'revenue', '2026-02-25', '100', 'EUR'),
+      k('q', 'revenue', '2026-02-26', '50', 'EUR'),
+      k('q', 'churn', '2026-03', '200'),
+      // S last reported long before the months the health score reads.
+      k('s', 'customers', '2025-01', '5'),
+    ]);
+    const o = await w.portfolio.overview(scope);
+    expect(o.month).toBe('2026-02');
+    // February: P 1500 + Q 1000 (EUR); January: P 1000 + Q 1600 USD / 1.25 = 1280.
+    expect(o.mrr).toMatchObject({ current: '2500', previous: '2280', reporting: 2 });
+    // Like for like: only P reported in the same currency both months, 1000 -> 1500.
+    expect(o.mrr).toMatchObject({ growthBp: 5000, compared: 1 });
+    // P 300 + 200, Q 100 + 50 EUR and 400 USD / 1.25 = 320; Q reported in two currencies.
+    expect(o.revenue).toMatchObject({ current: '970', reporting: 3 });
+    expect(o.unconverted).toEqual([]);
+    expect(o.rates.map((r) => r.currency)).toEqual(['USD']);
+    expect(o.movers.up.map((m) => [m.slug, m.change])).toEqual([['p', '500']]);
+    expect(o.movers.down).toEqual([]);
+    expect(o.categories.map((c) => [c.key, c.ventures, c.mrr.current])).toEqual([
+      ['financial', 1, '1500'],
+      ['technology', 2, '1000'],
+    ]);
+    // A month's value covers the month, up to today; S's only KPI is the fallback's.
+    expect(o.attention).toMatchObject({ staleCount: 1, neverReported: 0 });
+    expect(o.attention.stale.map((v) => [v.slug, v.lastKpiDay])).toEqual([['s', '2025-01-31']]);
+    const page = await w.portfolio.listVentures(scope, { sort: 'lastKpi', order: 'asc' });
+    expect(page.ventures.map((v) => [v.slug, v.figures?.lastKpiDay])).toEqual([
+      ['s', '2025-01-31'],
+      ['p', '2026-03-02'],
+      ['q', '2026-03-15'],
+    ]);
+    const figures = new Map(page.ventures.map((v) => [v.slug, v.figures!]));
+    expect(figures.get('p')!.mrr).toEqual({
+      currency: 'EUR',
+      current: '1500',
+      previous: '1000',
+      growthBp: 5000,
+    });
+    expect(figures.get('q')!.mrr).toEqual({
+      currency: 'EUR',
+      current: '1000',
+      previous: null,
+      growthBp: null,
+    });
+    expect(figures.get('s')!.mrr).toBeNull();
+  });
+
   it('keeps organisations and venture-limited keys to their own ventures', async () => {
     const theirs = await w.portfolio.overview(other);
     expect(theirs.ventures.total).toBe(1);

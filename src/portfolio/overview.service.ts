@@ -2,9 +2,10 @@ import { sql } from 'drizzle-orm';
 import { utcDay } from '../ledger/index.ts';
 import type { Clock, Database } from '../kernel/index.ts';
 import type { FiguresService, VentureFigures } from './figures.service.ts';
-import { venturesWhere, type OrgCache } from './portfolio.cache.ts';
+import type { OrgCache } from './portfolio.cache.ts';
 import type { Scope } from './portfolio.types.ts';
-import { addMonths, daysBetween, fromColumn, growthBp } from './portfolio.values.ts';
+import { overviewSums, type MrrPair } from './overview.query.ts';
+import { addMonths, daysBetween, growthBp } from './portfolio.values.ts';
 import type { Reporting } from './reporting.ts';
 import { rowsOf, type RollupsService } from './rollups.service.ts';
 import type { VenturesService } from './ventures.service.ts';
@@ -103,28 +104,15 @@ const STALE_DAYS = 35;
 const LOW_HEALTH = 50;
 const DROP_BP = -1_000;
 
-interface Row extends Record<string, unknown> {
-  venture_id: string;
-  metric: string;
-  currency: string;
-  month: string;
-  value: string;
-}
-
-/** A metric's value of a venture in a month, in its currency ('' for counts). */
-interface Amount {
-  currency: string;
-  value: bigint;
-}
-/** A metric's values by venture, then by month. */
-type ByVenture = Map<string, Map<string, Amount>>;
-
+/** A venture's name, for the lists that show it. */
 interface VentureRow extends Record<string, unknown> {
   id: string;
   slug: string;
   name: string;
-  category: string;
 }
+
+/** A list's entry before its venture's slug and name are read. */
+type Unnamed<T> = Omit<T, 'slug' | 'name'>;
 
 export function createOverviewService(deps: {
   db: Database;
@@ -139,107 +127,67 @@ export function createOverviewService(deps: {
 
   async function compute(scope: Scope, month: string, currency: string): Promise<Overview> {
     const months = Array.from({ length: MONTHS }, (_, i) => addMonths(month, i - MONTHS + 1));
-    const previousMonth = addMonths(month, -1);
-    const [rows, ventureRows, categories, figures] = await Promise.all([
-      rowsOf<Row>(
-        db,
-        sql`with v as (select id from portfolio_ventures where ${venturesWhere(scope)})
-            select k.venture_id, k.metric, coalesce(k.currency, '') as currency,
-                   to_char(k.day, 'YYYY-MM') as month,
-                   (case when k.metric = 'revenue' then sum(k.value)
-                         else (array_agg(k.value order by k.day desc))[1] end)::text as value
-            from portfolio_kpis k join v on v.id = k.venture_id
-            where k.org_id = ${scope.orgId} and k.metric in ('revenue', 'mrr', 'customers')
-              and k.day >= ${`${months[0]}-01`}::date and k.day < ${`${addMonths(month, 1)}-01`}::date
-            group by 1, 2, 3, 4`,
-      ),
-      rowsOf<VentureRow>(
-        db,
-        sql`select id, slug, name, category from portfolio_ventures where ${venturesWhere(scope)}`,
-      ),
+    const [totals, categories, figures] = await Promise.all([
+      overviewSums(db, scope, month, MONTHS),
       deps.ventures.listCategories(scope),
       deps.figures.ventureFigures(scope, month),
     ]);
 
     // The rate of every other currency at every month's end (undefined: none recorded by then).
     const converter = deps.reporting.converter(scope.orgId, currency);
-    const currencies = [...new Set(rows.map((r) => r.currency).filter((c) => c && c !== currency))];
+    const currencies = [
+      ...new Set(totals.sums.map((s) => s.currency).filter((c) => c && c !== currency)),
+    ];
     await converter.load(currencies, months);
     const convert: Convert = (amount, from, atMonth) => converter.convert(amount, from, atMonth);
+    const inReporting = (amount: bigint, from: string, atMonth: string) =>
+      from ? convert(amount, from, atMonth) : amount;
 
-    // values[metric][venture][month] = { currency, value }
-    const values = new Map<string, ByVenture>();
-    for (const row of rows) {
-      const byVenture: ByVenture = values.get(row.metric) ?? new Map<string, Map<string, Amount>>();
-      values.set(row.metric, byVenture);
-      const byMonth = byVenture.get(row.venture_id) ?? new Map<string, Amount>();
-      byVenture.set(row.venture_id, byMonth);
-      // A venture that changed currency within a month: the first row wins (rare; documented).
-      if (!byMonth.has(row.month)) {
-        byMonth.set(row.month, {
-          currency: row.currency,
-          value: BigInt(fromColumn(row.value).split('.')[0]!),
-        });
-      }
-    }
-    const unconverted = new Map<string, Set<string>>();
-
-    /** A metric's figure over some ventures (all when `only` is undefined). */
     /**
-     * A metric's figure over some ventures (all when `only` is undefined). Values are added up
-     * per currency first and each sum converted once (one rounding per currency and month).
+     * A metric's figure over one category's ventures, or all. The categories' totals are added
+     * up per currency first and each sum converted once (one rounding per currency and month).
      */
-    const figure = (metric: string, only?: Set<string>): OverviewFigure => {
-      const byVenture: ByVenture = values.get(metric) ?? new Map<string, Map<string, Amount>>();
-      const sums = months.map(() => new Map<string, { total: bigint; ventures: Set<string> }>());
-      const pairs = new Map<string, { now: bigint; before: bigint; ventures: number }>();
-      for (const [ventureId, byMonth] of byVenture) {
-        if (only && !only.has(ventureId)) continue;
-        for (const [i, m] of months.entries()) {
-          const value = byMonth.get(m);
-          if (!value) continue;
-          const sum = sums[i]!.get(value.currency) ?? { total: 0n, ventures: new Set<string>() };
-          sum.total += value.value;
-          sum.ventures.add(ventureId);
-          sums[i]!.set(value.currency, sum);
-        }
-        const now = byMonth.get(month);
-        const before = byMonth.get(previousMonth);
-        if (now && before && now.currency === before.currency) {
-          const pair = pairs.get(now.currency) ?? { now: 0n, before: 0n, ventures: 0 };
-          pair.now += now.value;
-          pair.before += before.value;
-          pair.ventures += 1;
-          pairs.set(now.currency, pair);
-        }
+    const figure = (metric: string, category?: string): OverviewFigure => {
+      const mine = <T extends { metric: string; category: string }>(list: T[]) =>
+        list.filter(
+          (r) => r.metric === metric && (category === undefined || r.category === category),
+        );
+      const sums = new Map<string, Map<string, { total: bigint; ventures: number }>>();
+      for (const s of mine(totals.sums)) {
+        const byCurrency =
+          sums.get(s.month) ?? new Map<string, { total: bigint; ventures: number }>();
+        sums.set(s.month, byCurrency);
+        const sum = byCurrency.get(s.currency) ?? { total: 0n, ventures: 0 };
+        sum.total += s.total;
+        sum.ventures += s.ventures;
+        byCurrency.set(s.currency, sum);
       }
-      const inReporting = (amount: bigint, from: string, atMonth: string) =>
-        from ? convert(amount, from, atMonth) : amount;
-      const series = months.map((m, i) => {
+      const series = months.map((m) => {
         let total = 0n;
         let reporting = 0;
-        for (const [from, sum] of sums[i]!) {
+        for (const [from, sum] of sums.get(m) ?? []) {
           const converted = inReporting(sum.total, from, m);
-          if (converted === undefined) {
-            if (m === month) {
-              const set = unconverted.get(from) ?? new Set<string>();
-              for (const id of sum.ventures) set.add(id);
-              unconverted.set(from, set);
-            }
-            continue;
-          }
+          if (converted === undefined) continue;
           total += converted;
-          reporting += sum.ventures.size;
+          reporting += sum.ventures;
         }
         return { month: m, value: String(total), reporting };
       });
       // Constant rates: both months at this month's rate, so exchange moves are not growth.
+      const pairs = new Map<string, { current: bigint; previous: bigint; ventures: number }>();
+      for (const p of mine(totals.pairs)) {
+        const pair = pairs.get(p.currency) ?? { current: 0n, previous: 0n, ventures: 0 };
+        pair.current += p.current;
+        pair.previous += p.previous;
+        pair.ventures += p.ventures;
+        pairs.set(p.currency, pair);
+      }
       let currentBoth = 0n;
       let previousBoth = 0n;
       let compared = 0;
       for (const [from, pair] of pairs) {
-        const a = inReporting(pair.now, from, month);
-        const b = inReporting(pair.before, from, month);
+        const a = inReporting(pair.current, from, month);
+        const b = inReporting(pair.previous, from, month);
         if (a === undefined || b === undefined) continue;
         currentBoth += a;
         previousBoth += b;
@@ -257,23 +205,16 @@ export function createOverviewService(deps: {
     };
 
     const mrr = figure('mrr');
-    const byCategory = new Map<string, Set<string>>();
-    for (const v of ventureRows) {
-      const set = byCategory.get(v.category) ?? new Set();
-      set.add(v.id);
-      byCategory.set(v.category, set);
-    }
     const total = BigInt(mrr.current);
     const categoryFigures = categories
-      .filter((c) => byCategory.has(c.key))
+      .filter((c) => totals.ventures.has(c.key))
       .map((c) => {
-        const ids = byCategory.get(c.key)!;
-        const own = figure('mrr', ids);
+        const own = figure('mrr', c.key);
         const current = BigInt(own.current);
         return {
           key: c.key,
           label: c.label,
-          ventures: ids.size,
+          ventures: totals.ventures.get(c.key)!,
           mrr: {
             current: own.current,
             growthBp: own.growthBp,
@@ -285,17 +226,42 @@ export function createOverviewService(deps: {
       })
       .sort((a, b) => Number(BigInt(b.mrr.current) - BigInt(a.mrr.current)));
 
-    const names = new Map(ventureRows.map((v) => [v.id, v]));
-    const movers = moversOf(
-      values.get('mrr') ?? new Map<string, Map<string, Amount>>(),
-      month,
-      previousMonth,
-      convert,
-      names,
+    const movers = moversOf(totals.mrrPairs, month, convert);
+    const attention = attentionOf(figures, utcDay(deps.clock.now()));
+    // Names only for the ventures the lists show.
+    const shown = [
+      ...new Set(
+        [
+          ...movers.up,
+          ...movers.down,
+          ...attention.lowestHealth,
+          ...attention.drops,
+          ...attention.stale,
+        ].map((v) => v.ventureId),
+      ),
+    ];
+    const names = new Map(
+      shown.length === 0
+        ? []
+        : (
+            await rowsOf<VentureRow>(
+              db,
+              sql`select id, slug, name from portfolio_ventures
+                  where org_id = ${scope.orgId} and id in (${sql.join(
+                    shown.map((id) => sql`${id}::uuid`),
+                    sql`, `,
+                  )})`,
+            )
+          ).map((v) => [v.id, v]),
     );
+    const named = <T extends { ventureId: string }>(list: T[]) =>
+      list.flatMap(({ ventureId, ...rest }) => {
+        const v = names.get(ventureId);
+        return v ? [{ ventureId, slug: v.slug, name: v.name, ...rest }] : [];
+      });
     return {
       month,
-      previousMonth,
+      previousMonth: addMonths(month, -1),
       currency,
       rates: currencies
         .map((c) => ({ c, rate: converter.rate(c, month) }))
@@ -309,16 +275,23 @@ export function createOverviewService(deps: {
           effectiveOn: rate!.effectiveOn,
         }))
         .sort((a, b) => a.currency.localeCompare(b.currency)),
-      unconverted: [...unconverted]
-        .map(([c, ids]) => ({ currency: c, ventures: ids.size }))
+      // MRR and revenue of a currency without a rate this month are left out of the totals.
+      unconverted: [...totals.moneyVentures]
+        .filter(([c]) => c !== currency && convert(0n, c, month) === undefined)
+        .map(([c, ventures]) => ({ currency: c, ventures }))
         .sort((a, b) => a.currency.localeCompare(b.currency)),
-      ventures: { total: ventureRows.length },
+      ventures: { total: [...totals.ventures.values()].reduce((a, b) => a + b, 0) },
       mrr,
       revenue: figure('revenue'),
       customers: figure('customers'),
       categories: categoryFigures,
-      movers,
-      attention: attentionOf(figures, names, utcDay(deps.clock.now())),
+      movers: { up: named(movers.up), down: named(movers.down) },
+      attention: {
+        ...attention,
+        lowestHealth: named(attention.lowestHealth),
+        drops: named(attention.drops),
+        stale: named(attention.stale),
+      },
     };
   }
 
@@ -341,32 +314,25 @@ type Convert = (amount: bigint, from: string, month: string) => bigint | undefin
 
 /** The five biggest rises and falls of MRR, like for like at this month's rate. */
 function moversOf(
-  mrr: ByVenture,
+  pairs: MrrPair[],
   month: string,
-  previousMonth: string,
   convert: Convert,
-  names: Map<string, VentureRow>,
-): { up: Mover[]; down: Mover[] } {
-  const all: Mover[] = [];
-  for (const [ventureId, byMonth] of mrr) {
-    const now = byMonth.get(month);
-    const before = byMonth.get(previousMonth);
-    const venture = names.get(ventureId);
-    if (!now || !before || now.currency !== before.currency || !venture) continue;
-    const a = convert(now.value, now.currency, month);
-    const b = convert(before.value, before.currency, month);
+): { up: Unnamed<Mover>[]; down: Unnamed<Mover>[] } {
+  const all: Unnamed<Mover>[] = [];
+  for (const { ventureId, currency, current, previous } of pairs) {
+    const a = convert(current, currency, month);
+    const b = convert(previous, currency, month);
     if (a === undefined || b === undefined || a === b) continue;
     all.push({
       ventureId,
-      slug: venture.slug,
-      name: venture.name,
       current: String(a),
       previous: String(b),
       change: String(a - b),
       growthBp: growthBp(a, b),
     });
   }
-  const byChange = (x: Mover, y: Mover) => Number(BigInt(y.change) - BigInt(x.change));
+  const byChange = (x: Unnamed<Mover>, y: Unnamed<Mover>) =>
+    Number(BigInt(y.change) - BigInt(x.change));
   all.sort(byChange);
   return {
     up: all.filter((m) => BigInt(m.change) > 0n).slice(0, LIST),
@@ -377,23 +343,22 @@ function moversOf(
   };
 }
 
+type Attention = Overview['attention'];
+
 /** The ventures that need someone: low health, MRR drops, and data gone stale. */
 function attentionOf(
   figures: Map<string, VentureFigures>,
-  names: Map<string, VentureRow>,
   today: string,
-): Overview['attention'] {
-  const list = [...figures.values()].filter((f) => names.has(f.ventureId));
-  const about = (f: VentureFigures) => {
-    const v = names.get(f.ventureId)!;
-    return { ventureId: v.id, slug: v.slug, name: v.name };
-  };
+): Omit<Attention, 'lowestHealth' | 'drops' | 'stale'> & {
+  [K in 'lowestHealth' | 'drops' | 'stale']: Unnamed<Attention[K][number]>[];
+} {
+  const list = [...figures.values()];
   const lowestHealth = list
     .filter((f) => f.lastKpiDay !== null && f.health.score < LOW_HEALTH)
     .sort((a, b) => a.health.score - b.health.score || a.ventureId.localeCompare(b.ventureId))
     .slice(0, LIST)
     .map((f) => ({
-      ...about(f),
+      ventureId: f.ventureId,
       score: f.health.score,
       reason: f.health.weakest ?? `health ${f.health.score} of 100`,
     }));
@@ -407,7 +372,7 @@ function attentionOf(
     .sort((a, b) => a.bp - b.bp)
     .slice(0, LIST)
     .map(({ f, bp }) => ({
-      ...about(f),
+      ventureId: f.ventureId,
       growthBp: bp,
       reason: `MRR ${(bp / 100).toFixed(1)} % against the month before`,
     }));
@@ -418,7 +383,7 @@ function attentionOf(
     lowestHealth,
     drops,
     stale: staleAll.slice(0, LIST).map((f) => ({
-      ...about(f),
+      ventureId: f.ventureId,
       lastKpiDay: f.lastKpiDay,
       reason: `no KPI for ${daysBetween(f.lastKpiDay!, today)} days`,
     })),

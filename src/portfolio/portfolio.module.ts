@@ -30,13 +30,11 @@ export function portfolioServiceFor(kernel: Kernel, access: Access) {
         () => false,
       ),
     defaultCurrency: async (orgId) => {
-      const top = (await ledger.listEntities(orgId))
-        .filter((e) => e.parentId === null)
-        .sort(
-          (a, b) =>
-            (a.kind === 'holding' ? 0 : 1) - (b.kind === 'holding' ? 0 : 1) ||
-            a.code.localeCompare(b.code),
-        )[0];
+      const top = (await ledger.listEntities(orgId, { parentId: null })).sort(
+        (a, b) =>
+          (a.kind === 'holding' ? 0 : 1) - (b.kind === 'holding' ? 0 : 1) ||
+          a.code.localeCompare(b.code),
+      )[0];
       return top?.baseCurrency ?? null;
     },
     memberName: async (orgId, userId) =>

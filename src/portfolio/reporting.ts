@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { convertMinor, rateOn, type AppliedRate } from '../ledger/index.ts';
+import { convertMinor, ratesOn, type AppliedRate } from '../ledger/index.ts';
 import type { Database } from '../kernel/index.ts';
 import type { Scope } from './portfolio.types.ts';
 import { addMonths } from './portfolio.values.ts';
@@ -60,17 +60,24 @@ export function createReporting(deps: {
         },
         rate: (from, month) => rates.get(`${from}|${month}`),
         load: async (currencies, months) => {
-          const wanted = [...new Set(currencies)].filter((c) => c && c !== currency);
           const list = [...new Set(months)];
-          await Promise.all(
-            wanted.flatMap((from) =>
-              list
-                .filter((m) => !rates.has(`${from}|${m}`))
-                .map(async (m) => {
-                  rates.set(`${from}|${m}`, await rateOn(db, orgId, from, currency, monthEnd(m)));
-                }),
-            ),
+          const wanted = [...new Set(currencies)].filter(
+            (c) => c && c !== currency && list.some((m) => !rates.has(`${c}|${m}`)),
           );
+          if (wanted.length === 0) return;
+          // Every currency at every month's end in one query (PGlite runs queries one at a time).
+          const found = await ratesOn(
+            db,
+            orgId,
+            wanted.map((from) => ({ base: from, quote: currency })),
+            list.map(monthEnd),
+          );
+          for (const from of wanted) {
+            for (const m of list) {
+              const key = `${from}|${m}`;
+              if (!rates.has(key)) rates.set(key, found.get(from, currency, monthEnd(m)));
+            }
+          }
         },
       };
     },

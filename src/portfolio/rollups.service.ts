@@ -236,7 +236,13 @@ export function createRollupsService(deps: {
      * only when nothing was recorded before it).
      */
     defaultMonth: (scope: Scope, category?: string): Promise<string> =>
-      latestMonth(scope, category),
+      // Every list and overview asks: kept with the answers it leads to (per day, as today
+      // decides it when nothing was recorded before this month).
+      scope.ventureIds !== null
+        ? latestMonth(scope, category)
+        : cached(`${scope.orgId}|default-month|${category ?? ''}|${utcDay(clock.now())}`, () =>
+            latestMonth(scope, category),
+          ),
 
     /**
      * The portfolio month by month (the trend behind the grid): revenue summed over the month,

@@ -16,8 +16,9 @@ import type { VenturesService } from './ventures.service.ts';
 /**
  * The ventures list with each venture's figures (MRR in its currency and in the reporting one,
  * its change, health, latest KPI), sortable on those figures as on its columns. Sorting on
- * figures reads every matching venture and pages by offset: the figures are computed, not
- * stored, and cached per organisation (`ventureFigures`), so a page of 1,000+ costs one pass.
+ * figures reads the ids of every matching venture, sorts them on their figures and pages by
+ * offset, then reads the page's rows: the figures are computed, not stored, and cached per
+ * organisation (`ventureFigures`), so a page of 1,000+ costs one pass over ids, not rows.
  */
 
 const DEFAULT_LIMIT = 50;
@@ -124,19 +125,32 @@ export function createVentureListing(deps: {
       const limit = Math.min(query.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
       const offset = query.cursor?.startsWith('o:') ? Number(query.cursor.slice(2)) || 0 : 0;
       const direction = query.order === 'desc' ? -1 : 1;
-      const all = (await deps.ventures.matchingVentures(scope, query)).map(withFigures);
-      const keyed = all.map((v) => ({ v, key: sortKey(sort, v.figures) }));
+      // Sort keys of every match, then the rows of one page only.
+      const ids = await deps.ventures.matchingVentureIds(scope, query);
+      const keyed = ids.map((id) => {
+        const shown = listed(figures.get(id), converter, month);
+        return { id, shown, key: sortKey(sort, shown) };
+      });
+      // Stable: ties keep the order by name.
       keyed.sort((a, b) => {
         if (a.key === null || b.key === null) {
           return a.key === b.key ? 0 : a.key === null ? 1 : -1;
         }
         return direction * compare(a.key, b.key);
       });
-      const page = keyed.slice(offset, offset + limit).map((k) => k.v);
+      const slice = keyed.slice(offset, offset + limit);
+      const shown = new Map(slice.map((k) => [k.id, k.shown]));
+      const page = await deps.ventures.venturesByIds(
+        scope,
+        slice.map((k) => k.id),
+      );
       return {
-        ventures: await withOwners(scope, page),
-        total: all.length,
-        nextCursor: offset + limit < all.length ? `o:${offset + limit}` : null,
+        ventures: await withOwners(
+          scope,
+          page.map((v) => ({ ...v, figures: shown.get(v.id)! })),
+        ),
+        total: ids.length,
+        nextCursor: offset + limit < ids.length ? `o:${offset + limit}` : null,
         figures: about,
       };
     },

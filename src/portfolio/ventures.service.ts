@@ -352,16 +352,35 @@ export function createVenturesService(deps: VenturesDeps) {
     },
 
     /**
-     * Every venture matching the query's filters (not paged), by name: for sorts on figures,
-     * which the database does not hold.
+     * The ids of every venture matching the query's filters (not paged), by name then id: for
+     * sorts on figures, which the database does not hold. One row of JSON, however many match.
      */
-    async matchingVentures(scope: Scope, query: VentureQuery = {}): Promise<Venture[]> {
+    async matchingVentureIds(scope: Scope, query: VentureQuery = {}): Promise<string[]> {
+      const [row] = await db
+        .select({
+          ids: sql<string>`coalesce(json_agg(${portfolioVentures.id}
+                 order by ${portfolioVentures.name}, ${portfolioVentures.id}), '[]')::text`,
+        })
+        .from(portfolioVentures)
+        .where(filtersOf(scope, query));
+      return JSON.parse(row?.ids ?? '[]') as string[];
+    },
+
+    /** The ventures of these ids within the scope, in the order of `ids` (unknown ones left out). */
+    async venturesByIds(scope: Scope, ids: readonly string[]): Promise<Venture[]> {
+      if (ids.length === 0) return [];
       const rows = await db
         .select()
         .from(portfolioVentures)
-        .where(filtersOf(scope, query))
-        .orderBy(asc(portfolioVentures.name), asc(portfolioVentures.id));
-      return rows.map(toVenture);
+        .where(
+          and(
+            eq(portfolioVentures.orgId, scope.orgId),
+            inScope(scope),
+            inArray(portfolioVentures.id, [...ids]),
+          ),
+        );
+      const byId = new Map(rows.map((row) => [row.id, toVenture(row)]));
+      return ids.flatMap((id) => byId.get(id) ?? []);
     },
 
     /** The ids of every venture `iza demo` created in the organisation. */
