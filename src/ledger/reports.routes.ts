@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { orgOf } from '../server/access.ts';
-import { addRoute } from '../server/route.ts';
+import { addRoute, kept } from '../server/route.ts';
 import { idParams } from './ledger.dto.ts';
 import {
   COMPARATIVE_SCHEMAS,
@@ -76,7 +76,9 @@ export function registerLedgerReportRoutes(app: FastifyInstance, reports: Report
         query: reportQuerySchema,
         response,
       },
-      async ({ request, query }) => reportJson(await reports.report(orgOf(request), kind, query)),
+      // Kept by the service until the ledger changes: serialized once (1-2 MB consolidated).
+      async ({ request, query }) =>
+        kept(await reports.report(orgOf(request), kind, query), reportJson),
     );
   }
   for (const kind of COMPARATIVE_KINDS) {
@@ -94,7 +96,7 @@ export function registerLedgerReportRoutes(app: FastifyInstance, reports: Report
         response,
       },
       async ({ request, query }) =>
-        reportJson(await reports.comparative(orgOf(request), kind, query)),
+        kept(await reports.comparative(orgOf(request), kind, query), reportJson),
     );
   }
   addRoute(

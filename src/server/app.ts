@@ -50,6 +50,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route with its declared access (see server/access.ts). */
     registeredRoutes: RegisteredRoute[];
+    /** The server's clock (the envelope's timestamp). */
+    now(): Date;
   }
 }
 
@@ -164,6 +166,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     authenticator: access.authenticator,
   });
   app.decorate('registeredRoutes', routes);
+  app.decorate('now', now);
 
   // After authentication: the limits depend on who calls (rate-limit.ts).
   await registerRateLimit(app, config.rateLimit);

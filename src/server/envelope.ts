@@ -43,6 +43,14 @@ export function isEnveloped(payload: unknown): boolean {
   return typeof payload === 'object' && payload !== null && ENVELOPED in payload;
 }
 
+/**
+ * The success envelope around `data` serialized ahead (JSON text): what the serializer would
+ * write for `successBody(data, ...)`, keys in the same order.
+ */
+export function successJson(dataJson: string, requestId: string, at: Date): string {
+  return `{"success":true,"data":${dataJson},"metadata":${JSON.stringify(metadata(requestId, at))}}`;
+}
+
 export function successBody(data: unknown, requestId: string, at: Date) {
   return mark({ success: true as const, data, metadata: metadata(requestId, at) });
 }

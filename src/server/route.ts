@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { ErrorCodes, UnexpectedError } from '../kernel/index.ts';
 import type { RouteAccess } from './access.ts';
-import { envelopeOf, errorEnvelopeSchema } from './envelope.ts';
+import { envelopeOf, errorEnvelopeSchema, successJson } from './envelope.ts';
 
 type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
 
@@ -66,9 +67,13 @@ export function addRoute<
   spec: RouteSpec<B, Q, P, R, A>,
   handler: (
     input: RouteInput<Infer<B>, Infer<Q>, Infer<P>>,
-  ) => Promise<z.input<R> | (A extends z.ZodType ? Accepted<z.input<A>> : never)>,
+  ) => Promise<
+    z.input<R> | Kept<z.input<R>> | (A extends z.ZodType ? Accepted<z.input<A>> : never)
+  >,
 ): void {
   const status = spec.status ?? 200;
+  /** The JSON of kept answers (see `kept`), each serialized once, while it is kept. */
+  const serialized = new WeakMap<object, string>();
   app.route({
     method: spec.method,
     url: spec.url,
@@ -107,10 +112,49 @@ export function addRoute<
         reply.status(202);
         return data.data;
       }
+      if (data instanceof Kept) {
+        let json = serialized.get(data.key);
+        if (json === undefined) {
+          // What the serializer would write: the response schema's encoding, as JSON. An answer
+          // that does not fit its schema is the server's fault, as with the serializer.
+          const encoded = z.safeEncode(spec.response, data.data() as z.output<R>);
+          if (!encoded.success) {
+            throw new UnexpectedError(
+              ErrorCodes.internal,
+              `The answer of ${spec.url} does not fit its schema`,
+              { cause: encoded.error },
+            );
+          }
+          json = JSON.stringify(encoded.data);
+          serialized.set(data.key, json);
+        }
+        if (status !== 200) reply.status(status);
+        reply.type('application/json; charset=utf-8');
+        return successJson(json, request.id, app.now());
+      }
       if (status !== 200) reply.status(status);
       return data;
     },
   });
+}
+
+/**
+ * An answer the service keeps between requests (the same `key` object while it is unchanged):
+ * serialized once per key and route, then sent as that text in a fresh envelope. `data` makes
+ * the JSON value from the kept object when it is first sent.
+ */
+export class Kept<T> {
+  readonly key: object;
+  readonly data: () => T;
+  constructor(key: object, data: () => T) {
+    this.key = key;
+    this.data = data;
+  }
+}
+
+/** Answers `data(key)`, serialized once for as long as the service keeps `key`. */
+export function kept<K extends object, T>(key: K, data: (key: K) => T): Kept<T> {
+  return new Kept(key, () => data(key));
 }
 
 /** A route's 202 answer (see `RouteSpec.accepted`). */

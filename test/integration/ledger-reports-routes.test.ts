@@ -12,6 +12,7 @@ describe.each(storages)('ledger report routes on $name', { timeout: 120_000 }, (
   let drop: () => Promise<void>;
   let entity: Entity;
   let bank: Account;
+  let equity: Account;
   const who: Record<'viewer' | 'other' | 'anonymous', string | undefined> = {
     viewer: undefined,
     other: undefined,
@@ -45,6 +46,7 @@ describe.each(storages)('ledger report routes on $name', { timeout: 120_000 }, (
     });
     const code = (c: string, accounts = made.accounts) => accounts.find((a) => a.code === c)!;
     bank = code('1100');
+    equity = code('3000');
     const at = new Date('2026-01-10T08:00:00.000Z');
     const results = await ledger.createTransfers(w.orgA, [
       {
@@ -268,6 +270,50 @@ describe.each(storages)('ledger report routes on $name', { timeout: 120_000 }, (
       message: expect.stringContaining('EUR/GBP'),
     });
     expect(missing.json().error.message).toContain('2026-01-31');
+  });
+
+  // Last: it posts to the books the tests above read.
+  it('answers a kept statement in a fresh envelope, and a changed one anew', async () => {
+    const query = 'asOf=2026-01-31&consolidated=true&rates=currencies';
+    const first = await report('balance-sheet', query);
+    const again = await report('balance-sheet', query);
+    expect([first.statusCode, again.statusCode]).toEqual([200, 200]);
+    expect(again.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(again.json().data).toEqual(first.json().data);
+    expect(again.json()).toMatchObject({
+      success: true,
+      metadata: { version: expect.any(String) },
+    });
+    expect(again.json().metadata.requestId).not.toBe(first.json().metadata.requestId);
+    expect(first.json().data.rates).toEqual([]);
+    expect(first.json().data.ratesByCurrency.map((r: { currency: string }) => r.currency)).toEqual([
+      'EUR',
+      'USD',
+    ]);
+    // the same answer as the serializer's, property for property, whatever the path
+    const full = await report('balance-sheet', 'asOf=2026-01-31&consolidated=true');
+    expect({ ...full.json().data, rates: [] }).toEqual(first.json().data);
+    // a posting dated in the statement's days: the next answer is computed and sent anew
+    const ledger = createLedgerService({
+      db: w.kernel.db,
+      clock: w.kernel.clock,
+      audit: w.access.audit,
+    });
+    const [posted] = await ledger.createTransfers(w.orgA, [
+      {
+        id: newId(),
+        debitAccountId: bank.id,
+        creditAccountId: equity.id,
+        amount: 1_000n,
+        currency: 'EUR',
+        effectiveAt: new Date('2026-01-20T08:00:00.000Z'),
+      },
+    ]);
+    expect(posted!.result).toBe('ok');
+    const after = await report('balance-sheet', query);
+    expect(after.json().data.assets.total).toBe(
+      String(BigInt(first.json().data.assets.total) + 1_000n),
+    );
   });
 
   it('documents the routes in OpenAPI', async () => {
