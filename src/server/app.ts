@@ -50,8 +50,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route with its declared access (see server/access.ts). */
     registeredRoutes: RegisteredRoute[];
-    /** The server's clock (the envelope's timestamp). */
-    now(): Date;
   }
 }
 

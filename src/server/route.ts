@@ -6,6 +6,13 @@ import { envelopeOf, errorEnvelopeSchema, successJson } from './envelope.ts';
 
 type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The server's clock (the envelope's timestamp), decorated by `buildApp`. */
+    now(): Date;
+  }
+}
+
 export interface RouteSpec<
   B extends z.ZodType | undefined,
   Q extends z.ZodType | undefined,
