@@ -1,6 +1,7 @@
 import { and, asc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../kernel/index.ts';
+import { utcDay } from './fx.ts';
 import {
   ledgerAccountDays,
   ledgerAccounts,
@@ -150,23 +151,36 @@ const postingAccount = and(
   eq(ledgerAccounts.orgId, ledgerPostings.orgId),
   eq(ledgerAccounts.id, ledgerPostings.accountId),
 );
-/** The bucket label: the UTC day for accounts to translate, else the part of the period. */
-function bucketDay(
-  currency: SQL | typeof ledgerAccounts.currency,
+/**
+ * The bucket label: `day` (the row's UTC day) where `whole` is false (amounts translated day by
+ * day), else the part of the window the row is in, labelled with the part's last day;
+ * `before(at)` says the row is dated before the instant `at`.
+ */
+function bucketLabel(
   window: BucketWindow,
+  row: { day: SQL; before: (at: Date) => SQL },
+  whole: SQL,
 ): SQL<string> {
-  const day = sql`to_char(${ledgerTransfers.effectiveAt} at time zone 'UTC', 'YYYY-MM-DD')`;
   const part =
     window.cuts.length === 0
       ? sql`${window.lastDay}::text`
       : sql`case ${sql.join(
-          window.cuts.map(
-            (cut) =>
-              sql`when ${ledgerTransfers.effectiveAt} < ${cut.at.toISOString()}::timestamptz then ${cut.label}::text`,
-          ),
+          window.cuts.map((cut) => sql`when ${row.before(cut.at)} then ${cut.label}::text`),
           sql` `,
         )} else ${window.lastDay}::text end`;
-  return sql<string>`case when ${currency} = ${window.currency}::text then ${part} else ${day} end`;
+  return sql<string>`case when ${whole} then ${part} else ${row.day} end`;
+}
+
+/** Postings, dated by their transfer: summed per part only in the report currency. */
+function postingBucket(window: BucketWindow): SQL<string> {
+  return bucketLabel(
+    window,
+    {
+      day: sql`to_char(${ledgerTransfers.effectiveAt} at time zone 'UTC', 'YYYY-MM-DD')`,
+      before: (at) => sql`${ledgerTransfers.effectiveAt} < ${at.toISOString()}::timestamptz`,
+    },
+    sql`${ledgerAccounts.currency} = ${window.currency}::text`,
+  );
 }
 
 function inWindow(window: BucketWindow): SQL | undefined {
@@ -176,29 +190,23 @@ function inWindow(window: BucketWindow): SQL | undefined {
   );
 }
 
-const dayText = (at: Date): string => at.toISOString().slice(0, 10);
-
 /**
  * The bucket label of a day total: the day for accounts to translate, else the part. With
  * `closingRate`, balance-sheet accounts held in their entity's base currency are summed per part
  * too: translated at the closing (and opening) rate, they need no day's rate.
  */
 function dayBucket(window: BucketWindow, closingRate: boolean): SQL<string> {
-  const day = sql`to_char(${ledgerAccountDays.day}, 'YYYY-MM-DD')`;
-  const part =
-    window.cuts.length === 0
-      ? sql`${window.lastDay}::text`
-      : sql`case ${sql.join(
-          window.cuts.map(
-            (cut) =>
-              sql`when ${ledgerAccountDays.day} < ${dayText(cut.at)}::date then ${cut.label}::text`,
-          ),
-          sql` `,
-        )} else ${window.lastDay}::text end`;
-  const whole = closingRate
-    ? sql`${ledgerAccounts.currency} = ${window.currency}::text or (${ledgerAccounts.type} in ('asset', 'liability', 'equity') and ${ledgerAccounts.currency} = ${ledgerEntities.baseCurrency})`
-    : sql`${ledgerAccounts.currency} = ${window.currency}::text`;
-  return sql<string>`case when ${whole} then ${part} else ${day} end`;
+  const sameCurrency = sql`${ledgerAccounts.currency} = ${window.currency}::text`;
+  return bucketLabel(
+    window,
+    {
+      day: sql`to_char(${ledgerAccountDays.day}, 'YYYY-MM-DD')`,
+      before: (at) => sql`${ledgerAccountDays.day} < ${utcDay(at)}::date`,
+    },
+    closingRate
+      ? sql`${sameCurrency} or (${ledgerAccounts.type} in ('asset', 'liability', 'equity') and ${ledgerAccounts.currency} = ${ledgerEntities.baseCurrency})`
+      : sameCurrency,
+  );
 }
 
 /**
@@ -242,8 +250,8 @@ export async function movementBuckets(
         inArray(ledgerAccounts.entityId, [...entityIds]),
         options.cashOnly ? eq(ledgerAccounts.cash, true) : undefined,
         options.types ? inArray(ledgerAccounts.type, [...options.types]) : undefined,
-        window.start ? gte(ledgerAccountDays.day, dayText(window.start)) : undefined,
-        lt(ledgerAccountDays.day, dayText(window.end)),
+        window.start ? gte(ledgerAccountDays.day, utcDay(window.start)) : undefined,
+        lt(ledgerAccountDays.day, utcDay(window.end)),
       ),
     )
     // By position: the label's expression carries parameters, which PostgreSQL would not match.
@@ -272,7 +280,7 @@ export async function cashFlowBuckets(
     .select({
       accountId: counterpart.id,
       side: ledgerPostings.side,
-      day: bucketDay(ledgerAccounts.currency, window),
+      day: postingBucket(window),
       amount: sql<string>`sum(${ledgerPostings.amount})::text`,
     })
     .from(ledgerPostings)
@@ -339,7 +347,7 @@ function dayTotals(
 ): Promise<TotalsRow[]> {
   const part = (column: typeof ledgerAccountDays.debits, opening: boolean) => {
     const when = window.split
-      ? sql`${ledgerAccountDays.day} ${opening ? sql`<` : sql`>=`} ${dayText(window.split)}::date`
+      ? sql`${ledgerAccountDays.day} ${opening ? sql`<` : sql`>=`} ${utcDay(window.split)}::date`
       : sql`${opening ? sql`false` : sql`true`}`;
     return sql<string>`coalesce(sum(case when ${when} then ${column} else 0 end), 0)::text`;
   };
@@ -355,7 +363,7 @@ function dayTotals(
       and(
         eq(ledgerAccountDays.orgId, orgId),
         eq(ledgerAccountDays.accountId, accountId),
-        lt(ledgerAccountDays.day, dayText(window.end)),
+        lt(ledgerAccountDays.day, utcDay(window.end)),
       ),
     );
 }

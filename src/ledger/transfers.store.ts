@@ -1,5 +1,6 @@
 import { and, asc, eq, lte, ne, sql, type Column, type SQL } from 'drizzle-orm';
 import { ErrorCodes, UnexpectedError, type DbOrTx, type Transaction } from '../kernel/index.ts';
+import { utcDay } from './fx.ts';
 import { ledgerAccounts, ledgerTransfers } from './ledger.schema.ts';
 import type { Transfer, TransferKind, TransferResultCode, TransferStatus } from './ledger.types.ts';
 import type { AccountState, EngineOutput } from './transfers.journal.ts';
@@ -361,9 +362,7 @@ function insertPostings(org: SQL, output: EngineOutput, now: Date): SQL | undefi
  * inserts (a post of a hold is a transfer of its own; an expiry or void posts nothing).
  */
 function addToAccountDays(org: SQL, output: EngineOutput): SQL | undefined {
-  const dayOf = new Map(
-    output.inserted.map((t) => [t.id, t.effectiveAt.toISOString().slice(0, 10)]),
-  );
+  const dayOf = new Map(output.inserted.map((t) => [t.id, utcDay(t.effectiveAt)]));
   const sums = new Map<
     string,
     { account_id: string; day: string; debits: bigint; credits: bigint }

@@ -118,7 +118,6 @@ export function AgentsPage() {
         onDispatched={setOpenTask}
       />
       <TaskDrawer taskId={openTask} onClose={() => setOpenTask(null)} />
-      {ready ? null : <Loading />}
       {ready ? (
         <>
           <WaitingForYou canDecide={canDecide} />
@@ -371,7 +370,9 @@ export function AgentsPage() {
             ) : null}
           </Panel>
         </>
-      ) : null}
+      ) : (
+        <Loading />
+      )}
     </>
   );
 }

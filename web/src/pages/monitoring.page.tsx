@@ -40,7 +40,6 @@ export function MonitoringPage() {
         title="Monitoring"
         intro="The server's readiness, its components, its own metrics and the external MCP servers. Refreshed every 30 seconds."
       />
-      {ready ? null : <Loading />}
       {ready ? (
         <>
           <Panel title="Health" id="health">
@@ -169,7 +168,9 @@ export function MonitoringPage() {
             ) : null}
           </Panel>
         </>
-      ) : null}
+      ) : (
+        <Loading />
+      )}
     </>
   );
 }

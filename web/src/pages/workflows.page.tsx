@@ -100,7 +100,6 @@ export function WorkflowsPage() {
         }
       />
       <ImportWorkflowsDialog open={importing} onClose={() => setImporting(false)} />
-      {ready ? null : <Loading />}
       {ready ? (
         <>
           <Panel title="Workflows" id="workflows">
@@ -283,7 +282,9 @@ export function WorkflowsPage() {
             ) : null}
           </Panel>
         </>
-      ) : null}
+      ) : (
+        <Loading />
+      )}
     </>
   );
 }
