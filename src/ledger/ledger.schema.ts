@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   check,
+  customType,
   date,
   foreignKey,
   index,
@@ -31,6 +32,12 @@ const total = (name: string) =>
   money(name)
     .notNull()
     .default(sql`0`);
+
+/**
+ * A transaction id (`xid8`, 64 bits, never wraps), read as text: which transaction last wrote a
+ * row, compared with a snapshot (`pg_current_snapshot()`) to find what changed since it.
+ */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
 
 /** Legal entities: one per venture plus holding companies, each with its own chart. */
 export const ledgerEntities = pgTable(
@@ -97,10 +104,19 @@ export const ledgerAccounts = pgTable(
     debitsPosted: total('debits_posted'),
     creditsPosted: total('credits_posted'),
     createdAt: at('created_at').notNull(),
+    /**
+     * The transaction that created or last changed the account (its totals, its closing): every
+     * write sets it, so `ledger_account_days` of an account can only have changed where this did
+     * (see `reports.changes.ts`).
+     */
+    changedXid: xid8('changed_xid')
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
   },
   (t) => [
     uniqueIndex('ledger_accounts_entity_code_idx').on(t.entityId, t.code),
     index('ledger_accounts_org_entity_idx').on(t.orgId, t.entityId),
+    index('ledger_accounts_org_changed_idx').on(t.orgId, t.changedXid),
     unique('ledger_accounts_org_id_key').on(t.orgId, t.id),
     foreignKey({
       name: 'ledger_accounts_entity_fk',

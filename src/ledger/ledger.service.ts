@@ -327,7 +327,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
         }
         const [row] = await tx
           .update(ledgerAccounts)
-          .set({ closedAt: clock.now() })
+          .set({ closedAt: clock.now(), changedXid: sql`pg_current_xact_id()` })
           .where(and(eq(ledgerAccounts.orgId, orgId), eq(ledgerAccounts.id, id)))
           .returning();
         await audit.record(tx, {

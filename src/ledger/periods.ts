@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { UserError, isUuid, newId, notFound, type Clock, type Database } from '../kernel/index.ts';
 import { requireDay } from './days.ts';
 import { utcDay } from './fx.ts';
@@ -81,7 +81,7 @@ export function createPeriods(deps: PeriodsDeps) {
           .where(and(eq(ledgerEntities.orgId, orgId), eq(ledgerEntities.id, id)));
         await tx
           .update(ledgerAccounts)
-          .set({ closedThrough: through })
+          .set({ closedThrough: through, changedXid: sql`pg_current_xact_id()` })
           .where(and(eq(ledgerAccounts.orgId, orgId), eq(ledgerAccounts.entityId, id)));
         const [row] = await tx
           .insert(ledgerPeriodCloses)

@@ -1,62 +1,139 @@
 import { sql } from 'drizzle-orm';
-import type { DbOrTx } from '../kernel/index.ts';
+import type { Database, Transaction } from '../kernel/index.ts';
 
 /**
- * Statements kept per organisation and query while the ledger data they are computed from has
- * not changed. Whether it changed is read from the database at every request, in one query of
- * aggregates that any change a statement can see moves (see `ledgerFingerprint`), so an answer
- * is never stale, whichever process wrote, and a consolidated statement over a million postings
- * is computed once per change instead of once per request. Least recently used answers go first
- * beyond `maxEntries`; a failed computation is not kept, and concurrent requests for the same
- * statement share one computation.
+ * Statements kept per organisation and query, brought up to date at every request from what
+ * changed in the ledger since they were read (see `ledgerChanges`), so an answer is never
+ * stale, whichever process wrote. Each request runs in one read-only repeatable-read
+ * transaction: the changes and whatever is read again come from the same snapshot, which the
+ * kept statement then records. Unchanged: the kept answer itself (the same object, so the route
+ * sends the JSON it serialized before). Accounts changed: the statement's `update` reads again
+ * only what they touch (see reports.parts.ts). Entities, period closes or rates changed, an
+ * account created, or no `update`: computed afresh.
+ *
+ * Requests for one statement take turns (each starts from the answer of the one before), so a
+ * long first computation is shared, not repeated. Least recently used statements go first
+ * beyond `maxEntries`; a failed request keeps nothing.
  */
-export function createReportCache(db: DbOrTx, maxEntries = 24) {
-  const entries = new Map<string, { fingerprint: string; value: Promise<unknown> }>();
+export function createReportCache(db: Database, maxEntries = 24) {
+  const entries = new Map<string, Promise<Entry<unknown, unknown>>>();
+
   return {
-    async cached<T>(orgId: string, key: string, compute: () => Promise<T>): Promise<T> {
-      const fingerprint = await ledgerFingerprint(db, orgId);
+    async kept<S, V>(orgId: string, key: string, statement: KeptStatement<S, V>): Promise<V> {
       const id = `${orgId}|${key}`;
-      const hit = entries.get(id);
+      const previous = entries.get(id) as Promise<Entry<S, V>> | undefined;
+      const next = (async (): Promise<Entry<S, V>> => {
+        const base = previous ? await previous.catch(() => undefined) : undefined;
+        return db.transaction(
+          async (tx) => {
+            const changes = await ledgerChanges(tx, orgId, base?.snapshot ?? null);
+            const at = { snapshot: changes.snapshot, structure: changes.structure };
+            if (base && base.structure === changes.structure && changes.accounts) {
+              if (changes.accounts.length === 0) return { ...base, ...at };
+              const updated = await statement.update?.(tx, base, changes.accounts);
+              if (updated) return { ...updated, ...at };
+            }
+            return { ...(await statement.compute(tx)), ...at };
+          },
+          { isolationLevel: 'repeatable read', accessMode: 'read only' },
+        );
+      })();
       entries.delete(id);
-      if (hit && hit.fingerprint === fingerprint) {
-        entries.set(id, hit);
-        return hit.value as Promise<T>;
-      }
-      // Computed after the fingerprint was read, so from the data it names or newer: a newer
-      // answer only costs one computation more, when the next request reads another fingerprint.
-      const value = compute();
-      entries.set(id, { fingerprint, value });
-      value.catch(() => {
-        if (entries.get(id)?.value === value) entries.delete(id);
+      entries.set(id, next);
+      next.catch(() => {
+        if (entries.get(id) === next) entries.delete(id);
       });
       for (const oldest of entries.keys()) {
         if (entries.size <= maxEntries) break;
         entries.delete(oldest);
       }
-      return value;
+      return (await next).value;
     },
   };
 }
 
 export type ReportCache = ReturnType<typeof createReportCache>;
 
+/** A statement the cache keeps: how to compute it, and how to bring it up to date. */
+export interface KeptStatement<S, V> {
+  /** The statement and the state it is brought up to date from. */
+  compute(tx: Transaction): Promise<{ state: S; value: V }>;
+  /**
+   * The statement after these accounts changed (posted to, closed, created), from the kept one;
+   * undefined: compute it afresh. Nothing it shows changed: the kept one itself.
+   */
+  update?(
+    tx: Transaction,
+    kept: { state: S; value: V },
+    changed: readonly ChangedAccount[],
+  ): Promise<{ state: S; value: V } | undefined>;
+}
+
+interface Entry<S, V> {
+  snapshot: string;
+  structure: string;
+  state: S;
+  value: V;
+}
+
+export interface ChangedAccount {
+  id: string;
+  entityId: string;
+}
+
+export interface LedgerChanges {
+  /** The snapshot the query ran in (`pg_current_snapshot()`), as text. */
+  snapshot: string;
+  /**
+   * A text that changes with anything a statement reads besides the accounts: a new entity or
+   * one's closing, a period close, a recorded rate. Entities are otherwise never updated, period
+   * closes and rates never are.
+   */
+  structure: string;
+  /** The accounts created or changed since `since` (null when there is none). */
+  accounts: ChangedAccount[] | null;
+}
+
 /**
- * A text that changes whenever anything a statement of the organisation reads changes: a posted
- * posting (posted amounts are positive, so each one raises its account's posted totals), a new
- * or closed account, a new entity, a period close, a recorded rate. Entities and accounts are
- * otherwise never updated, postings and rates never are.
+ * What changed in the organisation's ledger since the snapshot `since`, read within the
+ * caller's transaction. Every write to an account (its totals and day totals, its closing, a
+ * period close) sets its `changed_xid` to the writing transaction, so an account changed since
+ * `since` exactly when that transaction is not visible in `since`: committed after it was taken
+ * (one still running is not visible now either, and is found next time). An index on
+ * `(org_id, changed_xid)` reads only the accounts written since the oldest transaction `since`
+ * did not see.
  */
-export async function ledgerFingerprint(db: DbOrTx, orgId: string): Promise<string> {
-  const result = await db.execute(sql`
-    select concat_ws('/',
-      (select concat_ws(':', count(*), sum(debits_posted), sum(credits_posted), count(closed_at),
-        max(closed_through)) from ledger_accounts where org_id = ${orgId}),
-      (select concat_ws(':', count(*), max(closed_through)) from ledger_entities
-        where org_id = ${orgId}),
-      (select concat_ws(':', count(*), max(created_at)) from ledger_period_closes
-        where org_id = ${orgId}),
-      (select concat_ws(':', count(*), max(created_at)) from ledger_fx_rates
-        where org_id = ${orgId})) as fingerprint`);
-  const [row] = (result as { rows: { fingerprint: string }[] }).rows;
-  return row?.fingerprint ?? '';
+export async function ledgerChanges(
+  tx: Transaction,
+  orgId: string,
+  since: string | null,
+): Promise<LedgerChanges> {
+  const accounts =
+    since === null
+      ? sql`null::json`
+      : sql`(select coalesce(json_agg(json_build_object('id', id, 'entityId', entity_id)), '[]')
+          from ledger_accounts where org_id = ${orgId}
+            and changed_xid >= pg_snapshot_xmin(${since}::pg_snapshot)
+            and not pg_visible_in_snapshot(changed_xid, ${since}::pg_snapshot))`;
+  const result = await tx.execute(sql`
+    select pg_current_snapshot()::text as snapshot,
+      concat_ws('/',
+        (select concat_ws(':', count(*), max(closed_through)) from ledger_entities
+          where org_id = ${orgId}),
+        (select concat_ws(':', count(*), max(created_at)) from ledger_period_closes
+          where org_id = ${orgId}),
+        (select concat_ws(':', count(*), max(created_at)) from ledger_fx_rates
+          where org_id = ${orgId})) as structure,
+      ${accounts} as accounts`);
+  const [row] = (
+    result as {
+      rows: { snapshot: string; structure: string; accounts: ChangedAccount[] | string | null }[];
+    }
+  ).rows;
+  const changed = row!.accounts;
+  return {
+    snapshot: row!.snapshot,
+    structure: row!.structure,
+    accounts: typeof changed === 'string' ? (JSON.parse(changed) as ChangedAccount[]) : changed,
+  };
 }

@@ -1,4 +1,4 @@
-import type { Database } from '../kernel/index.ts';
+import type { DbOrTx } from '../kernel/index.ts';
 import type { AccountType } from './ledger.types.ts';
 import {
   bucketWindow,
@@ -35,9 +35,9 @@ import {
 } from './reports.types.ts';
 
 /**
- * Comparative statements: one statement per calendar period, side by side, read in one
- * read-only repeatable-read transaction (one snapshot: a transfer posted meanwhile is in every
- * column or in none). The entity tree, its accounts and the rates are loaded once; the posted
+ * Comparative statements: one statement per calendar period, side by side, read within the
+ * caller's transaction (the reports service's is read-only and repeatable-read: one snapshot, so
+ * a transfer posted meanwhile is in every column or in none). The entity tree, its accounts and the rates are loaded once; the posted
  * movements of the whole span are read in one aggregate per statement (two for the cash flow),
  * with accounts in the report currency summed per period, and each column is built from its
  * slice of them by the same pure functions as the one-period statements, so a column equals,
@@ -71,7 +71,7 @@ function slice<B extends { day: string }>(buckets: readonly B[], from: string | 
 const over = (c: ReportContext, period: Period): ReportContext => ({ ...c, period });
 
 export async function comparativeStatements<K extends ComparativeKind>(
-  db: Database,
+  tx: DbOrTx,
   orgId: string,
   kind: K,
   query: ComparativeQuery,
@@ -82,38 +82,33 @@ export async function comparativeStatements<K extends ComparativeKind>(
   }
   const periods = lastPeriods(query.period, query.count, checkDay(query.to ?? today, 'to'));
   const span: Period = { from: periods[0]!.from, to: periods.at(-1)!.to };
-  return db.transaction(
-    async (tx) => {
-      const c = await loadContext(tx, orgId, query, span);
-      const entityIds = c.tree.map((e) => e.id);
-      // Each period's first day starts a part: accounts in the report currency are summed per
-      // period (labelled with its last day), the others per day, as they are translated.
-      const cuts = periods.map((p) => p.from);
-      const read: Reads = {
-        movements: (start, filter) =>
-          movementBuckets(
-            tx,
-            orgId,
-            entityIds,
-            bucketWindow(c, { ...(start ? { start } : {}), cuts }),
-            // No comparative statement shows debits and credits (see BucketOptions).
-            { ...filter, closingRate: true },
-          ),
-        flows: (start) => cashFlowBuckets(tx, orgId, entityIds, bucketWindow(c, { start, cuts })),
-      };
-      const { columns, total } = await BUILDERS[kind](c, read, periods, span);
-      return {
-        ...pickShared(headerOf(c)),
-        kind,
-        period: query.period,
-        from: span.from!,
-        to: span.to,
-        periods: periods.map((p, i) => ({ ...p, statement: columns[i]! })),
-        total,
-      };
-    },
-    { isolationLevel: 'repeatable read', accessMode: 'read only' },
-  );
+  const c = await loadContext(tx, orgId, query, span);
+  const entityIds = c.tree.map((e) => e.id);
+  // Each period's first day starts a part: accounts in the report currency are summed per
+  // period (labelled with its last day), the others per day, as they are translated.
+  const cuts = periods.map((p) => p.from);
+  const read: Reads = {
+    movements: (start, filter) =>
+      movementBuckets(
+        tx,
+        orgId,
+        entityIds,
+        bucketWindow(c, { ...(start ? { start } : {}), cuts }),
+        // No comparative statement shows debits and credits (see BucketOptions).
+        { ...filter, closingRate: true },
+      ),
+    flows: (start) => cashFlowBuckets(tx, orgId, entityIds, bucketWindow(c, { start, cuts })),
+  };
+  const { columns, total } = await BUILDERS[kind](c, read, periods, span);
+  return {
+    ...pickShared(headerOf(c)),
+    kind,
+    period: query.period,
+    from: span.from!,
+    to: span.to,
+    periods: periods.map((p, i) => ({ ...p, statement: columns[i]! })),
+    total,
+  };
 }
 
 /** The two aggregates, over the whole span, within the answer's transaction. */

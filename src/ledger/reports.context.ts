@@ -6,19 +6,19 @@ import { endOfDay, previousDay, startOfDay, type Period } from './reports.period
 import {
   loadAccounts,
   loadEntities,
-  movementBuckets,
   type Bucket,
   type BucketWindow,
   type FlowBucket,
   type ReportAccount,
 } from './reports.queries.ts';
-import { loadCloseHistory, loadRateBook } from './reports.rates.ts';
+import { loadCloseHistory, loadRateBook, type RateBook } from './reports.rates.ts';
 import { buildCashFlow, type FigureSet, type Flow } from './reports.statements.ts';
 import {
   compareText,
   createTranslator,
   ratesOf,
   translateFigures,
+  type Figures,
   type Translator,
 } from './reports.translate.ts';
 import type {
@@ -41,6 +41,12 @@ export interface ReportContext {
   currency: string;
   period: Period;
   accounts: ReportAccount[];
+  /** Lookups over `tree` and `accounts`, made once with the context. */
+  accountById: ReadonlyMap<string, ReportAccount>;
+  inTree: ReadonlySet<string>;
+  baseCurrencyOf: ReadonlyMap<string, string>;
+  /** The rates, for translators of parts of the statement (see reports.parts.ts). */
+  book: RateBook;
   translator: Translator;
   ratesDetail: RatesDetail;
 }
@@ -111,6 +117,10 @@ export async function loadContext(
     currency,
     period,
     accounts,
+    accountById: new Map(accounts.map((a) => [a.id, a])),
+    inTree: new Set(tree.map((e) => e.id)),
+    baseCurrencyOf: new Map(tree.map((e) => [e.id, e.baseCurrency])),
+    book,
     translator: createTranslator(book),
     ratesDetail: scope.rates ?? 'entities',
   };
@@ -166,50 +176,58 @@ export function figureSetOf(
   buckets: readonly Bucket[],
   options: FigureOptions,
 ): FigureSet {
-  const from = options.periodOnly ? null : c.period.from;
-  const accounts = c.accounts.filter(
+  const accounts = accountsOf(c, options);
+  return eliminatedSet(
+    c,
+    accounts,
+    translateAccounts(c, accounts, buckets, c.translator, options),
+    options,
+  );
+}
+
+/** The accounts a statement with these options shows. */
+export function accountsOf(c: ReportContext, options: FigureOptions): ReportAccount[] {
+  return c.accounts.filter(
     (a) => (!options.cashOnly || a.cash) && (!options.types || options.types.includes(a.type)),
   );
-  const baseOf = new Map(c.tree.map((e) => [e.id, e.baseCurrency]));
-  const figures = translateFigures(
+}
+
+/** These accounts' figures over `c.period` from their buckets, translated by `translator`. */
+export function translateAccounts(
+  c: ReportContext,
+  accounts: readonly ReportAccount[],
+  buckets: readonly Bucket[],
+  translator: Translator,
+  options: FigureOptions,
+): Map<string, Figures> {
+  const from = options.periodOnly ? null : c.period.from;
+  return translateFigures(
     accounts,
     buckets,
     { from, to: c.period.to, openingDay: from ? previousDay(from) : null },
-    c.translator,
+    translator,
     {
       debitsAndCredits: options.debitsAndCredits ?? false,
-      historical: (a) => a.currency !== baseOf.get(a.entityId),
+      historical: (a) => a.currency !== c.baseCurrencyOf.get(a.entityId),
     },
   );
+}
+
+/**
+ * The figure set of these accounts' translated figures: consolidated (and neither a cash nor a
+ * typed selection), the intercompany balances within the tree are eliminated from `figures`.
+ */
+export function eliminatedSet(
+  c: ReportContext,
+  accounts: readonly ReportAccount[],
+  figures: Map<string, Figures>,
+  options: FigureOptions,
+): FigureSet {
   if (!c.consolidated || options.cashOnly || options.types) {
     return { accounts, figures, eliminated: new Map(), eliminations: [] };
   }
   const { entries, eliminated } = eliminateBalances(accounts, figures, c.tree);
   return { accounts, figures, eliminated, eliminations: entries };
-}
-
-/** Queries the buckets of `c.period` and turns them into a figure set (see `figureSetOf`). */
-export async function figureSet(
-  db: DbOrTx,
-  c: ReportContext,
-  options: FigureOptions,
-): Promise<FigureSet> {
-  const from = options.periodOnly ? null : c.period.from;
-  const buckets = await movementBuckets(
-    db,
-    c.orgId,
-    c.tree.map((e) => e.id),
-    bucketWindow(c, {
-      ...(options.periodOnly && c.period.from ? { start: c.period.from } : {}),
-      ...(from ? { cuts: [from] } : {}),
-    }),
-    {
-      ...(options.cashOnly ? { cashOnly: true } : {}),
-      ...(options.types ? { types: options.types } : {}),
-      closingRate: !(options.debitsAndCredits ?? false),
-    },
-  );
-  return figureSetOf(c, buckets, options);
 }
 
 /**
@@ -221,24 +239,35 @@ export function cashFlowOf(
   cash: FigureSet,
   buckets: readonly FlowBucket[],
 ): CashFlowStatement {
-  const byId = new Map(c.accounts.map((a) => [a.id, a]));
-  const inTree = new Set(c.tree.map((e) => e.id));
-  const flows: Flow[] = [];
-  const eliminated: { account: ReportAccount; amount: bigint }[] = [];
-  for (const bucket of buckets) {
-    const account = byId.get(bucket.accountId);
-    // The counterpart belongs to the same entity as the cash account, so it was loaded.
-    if (!account) continue;
-    const amount = c.translator.convert(bucket.amount, account, bucket.day, 'movement');
-    if (c.consolidated && isEliminated(account, inTree)) {
-      eliminated.push({ account, amount: bucket.direction === 'in' ? amount : -amount });
-    } else {
-      flows.push({ account, direction: bucket.direction, amount });
-    }
-  }
+  const { flows, eliminated } = convertFlows(c, c.translator, buckets);
   return buildCashFlow(headerOf(c), {
     cash,
     flows,
     eliminations: pairEntries(eliminated, c.tree),
   });
+}
+
+/**
+ * Cash flow buckets translated: the flows the statement keeps, and (consolidated) those against
+ * intercompany accounts within the tree, signed, for the elimination entries.
+ */
+export function convertFlows(
+  c: ReportContext,
+  translator: Translator,
+  buckets: readonly FlowBucket[],
+): { flows: Flow[]; eliminated: { account: ReportAccount; amount: bigint }[] } {
+  const flows: Flow[] = [];
+  const eliminated: { account: ReportAccount; amount: bigint }[] = [];
+  for (const bucket of buckets) {
+    const account = c.accountById.get(bucket.accountId);
+    // The counterpart belongs to the same entity as the cash account, so it was loaded.
+    if (!account) continue;
+    const amount = translator.convert(bucket.amount, account, bucket.day, 'movement');
+    if (c.consolidated && isEliminated(account, c.inTree)) {
+      eliminated.push({ account, amount: bucket.direction === 'in' ? amount : -amount });
+    } else {
+      flows.push({ account, direction: bucket.direction, amount });
+    }
+  }
+  return { flows, eliminated };
 }

@@ -2,6 +2,7 @@ import { and, asc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../kernel/index.ts';
 import { utcDay } from './fx.ts';
+import { anyOf } from './ids.sql.ts';
 import {
   ledgerAccountDays,
   ledgerAccounts,
@@ -193,7 +194,8 @@ function inWindow(window: BucketWindow): SQL | undefined {
 /**
  * The bucket label of a day total: the day for accounts to translate, else the part. With
  * `closingRate`, balance-sheet accounts held in their entity's base currency are summed per part
- * too: translated at the closing (and opening) rate, they need no day's rate.
+ * too: translated at the closing (and opening) rate, they need no day's rate. (`summedPerPart`
+ * says the same of one account, for reads by account.)
  */
 function dayBucket(window: BucketWindow, closingRate: boolean): SQL<string> {
   const sameCurrency = sql`${ledgerAccounts.currency} = ${window.currency}::text`;
@@ -266,14 +268,80 @@ export async function movementBuckets(
 }
 
 /**
- * Cash received into (`in`) or paid from (`out`) the cash accounts of these entities, per
- * counterpart account and bucket. A transfer between two cash accounts is left out.
+ * Whether an account's day totals are summed per part of the window rather than per day: the
+ * rule of `dayBucket`, for one account whose entity has `baseCurrency`.
+ */
+export function summedPerPart(
+  account: Pick<ReportAccount, 'currency' | 'type'>,
+  baseCurrency: string | undefined,
+  window: Pick<BucketWindow, 'currency'>,
+  closingRate: boolean,
+): boolean {
+  return (
+    account.currency === window.currency ||
+    (closingRate &&
+      (account.type === 'asset' || account.type === 'liability' || account.type === 'equity') &&
+      account.currency === baseCurrency)
+  );
+}
+
+/**
+ * Posted debits and credits per account and bucket, as `movementBuckets` answers them, of these
+ * accounts only: read through the day totals' primary key, one index range per account, for a
+ * few accounts of many. `perPart` lists those summed per part of the window (see
+ * `summedPerPart`); the others are summed per day.
+ */
+export async function accountBuckets(
+  db: DbOrTx,
+  orgId: string,
+  accountIds: readonly string[],
+  perPart: readonly string[],
+  window: BucketWindow,
+): Promise<Bucket[]> {
+  if (accountIds.length === 0) return [];
+  const rows = await db
+    .select({
+      accountId: ledgerAccountDays.accountId,
+      day: bucketLabel(
+        window,
+        {
+          day: sql`to_char(${ledgerAccountDays.day}, 'YYYY-MM-DD')`,
+          before: (at) => sql`${ledgerAccountDays.day} < ${utcDay(at)}::date`,
+        },
+        perPart.length === 0 ? sql`false` : anyOf(ledgerAccountDays.accountId, perPart),
+      ),
+      debits: sql<string>`sum(${ledgerAccountDays.debits})::text`,
+      credits: sql<string>`sum(${ledgerAccountDays.credits})::text`,
+    })
+    .from(ledgerAccountDays)
+    .where(
+      and(
+        eq(ledgerAccountDays.orgId, orgId),
+        anyOf(ledgerAccountDays.accountId, accountIds),
+        window.start ? gte(ledgerAccountDays.day, utcDay(window.start)) : undefined,
+        lt(ledgerAccountDays.day, utcDay(window.end)),
+      ),
+    )
+    .groupBy(sql`1`, sql`2`);
+  return rows.map((row) => ({
+    accountId: row.accountId,
+    day: row.day,
+    debits: BigInt(row.debits),
+    credits: BigInt(row.credits),
+  }));
+}
+
+/**
+ * Cash received into (`in`) or paid from (`out`) the cash accounts of these entities (only
+ * `cashAccountIds`, when given), per counterpart account and bucket. A transfer between two cash
+ * accounts is left out.
  */
 export async function cashFlowBuckets(
   db: DbOrTx,
   orgId: string,
   entityIds: readonly string[],
   window: BucketWindow,
+  options: { cashAccountIds?: readonly string[] } = {},
 ): Promise<FlowBucket[]> {
   const counterpart = alias(ledgerAccounts, 'counterpart');
   const rows = await db
@@ -300,6 +368,9 @@ export async function cashFlowBuckets(
         eq(ledgerAccounts.cash, true),
         eq(counterpart.cash, false),
         inArray(ledgerAccounts.entityId, [...entityIds]),
+        options.cashAccountIds
+          ? anyOf(ledgerPostings.accountId, options.cashAccountIds)
+          : undefined,
         inWindow(window),
       ),
     )

@@ -1,19 +1,25 @@
 import { isUuid, notFound, type Clock, type Database } from '../kernel/index.ts';
 import { utcDay } from './fx.ts';
 import type { AccountType } from './ledger.types.ts';
+import { createReportCache, type KeptStatement } from './reports.cache.ts';
 import { comparativeStatements } from './reports.comparative.ts';
+import { loadContext, type ReportContext } from './reports.context.ts';
 import {
-  bucketWindow,
-  cashFlowOf,
-  figureSet,
-  headerOf,
-  loadContext,
-  type ReportContext,
-} from './reports.context.ts';
-import { createReportCache } from './reports.cache.ts';
-import { accountTotals, cashFlowBuckets, loadAccount } from './reports.queries.ts';
+  figureSetOfParts,
+  flowsOfParts,
+  headerOfParts,
+  readParts,
+  type PartOptions,
+  type Parts,
+} from './reports.parts.ts';
+import { accountTotals, loadAccount } from './reports.queries.ts';
 import { balanceWindow, resolvePeriod, startOfDay } from './reports.period.ts';
-import { buildBalanceSheet, buildProfitAndLoss, buildTrialBalance } from './reports.statements.ts';
+import {
+  buildBalanceSheet,
+  buildCashFlow,
+  buildProfitAndLoss,
+  buildTrialBalance,
+} from './reports.statements.ts';
 import type {
   AccountBalance,
   BalanceSheet,
@@ -33,6 +39,7 @@ export interface ReportsServiceDeps {
 }
 
 const PROFIT_AND_LOSS: readonly AccountType[] = ['revenue', 'expense'];
+const PROFIT_AND_LOSS_PARTS: PartOptions = { periodOnly: true, types: PROFIT_AND_LOSS };
 
 /**
  * Financial statements from the posted postings (see the "Reports" section of README.md): per
@@ -44,52 +51,61 @@ export function createReportsService(deps: ReportsServiceDeps) {
   const { db, clock } = deps;
   const today = () => utcDay(clock.now());
   const cache = createReportCache(db);
-  /** The statement `kind` for `query` as of today, computed once per change of the ledger. */
-  const kept = <T>(orgId: string, kind: string, query: object, compute: () => Promise<T>) =>
-    cache.cached(orgId, `${kind}|${today()}|${stableKey(query)}`, compute);
 
-  const context = (orgId: string, kind: ReportKind, query: ReportQuery): Promise<ReportContext> =>
-    loadContext(db, orgId, query, resolvePeriod(kind, query, today()));
-
-  async function trialBalance(orgId: string, query: ReportQuery): Promise<TrialBalance> {
-    const c = await context(orgId, 'trial-balance', query);
-    const set = await figureSet(db, c, { debitsAndCredits: true });
-    return buildTrialBalance(headerOf(c), set);
-  }
-
-  async function balanceSheet(orgId: string, query: ReportQuery): Promise<BalanceSheet> {
-    const c = await context(orgId, 'balance-sheet', query);
-    const set = await figureSet(db, c, {});
-    return buildBalanceSheet(headerOf(c), set);
-  }
-
-  async function profitAndLoss(orgId: string, query: ReportQuery): Promise<ProfitAndLoss> {
-    const c = await context(orgId, 'profit-and-loss', query);
-    const set = await figureSet(db, c, { periodOnly: true, types: PROFIT_AND_LOSS });
-    return buildProfitAndLoss(headerOf(c), set);
-  }
-
-  async function cashFlow(orgId: string, query: ReportQuery): Promise<CashFlowStatement> {
-    const c = await context(orgId, 'cash-flow', query);
-    const cash = await figureSet(db, c, { cashOnly: true });
-    const buckets = await cashFlowBuckets(
-      db,
-      c.orgId,
-      c.tree.map((e) => e.id),
-      bucketWindow(c, { start: c.period.from! }),
-    );
-    return cashFlowOf(c, cash, buckets);
-  }
+  /**
+   * A single-period statement of `kind`, built by `build` from the parts of its entities read
+   * with `options`, kept per query and day and brought up to date one entity at a time.
+   */
+  const single =
+    <V>(kind: ReportKind, options: PartOptions, build: (c: ReportContext, parts: Parts) => V) =>
+    (orgId: string, query: ReportQuery): Promise<V> => {
+      const statement: KeptStatement<{ c: ReportContext; parts: Parts }, V> = {
+        async compute(tx) {
+          const c = await loadContext(tx, orgId, query, resolvePeriod(kind, query, today()));
+          const parts = await readParts(
+            tx,
+            c,
+            c.tree.map((e) => e.id),
+            options,
+          );
+          return { state: { c, parts }, value: build(c, parts) };
+        },
+        async update(tx, kept, changed) {
+          const { c } = kept.state;
+          const touched = changed.filter((a) => c.inTree.has(a.entityId));
+          if (touched.length === 0) return kept;
+          if (touched.some((a) => !c.accountById.has(a.id))) return undefined;
+          const parts = new Map(kept.state.parts);
+          const entityIds = [...new Set(touched.map((a) => a.entityId))];
+          for (const [id, part] of await readParts(tx, c, entityIds, options)) parts.set(id, part);
+          return { state: { c, parts }, value: build(c, parts) };
+        },
+      };
+      return cache.kept(orgId, `${kind}|${today()}|${stableKey(query)}`, statement);
+    };
 
   const statements = {
-    trialBalance: (orgId: string, query: ReportQuery) =>
-      kept(orgId, 'trial-balance', query, () => trialBalance(orgId, query)),
-    balanceSheet: (orgId: string, query: ReportQuery) =>
-      kept(orgId, 'balance-sheet', query, () => balanceSheet(orgId, query)),
-    profitAndLoss: (orgId: string, query: ReportQuery) =>
-      kept(orgId, 'profit-and-loss', query, () => profitAndLoss(orgId, query)),
-    cashFlow: (orgId: string, query: ReportQuery) =>
-      kept(orgId, 'cash-flow', query, () => cashFlow(orgId, query)),
+    trialBalance: single('trial-balance', { debitsAndCredits: true }, (c, parts) =>
+      buildTrialBalance(
+        headerOfParts(c, parts),
+        figureSetOfParts(c, parts, { debitsAndCredits: true }),
+      ),
+    ),
+    balanceSheet: single('balance-sheet', {}, (c, parts) =>
+      buildBalanceSheet(headerOfParts(c, parts), figureSetOfParts(c, parts, {})),
+    ),
+    profitAndLoss: single('profit-and-loss', PROFIT_AND_LOSS_PARTS, (c, parts) =>
+      buildProfitAndLoss(
+        headerOfParts(c, parts),
+        figureSetOfParts(c, parts, PROFIT_AND_LOSS_PARTS),
+      ),
+    ),
+    cashFlow: single('cash-flow', { cashOnly: true, flows: true }, (c, parts) =>
+      buildCashFlow(headerOfParts(c, parts), {
+        cash: figureSetOfParts(c, parts, { cashOnly: true }),
+        ...flowsOfParts(c, parts),
+      }),
+    ),
   };
 
   return {
@@ -124,9 +140,12 @@ export function createReportsService(deps: ReportsServiceDeps) {
       kind: K,
       query: ComparativeQuery,
     ): Promise<ComparativeStatements<K>> {
-      return kept(orgId, `${kind} periods`, query, () =>
-        comparativeStatements(db, orgId, kind, query, today()),
-      );
+      return cache.kept(orgId, `${kind} periods|${today()}|${stableKey(query)}`, {
+        compute: async (tx) => ({
+          state: null,
+          value: await comparativeStatements(tx, orgId, kind, query, today()),
+        }),
+      });
     },
 
     /**

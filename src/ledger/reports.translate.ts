@@ -104,8 +104,13 @@ export function ratesOf(
   detail: RatesDetail,
 ): { rates: EntityRates[]; ratesByCurrency: CurrencyRates[] } {
   const byCurrency = new Map<string, CurrencyRates>();
-  const sameRate = (a: RateInfo, b: RateInfo) =>
-    a.rate === b.rate && a.effectiveOn === b.effectiveOn && a.inverted === b.inverted;
+  /** Each currency's movement rates by what identifies a rate (see `sameRate`). */
+  const movementsOf = new Map<
+    string,
+    Map<string, RateInfo & { firstDay: string; lastDay: string }>
+  >();
+  const rateKey = (r: RateInfo) => `${r.rate}|${r.effectiveOn}|${r.inverted}`;
+  const sameRate = (a: RateInfo, b: RateInfo) => rateKey(a) === rateKey(b);
   const addPoint = (
     list: (RateInfo & { day: string })[],
     rate: (RateInfo & { day: string }) | null,
@@ -114,7 +119,8 @@ export function ratesOf(
   };
   for (const use of used) {
     let entry = byCurrency.get(use.currency);
-    if (!entry) {
+    let movements = movementsOf.get(use.currency);
+    if (!entry || !movements) {
       entry = {
         currency: use.currency,
         sameCurrency: use.sameCurrency,
@@ -123,15 +129,20 @@ export function ratesOf(
         opening: [],
         movements: [],
       };
+      movements = new Map();
       byCurrency.set(use.currency, entry);
+      movementsOf.set(use.currency, movements);
     }
     entry.entities += 1;
     addPoint(entry.closing, use.closing);
     addPoint(entry.opening, use.opening);
     for (const movement of use.movements) {
-      const known = entry.movements.find((m) => sameRate(m, movement));
-      if (!known) entry.movements.push({ ...movement });
-      else {
+      const known = movements.get(rateKey(movement));
+      if (!known) {
+        const copy = { ...movement };
+        movements.set(rateKey(movement), copy);
+        entry.movements.push(copy);
+      } else {
         if (movement.firstDay < known.firstDay) known.firstDay = movement.firstDay;
         if (movement.lastDay > known.lastDay) known.lastDay = movement.lastDay;
       }

@@ -1,6 +1,7 @@
-import { and, asc, eq, lte, ne, sql, type Column, type SQL } from 'drizzle-orm';
+import { and, asc, eq, lte, ne, sql, type SQL } from 'drizzle-orm';
 import { ErrorCodes, UnexpectedError, type DbOrTx, type Transaction } from '../kernel/index.ts';
 import { utcDay } from './fx.ts';
+import { anyOf, uuidArray } from './ids.sql.ts';
 import { ledgerAccounts, ledgerTransfers } from './ledger.schema.ts';
 import type { Transfer, TransferKind, TransferResultCode, TransferStatus } from './ledger.types.ts';
 import type { AccountState, EngineOutput } from './transfers.journal.ts';
@@ -14,15 +15,6 @@ import type { AccountState, EngineOutput } from './transfers.journal.ts';
 
 type TransferRow = typeof ledgerTransfers.$inferSelect;
 type AccountRow = typeof ledgerAccounts.$inferSelect;
-
-/** A uuid[] literal; the ids are validated UUIDs, so they need no quoting. */
-function uuidArray(ids: Iterable<string>): string {
-  return `{${[...ids].join(',')}}`;
-}
-
-function anyOf(column: Column, ids: Iterable<string>): SQL {
-  return sql`${column} = any(${uuidArray(ids)}::uuid[])`;
-}
 
 export function toTransfer(row: TransferRow): Transfer {
   return {
@@ -409,7 +401,7 @@ function updateAccounts(org: SQL, accounts: readonly AccountState[]): SQL | unde
   return sql`accounts as (
     update ledger_accounts a
     set debits_pending = r.dp, credits_pending = r.cp, debits_posted = r.dpo,
-      credits_posted = r.cpo
+      credits_posted = r.cpo, changed_xid = pg_current_xact_id()
     from json_to_recordset(${json}::json) as r(id uuid, dp int8, cp int8, dpo int8, cpo int8)
     where a.org_id = ${org} and a.id = r.id)`;
 }

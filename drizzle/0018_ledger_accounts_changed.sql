@@ -1,0 +1,2 @@
+ALTER TABLE "ledger_accounts" ADD COLUMN "changed_xid" "xid8" DEFAULT pg_current_xact_id() NOT NULL;--> statement-breakpoint
+CREATE INDEX "ledger_accounts_org_changed_idx" ON "ledger_accounts" USING btree ("org_id","changed_xid");

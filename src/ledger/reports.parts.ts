@@ -1,0 +1,188 @@
+import type { DbOrTx } from '../kernel/index.ts';
+import { pairEntries } from './reports.consolidate.ts';
+import {
+  accountsOf,
+  bucketWindow,
+  convertFlows,
+  eliminatedSet,
+  translateAccounts,
+  type FigureOptions,
+  type ReportContext,
+} from './reports.context.ts';
+import {
+  accountBuckets,
+  cashFlowBuckets,
+  movementBuckets,
+  summedPerPart,
+  type Bucket,
+  type FlowBucket,
+  type ReportAccount,
+} from './reports.queries.ts';
+import type { FigureSet, Flow } from './reports.statements.ts';
+import { createTranslator, ratesOf, type Figures } from './reports.translate.ts';
+import type { EntityRates, ReportHeader } from './reports.types.ts';
+
+/**
+ * A single-period statement is computed one entity at a time: each entity's accounts are read
+ * and translated on their own, with their own record of the rates used. Kept between requests
+ * (`reports.cache.ts`), a statement is then brought up to date after a write by reading and
+ * translating again only the entities whose accounts changed, and assembling the parts again:
+ * merging the figures, eliminating, building the lines. Pure apart from `readParts`.
+ */
+
+/** One entity's share of a statement. */
+export interface EntityPart {
+  /** Translated figures of the entity's accounts that the statement shows. */
+  figures: ReadonlyMap<string, Figures>;
+  /** Cash moved against the entity's counterpart accounts (the cash flow statement only). */
+  flows: readonly Flow[];
+  /** Cash moved against intercompany accounts within the tree, removed when consolidated. */
+  eliminatedFlows: readonly { account: ReportAccount; amount: bigint }[];
+  /** The rates the entity's translation used, per currency. */
+  used: readonly EntityRates[];
+}
+
+export type Parts = ReadonlyMap<string, EntityPart>;
+
+export interface PartOptions extends FigureOptions {
+  /** Also read the cash moved against each counterpart over the period. */
+  flows?: boolean;
+}
+
+/** Reads and translates the parts of these entities of `c.tree` (in one query per kind of read). */
+export async function readParts(
+  db: DbOrTx,
+  c: ReportContext,
+  entityIds: readonly string[],
+  options: PartOptions,
+): Promise<Map<string, EntityPart>> {
+  const from = options.periodOnly ? null : c.period.from;
+  const wanted = new Set(entityIds);
+  const shown = accountsOf(c, options);
+  // A few entities of many: read by their accounts (an index range each), not by entity.
+  const few = wanted.size * 4 <= c.tree.length;
+  const window = bucketWindow(c, {
+    ...(options.periodOnly && c.period.from ? { start: c.period.from } : {}),
+    ...(from ? { cuts: [from] } : {}),
+  });
+  const closingRate = !(options.debitsAndCredits ?? false);
+  const read = shown.filter((a) => wanted.has(a.entityId));
+  const [buckets, flowBuckets] = await Promise.all([
+    few
+      ? accountBuckets(
+          db,
+          c.orgId,
+          read.map((a) => a.id),
+          read
+            .filter((a) => summedPerPart(a, c.baseCurrencyOf.get(a.entityId), window, closingRate))
+            .map((a) => a.id),
+          window,
+        )
+      : movementBuckets(db, c.orgId, entityIds, window, {
+          ...(options.cashOnly ? { cashOnly: true } : {}),
+          ...(options.types ? { types: options.types } : {}),
+          closingRate,
+        }),
+    options.flows
+      ? cashFlowBuckets(
+          db,
+          c.orgId,
+          entityIds,
+          bucketWindow(c, { start: c.period.from! }),
+          few
+            ? {
+                cashAccountIds: c.accounts
+                  .filter((a) => a.cash && wanted.has(a.entityId))
+                  .map((a) => a.id),
+              }
+            : {},
+        )
+      : Promise.resolve([] as FlowBucket[]),
+  ]);
+  const group = <T>(items: Iterable<T>, entityOf: (item: T) => string | undefined) => {
+    const groups = new Map<string, T[]>();
+    for (const item of items) {
+      const entityId = entityOf(item);
+      if (entityId === undefined || !wanted.has(entityId)) continue;
+      const list = groups.get(entityId);
+      if (list) list.push(item);
+      else groups.set(entityId, [item]);
+    }
+    return groups;
+  };
+  const accounts = group(shown, (a) => a.entityId);
+  const bucketsOf = group<Bucket>(buckets, (b) => c.accountById.get(b.accountId)?.entityId);
+  const flowsOf = group<FlowBucket>(flowBuckets, (b) => c.accountById.get(b.accountId)?.entityId);
+  const entityOf = new Map(c.tree.map((e) => [e.id, e]));
+  const parts = new Map<string, EntityPart>();
+  for (const entityId of entityIds) {
+    const translator = createTranslator(c.book);
+    const figures = translateAccounts(
+      c,
+      accounts.get(entityId) ?? [],
+      bucketsOf.get(entityId) ?? [],
+      translator,
+      options,
+    );
+    const { flows, eliminated } = convertFlows(c, translator, flowsOf.get(entityId) ?? []);
+    parts.set(entityId, {
+      figures,
+      flows,
+      eliminatedFlows: eliminated,
+      used: translator.used([entityOf.get(entityId)!]),
+    });
+  }
+  return parts;
+}
+
+/** The parts of `c.tree` in tree order (an entity without a part contributes nothing). */
+function inOrder(c: ReportContext, parts: Parts): EntityPart[] {
+  return c.tree.flatMap((e) => {
+    const part = parts.get(e.id);
+    return part ? [part] : [];
+  });
+}
+
+/** The header of a statement assembled from parts: the rates each entity used, in tree order. */
+export function headerOfParts(c: ReportContext, parts: Parts): ReportHeader {
+  return {
+    entity: c.root,
+    consolidated: c.consolidated,
+    entities: c.tree,
+    currency: c.currency,
+    from: c.period.from,
+    to: c.period.to,
+    ...ratesOf(
+      inOrder(c, parts).flatMap((p) => p.used),
+      c.ratesDetail,
+    ),
+  };
+}
+
+/** The figure set of the parts, eliminated when consolidated (see `figureSetOf`). */
+export function figureSetOfParts(
+  c: ReportContext,
+  parts: Parts,
+  options: FigureOptions,
+): FigureSet {
+  const figures = new Map<string, Figures>();
+  for (const part of inOrder(c, parts)) {
+    for (const [id, f] of part.figures) figures.set(id, f);
+  }
+  return eliminatedSet(c, accountsOf(c, options), figures, options);
+}
+
+/** The cash flows of the parts: kept ones, and the eliminated ones paired by entities. */
+export function flowsOfParts(
+  c: ReportContext,
+  parts: Parts,
+): { flows: Flow[]; eliminations: ReturnType<typeof pairEntries> } {
+  const ordered = inOrder(c, parts);
+  return {
+    flows: ordered.flatMap((p) => p.flows),
+    eliminations: pairEntries(
+      ordered.flatMap((p) => p.eliminatedFlows),
+      c.tree,
+    ),
+  };
+}
