@@ -29,7 +29,7 @@ export interface CallRow {
   p90: number;
   p99: number;
   max: number;
-  /** Size of the answer as sent (compressed when the server compressed it), bytes. */
+  /** Size of the answer as the page reads it (inflated when it was sent compressed), bytes. */
   bytes: number;
 }
 
@@ -72,7 +72,7 @@ async function timed(session: Session, path: string): Promise<{ ms: number; byte
     if (!res.ok) {
       throw new Error(`${path}: ${res.status} ${Buffer.from(body).toString().slice(0, 300)}`);
     }
-    return { ms, bytes: Number(res.headers.get('content-length') ?? body.byteLength) };
+    return { ms, bytes: body.byteLength };
   }
 }
 

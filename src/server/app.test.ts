@@ -5,7 +5,11 @@ import { createTestApp, type TestApp } from '../../test/helpers/app.ts';
 import { storages } from '../../test/helpers/storage.ts';
 import { OperationalError, UserError } from '../kernel/index.ts';
 import { REQUIRED_SECURITY_HEADERS } from './headers.ts';
-import { addRoute } from './route.ts';
+import { gunzipSync } from 'node:zlib';
+import { addRoute, kept } from './route.ts';
+
+/** A kept answer of about 120 KB of JSON: compressed once, sent with each request's metadata. */
+const KEPT_LINES = Array.from({ length: 4000 }, (_, i) => ({ code: `line-${i}`, n: i * 7 }));
 
 const SPEC_HEADERS = {
   'content-security-policy':
@@ -30,6 +34,18 @@ describe.each(storages)('HTTP app on $name', (storage) => {
       env: { IZA_RATE_LIMIT_MAX: '1000' },
       localAdminToken: ADMIN_TOKEN,
       register: (app) => {
+        addRoute(
+          app,
+          {
+            method: 'GET',
+            url: '/test/kept',
+            access: 'public',
+            tags: ['test'],
+            summary: 'a large kept answer',
+            response: z.object({ lines: z.array(z.object({ code: z.string(), n: z.number() })) }),
+          },
+          async () => kept(KEPT_LINES, (lines) => ({ lines })),
+        );
         addRoute(
           app,
           {
@@ -137,6 +153,37 @@ describe.each(storages)('HTTP app on $name', (storage) => {
     await drop?.();
   });
 
+  it('sends a large kept answer compressed once, with each request its own metadata', async () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const res = await t.app.inject({
+        method: 'GET',
+        url: '/test/kept',
+        headers: { 'accept-encoding': 'br;q=1, gzip;q=0.5' },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-encoding']).toBe('gzip');
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      const body = JSON.parse(gunzipSync(res.rawPayload).toString()) as {
+        success: boolean;
+        data: { lines: unknown[] };
+        metadata: { requestId: string };
+      };
+      expect(body.success).toBe(true);
+      expect(body.data.lines).toEqual(KEPT_LINES);
+      expect(res.rawPayload.length).toBeLessThan(JSON.stringify(body).length / 4);
+      ids.add(body.metadata.requestId);
+    }
+    expect(ids.size).toBe(3);
+    // A client that takes no gzip gets the same JSON, encoded as it asks or not at all.
+    const plain = await t.app.inject({
+      method: 'GET',
+      url: '/test/kept',
+      headers: { 'accept-encoding': 'gzip;q=0, identity' },
+    });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.json<{ data: { lines: unknown[] } }>().data.lines).toEqual(KEPT_LINES);
+  });
   it('wraps success in the envelope with a request id and version', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);

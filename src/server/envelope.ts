@@ -48,7 +48,17 @@ export function isEnveloped(payload: unknown): boolean {
  * write for `successBody(data, ...)`, keys in the same order.
  */
 export function successJson(dataJson: string, requestId: string, at: Date): string {
-  return `{"success":true,"data":${dataJson},"metadata":${JSON.stringify(metadata(requestId, at))}}`;
+  return successJsonHead(dataJson) + successJsonTail(requestId, at);
+}
+
+/** The part of `successJson` that is the same for every request: up to the metadata. */
+export function successJsonHead(dataJson: string): string {
+  return `{"success":true,"data":${dataJson},"metadata":`;
+}
+
+/** The part of `successJson` each request writes: its metadata and the closing brace. */
+export function successJsonTail(requestId: string, at: Date): string {
+  return `${JSON.stringify(metadata(requestId, at))}}`;
 }
 
 export function successBody(data: unknown, requestId: string, at: Date) {

@@ -2,7 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ErrorCodes, UnexpectedError } from '../kernel/index.ts';
 import type { RouteAccess } from './access.ts';
-import { envelopeOf, errorEnvelopeSchema, successJson } from './envelope.ts';
+import {
+  envelopeOf,
+  errorEnvelopeSchema,
+  successJson,
+  successJsonHead,
+  successJsonTail,
+} from './envelope.ts';
+import { acceptsGzip, gzipHead, gzipWithTail, type GzipHead } from './gzip.ts';
 
 type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
 
@@ -79,8 +86,11 @@ export function addRoute<
   >,
 ): void {
   const status = spec.status ?? 200;
-  /** The JSON of kept answers (see `kept`), each serialized once, while it is kept. */
-  const serialized = new WeakMap<object, string>();
+  /**
+   * Kept answers (see `kept`), each serialized once while it is kept: the JSON of its data and,
+   * once a client took gzip, the compressed envelope up to its metadata.
+   */
+  const serialized = new WeakMap<object, { json: string; gzip?: GzipHead }>();
   app.route({
     method: spec.method,
     url: spec.url,
@@ -120,8 +130,8 @@ export function addRoute<
         return data.data;
       }
       if (data instanceof Kept) {
-        let json = serialized.get(data.key);
-        if (json === undefined) {
+        let kept = serialized.get(data.key);
+        if (kept === undefined) {
           // What the serializer would write: the response schema's encoding, as JSON. An answer
           // that does not fit its schema is the server's fault, as with the serializer.
           const encoded = z.safeEncode(spec.response, data.data() as z.output<R>);
@@ -132,18 +142,31 @@ export function addRoute<
               { cause: encoded.error },
             );
           }
-          json = JSON.stringify(encoded.data);
-          serialized.set(data.key, json);
+          kept = { json: JSON.stringify(encoded.data) };
+          serialized.set(data.key, kept);
         }
         if (status !== 200) reply.status(status);
         reply.type('application/json; charset=utf-8');
-        return successJson(json, request.id, app.now());
+        // A large kept answer is compressed once, not at every request (the compression
+        // plugin leaves a body that is already encoded alone).
+        if (
+          kept.json.length >= KEPT_GZIP_BYTES &&
+          acceptsGzip(request.headers['accept-encoding'])
+        ) {
+          kept.gzip ??= gzipHead(successJsonHead(kept.json));
+          reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding');
+          return gzipWithTail(kept.gzip, successJsonTail(request.id, app.now()));
+        }
+        return successJson(kept.json, request.id, app.now());
       }
       if (status !== 200) reply.status(status);
       return data;
     },
   });
 }
+
+/** Kept answers from this size (characters of JSON) go out compressed once (see `gzip.ts`). */
+const KEPT_GZIP_BYTES = 64 * 1024;
 
 /**
  * An answer the service keeps between requests (the same `key` object while it is unchanged):
