@@ -42,7 +42,7 @@ Examples:
   iza workflow activate "Order sync"       webhooks answer on /o/<org>/webhook/<path>
   iza workflow run 7c41e2d9                a name, or the start or end of an id
   iza workflow executions --status failed
-  iza workflow check ./corpus              conformance report, no database`;
+  iza workflow check ./corpus              conformance report (activatable, blocked by core nodes), no database`;
 
 function summaryRow(w: WorkflowJson): (string | number)[] {
   return [w.id, w.name, w.active ? 'yes' : 'no', w.version, w.nodeCount, w.unsupported.length];
@@ -235,6 +235,8 @@ export function workflowCommand(): Command {
       act(async (paths: string[], flags: { json?: boolean }) => {
         const { checkCorpus, workflowFiles } = await import('../workflows/corpus.ts');
         const report = checkCorpus(workflowFiles(paths));
+        const share = (n: number, of: number) =>
+          `${n} (${of ? ((100 * n) / of).toFixed(1) : '0'} %)`;
         emit(report, flags.json ?? false, (r) =>
           [
             keyValues([
@@ -242,14 +244,21 @@ export function workflowCommand(): Command {
               ['imported', r.imported],
               ['imported, unsupported types', r.importedUnsupported],
               ['refused', r.refused],
-              [
-                'activatable',
-                `${r.activatable} (${r.files ? ((100 * r.activatable) / r.files).toFixed(1) : '0'} %)`,
-              ],
+              ['activatable', share(r.activatable, r.files)],
+              ['  of which run a newer version as an earlier one', r.approximated],
+              ['blocked by core nodes alone', share(r.coreBlocked, r.files)],
             ]),
             table(
-              ['missing node type', 'workflows', 'would unblock'],
-              r.missing.slice(0, 20).map((m) => [m.type, m.workflows, m.unblocks]),
+              ['missing node type', 'versions', 'core', 'workflows', 'would unblock'],
+              r.missing
+                .slice(0, 20)
+                .map((m) => [
+                  m.type,
+                  m.versions.join(', '),
+                  m.core ? 'yes' : '',
+                  m.workflows,
+                  m.unblocks,
+                ]),
             ),
           ].join('\n'),
         );

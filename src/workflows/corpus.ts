@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { importWorkflow } from './model/import.ts';
+import { isCoreNodeType } from './nodes/core.ts';
 import { createNodeRegistry } from './nodes/registry.ts';
 
 /** Every `*.json` file under the given files and folders (recursively), sorted. */
@@ -26,9 +27,22 @@ export interface ConformanceReport {
   refused: number;
   /** Workflows every node of which runs here (activatable). */
   activatable: number;
+  /** Of those, workflows with a node version newer than the build knows, run as an earlier one. */
+  approximated: number;
+  /** Workflows that core nodes alone keep from running (n8n's "Core Nodes", see nodes/core.ts). */
+  coreBlocked: number;
   refusals: Record<string, number>;
-  /** Missing node types, by how many workflows they appear in and how many they alone block. */
-  missing: { type: string; workflows: number; unblocks: number }[];
+  /**
+   * Missing node types (with the versions met), by how many workflows they appear in and how
+   * many they alone block; `core` for n8n's core nodes.
+   */
+  missing: {
+    type: string;
+    versions: number[];
+    core: boolean;
+    workflows: number;
+    unblocks: number;
+  }[];
 }
 
 /**
@@ -43,14 +57,14 @@ export function checkCorpus(files: string[]): ConformanceReport {
     importedUnsupported: 0,
     refused: 0,
     activatable: 0,
+    approximated: 0,
+    coreBlocked: 0,
     refusals: {},
     missing: [],
   };
-  const missing = new Map<string, { workflows: number; unblocks: number }>();
+  const missing = new Map<string, { versions: Set<number>; workflows: number; unblocks: number }>();
   for (const file of files) {
-    const result = importWorkflow(readFileSync(file, 'utf8'), {
-      isSupported: registry.isSupported,
-    });
+    const result = importWorkflow(readFileSync(file, 'utf8'), { resolve: registry.resolve });
     if (result.status === 'refused') {
       report.refused++;
       report.refusals[result.code] = (report.refusals[result.code] ?? 0) + 1;
@@ -59,18 +73,32 @@ export function checkCorpus(files: string[]): ConformanceReport {
     if (result.status === 'imported') {
       report.imported++;
       report.activatable++;
+      if (
+        result.workflow.nodes.some(
+          (n) => registry.resolve(n.type, n.typeVersion)?.runsAs !== n.typeVersion,
+        )
+      ) {
+        report.approximated++;
+      }
       continue;
     }
     report.importedUnsupported++;
+    if (result.unsupported.every((u) => isCoreNodeType(u.type))) report.coreBlocked++;
     for (const u of result.unsupported) {
-      const entry = missing.get(u.type) ?? { workflows: 0, unblocks: 0 };
+      const entry = missing.get(u.type) ?? { versions: new Set(), workflows: 0, unblocks: 0 };
       entry.workflows++;
+      for (const v of u.typeVersions) entry.versions.add(v);
       if (result.unsupported.length === 1) entry.unblocks++;
       missing.set(u.type, entry);
     }
   }
   report.missing = [...missing.entries()]
-    .map(([type, counts]) => ({ type, ...counts }))
+    .map(([type, { versions, ...counts }]) => ({
+      type,
+      versions: [...versions].sort((a, b) => a - b),
+      core: isCoreNodeType(type),
+      ...counts,
+    }))
     .sort((a, b) => b.unblocks - a.unblocks || b.workflows - a.workflows);
   return report;
 }

@@ -179,7 +179,7 @@ export function createWorkflowsService(deps: WorkflowsServiceDeps) {
   const { db, clock, audit, events, registry } = deps;
 
   const parse = (input: unknown): ImportReport =>
-    importWorkflow(input, { isSupported: registry.isSupported });
+    importWorkflow(input, { resolve: registry.resolve });
 
   const refusal = (report: Extract<ImportReport, { status: 'refused' }>) =>
     new UserError(ErrorCodes.validationFailed, `Workflow refused: ${report.reason}`, {

@@ -186,6 +186,40 @@ describe.each(storages)('workflows over HTTP on $name', { timeout: 120_000 }, (s
     expect(denied.statusCode).toBe(403);
   });
 
+  it('imports, activates and runs what current n8n writes: newer minor versions, nulls', async () => {
+    const current = respondWorkflow('n8n-current');
+    const nodes = current.nodes.map((node) => ({
+      ...node,
+      // n8n 2.41's versions of these nodes, and a field it leaves null.
+      typeVersion: { Webhook: 2.1, Set: 3.5, 'Respond to Webhook': 1.5 }[node.name],
+      notes: null,
+    }));
+    const res = await w.inject({
+      method: 'POST',
+      url: '/api/v1/workflows/import',
+      headers: admin,
+      payload: {
+        files: [{ file: 'current.json', content: JSON.stringify({ ...current, nodes }) }],
+      },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const [file] = res.json().data.files;
+    expect(file).toMatchObject({ status: 'imported' });
+    expect(file.warnings).toEqual([
+      'n8n-nodes-base.set v3.5 is newer than this build knows: runs as v3.4 ("Set")',
+      'n8n-nodes-base.respondToWebhook v1.5 is newer than this build knows: runs as v1.4 ("Respond to Webhook")',
+    ]);
+    const activated = await w.inject({
+      method: 'POST',
+      url: `/api/v1/workflows/${file.id}/activate`,
+      headers: admin,
+    });
+    expect(activated.statusCode, activated.body).toBe(200);
+    const answer = await w.inject({ method: 'GET', url: `${hooks}/webhook/n8n-current?name=ada` });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json()).toEqual({ msg: 'hello ada' });
+  });
+
   it("finds workflows by part of their name, in the caller's organisation only", async () => {
     await create({ ...respondWorkflow('search-a'), name: 'Invoice 100% sync' });
     await create({ ...respondWorkflow('search-b'), name: 'invoice_reminder' });

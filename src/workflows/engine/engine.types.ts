@@ -174,8 +174,21 @@ export interface NodeType {
 
 /** Looks up node types; `nodes/registry.ts` builds the standard one. */
 export interface NodeRegistry {
+  /** The type that runs a node of this type and version (see `resolve`). */
   get: (type: string, typeVersion: number) => NodeType | undefined;
   isSupported: (type: string, typeVersion: number) => boolean;
+  /**
+   * How a node of this type and version runs: as its own version, or, for a minor version newer
+   * than the build knows, as the nearest earlier one of the same major version (`runsAs`);
+   * undefined when the type, or the version's major, is unknown.
+   */
+  resolve: (type: string, typeVersion: number) => ResolvedType | undefined;
+}
+
+export interface ResolvedType {
+  nodeType: NodeType;
+  /** The version whose behaviour it gets: its own, or the nearest earlier one known. */
+  runsAs: number;
 }
 
 /** Raised by nodes for a problem with the node's configuration or data. */

@@ -82,24 +82,6 @@ describe('importWorkflow', () => {
     ['{"nodes": [{"name": "A"}]}', 'invalid_node', /nodes\[0\] \("A"\)\.type/],
     ['{"nodes": [{"name": "A", "type": "x", "typeVersion": "1"}]}', 'invalid_node', /typeVersion/],
     [
-      JSON.stringify({ nodes: [node('A'), node('A')], connections: {} }),
-      'duplicate_node_name',
-      /two nodes are named "A"/,
-    ],
-    [
-      JSON.stringify({
-        nodes: [node('A')],
-        connections: { A: { main: [[{ node: 'B', type: 'main', index: 0 }]] } },
-      }),
-      'connection_to_missing_node',
-      /"A" main output 0 connects to "B"/,
-    ],
-    [
-      JSON.stringify({ nodes: [node('A')], connections: { Z: { main: [] } } }),
-      'connection_to_missing_node',
-      /start from "Z"/,
-    ],
-    [
       JSON.stringify({
         nodes: [node('A')],
         connections: { A: { main: [[{ node: 'A', type: 'main', index: -1 }]] } },
@@ -119,6 +101,90 @@ describe('importWorkflow', () => {
       expect(report.code).toBe(code);
       expect(report.reason).toMatch(reason);
     }
+  });
+
+  it('opens what n8n opens: dangling connections dropped, duplicate names renamed, warned', () => {
+    const report = importWorkflow(
+      JSON.stringify({
+        nodes: [node('A'), node('B'), node('A'), node('A1')],
+        connections: {
+          A: {
+            main: [
+              [
+                { node: 'B', type: 'main', index: 0 },
+                { node: 'Gone', type: 'main', index: 0 },
+              ],
+            ],
+          },
+          Missing: { main: [[{ node: 'B', type: 'main', index: 0 }]] },
+        },
+      }),
+      opts,
+    );
+    expect(report.status).toBe('imported');
+    if (report.status !== 'imported') return;
+    expect(report.workflow.nodes.map((n) => n.name)).toEqual(['A', 'B', 'A2', 'A1']);
+    expect(report.workflow.connections).toEqual({
+      A: { main: [[{ node: 'B', type: 'main', index: 0 }]] },
+    });
+    expect(report.warnings).toEqual([
+      'two nodes are named "A": the second is renamed "A2"',
+      '"A" main output 0 connects to "Gone", which is not a node of the workflow: the connection is ignored',
+      'connections from "Missing", which is not a node of the workflow, are ignored',
+    ]);
+  });
+
+  it('reads null fields as absent and a connection without an index as index 0', () => {
+    const text = JSON.stringify({
+      id: null,
+      name: 'Nulls',
+      settings: null,
+      pinData: null,
+      nodes: [
+        node('A', 'n8n-nodes-base.noOp', { credentials: null, webhookId: null, notes: null }),
+        { ...node('B'), id: null, parameters: null, position: null },
+      ],
+      connections: { A: { main: [[{ node: 'B', type: 'main' }]] } },
+    });
+    const report = importWorkflow(text, opts);
+    expect(report.status).toBe('imported');
+    if (report.status !== 'imported') return;
+    expect(report.workflow.nodes[1]).toMatchObject({ name: 'B', parameters: {}, position: [0, 0] });
+    expect(report.workflow.nodes[0]!.credentials).toBeUndefined();
+    expect(report.workflow.connections.A!.main![0]).toEqual([
+      { node: 'B', type: 'main', index: 0 },
+    ]);
+    expect(report.warnings).toEqual([
+      'a connection from "A" to "B" has no input index: index 0 is used',
+    ]);
+    // The input itself is left as it was.
+    expect(JSON.parse(text).nodes[0].credentials).toBeNull();
+  });
+
+  it('runs a minor version newer than it knows as the nearest earlier one, with a warning', () => {
+    const report = importWorkflow(
+      {
+        nodes: [
+          node('Fetch', 'n8n-nodes-base.httpRequest', { typeVersion: 4.5 }),
+          node('Check', 'n8n-nodes-base.if', { typeVersion: 2.3 }),
+          node('Also', 'n8n-nodes-base.httpRequest', { typeVersion: 4.5 }),
+          node('Known', 'n8n-nodes-base.httpRequest', { typeVersion: 4.2 }),
+          node('Hash', 'n8n-nodes-base.crypto', { typeVersion: 2 }),
+        ],
+        connections: {},
+      },
+      { resolve: registry.resolve },
+    );
+    expect(report.status).toBe('imported_unsupported');
+    if (report.status !== 'imported_unsupported') return;
+    // A new major version is another node: not guessed.
+    expect(report.unsupported).toEqual([
+      { type: 'n8n-nodes-base.crypto', typeVersions: [2], nodes: ['Hash'] },
+    ]);
+    expect(report.warnings).toEqual([
+      'n8n-nodes-base.httpRequest v4.5 is newer than this build knows: runs as v4.2 ("Fetch", "Also")',
+      'n8n-nodes-base.if v2.3 is newer than this build knows: runs as v2.2 ("Check")',
+    ]);
   });
 
   it('never throws, whatever the input', () => {

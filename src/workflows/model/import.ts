@@ -33,10 +33,61 @@ export type ImportRefusal =
 export interface ImportOptions {
   /** Whether the engine runs this type at this version; defaults to "everything". */
   isSupported?: (type: string, typeVersion: number) => boolean;
+  /**
+   * How the engine runs this type at this version (the registry's `resolve`): when given, it
+   * decides what is supported, and a version run as an earlier one is reported as a warning.
+   */
+  resolve?: (type: string, typeVersion: number) => { runsAs: number } | undefined;
 }
 
 function refuse(code: ImportRefusal, reason: string): ImportReport {
   return { status: 'refused', code, reason };
+}
+
+/**
+ * What n8n opens without complaint, made regular before validation: fields set to `null` (on
+ * the workflow and its nodes) read as absent, and a connection without an output `index` as
+ * index 0 (with a warning). Returns a shallow copy; `raw` is left as it was.
+ */
+function tidy(raw: Record<string, unknown>, warnings: string[]): Record<string, unknown> {
+  const withoutNulls = (value: unknown) =>
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null))
+      : value;
+  const out = withoutNulls(raw) as Record<string, unknown>;
+  out.nodes = (raw.nodes as unknown[]).map(withoutNulls);
+  const connections = out.connections;
+  if (typeof connections === 'object' && connections !== null && !Array.isArray(connections)) {
+    const fixed: Record<string, unknown> = {};
+    for (const [source, byType] of Object.entries(connections)) {
+      if (typeof byType !== 'object' || byType === null || Array.isArray(byType)) {
+        fixed[source] = byType;
+        continue;
+      }
+      fixed[source] = Object.fromEntries(
+        Object.entries(byType).map(([type, slots]) => [
+          type,
+          Array.isArray(slots)
+            ? slots.map((targets) =>
+                Array.isArray(targets)
+                  ? targets.map((target) => {
+                      if (typeof target !== 'object' || target === null) return target;
+                      const index = (target as { index?: unknown }).index;
+                      if (index !== undefined && index !== null) return target;
+                      warnings.push(
+                        `a connection from "${source}" to "${String((target as { node?: unknown }).node)}" has no input index: index 0 is used`,
+                      );
+                      return { ...target, index: 0 };
+                    })
+                  : targets,
+              )
+            : slots,
+        ]),
+      );
+    }
+    out.connections = fixed;
+  }
+  return out;
 }
 
 /** "line 3, column 7" for a character offset in `text`. */
@@ -103,7 +154,8 @@ function importUnsafe(input: unknown, options: ImportOptions): ImportReport {
     return refuse('invalid_nodes', `"nodes" must be an array, it is ${typeof raw.nodes}`);
   }
   const warnings: string[] = [];
-  for (const [i, node] of raw.nodes.entries()) {
+  const tidied = tidy(raw, warnings);
+  for (const [i, node] of (tidied.nodes as unknown[]).entries()) {
     const checked = nodeSchema.safeParse(node);
     if (!checked.success) {
       const name =
@@ -117,7 +169,7 @@ function importUnsafe(input: unknown, options: ImportOptions): ImportReport {
       );
     }
   }
-  const parsed = workflowSchema.safeParse(raw);
+  const parsed = workflowSchema.safeParse(tidied);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const head = issue?.path[0];
@@ -131,6 +183,8 @@ function importUnsafe(input: unknown, options: ImportOptions): ImportReport {
   }
   const workflow = parsed.data;
   const names = new Set<string>();
+  // Every name as given: a copy's new name must not take one a later node has.
+  const taken = new Set(workflow.nodes.map((n) => n.name));
   for (const node of workflow.nodes) {
     // JSON keyed by this name (connections, pinned data) cannot be read back as a key by
     // JavaScript's object machinery: refused rather than silently disconnected.
@@ -138,35 +192,60 @@ function importUnsafe(input: unknown, options: ImportOptions): ImportReport {
       return refuse('invalid_node', 'a node may not be named "__proto__"');
     }
     if (names.has(node.name)) {
-      return refuse('duplicate_node_name', `two nodes are named "${node.name}"`);
+      // As n8n names a copy: the name and the first free number. Connections and pinned data
+      // keyed by the name stay with the first node of that name, as n8n reads them.
+      let n = 1;
+      while (taken.has(`${node.name}${n}`)) n++;
+      warnings.push(`two nodes are named "${node.name}": the second is renamed "${node.name}${n}"`);
+      node.name = `${node.name}${n}`;
+      taken.add(node.name);
     }
     names.add(node.name);
   }
+  // Connections from or to a node that is not in the workflow (n8n opens such files and
+  // ignores them): dropped, each named in a warning.
   for (const [source, byType] of Object.entries(workflow.connections)) {
     if (!names.has(source)) {
-      return refuse(
-        'connection_to_missing_node',
-        `connections start from "${source}", which is not a node of the workflow`,
+      warnings.push(
+        `connections from "${source}", which is not a node of the workflow, are ignored`,
       );
+      delete workflow.connections[source];
+      continue;
     }
     for (const [type, slots] of Object.entries(byType)) {
       for (const [output, targets] of slots.entries()) {
-        for (const target of targets ?? []) {
-          if (!names.has(target.node)) {
-            return refuse(
-              'connection_to_missing_node',
-              `"${source}" ${type} output ${output} connects to "${target.node}", which is not a node of the workflow`,
-            );
-          }
+        if (!targets) continue;
+        const kept = targets.filter((target) => names.has(target.node));
+        for (const target of targets) {
+          if (kept.includes(target)) continue;
+          warnings.push(
+            `"${source}" ${type} output ${output} connects to "${target.node}", which is not a node of the workflow: the connection is ignored`,
+          );
         }
+        slots[output] = kept;
       }
     }
   }
   if (workflow.nodes.length === 0) warnings.push('the workflow has no nodes');
-  const isSupported = options.isSupported ?? (() => true);
+  const resolve =
+    options.resolve ??
+    ((type: string, typeVersion: number) =>
+      (options.isSupported ?? (() => true))(type, typeVersion)
+        ? { runsAs: typeVersion }
+        : undefined);
   const unsupported = new Map<string, UnsupportedType>();
+  const approximated = new Map<string, { runsAs: number; nodes: string[] }>();
   for (const node of workflow.nodes) {
-    if (isSupported(node.type, node.typeVersion)) continue;
+    const resolved = resolve(node.type, node.typeVersion);
+    if (resolved) {
+      if (resolved.runsAs !== node.typeVersion) {
+        const key = `${node.type} v${node.typeVersion}`;
+        const entry = approximated.get(key) ?? { runsAs: resolved.runsAs, nodes: [] };
+        entry.nodes.push(node.name);
+        approximated.set(key, entry);
+      }
+      continue;
+    }
     const entry = unsupported.get(node.type) ?? {
       type: node.type,
       typeVersions: [],
@@ -175,6 +254,11 @@ function importUnsafe(input: unknown, options: ImportOptions): ImportReport {
     if (!entry.typeVersions.includes(node.typeVersion)) entry.typeVersions.push(node.typeVersion);
     entry.nodes.push(node.name);
     unsupported.set(node.type, entry);
+  }
+  for (const [key, { runsAs, nodes }] of approximated) {
+    warnings.push(
+      `${key} is newer than this build knows: runs as v${runsAs} (${nodes.map((n) => `"${n}"`).join(', ')})`,
+    );
   }
   if (unsupported.size > 0) {
     return {

@@ -1,4 +1,4 @@
-import type { NodeRegistry, NodeType } from '../engine/engine.types.ts';
+import type { NodeRegistry, NodeType, ResolvedType } from '../engine/engine.types.ts';
 import { codeNodes } from './code.node.ts';
 import { compareDatasetsNode } from './compare.node.ts';
 import { dataNodes } from './data.node.ts';
@@ -28,14 +28,25 @@ export const STANDARD_NODE_TYPES: readonly NodeType[] = [
   customerDatastoreNode,
 ];
 
-/** A registry over node types; typeVersions not listed by a type are unsupported. */
+/**
+ * A registry over node types. A version a type lists runs as itself; a minor version newer than
+ * those listed (n8n's 4.5 where the type knows 4.2) runs as the nearest earlier one of the same
+ * major version, which the import reports as a warning; a new major version, or a version
+ * before every listed one of its major, is unsupported.
+ */
 export function createNodeRegistry(types: readonly NodeType[] = STANDARD_NODE_TYPES): NodeRegistry {
   const byType = new Map(types.map((t) => [t.type, t]));
-  const get = (type: string, typeVersion: number): NodeType | undefined => {
-    const t = byType.get(type);
-    return t && t.versions.includes(typeVersion) ? t : undefined;
+  const resolve = (type: string, typeVersion: number): ResolvedType | undefined => {
+    const nodeType = byType.get(type);
+    if (!nodeType) return undefined;
+    if (nodeType.versions.includes(typeVersion)) return { nodeType, runsAs: typeVersion };
+    const earlier = nodeType.versions.filter(
+      (v) => v < typeVersion && Math.floor(v) === Math.floor(typeVersion),
+    );
+    return earlier.length === 0 ? undefined : { nodeType, runsAs: Math.max(...earlier) };
   };
-  return { get, isSupported: (type, typeVersion) => get(type, typeVersion) !== undefined };
+  const get = (type: string, typeVersion: number) => resolve(type, typeVersion)?.nodeType;
+  return { get, resolve, isSupported: (type, typeVersion) => get(type, typeVersion) !== undefined };
 }
 
 /** Supported types with their typeVersions, for reports and the dashboard. */
