@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { dict } from '../../kernel/dict.ts';
 import { nodeSchema, workflowSchema, type Workflow } from './workflow.types.ts';
 
 /** A node type the workflow uses that the registry cannot run. */
@@ -50,43 +51,41 @@ function refuse(code: ImportRefusal, reason: string): ImportReport {
  * index 0 (with a warning). Returns a shallow copy; `raw` is left as it was.
  */
 function tidy(raw: Record<string, unknown>, warnings: string[]): Record<string, unknown> {
-  const withoutNulls = (value: unknown) =>
-    typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null))
-      : value;
+  const isObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
+  const withoutNulls = (value: unknown): unknown => {
+    if (!isObject(value)) return value;
+    const out = dict<unknown>();
+    for (const [key, v] of Object.entries(value)) if (v !== null) out[key] = v;
+    return out;
+  };
+  const withIndex = (source: string, target: unknown): unknown => {
+    if (!isObject(target) || (target.index !== undefined && target.index !== null)) return target;
+    warnings.push(
+      `a connection from "${source}" to "${String(target.node)}" has no input index: index 0 is used`,
+    );
+    return { ...target, index: 0 };
+  };
   const out = withoutNulls(raw) as Record<string, unknown>;
   out.nodes = (raw.nodes as unknown[]).map(withoutNulls);
-  const connections = out.connections;
-  if (typeof connections === 'object' && connections !== null && !Array.isArray(connections)) {
-    const fixed: Record<string, unknown> = {};
-    for (const [source, byType] of Object.entries(connections)) {
-      if (typeof byType !== 'object' || byType === null || Array.isArray(byType)) {
-        fixed[source] = byType;
-        continue;
-      }
-      fixed[source] = Object.fromEntries(
-        Object.entries(byType).map(([type, slots]) => [
-          type,
-          Array.isArray(slots)
-            ? slots.map((targets) =>
-                Array.isArray(targets)
-                  ? targets.map((target) => {
-                      if (typeof target !== 'object' || target === null) return target;
-                      const index = (target as { index?: unknown }).index;
-                      if (index !== undefined && index !== null) return target;
-                      warnings.push(
-                        `a connection from "${source}" to "${String((target as { node?: unknown }).node)}" has no input index: index 0 is used`,
-                      );
-                      return { ...target, index: 0 };
-                    })
-                  : targets,
-              )
-            : slots,
-        ]),
-      );
+  if (!isObject(out.connections)) return out;
+  const connections = dict<unknown>();
+  for (const [source, byType] of Object.entries(out.connections)) {
+    if (!isObject(byType)) {
+      connections[source] = byType;
+      continue;
     }
-    out.connections = fixed;
+    const types = dict<unknown>();
+    for (const [type, slots] of Object.entries(byType)) {
+      types[type] = Array.isArray(slots)
+        ? slots.map((targets: unknown) =>
+            Array.isArray(targets) ? targets.map((t: unknown) => withIndex(source, t)) : targets,
+          )
+        : slots;
+    }
+    connections[source] = types;
   }
+  out.connections = connections;
   return out;
 }
 
@@ -160,7 +159,7 @@ function importUnsafe(input: unknown, options: ImportOptions): ImportReport {
     if (!checked.success) {
       const name =
         typeof node === 'object' && node !== null && 'name' in node
-          ? ` ("${String((node as { name: unknown }).name)}")`
+          ? ` ("${String(node.name)}")`
           : '';
       const issue = checked.error.issues[0];
       return refuse(
