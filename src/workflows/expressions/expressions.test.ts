@@ -169,6 +169,17 @@ describe('evaluation paths', () => {
     expect(evaluator.stats.sandbox).toBe(before.sandbox);
   });
 
+  it("reads JavaScript's free globals, as n8n does, and names an unknown one", () => {
+    const before = Date.now();
+    const now = ev('={{ Date.now() }}') as number;
+    expect(now).toBeGreaterThanOrEqual(before);
+    expect(now).toBeLessThanOrEqual(Date.now());
+    expect(ev('={{ new Intl.NumberFormat("en-US").format(1234.5) }}')).toBe('1,234.5');
+    expect(ev('={{ RegExp("^a+$").test("aaa") }}')).toBe(true);
+    expect(ev('={{ typeof notAGlobal }}')).toBe('undefined');
+    expect(() => ev('={{ notAGlobal + 1 }}')).toThrow(/notAGlobal is not defined/);
+  });
+
   it('compiles each template once', () => {
     const before = evaluator.stats.compiled;
     for (let i = 0; i < 5; i++) ev('={{ $json.a.b * 3 }}');

@@ -514,7 +514,9 @@ function evalNode(node: Node, data: ExpressionData): unknown {
       return node.v;
     case 'id': {
       const v = resolveName(data, node.name);
-      if (v === NOT_FOUND) throw new ReferenceError(`${node.name} is not defined`);
+      // A name the safe subset does not know (Date, Intl, RegExp, ...) may be one of the
+      // isolate's globals: the isolate evaluates the expression, and says if it is not.
+      if (v === NOT_FOUND) throw new NeedsSandbox(node.name);
       return v;
     }
     case 'member': {

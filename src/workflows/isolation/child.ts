@@ -189,4 +189,8 @@ process.on('message', (message: ToExecutor) => {
 });
 
 // The server went away: nothing to report to any more.
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', () => {
+  // No isolate may outlive the process (see releaseSpareIsolates in nodes/code.node.ts).
+  evaluator?.dispose();
+  process.exit(0);
+});

@@ -12,6 +12,34 @@ describe('Code node', () => {
     expect(r.outputs[0]).toEqual([{ doubled: 2 }, { doubled: 4 }]);
   });
 
+  it("has Node's Buffer, as n8n's Code node does", async () => {
+    const r = await runNode(
+      'code',
+      2,
+      {
+        jsCode: `const text = Buffer.from($input.first().json.b64, 'base64').toString('utf8');
+return [{ json: {
+  text,
+  hex: Buffer.from(text).toString('hex'),
+  length: Buffer.byteLength('été'),
+  isBuffer: Buffer.isBuffer(Buffer.alloc(2)),
+  joined: Buffer.concat([Buffer.from('a'), Buffer.from('b')]).toString(),
+} }];`,
+      },
+      [{ b64: Buffer.from('héllo').toString('base64') }],
+    );
+    expect(r.error).toBeUndefined();
+    expect(r.outputs[0]).toEqual([
+      {
+        text: 'héllo',
+        hex: Buffer.from('héllo').toString('hex'),
+        length: 5,
+        isBuffer: true,
+        joined: 'ab',
+      },
+    ]);
+  });
+
   it('runOnceForEachItem: $json per item, item pairing kept', async () => {
     const r = await runNode(
       'code',

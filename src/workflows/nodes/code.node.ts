@@ -1,4 +1,5 @@
 import ivm from 'isolated-vm';
+import { BUFFER_SOURCE } from './code.buffer.ts';
 import { NodeError, type Item, type NodeContext, type NodeType } from '../engine/engine.types.ts';
 import { nodeRefs } from '../expressions/node-refs.ts';
 import { preludeSource } from '../expressions/sandbox.ts';
@@ -12,7 +13,7 @@ import { dict } from '../../kernel/dict.ts';
  * isolate's own time-out and, should that not fire (an awaited loop), by disposing the isolate.
  */
 
-const PRELUDE = preludeSource({ freeze: false });
+const PRELUDE = `${preludeSource({ freeze: false })};\n${BUFFER_SOURCE}`;
 
 type CodeMode = 'runOnceForAllItems' | 'runOnceForEachItem' | 'function' | 'functionItem';
 
@@ -138,15 +139,31 @@ interface Prepared {
 
 /** One fresh, never-used isolate kept ready per memory limit, so a run does not wait for setup. */
 const spares = new Map<number, Promise<Prepared>>();
+/** Every isolate made and not yet handed to a run (being prepared, or a spare). */
+const unused = new Set<ivm.Isolate>();
+
+/**
+ * Disposes the spare isolates (and those being prepared). A process must not exit with an
+ * isolate alive: isolated-vm's teardown can then crash it. Called on exit, and by whoever
+ * shuts the engine down earlier.
+ */
+export function releaseSpareIsolates(): void {
+  for (const isolate of unused) if (!isolate.isDisposed) isolate.dispose();
+  unused.clear();
+  spares.clear();
+}
+process.once('exit', releaseSpareIsolates);
 
 async function prepare(memoryLimitMb: number): Promise<Prepared> {
   const isolate = new ivm.Isolate({ memoryLimit: memoryLimitMb });
+  unused.add(isolate);
   try {
     const context = await isolate.createContext();
     await context.eval(PRELUDE, { timeout: 10_000 });
     return { isolate, context };
   } catch (error) {
     if (!isolate.isDisposed) isolate.dispose();
+    unused.delete(isolate);
     throw error;
   }
 }
@@ -157,12 +174,15 @@ async function freshIsolate(memoryLimitMb: number): Promise<Prepared> {
   if (spare) {
     try {
       const ready = await spare;
+      unused.delete(ready.isolate);
       if (!ready.isolate.isDisposed) return ready;
     } catch {
       // fall through to a new one
     }
   }
-  return prepare(memoryLimitMb);
+  const ready = await prepare(memoryLimitMb);
+  unused.delete(ready.isolate);
+  return ready;
 }
 
 /** Prepares the next spare once a run is over (not during it: the cores are shared). */
