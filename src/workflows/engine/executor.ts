@@ -36,6 +36,7 @@ export interface EngineDeps {
   /** `$env` for expressions; `undefined` denies access (the default). */
   env?: Record<string, string>;
   vars?: Record<string, string>;
+  /** The instance's default timezone (a workflow's own setting wins over it; default UTC). */
   timezone?: string;
   /** Loads a workflow for Execute Workflow nodes (by id, or the node's `source` parameters). */
   loadWorkflow?: (reference: unknown) => Promise<Workflow>;
@@ -101,6 +102,15 @@ function isWait(output: NodeOutput): output is WaitRequest {
  * retries, error outputs, pinned data) and returns its run data. Never throws for a node
  * failure: the result says `error`.
  */
+/**
+ * The timezone an execution runs in, as n8n decides it: the workflow's setting, unless absent or
+ * `DEFAULT`, else the instance's default, else UTC.
+ */
+export function timezoneOf(workflow: Workflow, instance: string | undefined): string {
+  const own = workflow.settings?.timezone;
+  return own && own !== 'DEFAULT' ? own : (instance ?? 'UTC');
+}
+
 export async function runWorkflow(deps: EngineDeps, options: RunOptions): Promise<ExecutionResult> {
   const { workflow } = options;
   const graph = buildGraph(workflow);
@@ -138,7 +148,7 @@ export async function runWorkflow(deps: EngineDeps, options: RunOptions): Promis
     state,
     evaluator: deps.evaluator,
     clock,
-    timezone: deps.timezone ?? workflow.settings?.timezone ?? 'UTC',
+    timezone: timezoneOf(workflow, deps.timezone),
     mode,
     executionId,
     env: deps.env,

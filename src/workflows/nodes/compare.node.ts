@@ -17,7 +17,12 @@ export const compareDatasetsNode = defineNode({
     const pairs = ctx
       .param<{ field1: string; field2: string }[]>('mergeByFields.values', 0, [])
       .map((p) => [p.field1, p.field2] as const);
-    const resolve = ctx.param<string>('resolve', 0, 'preferInput2');
+    // n8n's default changed with version 2.1: both versions of a differing item, not input B's.
+    const resolve = ctx.param<string>(
+      'resolve',
+      0,
+      ctx.node.typeVersion >= 2.1 ? 'includeBoth' : 'preferInput2',
+    );
     const skip = new Set(fieldList(ctx.param('options.skipFields', 0, '')));
     const key = (item: Item, side: 0 | 1): string =>
       JSON.stringify(pairs.map((p) => getField(item.json, p[side])));

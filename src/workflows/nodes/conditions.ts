@@ -196,12 +196,20 @@ export function evaluateFilter(filter: FilterValue | undefined, looseTypes = fal
   return filter?.combinator === 'or' ? results.some(Boolean) : results.every(Boolean);
 }
 
+/** The operation of a v1 condition that names none: n8n's default per kind of value. */
+const V1_DEFAULT_OPERATION: Readonly<Record<string, string>> = {
+  boolean: 'equal',
+  dateTime: 'after',
+  number: 'smaller',
+  string: 'equal',
+};
+
 /** One condition of If v1 / Filter v1 (typed lists). */
 export function evaluateV1Condition(
   kind: string,
   c: { value1?: unknown; value2?: unknown; operation?: string },
 ): boolean {
-  const op = c.operation ?? (kind === 'boolean' ? 'equal' : 'equal');
+  const op = c.operation ?? V1_DEFAULT_OPERATION[kind] ?? 'equal';
   const v1 = c.value1;
   const v2 = c.value2;
   if (op === 'isEmpty') return isEmpty(v1);

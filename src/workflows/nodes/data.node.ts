@@ -164,7 +164,7 @@ const SUMMARY_PREFIX: Record<string, string> = {
 
 function summarize(ctx: NodeContext): Item[] {
   const specs = ctx.param<
-    { aggregation: string; field: string; separateBy?: string; customSeparator?: string }[]
+    { aggregation?: string; field: string; separateBy?: string; customSeparator?: string }[]
   >('fieldsToSummarize.values', 0, []);
   const splitBy = fieldList(ctx.param('fieldsToSplitBy', 0, ''));
   const groups = new Map<
@@ -186,8 +186,10 @@ function summarize(ctx: NodeContext): Item[] {
         .map((it) => getField(it.json, s.field))
         .filter((v) => v !== undefined && v !== null && v !== '');
       const nums = values.map(Number).filter((n) => !Number.isNaN(n));
-      const name = `${SUMMARY_PREFIX[s.aggregation] ?? s.aggregation}_${s.field}`;
-      switch (s.aggregation ?? 'count') {
+      // An aggregation n8n did not write is its default, `count`.
+      const aggregation = s.aggregation ?? 'count';
+      const name = `${SUMMARY_PREFIX[aggregation] ?? aggregation}_${s.field}`;
+      switch (aggregation) {
         case 'count':
           json[name] = values.length;
           break;
@@ -224,7 +226,7 @@ function summarize(ctx: NodeContext): Item[] {
           json[name] = values;
           break;
         default:
-          throw new NodeError(`summary "${s.aggregation}" is not supported`);
+          throw new NodeError(`summary "${aggregation}" is not supported`);
       }
     }
     return { json, pairedItem: g.indexes.map((item) => ({ item })) };

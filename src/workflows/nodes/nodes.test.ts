@@ -483,7 +483,7 @@ describe('Compare Datasets', () => {
       const r = await run(w);
       return r.runData.Compare?.[0]?.data.main.map((o) => o.map((i) => i.json));
     };
-    expect(await compare({})).toEqual([
+    expect(await compare({ resolve: 'preferInput2' })).toEqual([
       [{ id: 1, v: 'x' }],
       [{ id: 2, v: 'y' }],
       [{ id: 3, v: 'Z' }],
@@ -508,7 +508,7 @@ describe('conversion nodes', () => {
       },
       [{ d: '2026-05-06T07:08:09Z' }],
     );
-    expect(r.outputs[0]).toEqual([{ d: '2026-05-06T07:08:09Z', formattedDate: '06/05/2026' }]);
+    expect(r.outputs[0]).toEqual([{ formattedDate: '06/05/2026' }]);
     const add = await runNode('dateTime', 2, {
       operation: 'addToDate',
       magnitude: '2026-01-31T00:00:00Z',
@@ -520,7 +520,8 @@ describe('conversion nodes', () => {
     expect(now.outputs[0]).toEqual([{ currentDate: '2026-03-04T05:06:07.000Z' }]);
     const v1 = await runNode('dateTime', 1, {
       value: '2026-05-06T07:08:09Z',
-      toFormat: 'yyyy',
+      custom: true,
+      toFormat: 'YYYY',
       dataPropertyName: 'y',
     });
     expect(v1.outputs[0]).toEqual([{ y: '2026' }]);

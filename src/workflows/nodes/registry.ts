@@ -2,6 +2,7 @@ import type { NodeRegistry, NodeType, ResolvedType } from '../engine/engine.type
 import { codeNodes } from './code.node.ts';
 import { compareDatasetsNode } from './compare.node.ts';
 import { dataNodes } from './data.node.ts';
+import { dateTimeNode } from './datetime.node.ts';
 import { feedNodes } from './feeds.node.ts';
 import { fileNodes } from './files.node.ts';
 import { flowNodes } from './flow.node.ts';
@@ -23,6 +24,7 @@ export const STANDARD_NODE_TYPES: readonly NodeType[] = [
   httpRequestNode,
   ...feedNodes,
   ...dataNodes,
+  dateTimeNode,
   ...transformNodes,
   ...fileNodes,
   customerDatastoreNode,

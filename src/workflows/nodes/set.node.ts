@@ -98,7 +98,7 @@ export const setNode = defineNode({
       let json: Record<string, unknown>;
       if (v < 3) {
         json = ctx.param('keepOnlySet', i, false) ? {} : clone(item.json);
-        const values = ctx.param<Record<string, { name: string; value: unknown }[]>>(
+        const values = ctx.param<Record<string, { name?: string; value: unknown }[]>>(
           'values',
           i,
           {},
@@ -111,7 +111,8 @@ export const setNode = defineNode({
                 : kind === 'number'
                   ? Number(entry.value ?? 0)
                   : String((entry.value as string | undefined) ?? '');
-            setField(json, entry.name, value, dotted);
+            // A value n8n wrote without a name has the name field's default.
+            setField(json, entry.name ?? 'propertyName', value, dotted);
           }
         }
       } else if (ctx.param('mode', i, 'manual') === 'raw') {

@@ -1,156 +1,12 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import * as cheerio from 'cheerio';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
-import { DateTime } from 'luxon';
 import { marked } from 'marked';
 import { NodeError, type NodeType } from '../engine/engine.types.ts';
 import { clone, defineNode, getField, perItem, setField } from './define.ts';
 import { dict } from '../../kernel/dict.ts';
 
-/** Data conversion nodes: Date & Time, Crypto, HTML, Markdown, XML. */
-
-function toDateTime(value: unknown, zone: string, fromFormat?: string): DateTime {
-  if (DateTime.isDateTime(value)) return value;
-  if (typeof value === 'number') return DateTime.fromMillis(value, { zone });
-  const s = String(value);
-  const d = fromFormat
-    ? DateTime.fromFormat(s, fromFormat, { zone })
-    : DateTime.fromISO(s, { zone });
-  if (d.isValid) return d;
-  const ms = Date.parse(s);
-  if (Number.isNaN(ms)) throw new NodeError(`"${s}" is not a date`);
-  return DateTime.fromMillis(ms, { zone });
-}
-
-const UNITS: Record<string, string> = {
-  years: 'years',
-  quarters: 'quarters',
-  months: 'months',
-  weeks: 'weeks',
-  days: 'days',
-  hours: 'hours',
-  minutes: 'minutes',
-  seconds: 'seconds',
-  milliseconds: 'milliseconds',
-};
-
-export const dateTimeNode = defineNode({
-  name: 'dateTime',
-  versions: [1, 2],
-  async execute(ctx) {
-    const zone = ctx.workflow.settings?.timezone ?? 'UTC';
-    return [
-      await perItem(ctx, (item, i) => {
-        const json = clone(item.json);
-        const p = <T = unknown>(k: string, d?: NoInfer<T>): T => ctx.param<T>(k, i, d);
-        if (ctx.node.typeVersion < 2) {
-          const action = p<string>('action', 'format');
-          const key = p<string>('dataPropertyName', 'data');
-          const d = toDateTime(
-            p('value'),
-            p('options.fromTimezone', zone),
-            p<string | undefined>('options.fromFormat'),
-          );
-          if (action === 'format') {
-            const fmt =
-              p('toFormat', 'custom') === 'custom' || p<boolean>('custom', false)
-                ? p<string>('toFormat', 'yyyy-MM-dd')
-                : p<string>('toFormat');
-            setField(json, key, d.setZone(p('options.toTimezone', zone)).toFormat(fmt));
-          } else {
-            const n = Number(p('duration', 0));
-            const unit = UNITS[p<string>('timeUnit', 'days')] ?? 'days';
-            const r =
-              p('operation', 'add') === 'add' ? d.plus({ [unit]: n }) : d.minus({ [unit]: n });
-            setField(json, key, r.toISO());
-          }
-          return { json };
-        }
-        const op = p<string>('operation', 'getCurrentDate');
-        switch (op) {
-          case 'getCurrentDate': {
-            const now = ctx.now();
-            setField(
-              json,
-              p('outputFieldName', 'currentDate'),
-              p('includeTime', true) ? now.toISO() : now.startOf('day').toISO(),
-            );
-            break;
-          }
-          case 'addToDate':
-          case 'subtractFromDate': {
-            const d = toDateTime(p('magnitude'), zone);
-            const unit = UNITS[p<string>('timeUnit', 'days')] ?? 'days';
-            const n = Number(p('duration', 0));
-            setField(
-              json,
-              p('outputFieldName', 'newDate'),
-              (op === 'addToDate' ? d.plus({ [unit]: n }) : d.minus({ [unit]: n })).toISO(),
-            );
-            break;
-          }
-          case 'formatDate': {
-            const d = toDateTime(
-              p('date'),
-              p('options.fromTimezone', zone),
-              p<string | undefined>('options.fromFormat'),
-            );
-            const format = p<string>('format', 'custom');
-            const presets: Record<string, string> = {
-              'MM/dd/yyyy': 'MM/dd/yyyy',
-              'yyyy/MM/dd': 'yyyy/MM/dd',
-              'MMMM dd yyyy': 'MMMM dd yyyy',
-              'MM-dd-yyyy': 'MM-dd-yyyy',
-              'yyyy-MM-dd': 'yyyy-MM-dd',
-            };
-            const fmt =
-              format === 'custom'
-                ? p<string>('customFormat', 'yyyy-MM-dd')
-                : (presets[format] ?? format);
-            setField(
-              json,
-              p('outputFieldName', 'formattedDate'),
-              d.setZone(p('options.timezone', zone)).toFormat(fmt),
-            );
-            break;
-          }
-          case 'roundDate': {
-            const d = toDateTime(p('date'), zone);
-            const to = p<string>('toNearest', 'day') as 'day';
-            setField(
-              json,
-              p('outputFieldName', 'roundedDate'),
-              (p('mode', 'roundDown') === 'roundDown' ? d.startOf(to) : d.endOf(to)).toISO(),
-            );
-            break;
-          }
-          case 'getTimeBetweenDates': {
-            const a = toDateTime(p('startDate'), zone);
-            const b = toDateTime(p('endDate'), zone);
-            const units = (p<string[]>('units', ['day']) ?? ['day']).map((u) => `${u}s`) as (
-              'days' | 'hours'
-            )[];
-            setField(json, p('outputFieldName', 'timeDifference'), b.diff(a, units).toObject());
-            break;
-          }
-          case 'extractDate': {
-            const d = toDateTime(p('date'), zone);
-            const part = p<string>('part', 'month');
-            setField(
-              json,
-              p('outputFieldName', 'datePart'),
-              part === 'week' ? d.weekNumber : d.get(part as 'month'),
-            );
-            break;
-          }
-          default:
-            throw new NodeError(`Date & Time operation "${op}" is not supported`);
-        }
-        return { json };
-      }),
-    ];
-  },
-});
+/** Data conversion nodes: Crypto, HTML, Markdown, XML (Date & Time: datetime.node.ts). */
 
 export const cryptoNode = defineNode({
   name: 'crypto',
@@ -389,7 +245,6 @@ export const xmlNode = defineNode({
 });
 
 export const transformNodes: NodeType[] = [
-  dateTimeNode,
   cryptoNode,
   htmlNode,
   htmlExtractNode,
