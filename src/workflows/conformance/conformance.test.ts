@@ -4,6 +4,7 @@ import { runWorkflow } from '../engine/executor.ts';
 import type { ConformanceCase } from './case.ts';
 import { dateTimeCases } from './datetime.cases.ts';
 import { defaultsCases } from './defaults.cases.ts';
+import { transformCases } from './transform.cases.ts';
 
 /**
  * The per-node conformance suite: each case runs its node in a workflow (fed by a manual
@@ -13,6 +14,7 @@ import { defaultsCases } from './defaults.cases.ts';
 const SUITES: [string, ConformanceCase[]][] = [
   ['Date & Time', dateTimeCases],
   ['parameter defaults', defaultsCases],
+  ['item lists and transforms', transformCases],
 ];
 
 async function runCase(c: ConformanceCase) {

@@ -4,50 +4,94 @@ import { dict, toDict } from '../../kernel/dict.ts';
 
 /** Item-list nodes: Split Out, Aggregate, Sort, Limit-like, Remove Duplicates, Summarize, Rename Keys. */
 
+/**
+ * Split Out, as n8n: each listed field's elements (an object's values; a single value as one)
+ * make one item per index, the fields' elements side by side. An object element of the only
+ * field is spread into the item when nothing else is kept and no destination is named; else
+ * it stays under its field (or destination) name. Other fields: none, all (a copy of the item
+ * without the split fields, under the split ones), or the selected ones. `$binary` splits the
+ * item's files. A missing field gives no items.
+ */
 function splitOut(ctx: NodeContext): Item[] {
   const out: Item[] = [];
-  const fields = fieldList(ctx.param('fieldToSplitOut', 0, ''));
-  const include = ctx.param<string>('include', 0, 'noOtherFields');
-  const dest = ctx.param<string>('options.destinationFieldName', 0, '');
   ctx.input().forEach((item, i) => {
-    const lists = fields.map((f) => {
-      const v = getField(item.json, f);
-      if (v === undefined) {
-        if (ctx.node.typeVersion >= 1 && fields.length === 1)
-          throw new NodeError(`The field '${f}' wasn't found in item ${i}`);
-        return [];
+    const fields = fieldList(ctx.param('fieldToSplitOut', i, '')).map((f) =>
+      f.replace(/^\$json\./, ''),
+    );
+    const dotted = !ctx.param<boolean>('options.disableDotNotation', i, false);
+    const destinations = fieldList(ctx.param('options.destinationFieldName', i, ''));
+    if (destinations.length > 0 && destinations.length !== fields.length) {
+      throw new NodeError(
+        'If multiple fields to split out are given, the same number of destination fields must be given',
+      );
+    }
+    const include = ctx.param<string>('include', i, 'noOtherFields');
+    const read = (json: Record<string, unknown>, field: string) =>
+      dotted ? getField(json, field) : json[field];
+    const entries: Item[] = [];
+    const entry = (k: number): Item => {
+      let found = entries[k];
+      if (!found) {
+        found = { json: dict(), pairedItem: { item: i } };
+        entries[k] = found;
       }
-      return Array.isArray(v)
-        ? (v as unknown[])
-        : typeof v === 'object' && v !== null
-          ? (Object.values(v) as unknown[])
-          : [v];
-    });
-    const longest = Math.max(0, ...lists.map((l) => l.length));
-    for (let k = 0; k < longest; k++) {
-      let json = dict<unknown>();
-      if (include === 'allOtherFields') {
-        json = clone(item.json);
-        for (const f of fields) deleteField(json, f);
-      } else if (include === 'selectedOtherFields') {
-        for (const f of fieldList(ctx.param('fieldsToInclude', 0, '')))
-          json[f] = clone(getField(item.json, f));
+      return found;
+    };
+    fields.forEach((field, n) => {
+      if (field === '$binary') {
+        Object.entries(item.binary ?? {}).forEach(([key, file], k) => {
+          const target = entry(k);
+          target.binary = { ...target.binary, [key]: file };
+        });
+        return;
       }
-      fields.forEach((f, n) => {
-        const value = lists[n]![k];
+      const value = read(item.json, field);
+      const elements: unknown[] =
+        value === undefined
+          ? []
+          : Array.isArray(value)
+            ? value
+            : typeof value === 'object' && value !== null
+              ? Object.values(value)
+              : [value];
+      const name = destinations[n] || field;
+      elements.forEach((element, k) => {
+        const target = entry(k);
         if (
+          include === 'noOtherFields' &&
+          !destinations[n] &&
           fields.length === 1 &&
-          !dest &&
-          value !== null &&
-          typeof value === 'object' &&
-          !Array.isArray(value)
+          typeof element === 'object' &&
+          element !== null &&
+          !Array.isArray(element)
         ) {
-          json = toDict({ ...json, ...clone(value) });
+          target.json = toDict({ ...target.json, ...clone(element) });
         } else {
-          json[(fields.length === 1 && dest) || f] = clone(value);
+          target.json[name] = clone(element);
         }
       });
-      out.push({ json, pairedItem: { item: i } });
+    });
+    const selected =
+      include === 'selectedOtherFields' ? fieldList(ctx.param('fieldsToInclude', i, '')) : [];
+    if (include === 'selectedOtherFields' && selected.length === 0) {
+      throw new NodeError('No fields specified', { description: 'Please add a field to include' });
+    }
+    for (const split of entries) {
+      if (!split) continue;
+      if (include === 'allOtherFields') {
+        const rest = clone(item.json);
+        for (const field of fields) {
+          if (dotted) deleteField(rest, field);
+          else delete rest[field];
+        }
+        split.json = toDict({ ...rest, ...split.json });
+      } else if (include === 'selectedOtherFields') {
+        for (const field of selected) split.json[field] = clone(read(item.json, field));
+      }
+      if (ctx.param<boolean>('options.includeBinary', i, false) && item.binary && !split.binary) {
+        split.binary = item.binary;
+      }
+      out.push(split);
     }
   });
   return out;
