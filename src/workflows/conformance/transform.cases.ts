@@ -2,6 +2,30 @@ import type { ConformanceCase } from './case.ts';
 
 const SPLIT_OUT = "n8n's Split Out node (Transform/SplitOut) and its documentation";
 
+const SWITCH = "n8n's Switch node, versions 1 and 2 (nodes/Switch)";
+const switchRules = (version: number): ConformanceCase => ({
+  title:
+    version >= 2
+      ? 'Switch 2 has an output per rule and sends an item to the first matching rule’s own'
+      : 'Switch 1 sends an item to the output the first matching rule names',
+  node: 'switch',
+  version,
+  parameters: {
+    dataType: 'string',
+    value1: '={{ $json.kind }}',
+    rules: {
+      rules: [
+        { operation: 'equal', value2: 'a', output: 2 },
+        { operation: 'equal', value2: 'b', output: 0 },
+      ],
+    },
+  },
+  input: [{ kind: 'b' }, { kind: 'a' }, { kind: 'c' }],
+  outputs:
+    version >= 2 ? [[{ kind: 'a' }], [{ kind: 'b' }]] : [[{ kind: 'b' }], [], [{ kind: 'a' }], []],
+  source: SWITCH,
+});
+
 /** The item-list and transform nodes. */
 export const transformCases: ConformanceCase[] = [
   {
@@ -75,4 +99,6 @@ export const transformCases: ConformanceCase[] = [
     error: /same number of destination fields/,
     source: SPLIT_OUT,
   },
+  switchRules(1),
+  switchRules(2),
 ];

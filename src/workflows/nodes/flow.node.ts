@@ -76,6 +76,9 @@ function switchOutputs(node: { typeVersion: number; parameters: Record<string, u
   const p = node.parameters;
   if (node.typeVersion < 3) {
     if (p.mode === 'expression') return Number(p.outputsAmount ?? 4);
+    // Version 2 has an output per rule; version 1 four, which its rules name.
+    if (node.typeVersion >= 2)
+      return ((p.rules as { rules?: unknown[] } | undefined)?.rules ?? []).length;
     return 4;
   }
   if (p.mode === 'expression') return Number(p.numberOutputs ?? 4);
@@ -110,7 +113,7 @@ export const switchNode = defineNode({
           i,
           [],
         );
-        for (const rule of rules) {
+        for (const [r, rule] of rules.entries()) {
           if (
             evaluateV1Condition(kind, {
               value1,
@@ -118,7 +121,9 @@ export const switchNode = defineNode({
               operation: rule.operation ?? 'equal',
             })
           ) {
-            matched.push(Number(rule.output ?? 0));
+            // Version 2 sends the item to the matching rule's own output; version 1 to the
+            // output the rule names.
+            matched.push(v >= 2 ? r : Number(rule.output ?? 0));
             break;
           }
         }
