@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { json, testEngine, wf } from '../engine/test-helpers.test-support.ts';
 import { runWorkflow } from '../engine/executor.ts';
 import type { ConformanceCase } from './case.ts';
+import { codeCases } from './code.cases.ts';
 import { dateTimeCases } from './datetime.cases.ts';
 import { defaultsCases } from './defaults.cases.ts';
 import { transformCases } from './transform.cases.ts';
@@ -15,6 +16,7 @@ const SUITES: [string, ConformanceCase[]][] = [
   ['Date & Time', dateTimeCases],
   ['parameter defaults', defaultsCases],
   ['item lists and transforms', transformCases],
+  ['Code, Function, Function Item', codeCases],
 ];
 
 async function runCase(c: ConformanceCase) {

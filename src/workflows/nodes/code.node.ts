@@ -50,6 +50,7 @@ function wrapper(code: string, mode: CodeMode): string {
   const $env = d.env || new Proxy({}, { get: () => { throw new Error('access to $env is not allowed on this server'); } });
   const $jmespath = __jmespath;
   const $getWorkflowStaticData = () => d.staticData;
+  const getWorkflowStaticData = $getWorkflowStaticData;
   const require = (name) => { throw new Error('require("' + name + '") is not available: Code nodes run in a sandbox without modules'); };
   // The code runs in its own function so it may redeclare any of these names (\`const items\`).
   const run = async ({ $, $node, $input, $json, $binary, $itemIndex, $items }, items, item) => {
@@ -267,17 +268,55 @@ export const codeNode = defineNode({
         `Code in ${language} is not supported: only JavaScript runs in this engine's sandbox`,
       );
     }
-    const mode = ctx.param<CodeMode>('mode', 0, 'runOnceForAllItems');
-    const code = text(ctx.rawParam('jsCode'));
-    return [await runCode(ctx, code, mode === 'runOnceForEachItem' ? mode : 'runOnceForAllItems')];
+    const mode =
+      ctx.param<CodeMode>('mode', 0, 'runOnceForAllItems') === 'runOnceForEachItem'
+        ? 'runOnceForEachItem'
+        : 'runOnceForAllItems';
+    const code = text(ctx.rawParam('jsCode'), DEFAULT_CODE[mode]);
+    return [await runCode(ctx, code, mode)];
   },
 });
+
+/**
+ * What a node n8n saved without its code runs: the snippet n8n's editor starts each mode with
+ * (n8n leaves a parameter equal to its default out of the JSON).
+ */
+const DEFAULT_CODE: Record<CodeMode, string> = {
+  runOnceForAllItems: `// Loop over input items and add a new field called 'myNewField' to the JSON of each one
+for (const item of $input.all()) {
+  item.json.myNewField = 1;
+}
+
+return $input.all();`,
+  runOnceForEachItem: `// Add a new field called 'myNewField' to the JSON of the item
+$input.item.json.myNewField = 1;
+
+return $input.item;`,
+  function: `// Loop over inputs and add a new field called 'myNewField' to the JSON of each one
+for (item of items) {
+  item.json.myNewField = 1;
+}
+
+// You can write logs to the browser console
+console.log('Done!');
+
+return items;`,
+  functionItem: `// Add a new field called 'myNewField' to the JSON of the item
+item.myNewField = 1;
+
+// You can write logs to the browser console
+console.log('Done!');
+
+return item;`,
+};
 
 export const functionNode = defineNode({
   name: 'function',
   versions: [1],
   async execute(ctx) {
-    return [await runCode(ctx, text(ctx.rawParam('functionCode'), 'return items;'), 'function')];
+    return [
+      await runCode(ctx, text(ctx.rawParam('functionCode'), DEFAULT_CODE.function), 'function'),
+    ];
   },
 });
 
@@ -285,7 +324,13 @@ export const functionItemNode = defineNode({
   name: 'functionItem',
   versions: [1],
   async execute(ctx) {
-    return [await runCode(ctx, text(ctx.rawParam('functionCode'), 'return item;'), 'functionItem')];
+    return [
+      await runCode(
+        ctx,
+        text(ctx.rawParam('functionCode'), DEFAULT_CODE.functionItem),
+        'functionItem',
+      ),
+    ];
   },
 });
 
