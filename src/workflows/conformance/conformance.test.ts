@@ -3,6 +3,7 @@ import { json, testEngine, wf } from '../engine/test-helpers.test-support.ts';
 import { runWorkflow } from '../engine/executor.ts';
 import type { ConformanceCase } from './case.ts';
 import { codeCases } from './code.cases.ts';
+import { compareCases } from './compare.cases.ts';
 import { dateTimeCases } from './datetime.cases.ts';
 import { defaultsCases } from './defaults.cases.ts';
 import { transformCases } from './transform.cases.ts';
@@ -17,6 +18,7 @@ const SUITES: [string, ConformanceCase[]][] = [
   ['parameter defaults', defaultsCases],
   ['item lists and transforms', transformCases],
   ['Code, Function, Function Item', codeCases],
+  ['Compare Datasets', compareCases],
 ];
 
 async function runCase(c: ConformanceCase) {
