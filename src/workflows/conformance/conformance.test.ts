@@ -6,6 +6,7 @@ import { codeCases } from './code.cases.ts';
 import { compareCases } from './compare.cases.ts';
 import { dateTimeCases } from './datetime.cases.ts';
 import { defaultsCases } from './defaults.cases.ts';
+import { mergeCases } from './merge.cases.ts';
 import { transformCases } from './transform.cases.ts';
 
 /**
@@ -19,6 +20,7 @@ const SUITES: [string, ConformanceCase[]][] = [
   ['item lists and transforms', transformCases],
   ['Code, Function, Function Item', codeCases],
   ['Compare Datasets', compareCases],
+  ['Merge', mergeCases],
 ];
 
 async function runCase(c: ConformanceCase) {

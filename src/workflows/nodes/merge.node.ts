@@ -31,6 +31,124 @@ function merged(
 
 const keyOf = (v: unknown): string => text(v);
 
+/** How version 2 and later combine two items' fields (`options.clashHandling.values`). */
+interface Clash {
+  resolveClash: 'preferInput1' | 'preferInput2' | 'addSuffix';
+  mergeMode: 'deepMerge' | 'shallowMerge';
+  overrideEmpty: boolean;
+}
+
+function clashOf(ctx: NodeContext): Clash {
+  const v = ctx.param<Partial<Clash>>('options.clashHandling.values', 0, {});
+  return {
+    resolveClash: v.resolveClash ?? 'preferInput2',
+    mergeMode: v.mergeMode ?? 'deepMerge',
+    overrideEmpty: v.overrideEmpty ?? false,
+  };
+}
+
+const isPlain = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * `source` merged into `target` as lodash's `merge` does (n8n's deep merge): objects field by
+ * field, arrays index by index, an undefined source value never replaces one. With
+ * `keepOnEmpty`, a null or empty source value does not replace one either.
+ */
+function deepInto(target: unknown, source: unknown, keepOnEmpty: boolean): unknown {
+  if (isPlain(source)) {
+    const out: Record<string, unknown> = isPlain(target) ? { ...target } : {};
+    for (const [key, value] of Object.entries(source)) {
+      if (value === undefined && key in out) continue;
+      if (keepOnEmpty && (value === null || value === '') && key in out) continue;
+      out[key] = deepInto(out[key], value, keepOnEmpty);
+    }
+    return out;
+  }
+  if (Array.isArray(source)) {
+    const out: unknown[] = Array.isArray(target) ? [...(target as unknown[])] : [];
+    source.forEach((value, i) => {
+      if (value !== undefined) out[i] = deepInto(out[i], value, keepOnEmpty);
+    });
+    return out;
+  }
+  return source;
+}
+
+/** Two items' JSON as one, the second's fields over the first's (see `Clash`). */
+function combineJson(
+  first: Record<string, unknown>,
+  second: Record<string, unknown>,
+  clash: Clash,
+) {
+  if (clash.mergeMode === 'shallowMerge') {
+    const out = { ...first };
+    for (const [key, value] of Object.entries(second)) {
+      if (
+        clash.overrideEmpty &&
+        (value === undefined || value === null || value === '') &&
+        key in out
+      )
+        continue;
+      out[key] = value;
+    }
+    return clone(out);
+  }
+  return clone(deepInto(first, second, clash.overrideEmpty) as Record<string, unknown>);
+}
+
+const suffixed = (items: Item[], suffix: string): Item[] =>
+  items.map((item) => ({
+    ...item,
+    json: Object.fromEntries(Object.entries(item.json).map(([k, v]) => [`${k}_${suffix}`, v])),
+  }));
+
+/**
+ * Version 2 and later, combining by position or every pair: inputs tagged with where each item
+ * came from, swapped when input 1 is to win a clash, their keys suffixed for `addSuffix`.
+ */
+function clashInputs(a: Item[], b: Item[], clash: Clash): [Item[], Item[]] {
+  let first = tag(a, 0);
+  let second = tag(b, 1);
+  if (clash.resolveClash === 'preferInput1') [first, second] = [second, first];
+  if (clash.resolveClash === 'addSuffix') {
+    first = suffixed(first, '1');
+    second = suffixed(second, '2');
+  }
+  return [first, second];
+}
+
+function pairOf(x: Item, y: Item, clash: Clash): Item {
+  return {
+    json: combineJson(x.json, y.json, clash),
+    ...(x.binary || y.binary ? { binary: { ...x.binary, ...y.binary } } : {}),
+    pairedItem: [x.pairedItem, y.pairedItem].flat() as Item['pairedItem'],
+  };
+}
+
+/** Combine by position (version 2 and later). An empty input gives the other's items. */
+function byPositionV2(a: Item[], b: Item[], includeUnpaired: boolean, clash: Clash): Item[] {
+  if (a.length === 0 || b.length === 0) return [...tag(a, 0), ...tag(b, 1)];
+  const [first, second] = clashInputs(a, b, clash);
+  const n = includeUnpaired
+    ? Math.max(first.length, second.length)
+    : Math.min(first.length, second.length);
+  const out: Item[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = first[i];
+    const y = second[i];
+    if (x && y) out.push(pairOf(x, y, clash));
+    else if (x ?? y) out.push(clone((x ?? y)!));
+  }
+  return out;
+}
+
+/** Every pair of items (version 2's multiplex, version 3's combine all). */
+function everyPair(a: Item[], b: Item[], clash: Clash): Item[] {
+  const [first, second] = clashInputs(a, b, clash);
+  return first.flatMap((x) => second.map((y) => pairOf(x, y, clash)));
+}
+
 function byPosition(
   a: Item[],
   b: Item[],
@@ -211,12 +329,7 @@ export const mergeNode = defineNode({
           : v >= 3
             ? ctx.param<string>('combineBy', 0, 'combineByFields')
             : ctx.param<string>('combinationMode', 0, 'mergeByFields');
-      const clash = ctx.param<string>(
-        'options.clashHandling.values.resolveClash',
-        0,
-        'preferInput2',
-      );
-      const prefer = clash === 'preferInput1' ? 'a' : 'b';
+      const clash = clashOf(ctx);
       switch (by) {
         case 'mergeByFields':
         case 'combineByFields':
@@ -231,17 +344,10 @@ export const mergeNode = defineNode({
           ];
         case 'mergeByPosition':
         case 'combineByPosition':
-          return [
-            byPosition(
-              a,
-              b,
-              ctx.param('options.includeUnpaired', 0, false) ? 'outer' : 'inner',
-              prefer,
-            ),
-          ];
+          return [byPositionV2(a, b, ctx.param('options.includeUnpaired', 0, false), clash)];
         case 'multiplex':
         case 'combineAll':
-          return [multiplex(a, b)];
+          return [everyPair(a, b, clash)];
         default:
           throw new NodeError(`Merge combination "${by}" is not supported`);
       }
