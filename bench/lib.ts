@@ -1,4 +1,6 @@
 import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readLiveLockHolder } from '../src/kernel/index.ts';
 
 /** Waits until the server process `pid` has written the URL it listens on into the lock file. */
@@ -15,4 +17,13 @@ export async function waitForServerUrl(dataDir: string, pid: number | undefined)
 export function machineLine(durationSeconds: number, repeat?: number): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   return `Node ${process.version}, ${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${durationSeconds} s per run${repeat ? `, median of ${repeat} interleaved rounds` : ''}`;
+}
+
+/**
+ * `../shared` beside the project root (the corpus, the side-by-side workflow), found from the
+ * project's own location, or `IZA_SHARED_DIR` when set; `parts` are joined to it.
+ */
+export function sharedPath(...parts: string[]): string {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  return join(process.env.IZA_SHARED_DIR ?? resolve(root, '../shared'), ...parts);
 }

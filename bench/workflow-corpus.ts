@@ -1,13 +1,13 @@
 // Conformance check of the workflow importer over a corpus of real n8n exports.
 // Run: node --no-node-snapshot bench/workflow-corpus.ts [folder] [--expressions]
-// Default folder: ../shared/corpus beside the project root. `--expressions` also runs the expression micro-benchmark;
+// Default folder: ../shared/corpus beside the project root (IZA_SHARED_DIR overrides ../shared). `--expressions` also runs the expression micro-benchmark;
 // `--run` executes every activatable workflow from its first trigger, offline (HTTP fails fast,
 // no sub-workflow loader), and counts outcomes: a robustness check (nothing may crash).
-import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { ManualClock } from '../src/kernel/clock.ts';
+import { sharedPath } from './lib.ts';
 import { ExpressionEvaluator } from '../src/workflows/expressions/evaluator.ts';
 import type { ExpressionData } from '../src/workflows/expressions/expression.types.ts';
 import { forbiddenName, parse } from '../src/workflows/expressions/parser.ts';
@@ -20,9 +20,7 @@ import {
 } from '../src/workflows/index.ts';
 
 const args = process.argv.slice(2);
-const folder =
-  args.find((a) => !a.startsWith('--')) ??
-  fileURLToPath(new URL('../../shared/corpus', import.meta.url));
+const folder = args.find((a) => !a.startsWith('--')) ?? sharedPath('corpus');
 
 function jsonFiles(dir: string): string[] {
   const out: string[] = [];

@@ -1,6 +1,7 @@
 // Webhook workflow throughput: IZA OS (a real `iza start` process on a fresh embedded database)
 // against real n8n 2.41.1 when installed in ~/n8n-peer (see ../shared/bench/N8N-SIDE-BY-SIDE.md
-// beside the project root), both running ../shared/bench/wf-respond.json unchanged, loaded in turn
+// beside the project root; IZA_SHARED_DIR overrides ../shared), both running
+// ../shared/bench/wf-respond.json unchanged, loaded in turn
 // with autocannon.
 //
 //   npm run bench:workflows   (BENCH_DURATION seconds per run, default 10; WF_FILE, N8N_PEER)
@@ -10,12 +11,10 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { machineLine, waitForServerUrl } from './lib.ts';
+import { machineLine, sharedPath, waitForServerUrl } from './lib.ts';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
-const file =
-  process.env.WF_FILE ??
-  fileURLToPath(new URL('../../shared/bench/wf-respond.json', import.meta.url));
+const file = process.env.WF_FILE ?? sharedPath('bench', 'wf-respond.json');
 const peer = process.env.N8N_PEER ?? join(homedir(), 'n8n-peer');
 const path = '/webhook/bench-respond?name=x';
 const bin = fileURLToPath(new URL('../bin/iza.mjs', import.meta.url));
