@@ -99,6 +99,33 @@ export const transformCases: ConformanceCase[] = [
     error: /same number of destination fields/,
     source: SPLIT_OUT,
   },
+  {
+    title: 'Item Lists removes duplicates within its input, keys in any order',
+    node: 'itemLists',
+    version: 3.1,
+    parameters: { operation: 'removeDuplicates' },
+    input: [{ a: 1, b: 2 }, { b: 2, a: 1 }, { a: 2 }],
+    outputs: [[{ a: 1, b: 2 }, { a: 2 }]],
+    source: "n8n's Item Lists node (Transform/ItemLists), removeDuplicates: lodash isEqual",
+  },
+  {
+    title: 'Remove Duplicates compares the selected fields only',
+    node: 'removeDuplicates',
+    version: 1.1,
+    parameters: { compare: 'selectedFields', fieldsToCompare: 'email' },
+    input: [
+      { email: 'a@x', n: 1 },
+      { email: 'a@x', n: 2 },
+      { email: 'b@x', n: 3 },
+    ],
+    outputs: [
+      [
+        { email: 'a@x', n: 1 },
+        { email: 'b@x', n: 3 },
+      ],
+    ],
+    source: "n8n's Remove Duplicates node documentation",
+  },
   switchRules(1),
   switchRules(2),
 ];

@@ -171,8 +171,23 @@ function sort(ctx: NodeContext): Item[] {
   });
 }
 
-function removeDuplicates(ctx: NodeContext): Item[] {
-  const op = ctx.param<string>('operation', 0, 'removeDuplicateInputItems');
+/** A value's JSON with every object's keys in order: equal data, equal text (as lodash's isEqual). */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/**
+ * The duplicates of the input items removed, the first of each kept: Remove Duplicates, and
+ * Item Lists' `removeDuplicates` (always within the input: it keeps nothing between runs).
+ */
+function removeDuplicates(ctx: NodeContext, withinInput = false): Item[] {
+  const op = withinInput
+    ? 'removeDuplicateInputItems'
+    : ctx.param<string>('operation', 0, 'removeDuplicateInputItems');
   if (op !== 'removeDuplicateInputItems')
     throw new NodeError(`Remove Duplicates "${op}" needs stored state, which is not supported yet`);
   const compare = ctx.param<string>('compare', 0, 'allFields');
@@ -187,7 +202,7 @@ function removeDuplicates(ctx: NodeContext): Item[] {
       for (const f of fieldList(ctx.param('fieldsToExclude', 0, ''))) deleteField(json, f);
       key = json;
     } else key = item.json;
-    const k = JSON.stringify(key);
+    const k = canonical(key);
     if (seen.has(k)) return;
     seen.add(k);
     out.push({ ...item, pairedItem: { item: i } });
@@ -342,7 +357,7 @@ export const itemListsNode = defineNode({
       case 'concatenateItems':
         return [aggregate(ctx)];
       case 'removeDuplicates':
-        return [removeDuplicates(ctx)];
+        return [removeDuplicates(ctx, true)];
       case 'sort':
         return [sort(ctx)];
       case 'limit':
