@@ -622,4 +622,57 @@ describe('loops', () => {
       [{ n: 3 }],
     ]);
   });
+
+  it('splitInBatches v1 loops on an If reading $node["…"].context["noItemsLeft"], as n8n', async () => {
+    const w = wf(
+      [
+        ['Start', 'manualTrigger'],
+        ['SplitInBatches', 'splitInBatches', { batchSize: 2 }],
+        [
+          'Work',
+          'set',
+          {
+            values: {
+              number: [
+                { name: 'run', value: '={{ $node["SplitInBatches"].context["currentRunIndex"] }}' },
+              ],
+            },
+          },
+        ],
+        [
+          'More?',
+          'if',
+          {
+            conditions: {
+              boolean: [
+                { value1: '={{ $node["SplitInBatches"].context["noItemsLeft"] }}', value2: true },
+              ],
+            },
+          },
+        ],
+        ['Done', 'noOp'],
+      ],
+      [
+        'Start>SplitInBatches',
+        'SplitInBatches>Work',
+        'Work>More?',
+        ['More?', 0, 'Done', 0],
+        ['More?', 1, 'SplitInBatches', 0],
+      ],
+    );
+    const r = await run(w, { triggerItems: [1, 2, 3, 4, 5].map((n) => ({ json: { n } })) });
+    expect(r.status).toBe('success');
+    expect(r.runData.Work?.map((t) => json(t.data.main[0]))).toEqual([
+      [
+        { n: 1, run: 0 },
+        { n: 2, run: 0 },
+      ],
+      [
+        { n: 3, run: 1 },
+        { n: 4, run: 1 },
+      ],
+      [{ n: 5, run: 2 }],
+    ]);
+    expect(r.runData.Done?.map((t) => json(t.data.main[0]))).toEqual([[{ n: 5, run: 2 }]]);
+  });
 });

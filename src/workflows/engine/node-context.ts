@@ -66,6 +66,7 @@ export function createNodeContext(
     return {
       isExecuted: runs.length > 0,
       parameters: target.parameters,
+      context: shared.state.nodeState[name] ?? dict<unknown>(),
       all: (output = 0, run) => {
         const task = runs[run ?? runs.length - 1];
         return task?.data.main[output] ?? [];

@@ -177,6 +177,7 @@ function sandboxInput(
       item,
       isExecuted: access.isExecuted,
       params: access.parameters,
+      context: access.context,
     };
   }
   return {

@@ -31,6 +31,11 @@ export interface NodeDataAccess {
   pairedItem(itemIndex?: number): Item | undefined;
   isExecuted: boolean;
   parameters: Record<string, unknown>;
+  /**
+   * What the node keeps between its runs in this execution (`$node["X"].context`): Split In
+   * Batches' `noItemsLeft`, `currentRunIndex`, `maxRunIndex`, `items` left.
+   */
+  context: Record<string, unknown>;
 }
 
 /**

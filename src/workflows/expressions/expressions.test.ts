@@ -23,6 +23,7 @@ function data(item: Item, extra: Partial<ExpressionData> = {}): ExpressionData {
             all: () => source,
             pairedItem: (i = 0) => source[i],
             isExecuted: true,
+            context: { noItemsLeft: true },
             parameters: { p: 1 },
           }
         : undefined,

@@ -294,6 +294,8 @@ export class NodeProxy extends Exposed {
         return this.#access.all()[this.#data.itemIndex]?.json;
       case 'runIndex':
         return 0;
+      case 'context':
+        return this.#access.context;
       default:
         return undefined;
     }

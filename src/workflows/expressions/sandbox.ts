@@ -18,7 +18,10 @@ export interface SandboxInput {
   json: unknown;
   binary: unknown;
   items?: unknown[];
-  nodes: Record<string, { all: unknown[]; item?: unknown; isExecuted: boolean; params: unknown }>;
+  nodes: Record<
+    string,
+    { all: unknown[]; item?: unknown; isExecuted: boolean; params: unknown; context: unknown }
+  >;
   now: number;
   zone: string;
   workflow: unknown;
@@ -133,7 +136,7 @@ export const preludeSource = (options: { freeze: boolean }): string => `(functio
         get item() { if (x.item === undefined) throw new Error('no item of "' + n + '" matches this item'); return x.item; },
         first: (o) => x.all[0], last: () => x.all[x.all.length - 1], all: () => x.all,
         itemMatching: () => api.item, pairedItem: () => api.item,
-        isExecuted: x.isExecuted, params: x.params,
+        isExecuted: x.isExecuted, params: x.params, context: x.context,
         get json() { const i = x.all[d.itemIndex] || x.all[0]; if (!i) throw new Error('"' + n + '" has no output data'); return i.json; },
         get binary() { const i = x.all[d.itemIndex] || x.all[0]; return (i && i.binary) || {}; },
       };

@@ -252,11 +252,14 @@ export const splitInBatchesNode = defineNode({
   outputs: (node) => (node.typeVersion >= 3 ? 2 : 1),
   async execute(ctx) {
     const size = Math.max(1, Number(ctx.param('batchSize', 0, ctx.node.typeVersion >= 3 ? 1 : 10)));
+    // Also what expressions read as `$node["X"].context`, as n8n names it.
     const s = ctx.state as {
       items?: Item[];
       processed?: Item[];
       done?: boolean;
-      sourceCount?: number;
+      noItemsLeft?: boolean;
+      currentRunIndex?: number;
+      maxRunIndex?: number;
     };
     const reset = Boolean(ctx.param<unknown>('options.reset', 0, false));
     const v3 = ctx.node.typeVersion >= 3;
@@ -266,6 +269,9 @@ export const splitInBatchesNode = defineNode({
       s.items = items.slice(size);
       s.processed = [];
       s.done = false;
+      s.currentRunIndex = 0;
+      s.maxRunIndex = Math.ceil(items.length / size);
+      s.noItemsLeft = s.items.length === 0;
       const batch = items.slice(0, size);
       if (batch.length === 0) {
         s.done = true;
@@ -275,6 +281,8 @@ export const splitInBatchesNode = defineNode({
     }
     if (v3) s.processed = [...(s.processed ?? []), ...ctx.input()];
     const batch = s.items.splice(0, size);
+    s.currentRunIndex = (s.currentRunIndex ?? 0) + 1;
+    s.noItemsLeft = s.items.length === 0;
     if (batch.length === 0) {
       s.done = true;
       // v1/v2: nothing left stops the branch; v3 emits everything on "done".
