@@ -126,6 +126,62 @@ export const transformCases: ConformanceCase[] = [
     ],
     source: "n8n's Remove Duplicates node documentation",
   },
+  {
+    title: 'HTML extracts from each element of an array, one item each',
+    node: 'html',
+    version: 1.2,
+    parameters: {
+      operation: 'extractHtmlContent',
+      dataPropertyName: 'pages',
+      extractionValues: { values: [{ key: 'title', cssSelector: 'h1' }] },
+    },
+    input: [{ pages: ['<h1>One</h1>', '<h1>Two</h1>'] }],
+    outputs: [[{ title: 'One' }, { title: 'Two' }]],
+    source: "n8n's HTML node (nodes/Html): an array gives one result per element",
+  },
+  {
+    title: 'HTML names a missing field',
+    node: 'html',
+    version: 1.2,
+    parameters: {
+      operation: 'extractHtmlContent',
+      dataPropertyName: 'page',
+      extractionValues: { values: [{ key: 'title', cssSelector: 'h1' }] },
+    },
+    input: [{ other: 1 }],
+    error: /No property named "page" exists!/,
+    source: "n8n's HTML node (nodes/Html)",
+  },
+  {
+    title: 'HTML fills a template’s {{ }} per item',
+    node: 'html',
+    version: 1.2,
+    parameters: { operation: 'generateHtmlTemplate', html: '<p>Hello {{ $json.name }}</p>' },
+    input: [{ name: 'Ada' }],
+    outputs: [[{ html: '<p>Hello Ada</p>' }]],
+    source: "n8n's HTML node (nodes/Html), generateHtmlTemplate",
+  },
+  {
+    title: 'HTML converts the items to one table, headers capitalized',
+    node: 'html',
+    version: 1.2,
+    parameters: {
+      operation: 'convertToHtmlTable',
+      options: { customStyling: true, capitalize: true },
+    },
+    input: [{ first_name: 'Ada', paid: true }, { first_name: 'Bo' }],
+    outputs: [
+      [
+        {
+          table:
+            '<table  ><thead  ><tr><th>First Name</th><th>Paid</th></tr></thead><tbody>' +
+            '<tr  ><td  >Ada</td><td  ><input type="checkbox" checked="checked"/></td></tr>' +
+            '<tr  ><td  >Bo</td><td  >undefined</td></tr></tbody></table>',
+        },
+      ],
+    ],
+    source: "n8n's HTML node (nodes/Html), convertToHtmlTable",
+  },
   switchRules(1),
   switchRules(2),
 ];

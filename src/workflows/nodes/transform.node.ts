@@ -2,8 +2,8 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import * as cheerio from 'cheerio';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { marked } from 'marked';
-import { NodeError, type NodeType } from '../engine/engine.types.ts';
-import { clone, defineNode, getField, perItem, setField } from './define.ts';
+import { NodeError, type Item, type NodeContext, type NodeType } from '../engine/engine.types.ts';
+import { clone, defineNode, getField, perItem, setField, text } from './define.ts';
 import { dict } from '../../kernel/dict.ts';
 
 /** Data conversion nodes: Crypto, HTML, Markdown, XML (Date & Time: datetime.node.ts). */
@@ -86,29 +86,95 @@ function extractHtml(html: string, values: Extraction[], trim: boolean): Record<
   return out;
 }
 
+/** A table header as n8n's HTML node writes it: `first_name` -> `First Name` when capitalizing. */
+function headerText(key: string, capitalize: boolean): string {
+  if (!capitalize) return key;
+  return key
+    .split('_')
+    .filter(Boolean)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join(' ');
+}
+
+/** Convert to HTML Table: one table of every item, a column per field any item has (n8n's markup). */
+function htmlTable(ctx: NodeContext): Item[] {
+  const items = ctx.input();
+  if (items.length === 0) return [];
+  const p = <T>(key: string, fallback: T, i = 0) => ctx.param<T>(key, i, fallback);
+  const styled = !p('options.customStyling', false);
+  const tableStyle = styled
+    ? "style='border-spacing:0; font-family:helvetica,arial,sans-serif'"
+    : '';
+  const headerStyle = styled
+    ? "style='margin:0; padding:7px 20px 7px 0px; border-bottom:1px solid #eee; text-align:left; color:#888; font-weight:normal'"
+    : '';
+  const cellStyle = styled
+    ? "style='margin:0; padding:7px 20px 7px 0px; border-bottom:1px solid #eee'"
+    : '';
+  const headers = [...new Set(items.flatMap((item) => Object.keys(item.json)))];
+  const caption = p<string>('options.caption', '');
+  let table = `<table ${tableStyle} ${p('options.tableAttributes', '')}>`;
+  if (caption) table += `<caption>${caption}</caption>`;
+  table += `<thead ${headerStyle} ${p('options.headerAttributes', '')}><tr>`;
+  table += headers.map((h) => `<th>${headerText(h, p('options.capitalize', false))}</th>`).join('');
+  table += '</tr></thead><tbody>';
+  items.forEach((item, i) => {
+    table += `<tr  ${p('options.rowAttributes', '', i)}>`;
+    const cells = p('options.cellAttributes', '', i);
+    for (const h of headers) {
+      const value = item.json[h];
+      const content =
+        typeof value === 'boolean'
+          ? `<input type="checkbox" ${value ? 'checked="checked"' : ''}/>`
+          : String(value);
+      table += `<td ${cellStyle} ${cells}>${content}</td>`;
+    }
+    table += '</tr>';
+  });
+  table += '</tbody></table>';
+  return [{ json: { table }, pairedItem: items.map((_, i) => ({ item: i })) }];
+}
+
+/**
+ * The HTML to extract from, as n8n reads it: the binary file's text, or the field's value (an
+ * array gives one result per element); a missing field is an error naming it.
+ */
+function htmlSources(item: Item, key: string, source: unknown): string[] {
+  if (source === 'binary') {
+    return [Buffer.from(item.binary?.[key]?.data ?? '', 'base64').toString('utf8')];
+  }
+  const value = getField(item.json, key);
+  if (value === undefined) throw new NodeError(`No property named "${key}" exists!`);
+  return (Array.isArray(value) ? value : [value]).map((v) =>
+    typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '',
+  );
+}
+
 export const htmlNode = defineNode({
   name: 'html',
   versions: [1, 1.1, 1.2],
   async execute(ctx) {
     const op = ctx.param<string>('operation', 0, 'generateHtmlTemplate');
+    if (op === 'convertToHtmlTable') return [htmlTable(ctx)];
     return [
       await perItem(ctx, (item, i) => {
-        if (op === 'generateHtmlTemplate') return { json: { html: ctx.param('html', i, '') } };
+        if (op === 'generateHtmlTemplate') {
+          // `{{ }}` in the template are expressions, resolved one by one as n8n does.
+          const template = text(ctx.param<unknown>('html', i, ''), '');
+          const html = template.replace(/\{\{[\s\S]*?\}\}/g, (block) => {
+            const value = ctx.evaluate(`=${block}`, i);
+            return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+          });
+          return { json: { html } };
+        }
         if (op !== 'extractHtmlContent')
           throw new NodeError(`HTML operation "${op}" is not supported yet`);
         const key = ctx.param<string>('dataPropertyName', i, 'data');
-        const source = ctx.param('sourceData', i, 'json');
-        const html =
-          source === 'binary'
-            ? Buffer.from(item.binary?.[key]?.data ?? '', 'base64').toString('utf8')
-            : String((getField(item.json, key) as string | undefined) ?? '');
         const values = ctx.param<Extraction[]>('extractionValues.values', i, []);
-        const extracted = extractHtml(
-          html,
-          values,
-          ctx.param('options.trimValues', i, true) !== false,
-        );
-        return { json: { ...extracted } };
+        const trim = ctx.param('options.trimValues', i, true) !== false;
+        return htmlSources(item, key, ctx.param('sourceData', i, 'json')).map((html) => ({
+          json: { ...extractHtml(html, values, trim) },
+        }));
       }),
     ];
   },
