@@ -8,6 +8,7 @@ import { fileNodes } from './files.node.ts';
 import { flowNodes } from './flow.node.ts';
 import { httpRequestNode } from './http-request.node.ts';
 import { mergeNode } from './merge.node.ts';
+import { moveBinaryDataNode } from './move-binary.node.ts';
 import { setNode } from './set.node.ts';
 import { customerDatastoreNode } from './training.node.ts';
 import { transformNodes } from './transform.node.ts';
@@ -27,6 +28,7 @@ export const STANDARD_NODE_TYPES: readonly NodeType[] = [
   dateTimeNode,
   ...transformNodes,
   ...fileNodes,
+  moveBinaryDataNode,
   customerDatastoreNode,
 ];
 
