@@ -23,6 +23,7 @@ import {
 } from './reports.translate.ts';
 import type {
   CashFlowStatement,
+  EntityRates,
   RatesDetail,
   ReportEntity,
   ReportHeader,
@@ -127,7 +128,10 @@ export async function loadContext(
 }
 
 /** The header of a statement over `c.period`, with the rates used so far. */
-export function headerOf(c: ReportContext): ReportHeader {
+export function headerOf(
+  c: ReportContext,
+  used: readonly EntityRates[] = c.translator.used(c.tree),
+): ReportHeader {
   return {
     entity: c.root,
     consolidated: c.consolidated,
@@ -135,7 +139,7 @@ export function headerOf(c: ReportContext): ReportHeader {
     currency: c.currency,
     from: c.period.from,
     to: c.period.to,
-    ...ratesOf(c.translator.used(c.tree), c.ratesDetail),
+    ...ratesOf(used, c.ratesDetail),
   };
 }
 

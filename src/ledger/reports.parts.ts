@@ -5,6 +5,7 @@ import {
   bucketWindow,
   convertFlows,
   eliminatedSet,
+  headerOf,
   translateAccounts,
   type FigureOptions,
   type ReportContext,
@@ -19,7 +20,7 @@ import {
   type ReportAccount,
 } from './reports.queries.ts';
 import type { FigureSet, Flow } from './reports.statements.ts';
-import { createTranslator, ratesOf, type Figures } from './reports.translate.ts';
+import { createTranslator, type Figures } from './reports.translate.ts';
 import type { EntityRates, ReportHeader } from './reports.types.ts';
 
 /**
@@ -145,18 +146,10 @@ function inOrder(c: ReportContext, parts: Parts): EntityPart[] {
 
 /** The header of a statement assembled from parts: the rates each entity used, in tree order. */
 export function headerOfParts(c: ReportContext, parts: Parts): ReportHeader {
-  return {
-    entity: c.root,
-    consolidated: c.consolidated,
-    entities: c.tree,
-    currency: c.currency,
-    from: c.period.from,
-    to: c.period.to,
-    ...ratesOf(
-      inOrder(c, parts).flatMap((p) => p.used),
-      c.ratesDetail,
-    ),
-  };
+  return headerOf(
+    c,
+    inOrder(c, parts).flatMap((p) => p.used),
+  );
 }
 
 /** The figure set of the parts, eliminated when consolidated (see `figureSetOf`). */
