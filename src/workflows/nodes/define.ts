@@ -31,6 +31,24 @@ export async function perItem(
   return out;
 }
 
+/**
+ * A file as items carry it: the bytes in base64 with their type and size, and the file's name
+ * and extension when it has them.
+ */
+export function binaryFile(
+  bytes: Buffer,
+  mimeType: string,
+  file: { fileName?: string; fileExtension?: string } = {},
+): NonNullable<Item['binary']>[string] {
+  return {
+    data: bytes.toString('base64'),
+    mimeType,
+    ...(file.fileName !== undefined ? { fileName: file.fileName } : {}),
+    ...(file.fileExtension !== undefined ? { fileExtension: file.fileExtension } : {}),
+    fileSize: String(bytes.length),
+  };
+}
+
 /** Reads a dotted path (`a.b[0].c`) from an object, as n8n's `get` does. */
 export function getField(obj: unknown, path: string): unknown {
   if (obj !== null && typeof obj === 'object' && Object.hasOwn(obj, path)) {

@@ -1,20 +1,16 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { NodeError, type Item, type NodeType } from '../engine/engine.types.ts';
-import { defineNode, getField } from './define.ts';
+import { binaryFile, defineNode, getField } from './define.ts';
 
 /** File conversion nodes: Convert to File, Extract from File, Spreadsheet File (CSV, JSON, text). */
 
 function binaryFrom(text: string, mimeType: string, fileName: string): Item['binary'] {
-  const data = Buffer.from(text, 'utf8');
   return {
-    data: {
-      data: data.toString('base64'),
-      mimeType,
+    data: binaryFile(Buffer.from(text, 'utf8'), mimeType, {
       fileName,
       fileExtension: fileName.split('.').pop() ?? '',
-      fileSize: String(data.length),
-    },
+    }),
   };
 }
 

@@ -1,5 +1,5 @@
 import { NodeError, type Item, type NodeContext } from '../engine/engine.types.ts';
-import { defineNode, perItem, text } from './define.ts';
+import { binaryFile, defineNode, perItem, text } from './define.ts';
 import { outboundFor, requestFailure } from './ssrf.ts';
 import { dict, toDict } from '../../kernel/dict.ts';
 
@@ -271,11 +271,7 @@ async function toItems(ctx: NodeContext, spec: RequestSpec, response: Response):
       {
         json: spec.fullResponse ? { headers, statusCode: response.status } : {},
         binary: {
-          [key]: {
-            data: bytes.toString('base64'),
-            mimeType: contentType || 'application/octet-stream',
-            fileSize: String(bytes.length),
-          },
+          [key]: binaryFile(bytes, contentType || 'application/octet-stream'),
         },
       },
     ];

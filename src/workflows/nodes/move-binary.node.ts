@@ -1,5 +1,5 @@
 import { NodeError, type Item } from '../engine/engine.types.ts';
-import { clone, defineNode, deleteField, getField, setField } from './define.ts';
+import { binaryFile, clone, defineNode, deleteField, getField, setField } from './define.ts';
 
 /**
  * Move Binary Data (1, 1.1), as n8n: a file's text into the item's JSON (`binaryToJson`: parsed
@@ -101,15 +101,12 @@ export const moveBinaryDataNode = defineNode({
         const fileExtension = fileName.includes('.')
           ? fileName.split('.').pop()!
           : (EXTENSIONS[mimeType] ?? '');
-        const file = {
-          data: bytes.toString('base64'),
-          mimeType: mimeType || 'application/octet-stream',
+        const file = binaryFile(bytes, mimeType || 'application/octet-stream', {
           ...(fileName || ctx.node.typeVersion > 1
             ? { fileName: fileName || `file${fileExtension ? `.${fileExtension}` : ''}` }
             : {}),
           ...(fileExtension ? { fileExtension } : {}),
-          fileSize: String(bytes.length),
-        };
+        });
         next.binary = clone(item.binary ?? {});
         setField(next.binary, p('destinationKey', 'data'), file);
         if (keepSource) next.json = item.json;
