@@ -57,13 +57,22 @@ export function CommandPalette(props: { me: Me | null }) {
   const [active, setActive] = useState(0);
   const query = useDeferredValue(text.trim());
   const dialog = useRef<HTMLDialogElement>(null);
+  const input = useRef<HTMLInputElement>(null);
   const navigate = useNavigate();
 
   useEffect(() => {
+    // The dialog opens and its input takes focus within the key press itself, so letters typed
+    // straight after Ctrl-K land in the search, however long the page takes to render again.
     const show = () => {
       setText('');
       setActive(0);
       setOpen(true);
+      const element = dialog.current;
+      if (element && !element.open) element.showModal();
+      if (input.current) {
+        input.current.value = '';
+        input.current.focus();
+      }
     };
     const onKey = (event: globalThis.KeyboardEvent) => {
       if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k') {
@@ -187,49 +196,45 @@ export function CommandPalette(props: { me: Me | null }) {
         if (event.target === dialog.current) setOpen(false);
       }}
     >
-      {open ? (
-        <>
-          <input
-            className="palette-input"
-            role="combobox"
-            aria-expanded="true"
-            aria-controls="palette-list"
-            aria-activedescendant={chosen ? `palette-${chosen.id}` : undefined}
-            aria-label="Search pages, ventures, workflows, agents and actions"
-            placeholder="Go to or do…"
-            autoFocus
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-            onKeyDown={onKeyDown}
-          />
-          <ul id="palette-list" role="listbox" className="palette-list" aria-label="Results">
-            {commands.length === 0 ? (
-              <li className="muted palette-empty" role="presentation">
-                Nothing matches “{text}”.
-              </li>
-            ) : null}
-            {commands.map((command, index) => (
-              <li
-                key={command.id}
-                id={`palette-${command.id}`}
-                role="option"
-                aria-selected={command === chosen}
-                data-command={command.id}
-                className={command === chosen ? 'palette-option active' : 'palette-option'}
-                onMouseMove={() => setActive(index)}
-                onClick={() => go(command)}
-              >
-                <span className="palette-group">{command.group}</span>
-                <span className="palette-label">{command.label}</span>
-                {command.hint ? <span className="muted small">{command.hint}</span> : null}
-              </li>
-            ))}
-          </ul>
-          <p className="muted small palette-keys">
-            <kbd>↑</kbd> <kbd>↓</kbd> choose · <kbd>Enter</kbd> open · <kbd>Esc</kbd> close
-          </p>
-        </>
-      ) : null}
+      <input
+        ref={input}
+        className="palette-input"
+        role="combobox"
+        aria-expanded="true"
+        aria-controls="palette-list"
+        aria-activedescendant={chosen ? `palette-${chosen.id}` : undefined}
+        aria-label="Search pages, ventures, workflows, agents and actions"
+        placeholder="Go to or do…"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={onKeyDown}
+      />
+      <ul id="palette-list" role="listbox" className="palette-list" aria-label="Results">
+        {commands.length === 0 ? (
+          <li className="muted palette-empty" role="presentation">
+            Nothing matches “{text}”.
+          </li>
+        ) : null}
+        {commands.map((command, index) => (
+          <li
+            key={command.id}
+            id={`palette-${command.id}`}
+            role="option"
+            aria-selected={command === chosen}
+            data-command={command.id}
+            className={command === chosen ? 'palette-option active' : 'palette-option'}
+            onMouseMove={() => setActive(index)}
+            onClick={() => go(command)}
+          >
+            <span className="palette-group">{command.group}</span>
+            <span className="palette-label">{command.label}</span>
+            {command.hint ? <span className="muted small">{command.hint}</span> : null}
+          </li>
+        ))}
+      </ul>
+      <p className="muted small palette-keys">
+        <kbd>↑</kbd> <kbd>↓</kbd> choose · <kbd>Enter</kbd> open · <kbd>Esc</kbd> close
+      </p>
     </dialog>
   );
 }
