@@ -3,7 +3,6 @@ import {
   bigint,
   boolean,
   check,
-  customType,
   date,
   foreignKey,
   index,
@@ -18,6 +17,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { xid8 } from '../kernel/db/changes.ts';
 
 /**
  * The ledger's tables. Money is `int8` minor units everywhere (`mode: 'bigint'`, never a float);
@@ -32,12 +32,6 @@ const total = (name: string) =>
   money(name)
     .notNull()
     .default(sql`0`);
-
-/**
- * A transaction id (`xid8`, 64 bits, never wraps), read as text: which transaction last wrote a
- * row, compared with a snapshot (`pg_current_snapshot()`) to find what changed since it.
- */
-const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
 
 /** Legal entities: one per venture plus holding companies, each with its own chart. */
 export const ledgerEntities = pgTable(

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Database, Transaction } from '../kernel/index.ts';
+import { changedSince, type Database, type Transaction } from '../kernel/index.ts';
 
 /**
  * Statements kept per organisation and query, brought up to date at every request from what
@@ -113,8 +113,7 @@ export async function ledgerChanges(
       ? sql`null::json`
       : sql`(select coalesce(json_agg(json_build_object('id', id, 'entityId', entity_id)), '[]')
           from ledger_accounts where org_id = ${orgId}
-            and changed_xid >= pg_snapshot_xmin(${since}::pg_snapshot)
-            and not pg_visible_in_snapshot(changed_xid, ${since}::pg_snapshot))`;
+            and ${changedSince(sql`changed_xid`, since)})`;
   const result = await tx.execute(sql`
     select pg_current_snapshot()::text as snapshot,
       concat_ws('/',

@@ -60,6 +60,23 @@ const INSERT_CHUNK = 1_000;
 /** Batches this large refresh the planner's statistics (see `analyzeAfter`). */
 const ANALYZE_AFTER_ROWS = 1_000;
 
+/**
+ * Records that these ventures' KPIs changed in this transaction (`changed_xid`, read by
+ * `portfolio.state.ts`). Rows are locked in id order, so two batches over the same ventures
+ * wait for each other rather than deadlock.
+ */
+async function touchVentures(tx: Transaction, orgId: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.execute(sql`
+    update portfolio_ventures set changed_xid = pg_current_xact_id()
+    where id in (select id from portfolio_ventures
+                 where org_id = ${orgId} and id in (${sql.join(
+                   ids.map((id) => sql`${id}::uuid`),
+                   sql`, `,
+                 )})
+                 order by id for update)`);
+}
+
 /** KPI time series: batch upserts, CSV import with a row-by-row report, series by range. */
 export function createKpisService(deps: KpisDeps) {
   const { db, clock, audit, ventures } = deps;
@@ -89,6 +106,7 @@ export function createKpisService(deps: KpisDeps) {
 
   async function write(tx: Transaction, scope: Scope, rows: KpiRow[]): Promise<number> {
     let written = 0;
+    const changed = new Set<string>();
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       const result = await tx
         .insert(portfolioKpis)
@@ -106,7 +124,9 @@ export function createKpisService(deps: KpisDeps) {
         })
         .returning({ ventureId: portfolioKpis.ventureId });
       written += result.length;
+      for (const r of result) changed.add(r.ventureId);
     }
+    await touchVentures(tx, scope.orgId, [...changed]);
     const ventureIds = [...new Set(rows.map((r) => r.ventureId))];
     await audit.record(tx, {
       action: 'portfolio.kpi.post',

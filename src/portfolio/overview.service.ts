@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { utcDay } from '../ledger/index.ts';
 import type { Clock, Database } from '../kernel/index.ts';
-import type { FiguresService, VentureFigures } from './figures.service.ts';
+import { windowOf, type FiguresService, type VentureFigures } from './figures.service.ts';
 import type { OrgCache } from './portfolio.cache.ts';
 import type { Scope } from './portfolio.types.ts';
-import { overviewSums, type MrrPair } from './overview.query.ts';
+import { overviewSums, type MrrPair } from './overview.sums.ts';
+import type { PortfolioStates } from './portfolio.state.ts';
 import { addMonths, daysBetween, growthBp } from './portfolio.values.ts';
 import type { Reporting } from './reporting.ts';
 import { rowsOf, type RollupsService } from './rollups.service.ts';
@@ -121,17 +122,21 @@ export function createOverviewService(deps: {
   ventures: VenturesService;
   rollups: Pick<RollupsService, 'defaultMonth'>;
   figures: FiguresService;
+  states: PortfolioStates;
   reporting: Reporting;
 }) {
   const { db } = deps;
 
   async function compute(scope: Scope, month: string, currency: string): Promise<Overview> {
     const months = Array.from({ length: MONTHS }, (_, i) => addMonths(month, i - MONTHS + 1));
-    const [totals, categories, figures] = await Promise.all([
-      overviewSums(db, scope, month, MONTHS),
+    const asOf = utcDay(deps.clock.now());
+    const { first, last } = windowOf(month, asOf);
+    const [state, categories] = await Promise.all([
+      deps.states.state(scope.orgId, first, last, asOf),
       deps.ventures.listCategories(scope),
-      deps.figures.ventureFigures(scope, month),
     ]);
+    const totals = overviewSums(state, scope, month, MONTHS);
+    const figures = deps.figures.figuresIn(state, scope, month);
 
     // The rate of every other currency at every month's end (undefined: none recorded by then).
     const converter = deps.reporting.converter(scope.orgId, currency);
@@ -227,7 +232,7 @@ export function createOverviewService(deps: {
       .sort((a, b) => Number(BigInt(b.mrr.current) - BigInt(a.mrr.current)));
 
     const movers = moversOf(totals.mrrPairs, month, convert);
-    const attention = attentionOf(figures, utcDay(deps.clock.now()));
+    const attention = attentionOf(figures, asOf);
     // Names only for the ventures the lists show.
     const shown = [
       ...new Set(

@@ -14,6 +14,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { xid8 } from '../kernel/db/changes.ts';
 
 /**
  * The portfolio's tables. Every row carries `org_id`, and the foreign keys between ventures and
@@ -77,9 +78,17 @@ export const portfolioVentures = pgTable(
     createdAt: at('created_at').notNull(),
     updatedAt: at('updated_at').notNull(),
     archivedAt: at('archived_at'),
+    /**
+     * The transaction that last changed the venture or its KPIs (`pg_current_xact_id()`): what
+     * Home's figures read again (see `portfolio.state.ts`).
+     */
+    changedXid: xid8('changed_xid')
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
   },
   (t) => [
     uniqueIndex('portfolio_ventures_org_slug_idx').on(t.orgId, t.slug),
+    index('portfolio_ventures_org_changed_idx').on(t.orgId, t.changedXid),
     unique('portfolio_ventures_org_id_key').on(t.orgId, t.id),
     // The list's default order and its keyset paging; the filters narrow within an organisation.
     index('portfolio_ventures_org_name_idx').on(t.orgId, t.name, t.id),

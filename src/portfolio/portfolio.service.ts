@@ -3,6 +3,7 @@ import type { Scope } from './portfolio.types.ts';
 import { createHealthService } from './health.ts';
 import { createKpisService, KPI_POSTED } from './kpis.service.ts';
 import { createFiguresService } from './figures.service.ts';
+import { createPortfolioStates } from './portfolio.state.ts';
 import { createOverviewService } from './overview.service.ts';
 import { createOrgCache } from './portfolio.cache.ts';
 import { createReporting } from './reporting.ts';
@@ -58,7 +59,8 @@ export function createPortfolioService(deps: PortfolioServiceDeps) {
     defaultCurrency: (orgId) =>
       cache.cached(`${orgId}|default-currency`, () => defaultCurrency(orgId)),
   });
-  const figures = createFiguresService({ db: deps.db, clock: deps.clock, cache });
+  const states = createPortfolioStates(deps.db);
+  const figures = createFiguresService({ clock: deps.clock, states });
   const overview = createOverviewService({
     db: deps.db,
     clock: deps.clock,
@@ -66,6 +68,7 @@ export function createPortfolioService(deps: PortfolioServiceDeps) {
     ventures,
     rollups,
     figures,
+    states,
     reporting,
   });
   const listing = createVentureListing({

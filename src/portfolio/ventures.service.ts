@@ -44,7 +44,8 @@ export interface VenturesDeps {
   isMember: (orgId: string, userId: string) => Promise<boolean>;
 }
 
-type VentureRow = typeof portfolioVentures.$inferSelect;
+/** A venture's row as the service reads it (which transaction last changed it aside). */
+type VentureRow = Omit<typeof portfolioVentures.$inferSelect, 'changedXid'>;
 
 const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
@@ -260,7 +261,7 @@ export function createVenturesService(deps: VenturesDeps) {
       return db.transaction(async (tx) => {
         const [row] = await tx
           .update(portfolioVentures)
-          .set({ ...changes, updatedAt: clock.now() })
+          .set({ ...changes, updatedAt: clock.now(), changedXid: sql`pg_current_xact_id()` })
           .where(and(eq(portfolioVentures.orgId, scope.orgId), eq(portfolioVentures.id, before.id)))
           .returning()
           .catch((error: unknown) => {
@@ -289,7 +290,7 @@ export function createVenturesService(deps: VenturesDeps) {
         const now = clock.now();
         const [row] = await tx
           .update(portfolioVentures)
-          .set({ archivedAt: now, updatedAt: now })
+          .set({ archivedAt: now, updatedAt: now, changedXid: sql`pg_current_xact_id()` })
           .where(and(eq(portfolioVentures.orgId, scope.orgId), eq(portfolioVentures.id, before.id)))
           .returning();
         await audit.record(tx, {
@@ -444,8 +445,9 @@ function filtersOf(scope: Scope, query: VentureQuery): SQL | undefined {
   );
 }
 
-export function toVenture(row: VentureRow): Venture {
-  return { ...row, stage: row.stage as Stage, tags: row.tags };
+export function toVenture(row: VentureRow & { changedXid?: string }): Venture {
+  const { changedXid: _changed, ...venture } = row;
+  return { ...venture, stage: row.stage as Stage, tags: row.tags };
 }
 
 function auditView(v: VentureRow | Venture) {

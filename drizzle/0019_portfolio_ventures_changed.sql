@@ -1,0 +1,2 @@
+ALTER TABLE "portfolio_ventures" ADD COLUMN "changed_xid" "xid8" DEFAULT pg_current_xact_id() NOT NULL;--> statement-breakpoint
+CREATE INDEX "portfolio_ventures_org_changed_idx" ON "portfolio_ventures" USING btree ("org_id","changed_xid");
