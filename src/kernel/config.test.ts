@@ -47,6 +47,18 @@ describe('loadConfig', () => {
     expect(config.dataDir).toBe('/srv/iza');
   });
 
+  it("puts the workflows' files in the data folder unless a folder is set", () => {
+    const byDefault = loadConfig({ env: { IZA_DATA_DIR: 'state' }, cwd });
+    expect(byDefault.workflows.filesDir).toBe(join(cwd, 'state', 'files'));
+    expect(byDefault.workflows.maxFileBytes).toBe(32 * 1024 * 1024);
+    const set = loadConfig({
+      env: { IZA_WORKFLOWS_FILES_DIR: 'shared/files', IZA_WORKFLOWS_MAX_FILE_BYTES: '2048' },
+      cwd,
+    });
+    expect(set.workflows.filesDir).toBe(join(cwd, 'shared', 'files'));
+    expect(set.workflows.maxFileBytes).toBe(2048);
+  });
+
   it('names the environment variable and what is allowed when a value is bad', () => {
     const problems = problemsOf(() => loadConfig({ env: { IZA_PORT: 'abc' }, cwd }));
     expect(problems).toHaveLength(1);

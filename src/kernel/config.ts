@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ErrorCodes, UserError } from './errors.ts';
 import { dict } from './dict.ts';
@@ -205,6 +205,17 @@ const ConfigSchema = z.strictObject({
       maxNodeDataBytes: integer(0, 64 * 1024 * 1024).default(256 * 1024),
       /** Longest resumable state written as a checkpoint, in bytes of JSON (larger: skipped). */
       maxStateBytes: integer(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
+      /**
+       * The folder of the files workflows read and write (Read/Write Files from Disk and the
+       * like): each organisation has its own folder in it, named by its id. Default: `files` in
+       * the data folder.
+       */
+      filesDir: z.string().min(1).optional(),
+      /**
+       * Largest file a workflow reads from or writes to disk, in bytes; also the most one node run
+       * reads from disk or unpacks from archives (Compression) in all.
+       */
+      maxFileBytes: integer(1024, 2 ** 30).default(32 * 1024 * 1024),
       /** Most executor processes running executions for one server or worker process. */
       executors: integer(1, 256).default(4),
       /** Most executor processes one organisation's executions may occupy (default: all but one). */
@@ -245,7 +256,11 @@ const ConfigSchema = z.strictObject({
     .prefault({}),
 });
 
-export type Config = Omit<z.infer<typeof ConfigSchema>, 'masterKeyFile'> & {
+type ParsedConfig = z.infer<typeof ConfigSchema>;
+
+export type Config = Omit<ParsedConfig, 'masterKeyFile' | 'workflows'> & {
+  /** The workflows' settings, with the files folder resolved (absolute). */
+  workflows: ParsedConfig['workflows'] & { filesDir: string };
   /** Where the master key file is (used when `masterKey` is not given). */
   masterKeyFile: string;
   /** The file the configuration was read from, if any. */
@@ -314,6 +329,8 @@ const ENV_KEYS: Record<string, readonly string[]> = {
   IZA_WORKFLOWS_LEASE_MS: ['workflows', 'leaseMs'],
   IZA_WORKFLOWS_MAX_NODE_DATA_BYTES: ['workflows', 'maxNodeDataBytes'],
   IZA_WORKFLOWS_MAX_STATE_BYTES: ['workflows', 'maxStateBytes'],
+  IZA_WORKFLOWS_FILES_DIR: ['workflows', 'filesDir'],
+  IZA_WORKFLOWS_MAX_FILE_BYTES: ['workflows', 'maxFileBytes'],
   IZA_WORKFLOWS_EXECUTORS: ['workflows', 'executors'],
   IZA_WORKFLOWS_EXECUTORS_PER_ORG: ['workflows', 'executorsPerOrg'],
   IZA_WORKFLOWS_EXECUTOR_MEMORY_MB: ['workflows', 'executorMemoryMb'],
@@ -414,7 +431,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
         ? config.agents
         : { ...config.agents, folder: resolve(cwd, config.agents.folder) },
     outbound: { ...config.outbound, allowPrivate },
-    workflows: { ...config.workflows, allowPrivateNetworks: allowPrivate },
+    workflows: {
+      ...config.workflows,
+      allowPrivateNetworks: allowPrivate,
+      filesDir: resolve(cwd, config.workflows.filesDir ?? join(dataDir, 'files')),
+    },
     configFile,
     workflowEnv: Object.fromEntries(
       config.workflows.allowEnv.flatMap((name) =>

@@ -92,6 +92,7 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
         maxResponseBytes: deps.outbound.maxResponseBytes,
       },
       code: { timeoutMs: config.codeTimeoutMs, memoryLimitMb: config.codeMemoryMb },
+      files: { dir: config.filesDir, maxFileBytes: config.maxFileBytes },
       ...(config.allowEnv.length > 0 ? { env: deps.env } : {}),
       expressionTimeoutMs: config.expressionTimeoutMs,
       maxNodeDataBytes: config.maxNodeDataBytes,

@@ -112,6 +112,24 @@ export interface CodeLimits {
   memoryLimitMb?: number;
 }
 
+/**
+ * Files on disk as workflows see them: paths as n8n users write them (`/data/report.csv`), each
+ * resolved inside one organisation's folder, never outside it (`nodes/disk.ts`).
+ */
+export interface FileAccess {
+  /** Largest file read or written, in bytes; also the most one node run reads or unpacks. */
+  readonly maxFileBytes: number;
+  /**
+   * The files a glob pattern (picomatch syntax, as n8n's fast-glob) selects, sorted, named as
+   * the workflow names them: absolute when the pattern is.
+   */
+  glob(pattern: string, options?: { extglob?: boolean }): Promise<string[]>;
+  /** A file's bytes (at most `maxFileBytes`). */
+  read(path: string): Promise<Buffer>;
+  /** Writes a file (replacing it, or appending to it), creating the folders on its path. */
+  write(path: string, bytes: Uint8Array, options?: { append?: boolean }): Promise<void>;
+}
+
 /** The per-node view the engine gives a node implementation. */
 export interface NodeContext {
   readonly node: WorkflowNode;
@@ -145,6 +163,8 @@ export interface NodeContext {
   setResponse(response: WebhookResponse): void;
   readonly http: HttpOptions;
   readonly code: CodeLimits;
+  /** The organisation's files; without a configured folder every call fails, saying so. */
+  readonly files: FileAccess;
   readonly signal: AbortSignal | undefined;
   /** Runs another workflow from its executeWorkflowTrigger; resolves to its last node's output. */
   runSubWorkflow: (reference: unknown, items: Item[]) => Promise<Item[]>;

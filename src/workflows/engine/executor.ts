@@ -11,6 +11,7 @@ import type {
   ExecutionMode,
   ExecutionObserver,
   ExecutionState,
+  FileAccess,
   HttpOptions,
   Item,
   NodeOutput,
@@ -21,6 +22,7 @@ import type {
   WaitRequest,
   WebhookResponse,
 } from './engine.types.ts';
+import { NodeError } from './engine.types.ts';
 import { ExecutionLimitError, UNMETERED, type ExecutionMeter } from './meter.ts';
 import { createNodeContext, type ContextShared } from './node-context.ts';
 
@@ -33,6 +35,11 @@ export interface EngineDeps {
   sleep?: (ms: number) => Promise<void>;
   http?: HttpOptions;
   code?: CodeLimits;
+  /**
+   * The organisation's files (Read/Write Files from Disk, Read Binary File...). Absent: file
+   * nodes fail, saying file access is not configured.
+   */
+  files?: FileAccess;
   /** `$env` for expressions; `undefined` denies access (the default). */
   env?: Record<string, string>;
   vars?: Record<string, string>;
@@ -78,6 +85,23 @@ export interface ExecutionResult {
 }
 
 const MAX_NODE_RUNS = 100_000;
+
+const noFiles = (): never => {
+  throw new NodeError(
+    "File access is not configured: this engine has no folder for the organisation's files",
+  );
+};
+
+/**
+ * The files of an engine given none: every call fails, saying so. Its limit still bounds what
+ * nodes unpack in memory (Compression): 32 MiB, the default of `IZA_WORKFLOWS_MAX_FILE_BYTES`.
+ */
+const NO_FILES: FileAccess = {
+  maxFileBytes: 32 * 1024 * 1024,
+  glob: noFiles,
+  read: noFiles,
+  write: noFiles,
+};
 
 function serializeError(error: unknown, node?: string): SerializedError {
   if (error instanceof Error) {
@@ -156,6 +180,7 @@ export async function runWorkflow(deps: EngineDeps, options: RunOptions): Promis
     sleep: deps.sleep ?? ((ms) => delay(ms)),
     http: deps.http ?? {},
     code: deps.code ?? {},
+    files: deps.files ?? NO_FILES,
     signal: options.signal,
     meter,
     runSubWorkflow: async (reference, items) => {

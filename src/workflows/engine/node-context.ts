@@ -8,6 +8,7 @@ import type {
   CodeLimits,
   ExecutionMode,
   ExecutionState,
+  FileAccess,
   HttpOptions,
   NodeContext,
   SourceRef,
@@ -33,6 +34,7 @@ export interface ContextShared {
   sleep: (ms: number) => Promise<void>;
   http: HttpOptions;
   code: CodeLimits;
+  files: FileAccess;
   signal: AbortSignal | undefined;
   meter: ExecutionMeter;
   runSubWorkflow: (reference: unknown, items: Item[]) => Promise<Item[]>;
@@ -140,6 +142,7 @@ export function createNodeContext(
     },
     http: shared.http,
     code: shared.code,
+    files: shared.files,
     signal: shared.signal,
     runSubWorkflow: shared.runSubWorkflow,
     work: (fn) => meter.run(fn),

@@ -6,6 +6,7 @@ import { runWorkflow, type ExecutionResult } from '../engine/executor.ts';
 import { budgetMeter } from '../engine/meter.ts';
 import { ExpressionEvaluator } from '../expressions/evaluator.ts';
 import type { Workflow } from '../model/workflow.types.ts';
+import { createDiskAccess } from '../nodes/disk.ts';
 import { createNodeRegistry } from '../nodes/registry.ts';
 import type { ExecutorSetup, FinishedExecution, FromExecutor, ToExecutor } from './protocol.ts';
 import { createRecorder } from './records.ts';
@@ -85,6 +86,16 @@ async function run(
         clock,
         http,
         code: config.code,
+        // The files of the execution's organisation only (sub-workflows run with the same).
+        ...(config.files
+          ? {
+              files: createDiskAccess({
+                filesDir: config.files.dir,
+                orgId: message.orgId,
+                maxFileBytes: config.files.maxFileBytes,
+              }),
+            }
+          : {}),
         ...(config.env ? { env: config.env } : {}),
         meter,
         loadWorkflow: async (reference) =>

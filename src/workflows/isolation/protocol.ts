@@ -7,6 +7,11 @@ export interface ExecutorSetup {
   /** The outbound guard's allow-list and the size limit of an answer (workflow nodes' HTTP). */
   http: { allowList: string[]; maxResponseBytes: number; timeoutMs?: number };
   code: CodeLimits;
+  /**
+   * The folder of the organisations' files and the largest file a workflow reads or writes;
+   * each execution gets its organisation's folder in it. Absent: file nodes fail, saying so.
+   */
+  files?: { dir: string; maxFileBytes: number };
   /** `$env` for expressions; absent denies it. */
   env?: Record<string, string>;
   /** Longest single sandboxed expression evaluation, in milliseconds. */
