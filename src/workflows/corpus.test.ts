@@ -25,9 +25,9 @@ const write = (path: string, nodes: unknown[] | string) => {
 describe('the corpus check', () => {
   write('a/runs.json', [node('Start', 'manualTrigger'), node('Set', 'set', 3.4)]);
   write('a/newer.json', [node('Hook', 'webhook', 2), node('Fetch', 'httpRequest', 4.5)]);
-  write('b/core.json', [node('Start', 'manualTrigger'), node('Files', 'readWriteFile')]);
+  write('b/core.json', [node('Start', 'manualTrigger'), node('Remote', 'ssh')]);
   write('b/core-and-app.json', [
-    node('Files', 'readWriteFile'),
+    node('Remote', 'ssh'),
     node('Sheet', 'googleSheets', 4.5),
   ]);
   write('b/app.json', [node('Start', 'manualTrigger'), node('Sheet', 'googleSheets', 4.5)]);
@@ -64,7 +64,7 @@ describe('the corpus check', () => {
         unblocks: 1,
       },
       {
-        type: 'n8n-nodes-base.readWriteFile',
+        type: 'n8n-nodes-base.ssh',
         versions: [1],
         core: true,
         workflows: 2,

@@ -16,6 +16,14 @@ export interface ConformanceCase {
   instanceTimezone?: string;
   /** Each output's items' JSON, in order. */
   outputs?: unknown[][];
+  /** Files on the input items, by item: binary field -> the file (its `data` in base64). */
+  inputBinary?: (Record<string, Record<string, unknown>> | undefined)[];
+  /** Each output's items' files without their bytes (binary field -> metadata), in order. */
+  binaryOutputs?: unknown[][];
+  /** Files in the organisation's folder before the node runs: path -> text. */
+  files?: Record<string, string>;
+  /** Files the organisation's folder holds after the run: path -> text. */
+  filesAfter?: Record<string, string>;
   error?: RegExp;
   source: string;
 }

@@ -1,11 +1,19 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { json, testEngine, wf } from '../engine/test-helpers.test-support.ts';
 import { runWorkflow } from '../engine/executor.ts';
+import type { Item } from '../engine/engine.types.ts';
+import { createDiskAccess } from '../nodes/disk.ts';
 import type { ConformanceCase } from './case.ts';
 import { codeCases } from './code.cases.ts';
 import { compareCases } from './compare.cases.ts';
 import { dateTimeCases } from './datetime.cases.ts';
 import { defaultsCases } from './defaults.cases.ts';
+import { editImageCases } from './edit-image.cases.ts';
+import { fileCases } from './files.cases.ts';
 import { mergeCases } from './merge.cases.ts';
 import { transformCases } from './transform.cases.ts';
 
@@ -21,7 +29,22 @@ const SUITES: [string, ConformanceCase[]][] = [
   ['Code, Function, Function Item', codeCases],
   ['Compare Datasets', compareCases],
   ['Merge', mergeCases],
+  ['Edit Image', editImageCases],
+  ['files on disk and Compression', fileCases],
 ];
+
+/** Each case's files live in an organisation folder of their own under this one. */
+const filesDir = mkdtempSync(join(tmpdir(), 'iza-conformance-files-'));
+afterAll(() => rmSync(filesDir, { recursive: true, force: true }));
+let caseCount = 0;
+
+/** A file on an item without its bytes. */
+const metadata = (items: Item[] | undefined) =>
+  (items ?? []).map((item) =>
+    Object.fromEntries(
+      Object.entries(item.binary ?? {}).map(([key, { data: _data, ...rest }]) => [key, rest]),
+    ),
+  );
 
 async function runCase(c: ConformanceCase) {
   const feed = (items: Record<string, unknown>[]) => ({
@@ -38,13 +61,37 @@ async function runCase(c: ConformanceCase) {
   }
   nodes.push(['Node', c.node, c.parameters, { typeVersion: c.version }]);
   const workflow = wf(nodes, edges, { executionOrder: 'v1', ...c.settings });
-  const deps = testEngine(c.instanceTimezone ? { timezone: c.instanceTimezone } : {});
+  const orgId = `case${++caseCount}`;
+  const orgFolder = join(filesDir, orgId);
+  for (const [path, text] of Object.entries(c.files ?? {})) {
+    await mkdir(dirname(join(orgFolder, path)), { recursive: true });
+    await writeFile(join(orgFolder, path), text);
+  }
+  const deps = testEngine({
+    ...(c.instanceTimezone ? { timezone: c.instanceTimezone } : {}),
+    files: createDiskAccess({ filesDir, orgId, maxFileBytes: 1024 * 1024 }),
+  });
   const result = await runWorkflow(deps, {
     workflow,
-    triggerItems: c.input2 ? [{ json: {} }] : (c.input ?? [{}]).map((j) => ({ json: j })),
+    triggerItems: c.input2
+      ? [{ json: {} }]
+      : (c.input ?? [{}]).map((j, n) => {
+          const binary = c.inputBinary?.[n];
+          return binary ? { json: j, binary: binary as Item['binary'] } : { json: j };
+        }),
   });
   const run = result.runData.Node?.[0];
-  return { result, outputs: (run?.data.main ?? []).map((items) => json(items ?? [])), run };
+  const filesAfter: Record<string, string> = {};
+  for (const path of Object.keys(c.filesAfter ?? {})) {
+    filesAfter[path] = await readFile(join(orgFolder, path), 'utf8').catch(() => '(missing)');
+  }
+  return {
+    result,
+    outputs: (run?.data.main ?? []).map((items) => json(items ?? [])),
+    binaryOutputs: (run?.data.main ?? []).map(metadata),
+    filesAfter,
+    run,
+  };
 }
 
 for (const [suite, cases] of SUITES) {
@@ -52,13 +99,15 @@ for (const [suite, cases] of SUITES) {
     it.each(cases.map((c) => [`${c.node} ${c.version}: ${c.title}`, c] as const))(
       '%s',
       async (_, c) => {
-        const { result, outputs, run } = await runCase(c);
+        const { result, outputs, binaryOutputs, filesAfter, run } = await runCase(c);
         if (c.error) {
           expect(run?.error?.message ?? result.error?.message).toMatch(c.error);
           return;
         }
         expect(run?.error, JSON.stringify(run?.error)).toBeUndefined();
         expect(outputs).toEqual(c.outputs);
+        if (c.binaryOutputs) expect(binaryOutputs).toEqual(c.binaryOutputs);
+        if (c.filesAfter) expect(filesAfter).toEqual(c.filesAfter);
       },
     );
   });

@@ -1,8 +1,10 @@
 import type { NodeRegistry, NodeType, ResolvedType } from '../engine/engine.types.ts';
 import { codeNodes } from './code.node.ts';
 import { compareDatasetsNode } from './compare.node.ts';
+import { compressionNode } from './compression.node.ts';
 import { dataNodes } from './data.node.ts';
 import { dateTimeNode } from './datetime.node.ts';
+import { diskNodes } from './disk.node.ts';
 import { feedNodes } from './feeds.node.ts';
 import { fileNodes } from './files.node.ts';
 import { flowNodes } from './flow.node.ts';
@@ -29,6 +31,8 @@ export const STANDARD_NODE_TYPES: readonly NodeType[] = [
   ...transformNodes,
   ...fileNodes,
   moveBinaryDataNode,
+  ...diskNodes,
+  compressionNode,
   customerDatastoreNode,
 ];
 
