@@ -5,6 +5,7 @@ import { compressionNode } from './compression.node.ts';
 import { dataNodes } from './data.node.ts';
 import { dateTimeNode } from './datetime.node.ts';
 import { diskNodes } from './disk.node.ts';
+import { editImageNode } from './edit-image.node.ts';
 import { feedNodes } from './feeds.node.ts';
 import { fileNodes } from './files.node.ts';
 import { flowNodes } from './flow.node.ts';
@@ -33,6 +34,7 @@ export const STANDARD_NODE_TYPES: readonly NodeType[] = [
   moveBinaryDataNode,
   ...diskNodes,
   compressionNode,
+  editImageNode,
   customerDatastoreNode,
 ];
 
