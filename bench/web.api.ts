@@ -29,6 +29,8 @@ export interface CallRow {
   p90: number;
   p99: number;
   max: number;
+  /** The server's own time (its `Server-Timing` header): handler and serialization. */
+  server: { p50: number; p90: number; p99: number };
   /** Size of the answer as the page reads it (inflated when it was sent compressed), bytes. */
   bytes: number;
 }
@@ -49,8 +51,14 @@ const tenth = (ms: number) => Math.round(ms * 10) / 10;
 /** Connections the servers closed under a request (retried once, untimed): per storage. */
 export const retried = new Map<string, number>();
 
-/** One request as the dashboard makes it; resolves with its wall time (ms) and answer size. */
-async function timed(session: Session, path: string): Promise<{ ms: number; bytes: number }> {
+/**
+ * One request as the dashboard makes it; resolves with its wall time (ms), the server's own
+ * (`Server-Timing: app;dur=`) and the answer's size.
+ */
+async function timed(
+  session: Session,
+  path: string,
+): Promise<{ ms: number; server: number; bytes: number }> {
   for (let attempt = 0; ; attempt++) {
     const t = performance.now();
     let res: Response;
@@ -72,7 +80,8 @@ async function timed(session: Session, path: string): Promise<{ ms: number; byte
     if (!res.ok) {
       throw new Error(`${path}: ${res.status} ${Buffer.from(body).toString().slice(0, 300)}`);
     }
-    return { ms, bytes: body.byteLength };
+    const server = /app;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')?.[1];
+    return { ms, server: Number(server ?? Number.NaN), bytes: body.byteLength };
   }
 }
 
@@ -89,7 +98,10 @@ export async function measureCalls(
   const rows: CallRow[] = [];
   const load: number[] = [loadavg()[0]!];
   for (const call of calls) {
-    const samples = new Map<string, { times: number[]; bytes: number; spent: number }>();
+    const samples = new Map<
+      string,
+      { times: number[]; server: number[]; bytes: number; spent: number }
+    >();
     const pathOf = (target: Target) =>
       typeof call.path === 'string' ? call.path : call.path(target.storage);
     for (const target of targets) {
@@ -100,7 +112,12 @@ export async function measureCalls(
         bytes = (await timed(target.session, pathOf(target))).bytes;
         if (performance.now() - started > (options.budgetSeconds * 1000) / 4) break;
       }
-      samples.set(target.storage, { times: [], bytes, spent: performance.now() - started });
+      samples.set(target.storage, {
+        times: [],
+        server: [],
+        bytes,
+        spent: performance.now() - started,
+      });
     }
     const perRound = Math.ceil(options.requests / options.rounds);
     for (let round = 0; round < options.rounds; round++) {
@@ -109,8 +126,9 @@ export async function measureCalls(
         const until = Math.min(options.requests, (round + 1) * perRound);
         while (s.times.length < until && s.spent < options.budgetSeconds * 1000) {
           await call.before?.(target.session);
-          const { ms } = await timed(target.session, pathOf(target));
+          const { ms, server } = await timed(target.session, pathOf(target));
           s.times.push(ms);
+          s.server.push(server);
           s.spent += ms;
         }
       }
@@ -119,6 +137,7 @@ export async function measureCalls(
     for (const target of targets) {
       const s = samples.get(target.storage)!;
       const sorted = [...s.times].sort((a, b) => a - b);
+      const server = [...s.server].sort((a, b) => a - b);
       const row: CallRow = {
         page: call.page,
         call: call.name,
@@ -129,10 +148,15 @@ export async function measureCalls(
         p90: tenth(percentile(sorted, 90)),
         p99: tenth(percentile(sorted, 99)),
         max: tenth(sorted[sorted.length - 1]!),
+        server: {
+          p50: tenth(percentile(server, 50)),
+          p90: tenth(percentile(server, 90)),
+          p99: tenth(percentile(server, 99)),
+        },
         bytes: s.bytes,
       };
       progress(
-        `${row.storage} ${row.page}: ${row.call}: p50 ${row.p50} ms, p90 ${row.p90} ms, p99 ${row.p99} ms, max ${row.max} ms (n ${row.n}, ${row.bytes} B)`,
+        `${row.storage} ${row.page}: ${row.call}: p50 ${row.p50} ms, p90 ${row.p90} ms, p99 ${row.p99} ms, max ${row.max} ms; server p50 ${row.server.p50}, p90 ${row.server.p90}, p99 ${row.server.p99} ms (n ${row.n}, ${row.bytes} B)`,
       );
       rows.push(row);
     }

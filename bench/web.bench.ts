@@ -168,9 +168,10 @@ try {
 
   // --- 2. API latency --------------------------------------------------------------------------
   if (!SKIP.has('api')) {
-    // A portfolio write drops the organisation's cached overview and figures (in every process):
-    // the venture's latest customer count posted again, unchanged, makes the next overview a
-    // cold computation of the same month without changing what it shows.
+    // A portfolio write drops the organisation's cached overview (in every process), and the
+    // venture it changed is read again: the venture's latest customer count, one more and back
+    // again in turn, makes the next overview a computation of the same month.
+    let flip = 0;
     const dropCache = async (session: Session) => {
       const ventureId = (
         await session.get<{ id: string }>(`/api/v1/portfolio/ventures/${venture.slug}`)
@@ -182,7 +183,7 @@ try {
             metric: 'customers',
             day:
               lastCustomers.period === 'month' ? lastCustomers.day.slice(0, 7) : lastCustomers.day,
-            value: lastCustomers.value,
+            value: String(BigInt(lastCustomers.value) + BigInt(flip++ % 2)),
           },
         ],
       });

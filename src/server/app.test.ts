@@ -193,6 +193,8 @@ describe.each(storages)('HTTP app on $name', (storage) => {
     expect(body.data.components.database).toMatchObject({ status: 'up', kind: storage.name });
     expect(body.data.components.jobs.status).toBe('up');
     expect(body.metadata.requestId).toBe(res.headers['x-request-id']);
+    // The server's own time, for the browser's developer tools.
+    expect(res.headers['server-timing']).toMatch(/^app;dur=\d+\.\d$/);
     expect(body.metadata.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(new Date(body.metadata.timestamp).toString()).not.toBe('Invalid Date');
     expect(body.error).toBeUndefined();
