@@ -446,6 +446,7 @@ describe('Edit Image', () => {
       fileName: 'out.webp',
     });
     expect(webp.items[0]?.binary?.data?.data).toBe(bytes.toString('base64'));
+    expect((await convert({ format: 'png', quality: -5 })).error).toBeUndefined();
     expect((await convert({ format: 'bmp' })).error).toBe('Edit Image cannot write BMP images');
     expect((await convert({ format: 'xcf' })).error).toBe(
       'Invalid image format: xcf. Valid formats are: bmp, gif, jpeg, png, tiff, tif, webp',

@@ -144,7 +144,7 @@ export async function encode(r: Raster, format: WriteFormat, quality = 75): Prom
     case 'jpeg':
       return pipeline.jpeg({ quality: q }).toBuffer();
     case 'png':
-      return pipeline.png({ compressionLevel: Math.min(9, Math.floor(quality / 10)) }).toBuffer();
+      return pipeline.png({ compressionLevel: Math.min(9, Math.floor(q / 10)) }).toBuffer();
     case 'webp':
       return pipeline.webp({ quality: q }).toBuffer();
     case 'gif':
