@@ -250,6 +250,17 @@ describe('Compression', () => {
       },
       [{ json: {}, binary: { x: file('abc', { fileName: 'a.csv', fileExtension: 'CSV' }) } }],
     );
+    const hostile = await runWith(
+      {
+        operation: 'compress',
+        outputFormat: 'gzip',
+        binaryPropertyName: 'x',
+        binaryPropertyOutput: '__proto__',
+      },
+      [{ json: {}, binary: { x: file('abc', { fileName: 'a.csv', fileExtension: 'csv' }) } }],
+    );
+    // A field named __proto__ is an ordinary field of the item's files.
+    expect(Object.keys(hostile.items[0]!.binary!)).toEqual(['__proto__']);
     expect(named.items[0]?.binary?.out).toMatchObject({
       fileName: 'backup.csv.gz',
       mimeType: 'application/gzip',

@@ -1,4 +1,5 @@
 import { extension as extensionOf, lookup } from 'mime-types';
+import { dict } from '../../kernel/dict.ts';
 import { NodeError, type Item, type NodeContext } from '../engine/engine.types.ts';
 import { boundedGunzip, boundedUnzip, budgetOf, gzipBytes, zipFiles } from './archive.ts';
 import { binaryOf, bytesOf, prepareBinaryData } from './binary-data.ts';
@@ -53,7 +54,7 @@ function decompress(ctx: NodeContext): Promise<Item[]> {
   const keys = names(ctx.param('binaryPropertyName', 0, 'data'));
   const prefix = text(ctx.param('outputPrefix', 0, 'file_'));
   return perItem(ctx, (item, i) => {
-    const binary: NonNullable<Item['binary']> = {};
+    const binary = dict<NonNullable<Item['binary']>[string]>();
     let zipIndex = 0;
     for (const [index, key] of keys.entries()) {
       const file = binaryOf(item, key, i);
@@ -113,7 +114,7 @@ function compress(ctx: NodeContext): Promise<Item[]> {
     const keys = names(ctx.param('binaryPropertyName', at(i), 'data'));
     if (format === 'tar' || format === 'targz') throw tarRefused('Compressing to tar');
     const files = new Map<string, { bytes: Uint8Array; level: 0 | 6 }>();
-    const binary: NonNullable<Item['binary']> = {};
+    const binary = dict<NonNullable<Item['binary']>[string]>();
     for (const [index, key] of keys.entries()) {
       const file = binaryOf(item, key, i);
       if (format === 'zip') {
