@@ -26,10 +26,7 @@ describe('the corpus check', () => {
   write('a/runs.json', [node('Start', 'manualTrigger'), node('Set', 'set', 3.4)]);
   write('a/newer.json', [node('Hook', 'webhook', 2), node('Fetch', 'httpRequest', 4.5)]);
   write('b/core.json', [node('Start', 'manualTrigger'), node('Remote', 'ssh')]);
-  write('b/core-and-app.json', [
-    node('Remote', 'ssh'),
-    node('Sheet', 'googleSheets', 4.5),
-  ]);
+  write('b/core-and-app.json', [node('Remote', 'ssh'), node('Sheet', 'googleSheets', 4.5)]);
   write('b/app.json', [node('Start', 'manualTrigger'), node('Sheet', 'googleSheets', 4.5)]);
   write('c/broken.json', '{"nodes": [');
   write('c/notes.txt', 'not a workflow');
