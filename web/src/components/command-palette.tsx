@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useDeferredValue, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { flushSync } from 'react-dom';
 import { useNavigate } from 'react-router';
 import { api } from '../api/client.ts';
 import type { Agent, Me, VenturePage, WorkflowPage } from '../api/types.ts';
@@ -61,18 +62,17 @@ export function CommandPalette(props: { me: Me | null }) {
   const navigate = useNavigate();
 
   useEffect(() => {
-    // The dialog opens and its input takes focus within the key press itself, so letters typed
-    // straight after Ctrl-K land in the search, however long the page takes to render again.
+    // The dialog is drawn, opened and its search focused within the key press itself, so
+    // letters typed straight after Ctrl-K land in the search however busy the page is.
     const show = () => {
-      setText('');
-      setActive(0);
-      setOpen(true);
+      flushSync(() => {
+        setText('');
+        setActive(0);
+        setOpen(true);
+      });
       const element = dialog.current;
       if (element && !element.open) element.showModal();
-      if (input.current) {
-        input.current.value = '';
-        input.current.focus();
-      }
+      input.current?.focus();
     };
     const onKey = (event: globalThis.KeyboardEvent) => {
       if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k') {
@@ -196,45 +196,50 @@ export function CommandPalette(props: { me: Me | null }) {
         if (event.target === dialog.current) setOpen(false);
       }}
     >
-      <input
-        ref={input}
-        className="palette-input"
-        role="combobox"
-        aria-expanded="true"
-        aria-controls="palette-list"
-        aria-activedescendant={chosen ? `palette-${chosen.id}` : undefined}
-        aria-label="Search pages, ventures, workflows, agents and actions"
-        placeholder="Go to or do…"
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        onKeyDown={onKeyDown}
-      />
-      <ul id="palette-list" role="listbox" className="palette-list" aria-label="Results">
-        {commands.length === 0 ? (
-          <li className="muted palette-empty" role="presentation">
-            Nothing matches “{text}”.
-          </li>
-        ) : null}
-        {commands.map((command, index) => (
-          <li
-            key={command.id}
-            id={`palette-${command.id}`}
-            role="option"
-            aria-selected={command === chosen}
-            data-command={command.id}
-            className={command === chosen ? 'palette-option active' : 'palette-option'}
-            onMouseMove={() => setActive(index)}
-            onClick={() => go(command)}
-          >
-            <span className="palette-group">{command.group}</span>
-            <span className="palette-label">{command.label}</span>
-            {command.hint ? <span className="muted small">{command.hint}</span> : null}
-          </li>
-        ))}
-      </ul>
-      <p className="muted small palette-keys">
-        <kbd>↑</kbd> <kbd>↓</kbd> choose · <kbd>Enter</kbd> open · <kbd>Esc</kbd> close
-      </p>
+      {open ? (
+        <>
+          <input
+            ref={input}
+            className="palette-input"
+            role="combobox"
+            aria-expanded="true"
+            aria-controls="palette-list"
+            aria-activedescendant={chosen ? `palette-${chosen.id}` : undefined}
+            aria-label="Search pages, ventures, workflows, agents and actions"
+            placeholder="Go to or do…"
+            autoFocus
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            onKeyDown={onKeyDown}
+          />
+          <ul id="palette-list" role="listbox" className="palette-list" aria-label="Results">
+            {commands.length === 0 ? (
+              <li className="muted palette-empty" role="presentation">
+                Nothing matches “{text}”.
+              </li>
+            ) : null}
+            {commands.map((command, index) => (
+              <li
+                key={command.id}
+                id={`palette-${command.id}`}
+                role="option"
+                aria-selected={command === chosen}
+                data-command={command.id}
+                className={command === chosen ? 'palette-option active' : 'palette-option'}
+                onMouseMove={() => setActive(index)}
+                onClick={() => go(command)}
+              >
+                <span className="palette-group">{command.group}</span>
+                <span className="palette-label">{command.label}</span>
+                {command.hint ? <span className="muted small">{command.hint}</span> : null}
+              </li>
+            ))}
+          </ul>
+          <p className="muted small palette-keys">
+            <kbd>↑</kbd> <kbd>↓</kbd> choose · <kbd>Enter</kbd> open · <kbd>Esc</kbd> close
+          </p>
+        </>
+      ) : null}
     </dialog>
   );
 }
