@@ -1,212 +1,63 @@
-import { parse as parseCsv } from 'csv-parse/sync';
-import { stringify as stringifyCsv } from 'csv-stringify/sync';
-import { NodeError, type Item, type NodeType } from '../engine/engine.types.ts';
-import { binaryFile, defineNode, getField } from './define.ts';
+import { NodeError, type Item, type NodeContext, type NodeType } from '../engine/engine.types.ts';
+import { defineNode } from './define.ts';
+import { convertToFileNode } from './files.convert.ts';
+import { extractFromFileNode } from './files.extract.ts';
+import {
+  readSpreadsheets,
+  SPREADSHEET_FORMATS,
+  writeSpreadsheet,
+  type WriteOptions,
+} from './files.spreadsheet.ts';
 
-/** File conversion nodes: Convert to File, Extract from File, Spreadsheet File (CSV, JSON, text). */
+/**
+ * The file conversion nodes: Extract from File (`files.extract.ts`), Convert to File
+ * (`files.convert.ts`) and the legacy Spreadsheet File, here. Spreadsheets go through
+ * `files.spreadsheet.ts` (csv-parse and SheetJS, as n8n), PDFs through `files.pdf.ts` (pdfjs),
+ * and files are typed and named by `files.binary.ts` as n8n-core does.
+ */
 
-function binaryFrom(text: string, mimeType: string, fileName: string): Item['binary'] {
-  return {
-    data: binaryFile(Buffer.from(text, 'utf8'), mimeType, {
-      fileName,
-      fileExtension: fileName.split('.').pop() ?? '',
-    }),
-  };
+/** Spreadsheet File's "to file": one file of all items, named `spreadsheet.<format>`. */
+async function toFile(ctx: NodeContext, version: number): Promise<Item[]> {
+  const items = ctx.input();
+  const pairedItem = items.map((_, item) => ({ item }));
+  try {
+    const key = String(ctx.param('binaryPropertyName', 0, 'data'));
+    const format = String(ctx.param('fileFormat', 0, 'xls'));
+    const options = { ...ctx.param<WriteOptions>('options', 0, {}) };
+    let bookType = format;
+    if (version < 2) {
+      // Version 1 sets no delimiter, and writes xlsx for a format it does not know.
+      delete options.delimiter;
+      if (!(SPREADSHEET_FORMATS as readonly string[]).includes(format)) bookType = 'xlsx';
+    }
+    const file = await ctx.work(() =>
+      writeSpreadsheet(items, format, options, 'spreadsheet', bookType),
+    );
+    return [{ json: {}, binary: { [key]: file }, pairedItem }];
+  } catch (error) {
+    if (!ctx.continueOnFail || ctx.node.onError === 'continueErrorOutput') throw error;
+    return [{ json: { error: (error as Error).message }, pairedItem }];
+  }
 }
 
-export const convertToFileNode = defineNode({
-  name: 'convertToFile',
-  versions: [1, 1.1],
-  async execute(ctx) {
-    const op = ctx.param<string>('operation', 0, 'csv');
-    const key = ctx.param<string>('binaryPropertyName', 0, 'data');
-    const items = ctx.input();
-    const rename = (b: Item['binary']): Item['binary'] =>
-      key === 'data' || !b ? b : { [key]: b.data! };
-    if (op === 'csv') {
-      const rows = items.map((i) => i.json);
-      const text = stringifyCsv(rows, {
-        header: ctx.param('options.headerRow', 0, true) !== false,
-        delimiter: ctx.param('options.delimiter', 0, ','),
-      });
-      return [
-        [
-          {
-            json: {},
-            binary: rename(
-              binaryFrom(text, 'text/csv', ctx.param('options.fileName', 0, 'file.csv')),
-            ),
-            pairedItem: items.map((_, i) => ({ item: i })),
-          },
-        ],
-      ];
-    }
-    if (op === 'toJson') {
-      const pretty = ctx.param('options.format', 0, false) ? 2 : undefined;
-      if (ctx.param('mode', 0, 'allItems') === 'each') {
-        return [
-          items.map((it, i) => ({
-            json: {},
-            binary: rename(
-              binaryFrom(
-                JSON.stringify(it.json, null, pretty),
-                'application/json',
-                ctx.param('options.fileName', i, 'file.json'),
-              ),
-            ),
-            pairedItem: { item: i },
-          })),
-        ];
-      }
-      return [
-        [
-          {
-            json: {},
-            binary: rename(
-              binaryFrom(
-                JSON.stringify(
-                  items.map((i) => i.json),
-                  null,
-                  pretty,
-                ),
-                'application/json',
-                ctx.param('options.fileName', 0, 'file.json'),
-              ),
-            ),
-            pairedItem: items.map((_, i) => ({ item: i })),
-          },
-        ],
-      ];
-    }
-    if (op === 'toText') {
-      return [
-        items.map((it, i) => ({
-          json: {},
-          binary: rename(
-            binaryFrom(
-              String(
-                (getField(it.json, ctx.param('sourceProperty', i, 'data')) as string | undefined) ??
-                  '',
-              ),
-              'text/plain',
-              ctx.param('options.fileName', i, 'file.txt'),
-            ),
-          ),
-          pairedItem: { item: i },
-        })),
-      ];
-    }
-    throw new NodeError(`Convert to File "${op}" is not supported yet`);
-  },
-});
-
-export const extractFromFileNode = defineNode({
-  name: 'extractFromFile',
-  versions: [1],
-  async execute(ctx) {
-    const op = ctx.param<string>('operation', 0, 'csv');
-    const key = ctx.param<string>('binaryPropertyName', 0, 'data');
-    const out: Item[] = [];
-    ctx.input().forEach((item, i) => {
-      const bin = item.binary?.[key];
-      if (!bin)
-        throw new NodeError(
-          `This operation expects the node's input data to contain a binary file '${key}', but none was found [item ${i}]`,
-        );
-      const text = Buffer.from(bin.data, 'base64').toString('utf8');
-      const dest = ctx.param<string>('destinationKey', i, 'data');
-      switch (op) {
-        case 'csv': {
-          const header = ctx.param('options.headerRow', i, true) !== false;
-          const rows = parseCsv(text, {
-            columns: header,
-            delimiter: ctx.param('options.delimiter', i, ','),
-            skip_empty_lines: true,
-            relax_column_count: true,
-          }) as unknown[];
-          for (const row of rows)
-            out.push({
-              json: Array.isArray(row)
-                ? Object.fromEntries(row.map((v, n) => [`row${n}`, v]))
-                : (row as Record<string, unknown>),
-              pairedItem: { item: i },
-            });
-          break;
-        }
-        case 'fromJson': {
-          const parsed = JSON.parse(text) as unknown;
-          out.push({ json: { [dest]: parsed }, pairedItem: { item: i } });
-          break;
-        }
-        case 'text':
-        case 'html':
-          out.push({ json: { [dest]: text }, pairedItem: { item: i } });
-          break;
-        default:
-          throw new NodeError(`Extract from File "${op}" is not supported yet`);
-      }
-    });
-    return [out];
-  },
-});
-
-/** Spreadsheet File (legacy): CSV only; xlsx, ods and the other formats are refused. */
+/**
+ * Spreadsheet File 1 and 2 (n8n's hidden legacy node): version 2 reads as Extract from File
+ * does (CSV with csv-parse, the rest with SheetJS); version 1 reads everything with SheetJS.
+ */
 export const spreadsheetFileNode = defineNode({
   name: 'spreadsheetFile',
   versions: [1, 2],
   async execute(ctx) {
-    const op = ctx.param<string>('operation', 0, 'fromFile');
-    const key = ctx.param<string>('binaryPropertyName', 0, 'data');
-    const items = ctx.input();
-    if (op === 'toFile') {
-      const format = ctx.param<string>('fileFormat', 0, 'xlsx');
-      if (format !== 'csv')
-        throw new NodeError(`Spreadsheet format "${format}" is not supported yet (CSV is)`);
-      const csv = stringifyCsv(
-        items.map((i) => i.json),
-        { header: ctx.param<unknown>('options.headerRow', 0, true) !== false },
-      );
-      const file = binaryFrom(csv, 'text/csv', ctx.param('options.fileName', 0, 'spreadsheet.csv'));
-      return [
-        [
-          {
-            json: {},
-            binary: { [key]: file!.data! },
-            pairedItem: items.map((_, i) => ({ item: i })),
-          },
-        ],
-      ];
+    const operation = String(ctx.param('operation', 0, 'fromFile'));
+    const version = ctx.node.typeVersion;
+    if (operation === 'fromFile') {
+      return [await readSpreadsheets(ctx, version < 2 ? null : 'fileFormat')];
     }
-    const out: Item[] = [];
-    items.forEach((item, i) => {
-      const bin = item.binary?.[key];
-      if (!bin) throw new NodeError(`No binary data property "${key}" exists on item ${i}`);
-      const declared = ctx.param<string>('fileFormat', i, 'autodetect');
-      const isCsv =
-        declared === 'csv' ||
-        (declared === 'autodetect' &&
-          (/csv|text\/plain/.test(bin.mimeType) || bin.fileExtension === 'csv'));
-      if (!isCsv)
-        throw new NodeError(
-          `Spreadsheet file "${bin.fileName ?? key}" is not CSV: other formats are not supported yet`,
-        );
-      const header = ctx.param<unknown>('options.headerRow', i, true) !== false;
-      const rows = parseCsv(Buffer.from(bin.data, 'base64').toString('utf8'), {
-        columns: header,
-        delimiter: ctx.param('options.delimiter', i, ','),
-        skip_empty_lines: true,
-        relax_column_count: true,
-      }) as unknown[];
-      for (const row of rows) {
-        out.push({
-          json: Array.isArray(row)
-            ? Object.fromEntries(row.map((v, n) => [String(n), v]))
-            : (row as Record<string, unknown>),
-          pairedItem: { item: i },
-        });
-      }
-    });
-    return [out];
+    if (operation === 'toFile') return [await toFile(ctx, version)];
+    if (version >= 2) return [[]];
+    const message = `The operation "${operation}" is not supported!`;
+    if (ctx.continueOnFail) return [[{ json: { error: message } }]];
+    throw new NodeError(message);
   },
 });
 

@@ -589,58 +589,6 @@ describe('conversion nodes', () => {
     const back = await runNode('xml', 1, { mode: 'jsonToxml' }, [{ root: { a: 'x' } }]);
     expect(String((back.outputs[0]![0] as { data: string }).data)).toContain('<a>x</a>');
   });
-
-  it('Spreadsheet File writes and reads CSV, refuses xlsx', async () => {
-    const { run, wf } = await import('../engine/test-helpers.test-support.ts');
-    const w = wf(
-      [
-        ['Start', 'manualTrigger'],
-        [
-          'Write',
-          'spreadsheetFile',
-          { operation: 'toFile', fileFormat: 'csv' },
-          { typeVersion: 2 },
-        ],
-        ['Read', 'spreadsheetFile', {}, { typeVersion: 2 }],
-      ],
-      ['Start>Write', 'Write>Read'],
-    );
-    const r = await run(w, { triggerItems: [{ json: { a: '1' } }, { json: { a: '2' } }] });
-    expect(r.lastNodeOutput.map((i) => i.json)).toEqual([{ a: '1' }, { a: '2' }]);
-    const x = await runNode('spreadsheetFile', 1, { operation: 'toFile', fileFormat: 'xlsx' });
-    expect(x.error).toMatch(/not supported yet/);
-  });
-
-  it('Convert to File and Extract from File round-trip CSV and JSON', async () => {
-    const { run, wf } = await import('../engine/test-helpers.test-support.ts');
-    const w = wf(
-      [
-        ['Start', 'manualTrigger'],
-        ['ToCsv', 'convertToFile', { operation: 'csv' }],
-        ['FromCsv', 'extractFromFile', { operation: 'csv' }],
-      ],
-      ['Start>ToCsv', 'ToCsv>FromCsv'],
-    );
-    const r = await run(w, {
-      triggerItems: [{ json: { a: '1', b: 'x' } }, { json: { a: '2', b: 'y,z' } }],
-    });
-    const file = r.runData.ToCsv?.[0]?.data.main[0]?.[0]?.binary?.data;
-    expect(Buffer.from(file!.data, 'base64').toString()).toBe('a,b\n1,x\n2,"y,z"\n');
-    expect(r.lastNodeOutput.map((i) => i.json)).toEqual([
-      { a: '1', b: 'x' },
-      { a: '2', b: 'y,z' },
-    ]);
-    const j = wf(
-      [
-        ['Start', 'manualTrigger'],
-        ['ToJson', 'convertToFile', { operation: 'toJson' }],
-        ['FromJson', 'extractFromFile', { operation: 'fromJson' }],
-      ],
-      ['Start>ToJson', 'ToJson>FromJson'],
-    );
-    const rj = await run(j, { triggerItems: [{ json: { a: 1 } }] });
-    expect(rj.lastNodeOutput.map((i) => i.json)).toEqual([{ data: [{ a: 1 }] }]);
-  });
 });
 
 describe('training', () => {
