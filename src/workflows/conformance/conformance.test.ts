@@ -14,6 +14,7 @@ import { dateTimeCases } from './datetime.cases.ts';
 import { defaultsCases } from './defaults.cases.ts';
 import { editImageCases } from './edit-image.cases.ts';
 import { fileCases } from './files.cases.ts';
+import { fileConvertCases } from './files-convert.cases.ts';
 import { mergeCases } from './merge.cases.ts';
 import { transformCases } from './transform.cases.ts';
 
@@ -31,6 +32,7 @@ const SUITES: [string, ConformanceCase[]][] = [
   ['Merge', mergeCases],
   ['Edit Image', editImageCases],
   ['files on disk and Compression', fileCases],
+  ['Extract from File, Convert to File, Spreadsheet File', fileConvertCases],
 ];
 
 /** Each case's files live in an organisation folder of their own under this one. */
