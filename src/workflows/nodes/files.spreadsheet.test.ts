@@ -20,6 +20,12 @@ function workbook(
   return XLSX.write(book, { bookType, type: 'buffer', compression }) as Buffer;
 }
 
+/** The files n8n's Spreadsheet File test expects (spreadsheet.csv's rows written as html, rtf). */
+const N8N_HTML =
+  'PGh0bWw+PGhlYWQ+PG1ldGEgY2hhcnNldD0idXRmLTgiLz48dGl0bGU+U2hlZXRKUyBUYWJsZSBFeHBvcnQ8L3RpdGxlPjwvaGVhZD48Ym9keT48dGFibGU+PHRyPjx0ZCBkYXRhLXQ9InMiIGRhdGEtdj0iQSIgaWQ9InNqcy1BMSI+QTwvdGQ+PHRkIGRhdGEtdD0icyIgZGF0YS12PSJCIiBpZD0ic2pzLUIxIj5CPC90ZD48dGQgZGF0YS10PSJzIiBkYXRhLXY9IkMiIGlkPSJzanMtQzEiPkM8L3RkPjwvdHI+PHRyPjx0ZCBkYXRhLXQ9Im4iIGRhdGEtdj0iMSIgaWQ9InNqcy1BMiI+MTwvdGQ+PHRkIGRhdGEtdD0ibiIgZGF0YS12PSIyIiBpZD0ic2pzLUIyIj4yPC90ZD48dGQgZGF0YS10PSJuIiBkYXRhLXY9IjMiIGlkPSJzanMtQzIiPjM8L3RkPjwvdHI+PHRyPjx0ZCBkYXRhLXQ9Im4iIGRhdGEtdj0iNCIgaWQ9InNqcy1BMyI+NDwvdGQ+PHRkIGRhdGEtdD0ibiIgZGF0YS12PSI1IiBpZD0ic2pzLUIzIj41PC90ZD48dGQgZGF0YS10PSJuIiBkYXRhLXY9IjYiIGlkPSJzanMtQzMiPjY8L3RkPjwvdHI+PC90YWJsZT48L2JvZHk+PC9odG1sPg==';
+const N8N_RTF =
+  'e1xydGYxXGFuc2lcdHJvd2RcdHJhdXRvZml0MVxjZWxseDFcY2VsbHgyXGNlbGx4M1xwYXJkXGludGJsIEFcY2VsbCBCXGNlbGwgQ1xjZWxsXHBhcmRcaW50Ymxccm93XHRyb3dkXHRyYXV0b2ZpdDFcY2VsbHgxXGNlbGx4MlxjZWxseDNccGFyZFxpbnRibCAxXGNlbGwgMlxjZWxsIDNcY2VsbFxwYXJkXGludGJsXHJvd1x0cm93ZFx0cmF1dG9maXQxXGNlbGx4MVxjZWxseDJcY2VsbHgzXHBhcmRcaW50YmwgNFxjZWxsIDVcY2VsbCA2XGNlbGxccGFyZFxpbnRibFxyb3d9';
+
 const MIME = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   ods: 'application/vnd.oasis.opendocument.spreadsheet',
@@ -266,6 +272,16 @@ describe('Convert to File: spreadsheets (SheetJS, flattened items)', () => {
 });
 
 describe('Spreadsheet File 1 and 2', () => {
+  it('writes the very bytes of n8n’s test for csv, html and rtf (SpreadsheetFile.test.ts)', async () => {
+    const items = [{ json: { A: 1, B: 2, C: 3 } }, { json: { A: 4, B: 5, C: 6 } }];
+    const written = async (fileFormat: string) =>
+      (await runWithFiles('spreadsheetFile', 1, { operation: 'toFile', fileFormat }, items))
+        .items[0]!.binary!.data!.data;
+    expect(await written('csv')).toBe('77u/QSxCLEMKMSwyLDMKNCw1LDY=');
+    expect(await written('html')).toBe(N8N_HTML);
+    expect(await written('rtf')).toBe(N8N_RTF);
+  });
+
   it('2 writes xls by default, named spreadsheet.xls', async () => {
     const r = await runWithFiles('spreadsheetFile', 2, { operation: 'toFile' }, [
       { json: { a: 1 } },
