@@ -15,10 +15,11 @@ import { createExecutionPool } from './isolation/pool.ts';
 import type { ExecutionOutcome } from './isolation/protocol.ts';
 import { secretsOfHeaders, type NodeRecord } from './isolation/records.ts';
 import { createSweeps } from './workflows.sweeps.ts';
+import { createExecutionWrites } from './workflows.writes.ts';
 import { workflowOf, type WorkflowRow } from './workflows.service.ts';
 
 export { dueRuns, keyedId } from './workflows.sweeps.ts';
-import { workflowExecutionNodes, workflowExecutions, workflows } from './workflows.schema.ts';
+import { workflowExecutions, workflows } from './workflows.schema.ts';
 
 export const RUN_QUEUE = 'workflows.run';
 export const TICK_QUEUE = 'workflows.tick';
@@ -115,6 +116,7 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
     },
     log,
   });
+  const records = createExecutionWrites(db, log);
   const inFlight = new Set<string>();
   let heartbeat: NodeJS.Timeout | undefined;
   let recoveryTimer: NodeJS.Timeout | undefined;
@@ -243,17 +245,10 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
     };
     const rows = nodeRows(executionId, finished.nodes);
     try {
-      await db.transaction(async (tx) => {
-        await tx
-          .insert(workflowExecutions)
-          .values({ ...base, ...final })
-          .onConflictDoUpdate({ target: workflowExecutions.id, set: final });
-        if (recording) {
-          await tx
-            .delete(workflowExecutionNodes)
-            .where(eq(workflowExecutionNodes.executionId, executionId));
-        }
-        if (rows.length > 0) await tx.insert(workflowExecutionNodes).values(rows);
+      await records.write({
+        execution: { ...base, ...final },
+        nodes: rows,
+        replaceNodes: recording,
       });
       if (row.staticData && JSON.stringify(result.staticData) !== JSON.stringify(row.staticData)) {
         await db
