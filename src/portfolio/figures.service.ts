@@ -107,7 +107,7 @@ export function createFiguresService(deps: { clock: Clock; states: PortfolioStat
       for (const venture of [...state.ventures.values()].sort((a, b) => compareText(a.id, b.id))) {
         if (allowed && !allowed.has(venture.id)) continue;
         let byMonth = derived.get(venture);
-        if (!byMonth) derived.set(venture, (byMonth = new Map()));
+        if (!byMonth) derived.set(venture, (byMonth = new Map<string, VentureFigures>()));
         let own = byMonth.get(month);
         if (!own) byMonth.set(month, (own = figuresOf(venture, month, state.asOf)));
         figures.set(venture.id, own);
