@@ -12,14 +12,6 @@ import { binaryFile } from './define.ts';
 
 type BinaryData = NonNullable<Item['binary']>[string];
 
-/** A size as n8n shows it (pretty-bytes 5: decimal units, three significant digits). */
-export function prettyBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  if (bytes < 1) return `${bytes} B`;
-  const exponent = Math.min(Math.floor(Math.log10(bytes) / 3), units.length - 1);
-  return `${Number((bytes / 1000 ** exponent).toPrecision(3))} ${units[exponent]}`;
-}
-
 /** n8n's `fileTypeFromMimeType`. */
 export function fileTypeOf(mimeType: string): string | undefined {
   if (mimeType.startsWith('application/json')) return 'json';
@@ -87,7 +79,6 @@ export function prepareBinaryData(
     }),
     ...(fileType === undefined ? {} : { fileType }),
     ...(directory === undefined ? {} : { directory }),
-    fileSize: prettyBytes(bytes.length),
   };
 }
 

@@ -32,8 +32,8 @@ export async function perItem(
 }
 
 /**
- * A file as items carry it: the bytes in base64 with their type and size, and the file's name
- * and extension when it has them.
+ * A file as items carry it: the bytes in base64 with their type and size (as n8n shows it:
+ * `12 B`, `1.23 kB`), and the file's name and extension when it has them.
  */
 export function binaryFile(
   bytes: Buffer,
@@ -45,8 +45,16 @@ export function binaryFile(
     mimeType,
     ...(file.fileName !== undefined ? { fileName: file.fileName } : {}),
     ...(file.fileExtension !== undefined ? { fileExtension: file.fileExtension } : {}),
-    fileSize: String(bytes.length),
+    fileSize: prettyBytes(bytes.length),
   };
+}
+
+/** A size as n8n shows a file's (pretty-bytes 5: decimal units, three significant digits). */
+export function prettyBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  if (bytes < 1) return `${bytes} B`;
+  const exponent = Math.min(Math.floor(Math.log10(bytes) / 3), units.length - 1);
+  return `${Number((bytes / 1000 ** exponent).toPrecision(3))} ${units[exponent]}`;
 }
 
 /** Reads a dotted path (`a.b[0].c`) from an object, as n8n's `get` does. */

@@ -256,7 +256,8 @@ describe('HTTP Request', () => {
       data: {
         data: PNG.toString('base64'),
         mimeType: 'image/png',
-        fileSize: String(PNG.length),
+        // n8n shows a file's size as pretty-bytes does.
+        fileSize: `${PNG.length} B`,
       },
     });
   });
