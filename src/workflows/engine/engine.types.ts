@@ -1,5 +1,6 @@
 import type { DateTime } from 'luxon';
 import type { ExpressionData, Item } from '../expressions/expression.types.ts';
+import type { NodeDescription } from '../model/parameters.ts';
 import type { Workflow, WorkflowNode } from '../model/workflow.types.ts';
 
 export type { Item };
@@ -181,6 +182,11 @@ export interface NodeType {
   type: string;
   /** typeVersions implemented (others refuse at import). */
   versions: readonly number[];
+  /**
+   * Its parameters per typeVersion (defaults, allowed values, display conditions): the engine
+   * fills a node's parameters from the one of its version before the node runs.
+   */
+  descriptions?: readonly NodeDescription[];
   /** A trigger starts executions; its `execute` receives the trigger data as input 0. */
   trigger?: boolean;
   /** Regular outputs for this node's parameters (default 1); the error output comes after. */
@@ -209,6 +215,8 @@ export interface ResolvedType {
   nodeType: NodeType;
   /** The version whose behaviour it gets: its own, or the nearest earlier one known. */
   runsAs: number;
+  /** The parameters of the version it runs as, when the type describes them. */
+  description?: NodeDescription;
 }
 
 /** Raised by nodes for a problem with the node's configuration or data. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { json, run, wf } from '../engine/test-helpers.test-support.ts';
-import { createNodeRegistry, supportedTypes } from './registry.ts';
+import { createNodeRegistry, STANDARD_NODE_TYPES, supportedTypes } from './registry.ts';
 
 describe('the node registry', () => {
   const registry = createNodeRegistry();
@@ -20,6 +20,24 @@ describe('the node registry', () => {
     expect(registry.resolve('n8n-nodes-base.set', 0.5)).toBeUndefined();
     expect(registry.resolve('n8n-nodes-base.googleSheets', 4)).toBeUndefined();
     expect(registry.isSupported('n8n-nodes-base.crypto', 2)).toBe(false);
+  });
+
+  it('describes the parameters of every native type at every version it implements', () => {
+    const missing = STANDARD_NODE_TYPES.flatMap((t) =>
+      t.versions
+        .filter((v) => t.descriptions?.filter((d) => d.versions.includes(v)).length !== 1)
+        .map((v) => `${t.type} v${v}`),
+    );
+    expect(missing).toEqual([]);
+    for (const t of STANDARD_NODE_TYPES) {
+      for (const v of t.versions) expect(registry.resolve(t.type, v)?.description).toBeDefined();
+    }
+  });
+
+  it('gives a newer minor version the description of the version it runs as', () => {
+    const resolved = registry.resolve('n8n-nodes-base.set', 3.5);
+    expect(resolved?.runsAs).toBe(3.4);
+    expect(resolved?.description?.versions).toContain(3.4);
   });
 
   it('lists every type with the versions it implements', () => {

@@ -4,6 +4,7 @@ import { compareDatasetsNode } from './compare.node.ts';
 import { compressionNode } from './compression.node.ts';
 import { dataNodes } from './data.node.ts';
 import { dateTimeNode } from './datetime.node.ts';
+import { NODE_DESCRIPTIONS } from './descriptions/index.ts';
 import { diskNodes } from './disk.node.ts';
 import { editImageNode } from './edit-image.node.ts';
 import { feedNodes } from './feeds.node.ts';
@@ -17,7 +18,7 @@ import { customerDatastoreNode } from './training.node.ts';
 import { transformNodes } from './transform.node.ts';
 import { triggerNodes } from './trigger.node.ts';
 
-/** Every node type this engine runs natively. */
+/** Every node type this engine runs natively, each with its parameters' descriptions. */
 export const STANDARD_NODE_TYPES: readonly NodeType[] = [
   ...triggerNodes,
   ...flowNodes,
@@ -36,7 +37,10 @@ export const STANDARD_NODE_TYPES: readonly NodeType[] = [
   compressionNode,
   editImageNode,
   customerDatastoreNode,
-];
+].map((t) => {
+  const descriptions = NODE_DESCRIPTIONS.get(t.type);
+  return descriptions ? { ...t, descriptions } : t;
+});
 
 /**
  * A registry over node types. A version a type lists runs as itself; a minor version newer than
@@ -49,11 +53,18 @@ export function createNodeRegistry(types: readonly NodeType[] = STANDARD_NODE_TY
   const resolve = (type: string, typeVersion: number): ResolvedType | undefined => {
     const nodeType = byType.get(type);
     if (!nodeType) return undefined;
-    if (nodeType.versions.includes(typeVersion)) return { nodeType, runsAs: typeVersion };
-    const earlier = nodeType.versions.filter(
-      (v) => v < typeVersion && Math.floor(v) === Math.floor(typeVersion),
-    );
-    return earlier.length === 0 ? undefined : { nodeType, runsAs: Math.max(...earlier) };
+    const runsAs = nodeType.versions.includes(typeVersion)
+      ? typeVersion
+      : Math.max(
+          ...nodeType.versions.filter(
+            (v) => v < typeVersion && Math.floor(v) === Math.floor(typeVersion),
+          ),
+        );
+    if (runsAs === -Infinity) return undefined;
+    // A newer minor version takes the parameters of the version it runs as (its defaults and
+    // display conditions), as it takes that version's behaviour.
+    const description = nodeType.descriptions?.find((d) => d.versions.includes(runsAs));
+    return { nodeType, runsAs, ...(description ? { description } : {}) };
   };
   const get = (type: string, typeVersion: number) => resolve(type, typeVersion)?.nodeType;
   return { get, resolve, isSupported: (type, typeVersion) => get(type, typeVersion) !== undefined };
