@@ -25,6 +25,7 @@ import type {
 import { NodeError } from './engine.types.ts';
 import { ExecutionLimitError, UNMETERED, type ExecutionMeter } from './meter.ts';
 import { createNodeContext, type ContextShared } from './node-context.ts';
+import { withResolvedParameters } from './node-parameters.ts';
 
 /** What the engine needs from the world, given once (tests pass fakes for clock and sleep). */
 export interface EngineDeps {
@@ -136,7 +137,9 @@ export function timezoneOf(workflow: Workflow, instance: string | undefined): st
 }
 
 export async function runWorkflow(deps: EngineDeps, options: RunOptions): Promise<ExecutionResult> {
-  const { workflow } = options;
+  // Nodes, their contexts and expressions (`$parameter`, `$('X').params`) all read the
+  // parameters n8n's runtime sees: defaults of the node's version filled in.
+  const workflow = withResolvedParameters(options.workflow, deps.registry);
   const graph = buildGraph(workflow);
   const order = executionOrderOf(workflow);
   const mode = options.mode ?? 'manual';

@@ -4,6 +4,7 @@ import { NodeError, type Item, type NodeContext, type NodeType } from '../engine
 import { nodeRefs } from '../expressions/node-refs.ts';
 import { preludeSource } from '../expressions/sandbox.ts';
 import { defineNode, text } from './define.ts';
+import { FUNCTION_CODE, FUNCTION_ITEM_CODE } from './descriptions/code.ts';
 import { dict } from '../../kernel/dict.ts';
 
 /**
@@ -272,51 +273,19 @@ export const codeNode = defineNode({
       ctx.param<CodeMode>('mode', 0, 'runOnceForAllItems') === 'runOnceForEachItem'
         ? 'runOnceForEachItem'
         : 'runOnceForAllItems';
-    const code = text(ctx.rawParam('jsCode'), DEFAULT_CODE[mode]);
+    // n8n's default is empty (its editor writes a snippet into a new node); its task runner
+    // refuses empty code.
+    const code = text(ctx.rawParam('jsCode'), '');
+    if (code === '') throw new NodeError('No code to execute');
     return [await runCode(ctx, code, mode)];
   },
 });
-
-/**
- * What a node n8n saved without its code runs: the snippet n8n's editor starts each mode with
- * (n8n leaves a parameter equal to its default out of the JSON).
- */
-const DEFAULT_CODE: Record<CodeMode, string> = {
-  runOnceForAllItems: `// Loop over input items and add a new field called 'myNewField' to the JSON of each one
-for (const item of $input.all()) {
-  item.json.myNewField = 1;
-}
-
-return $input.all();`,
-  runOnceForEachItem: `// Add a new field called 'myNewField' to the JSON of the item
-$input.item.json.myNewField = 1;
-
-return $input.item;`,
-  function: `// Loop over inputs and add a new field called 'myNewField' to the JSON of each one
-for (item of items) {
-  item.json.myNewField = 1;
-}
-
-// You can write logs to the browser console
-console.log('Done!');
-
-return items;`,
-  functionItem: `// Add a new field called 'myNewField' to the JSON of the item
-item.myNewField = 1;
-
-// You can write logs to the browser console
-console.log('Done!');
-
-return item;`,
-};
 
 export const functionNode = defineNode({
   name: 'function',
   versions: [1],
   async execute(ctx) {
-    return [
-      await runCode(ctx, text(ctx.rawParam('functionCode'), DEFAULT_CODE.function), 'function'),
-    ];
+    return [await runCode(ctx, text(ctx.rawParam('functionCode'), FUNCTION_CODE), 'function')];
   },
 });
 
@@ -325,11 +294,7 @@ export const functionItemNode = defineNode({
   versions: [1],
   async execute(ctx) {
     return [
-      await runCode(
-        ctx,
-        text(ctx.rawParam('functionCode'), DEFAULT_CODE.functionItem),
-        'functionItem',
-      ),
+      await runCode(ctx, text(ctx.rawParam('functionCode'), FUNCTION_ITEM_CODE), 'functionItem'),
     ];
   },
 });

@@ -83,8 +83,9 @@ export const graphqlNode = defineNode({
           );
         const method = ctx.param<string>('requestMethod', i, 'POST');
         const query = ctx.param<string>('query', i, '');
-        const raw = ctx.param<unknown>('variables', i, {});
-        const variables: unknown = typeof raw === 'string' && raw.trim() ? JSON.parse(raw) : raw;
+        // n8n's default is empty text, read as no variables.
+        const raw = ctx.param<unknown>('variables', i, '');
+        const variables: unknown = typeof raw === 'string' ? JSON.parse(raw.trim() || '{}') : raw;
         const operationName = ctx.param<string>('operationName', i, '');
         const headers = dict<string>();
         for (const h of ctx.param<{ name: string; value: string }[]>(
@@ -105,7 +106,9 @@ export const graphqlNode = defineNode({
                   ...(operationName ? { operationName } : {}),
                 },
               })
-            : ctx.param('requestFormat', i, 'json') === 'graphql'
+            : // n8n's default: the bare query in version 1, JSON from 1.1.
+              ctx.param('requestFormat', i, ctx.node.typeVersion >= 1.1 ? 'json' : 'graphql') ===
+                'graphql'
               ? basicSpec(ctx, url, {
                   method,
                   headers: { 'content-type': 'application/graphql', ...headers },

@@ -299,6 +299,12 @@ describe('RSS Read and GraphQL', () => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
+        if (req.headers['content-type'] === 'application/graphql') {
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ data: { raw: body } }));
+          return;
+        }
         const { query, variables } = JSON.parse(body) as {
           query: string;
           variables: { id: number };
@@ -335,10 +341,10 @@ describe('RSS Read and GraphQL', () => {
     ]);
   });
 
-  it('posts a GraphQL query with variables', async () => {
+  it('posts a GraphQL query with variables (JSON, the default from 1.1)', async () => {
     const r = await runNode(
       'graphql',
-      1,
+      1.1,
       {
         endpoint: `${feedBase}/gql`,
         query: '{ echo }',
@@ -349,5 +355,17 @@ describe('RSS Read and GraphQL', () => {
       allowLoopback(),
     );
     expect(r.outputs[0]).toEqual([{ data: { echo: true, id: 4 } }]);
+  });
+
+  it('posts the bare query as application/graphql in version 1 (its default format)', async () => {
+    const r = await runNode(
+      'graphql',
+      1,
+      { endpoint: `${feedBase}/gql`, query: '{ echo }', variables: '{"ignored": true}' },
+      [{}],
+      {},
+      allowLoopback(),
+    );
+    expect(r.outputs[0]).toEqual([{ data: { raw: '{ echo }' } }]);
   });
 });
