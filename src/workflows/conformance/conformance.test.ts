@@ -12,6 +12,7 @@ import { codeCases } from './code.cases.ts';
 import { compareCases } from './compare.cases.ts';
 import { dateTimeCases } from './datetime.cases.ts';
 import { defaultsCases } from './defaults.cases.ts';
+import { descriptionDefaultsCases } from './defaults-descriptions.cases.ts';
 import { editImageCases } from './edit-image.cases.ts';
 import { fileCases } from './files.cases.ts';
 import { fileConvertCases } from './files-convert.cases.ts';
@@ -26,6 +27,7 @@ import { transformCases } from './transform.cases.ts';
 const SUITES: [string, ConformanceCase[]][] = [
   ['Date & Time', dateTimeCases],
   ['parameter defaults', defaultsCases],
+  ['parameter defaults from the node descriptions', descriptionDefaultsCases],
   ['item lists and transforms', transformCases],
   ['Code, Function, Function Item', codeCases],
   ['Compare Datasets', compareCases],

@@ -310,9 +310,12 @@ export const mergeNode = defineNode({
       }
     }
     if (mode === 'chooseBranch') {
+      // Version 3 outputs the input `useDataOfInput` names, or with `output` "empty" one empty item.
       const which =
         v >= 3
-          ? String(ctx.param('useDataOfInput', 0, 1))
+          ? ctx.param('output', 0, 'specifiedInput') === 'empty'
+            ? 'empty'
+            : String(ctx.param('useDataOfInput', 0, 1))
           : ctx.param<string>('output', 0, 'input1');
       if (which === 'empty') return [[{ json: {} }]];
       return [which === '2' || which === 'input2' ? tag(b, 1) : tag(a, 0)];
