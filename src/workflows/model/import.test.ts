@@ -187,6 +187,61 @@ describe('importWorkflow', () => {
     ]);
   });
 
+  it('warns of a parameter whose value is not one its options allow, and imports the node', () => {
+    const report = importWorkflow(
+      {
+        nodes: [
+          node('Join', 'n8n-nodes-base.merge', {
+            typeVersion: 3,
+            parameters: { mode: 'zip', numberInputs: 2 },
+          }),
+          node('Dates', 'n8n-nodes-base.dateTime', {
+            typeVersion: 2,
+            // `part` is not shown for formatDate, so n8n never reads it.
+            parameters: { operation: 'formatDate', format: 'ddd', part: 'nope' },
+          }),
+          node('Later', 'n8n-nodes-base.dateTime', {
+            typeVersion: 2,
+            // A value set by an expression is known only at run time.
+            parameters: { operation: 'formatDate', format: '={{ $json.format }}' },
+          }),
+          node('Same', 'n8n-nodes-base.set', { typeVersion: 3.5, parameters: { mode: 'json' } }),
+          node('Fine', 'n8n-nodes-base.set', { typeVersion: 3.4, parameters: { mode: 'raw' } }),
+        ],
+        connections: {},
+      },
+      { resolve: registry.resolve },
+    );
+    expect(report.status).toBe('imported');
+    if (report.status !== 'imported') return;
+    expect(report.warnings).toEqual([
+      '"Join" (n8n-nodes-base.merge v3): parameter "mode" is "zip", which is not one of its values ("append", "combine", "combineBySql", "chooseBranch")',
+      '"Dates" (n8n-nodes-base.dateTime v2): parameter "format" is "ddd", which is not one of its values ("custom", "MM/dd/yyyy", "yyyy/MM/dd", "MMMM dd yyyy", "MM-dd-yyyy", "yyyy-MM-dd", "X", "x")',
+      '"Same" (n8n-nodes-base.set v3.5): parameter "mode" is "json", which is not one of its values ("manual", "raw")',
+      'n8n-nodes-base.set v3.5 is newer than this build knows: runs as v3.4 ("Same")',
+    ]);
+  });
+
+  it('never throws, whatever the parameters of a described node', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('merge', 'set', 'httpRequest', 'dateTime', 'itemLists', 'webhook'),
+        fc.dictionary(
+          fc.constantFrom('mode', 'operation', 'include', 'sendBody', 'options', 'x'),
+          fc.jsonValue(),
+        ),
+        (type, parameters) => {
+          const report = importWorkflow(
+            { nodes: [node('N', `n8n-nodes-base.${type}`, { typeVersion: 3, parameters })] },
+            { resolve: registry.resolve },
+          );
+          expect(report.status).not.toBe('refused');
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('never throws, whatever the input', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.jsonValue(), fc.anything()), (input) => {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { dict } from '../../kernel/dict.ts';
+import { invalidOptions, type NodeDescription } from './parameters.ts';
 import { nodeSchema, workflowSchema, type Workflow } from './workflow.types.ts';
 
 /** A node type the workflow uses that the registry cannot run. */
@@ -36,9 +37,13 @@ export interface ImportOptions {
   isSupported?: (type: string, typeVersion: number) => boolean;
   /**
    * How the engine runs this type at this version (the registry's `resolve`): when given, it
-   * decides what is supported, and a version run as an earlier one is reported as a warning.
+   * decides what is supported, a version run as an earlier one is reported as a warning, and so
+   * is a parameter whose value its description does not allow.
    */
-  resolve?: (type: string, typeVersion: number) => { runsAs: number } | undefined;
+  resolve?: (
+    type: string,
+    typeVersion: number,
+  ) => { runsAs: number; description?: NodeDescription } | undefined;
 }
 
 function refuse(code: ImportRefusal, reason: string): ImportReport {
@@ -226,7 +231,7 @@ function importUnsafe(input: unknown, options: ImportOptions): ImportReport {
     }
   }
   if (workflow.nodes.length === 0) warnings.push('the workflow has no nodes');
-  const resolve =
+  const resolve: NonNullable<ImportOptions['resolve']> =
     options.resolve ??
     ((type: string, typeVersion: number) =>
       (options.isSupported ?? (() => true))(type, typeVersion)
@@ -237,6 +242,19 @@ function importUnsafe(input: unknown, options: ImportOptions): ImportReport {
   for (const node of workflow.nodes) {
     const resolved = resolve(node.type, node.typeVersion);
     if (resolved) {
+      // n8n runs a node whatever its options say, and fails where the node reads one it does
+      // not know: a warning, not a refusal.
+      if (resolved.description) {
+        for (const { name, value, allowed } of invalidOptions(
+          resolved.description,
+          node.parameters,
+          resolved.runsAs,
+        )) {
+          warnings.push(
+            `"${node.name}" (${node.type} v${node.typeVersion}): parameter "${name}" is ${shortJson(value)}, which is not one of its values (${allowed.map((v) => JSON.stringify(v)).join(', ')})`,
+          );
+        }
+      }
       if (resolved.runsAs !== node.typeVersion) {
         const key = `${node.type} v${node.typeVersion}`;
         const entry = approximated.get(key) ?? { runsAs: resolved.runsAs, nodes: [] };
@@ -268,4 +286,10 @@ function importUnsafe(input: unknown, options: ImportOptions): ImportReport {
     };
   }
   return { status: 'imported', workflow, warnings };
+}
+
+/** A value as JSON, cut to 60 characters. */
+function shortJson(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
