@@ -4,14 +4,16 @@
 // ../shared/bench/wf-respond.json unchanged, loaded in turn
 // with autocannon.
 //
-//   npm run bench:workflows   (BENCH_DURATION seconds per run, default 10; WF_FILE, N8N_PEER)
+//   npm run bench:workflows   (BENCH_DURATION seconds per run, default 10; WF_FILE, N8N_PEER;
+//   DATABASE_URL: IZA OS on that PostgreSQL database, which must be empty)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { machineLine, sharedPath, waitForServerUrl } from './lib.ts';
+import { machineLine, sharedPath } from './lib.ts';
+import { startIza } from './web.server.ts';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const file = process.env.WF_FILE ?? sharedPath('bench', 'wf-respond.json');
@@ -19,8 +21,8 @@ const peer = process.env.N8N_PEER ?? join(homedir(), 'n8n-peer');
 const path = '/webhook/bench-respond?name=x';
 const bin = fileURLToPath(new URL('../bin/iza.mjs', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'iza-bench-wf-'));
-const env = {
-  ...process.env,
+const env: Record<string, string> = {
+  ...(process.env as Record<string, string>),
   IZA_LOG_LEVEL: 'warn',
   IZA_DATA_DIR: dataDir,
   // Webhooks are rate-limited like every route; n8n has no limiter: lift it for the comparison.
@@ -107,15 +109,13 @@ try {
   const id = report.files[0]?.id;
   if (!id) throw new Error(`import failed: ${JSON.stringify(report)}`);
   iza(['workflow', 'activate', id]);
-  const server = spawn(process.execPath, ['--no-node-snapshot', bin, 'start', '--port', '0'], {
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  // On the embedded database, or on the PostgreSQL server DATABASE_URL names (an empty database).
+  console.log(`IZA OS storage: ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`);
+  const server = await startIza(env);
   try {
-    const url = await waitForServerUrl(dataDir, server.pid);
-    rows.push(...(await measure('IZA OS', url)));
+    rows.push(...(await measure('IZA OS', server.url)));
   } finally {
-    await stop(server);
+    await server.stop();
   }
   executions = json<{ total: number }>(
     iza(['workflow', 'executions', '--workflow', id, '--limit', '1', '--json']),
