@@ -1,4 +1,4 @@
-import type { PortfolioState, VentureMonth } from './portfolio.state.ts';
+import type { PortfolioState, VentureMonth, VentureState } from './portfolio.state.ts';
 import type { Scope } from './portfolio.types.ts';
 import { addMonths } from './portfolio.values.ts';
 
@@ -77,9 +77,71 @@ function valuesOf(rows: readonly VentureMonth[], months: ReadonlySet<string>) {
   return values;
 }
 
+/** What one venture adds to the overview of a month: its sums, pairs, MRR pair and currencies. */
+interface Contribution {
+  /** With the key of the sum each goes to (metric, month, category and currency). */
+  sums: (MonthSum & { key: string })[];
+  pairs: (PairSum & { key: string })[];
+  mrr: MrrPair | undefined;
+  /** Currencies it has MRR or revenue in this month. */
+  money: string[];
+}
+
+function contributionOf(venture: VentureState, month: string, count: number): Contribution {
+  const previous = addMonths(month, -1);
+  const months = new Set(Array.from({ length: count }, (_, i) => addMonths(month, i - count + 1)));
+  const { category } = venture;
+  const values = valuesOf(venture.months, months);
+  const own: Contribution = { sums: [], pairs: [], mrr: undefined, money: [] };
+  for (const [key, byCurrency] of values) {
+    const [metric, at] = key.split('|') as [string, string];
+    for (const [currency, total] of byCurrency) {
+      own.sums.push({
+        key: `${key}|${category}|${currency}`,
+        metric,
+        category,
+        currency,
+        month: at,
+        total,
+        ventures: 1,
+      });
+      if (at !== month) continue;
+      if (metric !== 'customers' && !own.money.includes(currency)) own.money.push(currency);
+      const before = values.get(`${metric}|${previous}`)?.get(currency);
+      if (before === undefined) continue;
+      own.pairs.push({
+        key: `${metric}|${category}|${currency}`,
+        metric,
+        category,
+        currency,
+        current: total,
+        previous: before,
+        ventures: 1,
+      });
+      if (metric === 'mrr') {
+        own.mrr = { ventureId: venture.id, currency, current: total, previous: before };
+      }
+    }
+  }
+  return own;
+}
+
+/** Each venture state's contribution, per month and count, made once (a changed venture is a new state). */
+const contributions = new WeakMap<VentureState, Map<string, Contribution>>();
+
+function contribution(venture: VentureState, month: string, count: number): Contribution {
+  let byMonth = contributions.get(venture);
+  if (!byMonth) contributions.set(venture, (byMonth = new Map<string, Contribution>()));
+  const key = `${month}|${count}`;
+  let own = byMonth.get(key);
+  if (!own) byMonth.set(key, (own = contributionOf(venture, month, count)));
+  return own;
+}
+
 /**
  * The overview's sums for the `count` months ending with `month` (`YYYY-MM`) over the scope's
- * ventures of `state` (whose window holds those months).
+ * ventures of `state` (whose window holds those months): each venture's contribution, made once
+ * per venture state, added up.
  */
 export function overviewSums(
   state: PortfolioState,
@@ -87,67 +149,46 @@ export function overviewSums(
   month: string,
   count: number,
 ): OverviewSums {
-  const previous = addMonths(month, -1);
-  const months = new Set(Array.from({ length: count }, (_, i) => addMonths(month, i - count + 1)));
   const allowed = scope.ventureIds === null ? null : new Set(scope.ventureIds);
   const sums = new Map<string, MonthSum>();
   const pairs = new Map<string, PairSum>();
   const mrrPairs: MrrPair[] = [];
-  const money = new Map<string, Set<string>>();
+  const money = new Map<string, number>();
   const ventures = new Map<string, number>();
   for (const venture of state.ventures.values()) {
     if (allowed && !allowed.has(venture.id)) continue;
-    const { category } = venture;
-    ventures.set(category, (ventures.get(category) ?? 0) + 1);
-    const values = valuesOf(venture.months, months);
-    for (const [key, byCurrency] of values) {
-      const [metric, at] = key.split('|') as [string, string];
-      for (const [currency, total] of byCurrency) {
-        const id = `${key}|${category}|${currency}`;
-        const sum = sums.get(id) ?? {
-          metric,
-          category,
-          currency,
-          month: at,
-          total: 0n,
-          ventures: 0,
-        };
-        sums.set(id, sum);
-        sum.total += total;
+    ventures.set(venture.category, (ventures.get(venture.category) ?? 0) + 1);
+    const own = contribution(venture, month, count);
+    for (const one of own.sums) {
+      const sum = sums.get(one.key);
+      if (sum) {
+        sum.total += one.total;
         sum.ventures += 1;
-        if (at === month && metric !== 'customers') {
-          const who = money.get(currency) ?? new Set<string>();
-          money.set(currency, who);
-          who.add(venture.id);
-        }
-        if (at !== month) continue;
-        const before = values.get(`${metric}|${previous}`)?.get(currency);
-        if (before === undefined) continue;
-        const pairId = `${metric}|${category}|${currency}`;
-        const pair = pairs.get(pairId) ?? {
-          metric,
-          category,
-          currency,
-          current: 0n,
-          previous: 0n,
-          ventures: 0,
-        };
-        pairs.set(pairId, pair);
-        pair.current += total;
-        pair.previous += before;
-        pair.ventures += 1;
-        if (metric === 'mrr') {
-          mrrPairs.push({ ventureId: venture.id, currency, current: total, previous: before });
-        }
+      } else {
+        const { metric, category, currency, month: at, total } = one;
+        sums.set(one.key, { metric, category, currency, month: at, total, ventures: 1 });
       }
     }
+    for (const one of own.pairs) {
+      const pair = pairs.get(one.key);
+      if (pair) {
+        pair.current += one.current;
+        pair.previous += one.previous;
+        pair.ventures += 1;
+      } else {
+        const { metric, category, currency, current, previous } = one;
+        pairs.set(one.key, { metric, category, currency, current, previous, ventures: 1 });
+      }
+    }
+    if (own.mrr) mrrPairs.push(own.mrr);
+    for (const currency of own.money) money.set(currency, (money.get(currency) ?? 0) + 1);
   }
   mrrPairs.sort((a, b) => (a.ventureId < b.ventureId ? -1 : a.ventureId > b.ventureId ? 1 : 0));
   return {
     sums: [...sums.values()],
     pairs: [...pairs.values()],
     mrrPairs,
-    moneyVentures: new Map([...money].map(([currency, who]) => [currency, who.size])),
+    moneyVentures: money,
     ventures,
   };
 }
