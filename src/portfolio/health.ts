@@ -150,10 +150,17 @@ function revenue(monthly: MonthlyValue[]): HealthComponent {
   }
   const growth = growthBp(BigInt(latest.value), BigInt(previous.value));
   if (growth === null) {
-    const points = BigInt(latest.value) > 0n ? 25 : 0;
+    // Nothing the month before: any revenue now is all growth; none in either month, none.
+    if (BigInt(latest.value) <= 0n) {
+      return {
+        ...base,
+        points: 0,
+        reason: `no revenue in ${monthLabel(previous.month)} nor in ${monthLabel(latest.month)}`,
+      };
+    }
     return {
       ...base,
-      points,
+      points: 25,
       reason: `revenue ${money(latest)} in ${monthLabel(latest.month)} after none in ${monthLabel(previous.month)}`,
     };
   }
