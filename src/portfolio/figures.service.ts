@@ -89,31 +89,34 @@ export function createFiguresService(deps: { clock: Clock; states: PortfolioStat
   // Figures derived once per venture state (a changed venture is a new state) and month.
   const derived = new WeakMap<VentureState, Map<string, VentureFigures>>();
 
+  /** The scope's figures for `month` from a state read (its window holds `windowOf(month)`). */
+  function figuresIn(state: PortfolioState, scope: Scope, month: string) {
+    const allowed = scope.ventureIds === null ? null : new Set(scope.ventureIds);
+    const figures = new Map<string, VentureFigures>();
+    for (const venture of [...state.ventures.values()].sort((a, b) => compareText(a.id, b.id))) {
+      if (allowed && !allowed.has(venture.id)) continue;
+      let byMonth = derived.get(venture);
+      if (!byMonth) derived.set(venture, (byMonth = new Map<string, VentureFigures>()));
+      let own = byMonth.get(month);
+      if (!own) byMonth.set(month, (own = figuresOf(venture, month, state.asOf)));
+      figures.set(venture.id, own);
+    }
+    return figures;
+  }
+
   return {
     /**
      * Every venture's figures for `month` (`YYYY-MM`), by venture id: the ventures of the scope
-     * that are not archived.
+     * that are not archived. The figures are shared: read them, never change them.
      */
     async ventureFigures(scope: Scope, month: string): Promise<Map<string, VentureFigures>> {
       const asOf = utcDay(deps.clock.now());
       const { first, last } = windowOf(month, asOf);
-      return this.figuresIn(await deps.states.state(scope.orgId, first, last, asOf), scope, month);
+      return figuresIn(await deps.states.state(scope.orgId, first, last, asOf), scope, month);
     },
 
     /** The same from a state already read (whose window holds `windowOf(month, state.asOf)`). */
-    figuresIn(state: PortfolioState, scope: Scope, month: string): Map<string, VentureFigures> {
-      const allowed = scope.ventureIds === null ? null : new Set(scope.ventureIds);
-      const figures = new Map<string, VentureFigures>();
-      for (const venture of [...state.ventures.values()].sort((a, b) => compareText(a.id, b.id))) {
-        if (allowed && !allowed.has(venture.id)) continue;
-        let byMonth = derived.get(venture);
-        if (!byMonth) derived.set(venture, (byMonth = new Map<string, VentureFigures>()));
-        let own = byMonth.get(month);
-        if (!own) byMonth.set(month, (own = figuresOf(venture, month, state.asOf)));
-        figures.set(venture.id, own);
-      }
-      return figures;
-    },
+    figuresIn,
   };
 }
 

@@ -62,8 +62,9 @@ const ANALYZE_AFTER_ROWS = 1_000;
 
 /**
  * Records that these ventures' KPIs changed in this transaction (`changed_xid`, read by
- * `portfolio.state.ts`). Rows are locked in id order, so two batches over the same ventures
- * wait for each other rather than deadlock.
+ * `portfolio.state.ts`). The KPI rows inserted before hold a key-share lock on their venture
+ * (their foreign key); `for no key update` does not conflict with it, so two batches over the
+ * same venture wait for each other (in id order) rather than deadlock.
  */
 async function touchVentures(tx: Transaction, orgId: string, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
@@ -74,7 +75,7 @@ async function touchVentures(tx: Transaction, orgId: string, ids: string[]): Pro
                    ids.map((id) => sql`${id}::uuid`),
                    sql`, `,
                  )})
-                 order by id for update)`);
+                 order by id for no key update)`);
 }
 
 /** KPI time series: batch upserts, CSV import with a row-by-row report, series by range. */

@@ -128,6 +128,36 @@ describe.each(storages)('portfolio state on $name', { timeout: 120_000 }, (stora
     expect(months.some((m) => m.month < window[0])).toBe(false);
   });
 
+  it('lets batches posting to the same venture at once all succeed, one after the other', async () => {
+    const venture = await w.portfolio.createVenture(w.scope, {
+      slug: 'busy',
+      name: 'Busy',
+      category: 'technology',
+      stage: 'growing',
+    });
+    for (let round = 0; round < 5; round++) {
+      // New days: each insert takes a key-share lock on the venture (its foreign key) before
+      // the batch records the change on it.
+      const results = await Promise.allSettled(
+        [1, 2, 3].map((n) =>
+          w.portfolio.postKpis(w.scope, [
+            {
+              ventureId: venture.id,
+              metric: 'customers',
+              day: `2024-0${n}-1${round}`,
+              value: String(round * 10 + n),
+            },
+          ]),
+        ),
+      );
+      expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual([
+        'ok',
+        'ok',
+        'ok',
+      ]);
+    }
+  });
+
   it('keeps the same state while nothing changed, and a value equal to the stored one is no change', async () => {
     const kept = createPortfolioStates(w.kernel.db);
     const first = await kept.state(w.scope.orgId, ...window);
