@@ -141,8 +141,18 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
     }));
   const jsonb = (text: string | undefined) => (text === undefined ? null : sql`${text}::jsonb`);
 
+  /** Executions running in this process, awaited (with their records) before it closes. */
+  const running = new Set<Promise<unknown>>();
+
   /** Runs one execution and records it; never throws for a workflow failure. */
-  async function execute(options: ExecuteOptions): Promise<ExecutionOutcome> {
+  function execute(options: ExecuteOptions): Promise<ExecutionOutcome> {
+    const run = executeAndRecord(options);
+    running.add(run);
+    void run.catch(() => undefined).finally(() => running.delete(run));
+    return run;
+  }
+
+  async function executeAndRecord(options: ExecuteOptions): Promise<ExecutionOutcome> {
     const { row } = options;
     const executionId = options.executionId ?? newId();
     const startedAt = options.startedAt ?? clock.now();
@@ -344,11 +354,14 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
     heartbeat = setInterval(
       () => {
         if (inFlight.size === 0) return;
+        // Rows locked in id order, skipping those a final write holds (they are finishing):
+        // the heartbeat never waits on, nor deadlocks with, a batch of final records.
         void db
-          .update(workflowExecutions)
-          .set({ leaseUntil: leaseUntil() })
-          .where(
-            and(eq(workflowExecutions.owner, bootId), eq(workflowExecutions.status, 'running')),
+          .execute(
+            sql`update workflow_executions set lease_until = ${leaseUntil()}
+                where id in (select id from workflow_executions
+                             where owner = ${bootId} and status = 'running'
+                             order by id for no key update skip locked)`,
           )
           .catch((error: unknown) => log.warn({ err: error }, 'execution heartbeat failed'));
       },
@@ -426,11 +439,14 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
       recoveryTimer.unref();
     },
 
-    close(): Promise<void> {
+    /** Stops the executors, then waits for the executions they ended to be recorded. */
+    async close(): Promise<void> {
       closed = true;
       clearInterval(heartbeat);
       clearInterval(recoveryTimer);
-      return pool.close();
+      await pool.close();
+      await Promise.allSettled([...running]);
+      await records.flush();
     },
   };
 }

@@ -47,6 +47,11 @@ describe.each(storages)('execution records written together on $name', (storage)
       startedAt: new Date(),
       finishedAt: new Date(),
       lastNode: `Node ${nodes - 1}`,
+      error: null,
+      state: null,
+      waitUntil: null,
+      owner: null,
+      leaseUntil: null,
     },
     nodes: Array.from({ length: nodes }, (_, i) => ({
       executionId: id,
@@ -99,6 +104,25 @@ describe.each(storages)('execution records written together on $name', (storage)
       .from(workflowExecutionNodes)
       .where(inArray(workflowExecutionNodes.executionId, ids));
     expect(nodes).toHaveLength(120);
+  });
+
+  it('flushes: resolves once every record queued so far is stored', async () => {
+    const writes = createExecutionWrites(kernel.db, kernel.log);
+    const records = Array.from({ length: 12 }, () => record());
+    for (const r of records) void writes.write(r);
+    await writes.flush();
+    const stored = await kernel.db
+      .select({ id: workflowExecutions.id })
+      .from(workflowExecutions)
+      .where(
+        inArray(
+          workflowExecutions.id,
+          records.map((r) => r.execution.id),
+        ),
+      );
+    expect(stored).toHaveLength(12);
+    // Nothing queued: at once.
+    await writes.flush();
   });
 
   it('replaces a checkpointed execution and its node rows', async () => {

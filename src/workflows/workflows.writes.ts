@@ -11,8 +11,11 @@ import { workflowExecutionNodes, workflowExecutions } from './workflows.schema.t
  * fails only its own execution.
  */
 
+type ExecutionRow = typeof workflowExecutions.$inferInsert;
+
 export interface FinalRecord {
-  execution: typeof workflowExecutions.$inferInsert;
+  /** Every column a final record sets is given (a missing one would reset a checkpoint's). */
+  execution: ExecutionRow & { [K in (typeof FINAL_COLUMNS)[number]]-?: ExecutionRow[K] };
   nodes: (typeof workflowExecutionNodes.$inferInsert)[];
   /** Checkpoints wrote node rows before: they are replaced. */
   replaceNodes: boolean;
@@ -38,6 +41,8 @@ const FINAL_COLUMNS = [
 export function createExecutionWrites(db: Database, log: Logger) {
   let queue: { record: FinalRecord; done: (error?: unknown) => void }[] = [];
   let draining = false;
+  /** Resolved when a drain finds the queue empty (`flush`). */
+  const idle: (() => void)[] = [];
 
   async function writeAll(tx: Transaction, records: FinalRecord[]): Promise<void> {
     await tx
@@ -69,6 +74,7 @@ export function createExecutionWrites(db: Database, log: Logger) {
     for (;;) {
       if (queue.length === 0) {
         draining = false;
+        for (const resolve of idle.splice(0)) resolve();
         return;
       }
       const batch = queue.slice(0, MAX_BATCH);
@@ -100,6 +106,12 @@ export function createExecutionWrites(db: Database, log: Logger) {
   }
 
   return {
+    /** Resolves once every record queued so far is written (or refused): before shutting down. */
+    flush(): Promise<void> {
+      if (!draining) return Promise.resolve();
+      return new Promise((resolve) => idle.push(resolve));
+    },
+
     /** Resolves once the record is stored (rejects with the database's error). */
     write(record: FinalRecord): Promise<void> {
       const stored = new Promise<void>((resolve, reject) => {
