@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import { posix } from 'node:path';
+import type * as FileType from 'file-type';
 import { extension, lookup } from 'mime-types';
 import { NodeError, type Item } from '../engine/engine.types.ts';
 import { binaryFile } from './define.ts';
@@ -24,44 +26,14 @@ export function fileTypeOf(mimeType: string): string | undefined {
   return undefined;
 }
 
-/** Signatures of common formats n8n's file-type recognises (a small part of it). */
-const SIGNATURES: { bytes: number[]; mime: string; ext: string }[] = [
-  { bytes: [0x1f, 0x8b, 0x08], mime: 'application/gzip', ext: 'gz' },
-  { bytes: [0x50, 0x4b, 0x03, 0x04], mime: 'application/zip', ext: 'zip' },
-  { bytes: [0x25, 0x50, 0x44, 0x46, 0x2d], mime: 'application/pdf', ext: 'pdf' },
-  { bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], mime: 'image/png', ext: 'png' },
-  { bytes: [0xff, 0xd8, 0xff], mime: 'image/jpeg', ext: 'jpg' },
-  { bytes: [0x47, 0x49, 0x46, 0x38], mime: 'image/gif', ext: 'gif' },
-];
-
-function sniff(bytes: Uint8Array): { mime: string; ext: string } | undefined {
-  return SIGNATURES.find((s) => s.bytes.every((b, i) => bytes[i] === b));
-}
-
 /**
- * A file for an item, as n8n's `prepareBinaryData(data, filePath, mimeType)`. `sniff`: the bytes
- * were in memory (n8n then looks at them when the name says nothing); files read from disk were
- * streams in n8n, which it does not look at.
+ * A file for an item, as n8n's `prepareBinaryData(data, filePath, mimeType)` for a file read
+ * from disk (n8n streams those and does not look at their bytes; `fileFromBytes` does).
  */
-export function prepareBinaryData(
-  bytes: Buffer,
-  filePath?: string,
-  mimeType?: string,
-  options: { sniff?: boolean } = {},
-): BinaryData {
+export function prepareBinaryData(bytes: Buffer, filePath?: string, mimeType?: string): BinaryData {
   let type = mimeType || undefined;
-  let fileExtension: string | undefined;
-  if (!type) {
-    if (filePath) type = lookup(filePath) || undefined;
-    if (!type && options.sniff) {
-      const found = sniff(bytes);
-      if (found) {
-        type = found.mime;
-        fileExtension = found.ext;
-      }
-    }
-  }
-  if (!fileExtension && type) fileExtension = extension(type) || undefined;
+  if (!type && filePath) type = lookup(filePath) || undefined;
+  let fileExtension = type ? extension(type) || undefined : undefined;
   type ??= 'text/plain';
   let directory: string | undefined;
   let fileName: string | undefined;
@@ -80,6 +52,40 @@ export function prepareBinaryData(
     ...(fileType === undefined ? {} : { fileType }),
     ...(directory === undefined ? {} : { directory }),
   };
+}
+
+let fileTypeModule: typeof FileType | undefined;
+
+/** file-type 16 (n8n-core's; CommonJS, loaded on first use). */
+function sniff(bytes: Buffer) {
+  fileTypeModule ??= createRequire(import.meta.url)('file-type') as typeof FileType;
+  return fileTypeModule.fromBuffer(bytes);
+}
+
+/**
+ * A file for an item from bytes in memory, as n8n's `prepareBinaryData(bytes, fileName,
+ * mimeType)`: without a type, the name's (mime-types), else the bytes' (file-type, which also
+ * sets the extension), else `text/plain`.
+ */
+export async function fileFromBytes(
+  bytes: Buffer,
+  fileName?: string,
+  mimeType?: string,
+): Promise<BinaryData> {
+  let type = mimeType || undefined;
+  let sniffedExtension: string | undefined;
+  if (!type && fileName) type = lookup(fileName) || undefined;
+  if (!type) {
+    const found = await sniff(bytes);
+    if (found) {
+      type = found.mime;
+      sniffedExtension = found.ext;
+    }
+  }
+  const file = prepareBinaryData(bytes, fileName || undefined, type);
+  // file-type's extension wins over the type's usual one, unless the name has its own.
+  if (sniffedExtension && !/\.[^./]+$/.test(fileName ?? '')) file.fileExtension = sniffedExtension;
+  return file;
 }
 
 /** The item's file under `key`, with n8n's errors (`assertBinaryData`) when it has none. */

@@ -2,7 +2,7 @@ import { extension as extensionOf, lookup } from 'mime-types';
 import { dict } from '../../kernel/dict.ts';
 import { NodeError, type Item, type NodeContext } from '../engine/engine.types.ts';
 import { boundedGunzip, boundedUnzip, budgetOf, gzipBytes, zipFiles } from './archive.ts';
-import { binaryOf, bytesOf, prepareBinaryData } from './binary-data.ts';
+import { binaryOf, bytesOf, fileFromBytes } from './binary-data.ts';
 import { defineNode, perItem, text } from './define.ts';
 
 /**
@@ -53,7 +53,7 @@ function decompress(ctx: NodeContext): Promise<Item[]> {
   const budget = budgetOf(ctx.files.maxFileBytes);
   const keys = names(ctx.param('binaryPropertyName', 0, 'data'));
   const prefix = text(ctx.param('outputPrefix', 0, 'file_'));
-  return perItem(ctx, (item, i) => {
+  return perItem(ctx, async (item, i) => {
     const binary = dict<NonNullable<Item['binary']>[string]>();
     let zipIndex = 0;
     for (const [index, key] of keys.entries()) {
@@ -72,9 +72,7 @@ function decompress(ctx: NodeContext): Promise<Item[]> {
         for (const [name, bytes] of entries) {
           // macOS puts a copy of every file under __MACOSX: n8n leaves those out.
           if (name.includes('__MACOSX')) continue;
-          binary[`${prefix}${zipIndex++}`] = prepareBinaryData(bytes, name, undefined, {
-            sniff: true,
-          });
+          binary[`${prefix}${zipIndex++}`] = await fileFromBytes(bytes, name);
         }
       } else if (extension === 'gz' || extension === 'gzip') {
         const bytes = ctx.work(() => boundedGunzip(bytesOf(file), budget));
@@ -89,7 +87,7 @@ function decompress(ctx: NodeContext): Promise<Item[]> {
             mimeType = lookup(innerExtension!) || undefined;
           }
         }
-        const unpacked = prepareBinaryData(bytes, baseName, mimeType, { sniff: true });
+        const unpacked = await fileFromBytes(bytes, baseName, mimeType);
         innerExtension ??= extensionOf(unpacked.mimeType) || undefined;
         unpacked.fileName = innerExtension ? `${baseName}.${innerExtension}` : `${baseName}`;
         if (innerExtension) unpacked.fileExtension = innerExtension;
@@ -110,7 +108,7 @@ function compress(ctx: NodeContext): Promise<Item[]> {
   // Version 1 reads its parameters at the first item; later ones at each item.
   const at = (i: number) => (version > 1 ? i : 0);
   const format = text(ctx.param('outputFormat', 0, version > 1 ? 'zip' : ''));
-  return perItem(ctx, (item, i) => {
+  return perItem(ctx, async (item, i) => {
     const keys = names(ctx.param('binaryPropertyName', at(i), 'data'));
     if (format === 'tar' || format === 'targz') throw tarRefused('Compressing to tar');
     const files = new Map<string, { bytes: Uint8Array; level: 0 | 6 }>();
@@ -138,7 +136,7 @@ function compress(ctx: NodeContext): Promise<Item[]> {
           path = `${file.fileName?.split('.')[0]}.gzip`;
         }
         const packed = ctx.work(() => gzipBytes(bytesOf(file)));
-        binary[property] = prepareBinaryData(packed, path, undefined, { sniff: true });
+        binary[property] = await fileFromBytes(packed, path);
       }
     }
     if (format === 'zip') {
@@ -147,7 +145,7 @@ function compress(ctx: NodeContext): Promise<Item[]> {
       const packed = ctx.work(() => zipFiles(files));
       return {
         json: item.json,
-        binary: { [output]: prepareBinaryData(packed, fileName, undefined, { sniff: true }) },
+        binary: { [output]: await fileFromBytes(packed, fileName) },
       };
     }
     // Version 1 without a format (its default) gives nothing, as n8n's.

@@ -1,10 +1,7 @@
-import { createRequire } from 'node:module';
 import chardet from 'chardet';
-import type * as FileType from 'file-type';
 import iconv from 'iconv-lite';
-import { lookup } from 'mime-types';
 import { NodeError, type Item, type NodeContext } from '../engine/engine.types.ts';
-import { binaryOf, bytesOf, prepareBinaryData } from './binary-data.ts';
+import { binaryOf, bytesOf } from './binary-data.ts';
 
 /**
  * What Extract from File, Convert to File and Spreadsheet File share: files made as n8n-core's
@@ -15,40 +12,6 @@ import { binaryOf, bytesOf, prepareBinaryData } from './binary-data.ts';
  */
 
 export type BinaryData = NonNullable<Item['binary']>[string];
-
-let fileType: typeof FileType | undefined;
-
-/** file-type 16 (n8n-core's; CommonJS, loaded on first use). */
-function sniff(bytes: Buffer) {
-  fileType ??= createRequire(import.meta.url)('file-type') as typeof FileType;
-  return fileType.fromBuffer(bytes);
-}
-
-/**
- * A file for an item from bytes in memory, as n8n's `prepareBinaryData(bytes, fileName,
- * mimeType)`: without a type, the name's (mime-types), else the bytes' (file-type, which also
- * sets the extension), else `text/plain`.
- */
-export async function fileFromBytes(
-  bytes: Buffer,
-  fileName?: string,
-  mimeType?: string,
-): Promise<BinaryData> {
-  let type = mimeType || undefined;
-  let sniffedExtension: string | undefined;
-  if (!type && fileName) type = lookup(fileName) || undefined;
-  if (!type) {
-    const found = await sniff(bytes);
-    if (found) {
-      type = found.mime;
-      sniffedExtension = found.ext;
-    }
-  }
-  const file = prepareBinaryData(bytes, fileName || undefined, type);
-  // file-type's extension wins over the type's usual one, unless the name has its own.
-  if (sniffedExtension && !/\.[^./]+$/.test(fileName ?? '')) file.fileExtension = sniffedExtension;
-  return file;
-}
 
 /** A file's bytes, refused past the engine's file limit (the most one node run reads). */
 export function boundedBytes(ctx: NodeContext, file: BinaryData, what: string): Buffer {

@@ -1,6 +1,7 @@
 import { NodeError, type Item, type NodeContext } from '../engine/engine.types.ts';
 import { defineNode, getField, perItem } from './define.ts';
-import { encodeText, fileFromBytes, type BinaryData } from './files.binary.ts';
+import { fileFromBytes } from './binary-data.ts';
+import { encodeText, type BinaryData } from './files.binary.ts';
 import { icsEvent } from './files.ical.ts';
 import { SPREADSHEET_FORMATS, writeSpreadsheet, type WriteOptions } from './files.spreadsheet.ts';
 

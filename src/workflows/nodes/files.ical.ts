@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import moment from 'moment-timezone';
 import type { Item, NodeContext } from '../engine/engine.types.ts';
 import { perItem } from './define.ts';
-import { fileFromBytes } from './files.binary.ts';
+import { fileFromBytes } from './binary-data.ts';
 
 /**
  * Convert to File's "Convert to ICS" (n8n's iCalendar "create event"): one event file per item,

@@ -6,7 +6,8 @@ import { dict } from '../../kernel/dict.ts';
 import { NodeError, type Item, type NodeContext } from '../engine/engine.types.ts';
 import { budgetOf, unpackedTooLarge } from './archive.ts';
 import { perItem } from './define.ts';
-import { boundedBytes, fileFromBytes, inputFile, type BinaryData } from './files.binary.ts';
+import { fileFromBytes } from './binary-data.ts';
+import { boundedBytes, inputFile, type BinaryData } from './files.binary.ts';
 
 /**
  * Spreadsheets both ways, as n8n's Spreadsheet File 2 "from file" (also Extract from File's csv,
