@@ -3,7 +3,7 @@ import type { Clock } from '../kernel/index.ts';
 import { scoreHealth, WINDOW_MONTHS, type HealthComponent, type MonthlyValue } from './health.ts';
 import type { PortfolioState, PortfolioStates, VentureState } from './portfolio.state.ts';
 import type { Scope } from './portfolio.types.ts';
-import { addMonths } from './portfolio.values.ts';
+import { addMonths, compareText } from './portfolio.values.ts';
 
 /**
  * Every venture's current figures at once: its MRR in a month and the month before, the day of
@@ -29,9 +29,6 @@ export interface VentureFigures {
     weakest: string | null;
   };
 }
-
-/** Orders ids (`localeCompare` is many times slower). */
-const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The component that cost the most points, among those measured. */
 function weakest(components: HealthComponent[]): string | null {

@@ -1,6 +1,6 @@
 import type { PortfolioState, VentureMonth, VentureState } from './portfolio.state.ts';
 import type { Scope } from './portfolio.types.ts';
-import { addMonths } from './portfolio.values.ts';
+import { addMonths, compareText } from './portfolio.values.ts';
 
 /**
  * What Home's overview adds up, from the organisation's kept state (`portfolio.state.ts`): per
@@ -183,7 +183,7 @@ export function overviewSums(
     if (own.mrr) mrrPairs.push(own.mrr);
     for (const currency of own.money) money.set(currency, (money.get(currency) ?? 0) + 1);
   }
-  mrrPairs.sort((a, b) => (a.ventureId < b.ventureId ? -1 : a.ventureId > b.ventureId ? 1 : 0));
+  mrrPairs.sort((a, b) => compareText(a.ventureId, b.ventureId));
   return {
     sums: [...sums.values()],
     pairs: [...pairs.values()],

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { changedSince, type Database, type Transaction } from '../kernel/index.ts';
 import { coveredUntil } from './health.ts';
-import { fromColumn } from './portfolio.values.ts';
+import { compareText, fromColumn } from './portfolio.values.ts';
 
 /**
  * What Home's overview and the ventures' figures are computed from: every open venture of an
@@ -56,9 +56,6 @@ interface Entry {
   snapshot: string;
   state: PortfolioState;
 }
-
-/** Orders ISO dates (`localeCompare` is many times slower, over 20,000 of them). */
-const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Keeps one state per organisation, window and day (the `maxEntries` most recently used).

@@ -168,3 +168,8 @@ export function growthBp(current: bigint, previous: bigint): number | null {
   const half = previous / 2n;
   return Number((delta + (delta >= 0n ? half : -half)) / previous);
 }
+
+/** Orders ids and ISO dates as text (`localeCompare` is many times slower over thousands). */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
