@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccessWorld, type AccessWorld } from '../helpers/access.ts';
 import { pgliteStorage } from '../helpers/storage.ts';
+import { manualWorkflow, node, type TestNode } from '../helpers/workflows.ts';
 
 /**
  * Workflows' files through the whole server: executions run in executor processes, each given
@@ -13,27 +14,7 @@ import { pgliteStorage } from '../helpers/storage.ts';
  * executor process serves both organisations in turn.
  */
 
-const node = (
-  name: string,
-  type: string,
-  parameters: Record<string, unknown>,
-  typeVersion = 1,
-) => ({
-  name,
-  type: `n8n-nodes-base.${type}`,
-  typeVersion,
-  position: [0, 0],
-  parameters,
-});
-const workflow = (name: string, nodes: ReturnType<typeof node>[]) => ({
-  name,
-  nodes: [node('Start', 'manualTrigger', {}), ...nodes],
-  connections: Object.fromEntries(
-    ['Start', ...nodes.map((n) => n.name)]
-      .slice(0, -1)
-      .map((from, i) => [from, { main: [[{ node: nodes[i]!.name, type: 'main', index: 0 }]] }]),
-  ),
-});
+const workflow = (name: string, nodes: TestNode[]) => manualWorkflow(name, nodes);
 /** A Code node that makes one item with a text file under `data`. */
 const textFile = (text: string) =>
   node(

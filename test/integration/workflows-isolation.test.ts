@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccessWorld, type AccessWorld } from '../helpers/access.ts';
 import { pgliteStorage } from '../helpers/storage.ts';
+import { manualWorkflow, node } from '../helpers/workflows.ts';
 
 /**
  * Hostile workflows against the executor processes: each only hurts itself. Organisation B
@@ -9,19 +10,6 @@ import { pgliteStorage } from '../helpers/storage.ts';
  * requests must go on, and A's results must not change.
  */
 
-const manual = { name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1 };
-const node = (
-  name: string,
-  type: string,
-  parameters: Record<string, unknown>,
-  typeVersion = 1,
-) => ({
-  name,
-  type: `n8n-nodes-base.${type}`,
-  typeVersion,
-  position: [0, 0],
-  parameters,
-});
 const set = (name: string, value: string) =>
   node(
     name,
@@ -30,18 +18,7 @@ const set = (name: string, value: string) =>
     3.4,
   );
 const code = (name: string, js: string) => node(name, 'code', { jsCode: js }, 2);
-const chain = (...names: string[]) =>
-  Object.fromEntries(
-    names
-      .slice(0, -1)
-      .map((from, i) => [from, { main: [[{ node: names[i + 1]!, type: 'main', index: 0 }]] }]),
-  );
-const workflow = (name: string, nodes: Record<string, unknown>[], settings = {}) => ({
-  name,
-  settings,
-  nodes: [{ ...manual, position: [0, 0], parameters: {} }, ...nodes],
-  connections: chain('Start', ...nodes.map((n) => n.name as string)),
-});
+const workflow = manualWorkflow;
 
 /** An expression the host evaluator leaves to the isolate, busy for `ms` per item. */
 const busy = (ms: number) =>
