@@ -15,7 +15,7 @@ import { STANDARD_NODE_TYPES } from '../registry.ts';
 
 /**
  * Our descriptions against n8n's own (`dist/types/nodes.json` of n8n-nodes-base, read as facts
- * when the package is unpacked here; see /work/shared/N8N-REFERENCE.md). For every type and
+ * when the package is unpacked here; see `../shared/N8N-REFERENCE.md` beside the project root). For every type and
  * version we describe: the same top-level parameters in the same order (types, defaults, display
  * conditions), the same allowed values, and the same resolved parameters for an empty node and
  * for each value of the main options (`resource`, `operation`, `mode`, `action`), alone and with
