@@ -3,6 +3,7 @@ import { dict } from '../../kernel/dict.ts';
 import { ExpressionEvaluator } from '../expressions/evaluator.ts';
 import { workflowSchema, type Workflow } from '../model/workflow.types.ts';
 import { createNodeRegistry } from '../nodes/registry.ts';
+import type { Item } from './engine.types.ts';
 import { runWorkflow, type EngineDeps, type RunOptions } from './executor.ts';
 
 /** Builds a workflow from a compact description: nodes [name, type, params, extra] and edges. */
@@ -65,6 +66,25 @@ export async function run(
 export const json = (items: { json: unknown }[] | undefined): unknown[] =>
   (items ?? []).map((i) => i.json);
 
+/** Runs a workflow of one node (`extra`: more of its fields) fed by a manual trigger with `items`. */
+export function runOneNode(
+  type: string,
+  typeVersion: number,
+  parameters: Record<string, unknown>,
+  triggerItems: Item[],
+  extra: Record<string, unknown> = {},
+  deps = testEngine(),
+) {
+  const workflow = wf(
+    [
+      ['Start', 'manualTrigger'],
+      ['Node', type, parameters, { typeVersion, ...extra }],
+    ],
+    ['Start>Node'],
+  );
+  return runWorkflow(deps, { workflow, triggerItems });
+}
+
 /** Runs one node fed by a manual trigger with `items`; returns its outputs' JSON. */
 export async function runNode(
   type: string,
@@ -78,14 +98,14 @@ export async function runNode(
   error?: string;
   items: { json: unknown; binary?: unknown }[][];
 }> {
-  const w = wf(
-    [
-      ['Start', 'manualTrigger'],
-      ['Node', type, parameters, { typeVersion, ...extra }],
-    ],
-    ['Start>Node'],
+  const r = await runOneNode(
+    type,
+    typeVersion,
+    parameters,
+    items.map((j) => ({ json: j })),
+    extra,
+    deps,
   );
-  const r = await runWorkflow(deps, { workflow: w, triggerItems: items.map((j) => ({ json: j })) });
   const main = r.runData.Node?.[0]?.data.main ?? [];
   return {
     outputs: main.map((o) => json(o)),

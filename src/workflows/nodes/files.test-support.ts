@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Item } from '../engine/engine.types.ts';
-import { runWorkflow, type EngineDeps } from '../engine/executor.ts';
-import { testEngine, wf } from '../engine/test-helpers.test-support.ts';
+import type { EngineDeps } from '../engine/executor.ts';
+import { runOneNode, testEngine } from '../engine/test-helpers.test-support.ts';
 
 /**
  * Small PDFs written by hand for the tests: pages of text lines in Helvetica, an information
@@ -161,14 +161,14 @@ export async function runWithFiles(
   items: Item[],
   extra: { deps?: Partial<EngineDeps>; node?: Record<string, unknown> } = {},
 ): Promise<{ items: Item[]; error?: string; description?: string }> {
-  const workflow = wf(
-    [
-      ['Start', 'manualTrigger'],
-      ['Node', type, parameters, { typeVersion, ...extra.node }],
-    ],
-    ['Start>Node'],
+  const result = await runOneNode(
+    type,
+    typeVersion,
+    parameters,
+    items,
+    extra.node,
+    testEngine(extra.deps),
   );
-  const result = await runWorkflow(testEngine(extra.deps), { workflow, triggerItems: items });
   return {
     items: result.runData.Node?.[0]?.data.main[0] ?? [],
     ...(result.error ? { error: result.error.message } : {}),
