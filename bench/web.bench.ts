@@ -293,21 +293,33 @@ try {
         {
           page: 'Financial',
           name: `${name}: a venture`,
-          path: (s: string) => `/api/v1/ledger/reports/${kind}?entityId=${per(s).entity}&${range}`,
+          path: (s: string) =>
+            `/api/v1/ledger/reports/${kind}?entityId=${per(s).entity}&detail=summary&${range}`,
         },
         {
           page: 'Financial',
           name: `${name}: holding, consolidated`,
           path: (s: string) =>
-            `/api/v1/ledger/reports/${kind}?entityId=${per(s).holding}&consolidated=true&rates=currencies&${range}`,
+            `/api/v1/ledger/reports/${kind}?entityId=${per(s).holding}&consolidated=true&detail=summary&${range}`,
         },
         {
           page: 'Financial',
           name: `${name}: holding, consolidated, computed`,
           path: (s: string) =>
-            `/api/v1/ledger/reports/${kind}?entityId=${per(s).holding}&consolidated=true&rates=currencies&${range}`,
+            `/api/v1/ledger/reports/${kind}?entityId=${per(s).holding}&consolidated=true&detail=summary&${range}`,
           before: staleStatements,
         },
+        // What an API client asking for every detail reads (the dashboard does not).
+        ...(kind === 'trial-balance'
+          ? [
+              {
+                page: 'Financial',
+                name: `${name}: holding, consolidated, every detail`,
+                path: (s: string) =>
+                  `/api/v1/ledger/reports/${kind}?entityId=${per(s).holding}&consolidated=true&rates=currencies&${range}`,
+              },
+            ]
+          : []),
       ]),
       {
         page: 'Financial',

@@ -17,11 +17,11 @@ import { keyValues, table } from './output.ts';
 export type ReportJson = TrialBalanceJson | BalanceSheetJson | ProfitAndLossJson | CashFlowJson;
 type Header = Pick<
   TrialBalanceJson,
-  'entity' | 'consolidated' | 'entities' | 'currency' | 'from' | 'to' | 'rates'
+  'entity' | 'consolidated' | 'entities' | 'entityCount' | 'currency' | 'from' | 'to' | 'rates'
 >;
 type Section = BalanceSheetJson['assets'];
 type FlowSection = CashFlowJson['operating'];
-type Eliminations = BalanceSheetJson['eliminations'];
+type Eliminations = NonNullable<BalanceSheetJson['eliminations']>;
 
 const TITLES: Record<ReportKind, string> = {
   'trial-balance': 'Trial balance',
@@ -83,13 +83,16 @@ function heading(kind: ReportKind, report: Header): string {
     [TITLES[kind], `${report.entity.code} (${report.entity.name})`],
   ];
   if (report.consolidated) {
-    pairs.push(['consolidated', report.entities.map((e) => e.code).join(', ')]);
+    pairs.push([
+      'consolidated',
+      (report.entities ?? []).map((e) => e.code).join(', ') || `${report.entityCount} entities`,
+    ]);
   }
   pairs.push(
     ['period', report.from === null ? `as of ${report.to}` : `${report.from} to ${report.to}`],
     ['currency', report.currency],
   );
-  const translated = report.rates.filter((r) => !r.sameCurrency);
+  const translated = (report.rates ?? []).filter((r) => !r.sameCurrency);
   const lines = [keyValues(pairs)];
   if (translated.length > 0) {
     const rate = (r: { rate: string; effectiveOn: string; inverted: boolean }) =>

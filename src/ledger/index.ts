@@ -93,9 +93,11 @@ export {
   type ReportsServiceDeps,
 } from './reports.service.ts';
 export { registerLedgerReportRoutes } from './reports.routes.ts';
+export { withDetail, type Summary } from './reports.summary.ts';
 export {
   COMPARATIVE_KINDS,
   PERIOD_UNITS,
+  REPORT_DETAILS,
   REPORT_KINDS,
   type AccountBalance,
   type ComparativeKind,
@@ -105,6 +107,7 @@ export {
   type CashFlowStatement,
   type EliminationEntry,
   type ProfitAndLoss,
+  type ReportDetail,
   type ReportKind,
   type ReportQuery,
   type TrialBalance,

@@ -1,6 +1,6 @@
 import type { ReportAccount } from './reports.queries.ts';
 import type { Figures } from './reports.translate.ts';
-import { compareText, ZERO_FIGURES } from './reports.translate.ts';
+import { compareText } from './reports.translate.ts';
 import type {
   AccountRef,
   EliminationEntry,
@@ -104,14 +104,14 @@ export function pairEntries(
 }
 
 /**
- * Removes the intercompany balances between entities of the tree: their accounts' figures
- * become zero, and one entry per pair of entities says what was removed (closing balances,
+ * The intercompany balances between entities of the tree, which consolidation removes (the
+ * caller reads their accounts' figures as zero): one entry per pair of entities says what was removed (closing balances,
  * debit-positive). The differences are left for the translation-differences line, which is
  * computed as what makes the statement balance.
  */
 export function eliminateBalances(
   accounts: readonly ReportAccount[],
-  figures: Map<string, Figures>,
+  figures: { get(id: string): Figures | undefined },
   tree: readonly ReportEntity[],
 ): { entries: EliminationEntry[]; eliminated: Map<string, bigint> } {
   const inTree = new Set(tree.map((e) => e.id));
@@ -122,7 +122,6 @@ export function eliminateBalances(
     const closing = figures.get(account.id)?.closing ?? 0n;
     items.push({ account, amount: closing });
     eliminated.set(account.id, closing);
-    figures.set(account.id, { ...ZERO_FIGURES });
   }
   return { entries: pairEntries(items, tree), eliminated };
 }
@@ -131,6 +130,28 @@ export function eliminateBalances(
 export interface MergedLine<T> extends LineBase {
   accounts: ReportAccount[];
   values: T[];
+}
+
+/** Lines of an account selection (see `layoutOf`), per selection and type. */
+const layouts = new WeakMap<readonly ReportAccount[], Map<string, MergedLine<string>[]>>();
+
+/**
+ * The lines of `accounts` (of one `type` only, if given), each with its accounts' ids as values:
+ * made once per selection and type (the same `accounts` array: see `accountsOf`), as a statement
+ * brought up to date after a write has the same lines with other figures. Not to be changed.
+ */
+export function layoutOf(
+  accounts: readonly ReportAccount[],
+  type?: ReportAccount['type'],
+): readonly MergedLine<string>[] {
+  let byType = layouts.get(accounts);
+  if (!byType) layouts.set(accounts, (byType = new Map<string, MergedLine<string>[]>()));
+  let lines = byType.get(type ?? '');
+  if (!lines) {
+    lines = mergeLines(type ? accounts.filter((a) => a.type === type) : accounts, (a) => a.id);
+    byType.set(type ?? '', lines);
+  }
+  return lines;
 }
 
 /**

@@ -12,12 +12,18 @@ import {
   type ReportAccount,
 } from './reports.queries.ts';
 import { loadCloseHistory, loadRateBook, type RateBook } from './reports.rates.ts';
-import { buildCashFlow, type FigureSet, type Flow } from './reports.statements.ts';
+import {
+  buildCashFlow,
+  type FigureLookup,
+  type FigureSet,
+  type Flow,
+} from './reports.statements.ts';
 import {
   compareText,
   createTranslator,
   ratesOf,
   translateFigures,
+  ZERO_FIGURES,
   type Figures,
   type Translator,
 } from './reports.translate.ts';
@@ -136,6 +142,7 @@ export function headerOf(
     entity: c.root,
     consolidated: c.consolidated,
     entities: c.tree,
+    entityCount: c.tree.length,
     currency: c.currency,
     from: c.period.from,
     to: c.period.to,
@@ -189,11 +196,25 @@ export function figureSetOf(
   );
 }
 
-/** The accounts a statement with these options shows. */
-export function accountsOf(c: ReportContext, options: FigureOptions): ReportAccount[] {
-  return c.accounts.filter(
-    (a) => (!options.cashOnly || a.cash) && (!options.types || options.types.includes(a.type)),
-  );
+/** Per context's accounts (shared by a comparative answer's columns): per selection. */
+const selections = new WeakMap<readonly ReportAccount[], Map<string, ReportAccount[]>>();
+
+/**
+ * The accounts a statement with these options shows: the same array for the same context's
+ * accounts and selection, so what is derived from it (the lines, see `layoutOf`) is made once.
+ */
+export function accountsOf(c: ReportContext, options: FigureOptions): readonly ReportAccount[] {
+  let byKey = selections.get(c.accounts);
+  if (!byKey) selections.set(c.accounts, (byKey = new Map<string, ReportAccount[]>()));
+  const key = `${options.cashOnly ?? false}|${options.types?.join(',') ?? ''}`;
+  let accounts = byKey.get(key);
+  if (!accounts) {
+    accounts = c.accounts.filter(
+      (a) => (!options.cashOnly || a.cash) && (!options.types || options.types.includes(a.type)),
+    );
+    byKey.set(key, accounts);
+  }
+  return accounts;
 }
 
 /** These accounts' figures over `c.period` from their buckets, translated by `translator`. */
@@ -219,19 +240,25 @@ export function translateAccounts(
 
 /**
  * The figure set of these accounts' translated figures: consolidated (and neither a cash nor a
- * typed selection), the intercompany balances within the tree are eliminated from `figures`.
+ * typed selection), the intercompany balances within the tree are eliminated: their accounts'
+ * figures read as zero.
  */
 export function eliminatedSet(
   c: ReportContext,
   accounts: readonly ReportAccount[],
-  figures: Map<string, Figures>,
+  figures: FigureLookup,
   options: FigureOptions,
 ): FigureSet {
   if (!c.consolidated || options.cashOnly || options.types) {
     return { accounts, figures, eliminated: new Map(), eliminations: [] };
   }
   const { entries, eliminated } = eliminateBalances(accounts, figures, c.tree);
-  return { accounts, figures, eliminated, eliminations: entries };
+  return {
+    accounts,
+    figures: { get: (id) => (eliminated.has(id) ? ZERO_FIGURES : figures.get(id)) },
+    eliminated,
+    eliminations: entries,
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ACCOUNT_TYPES } from './ledger.types.ts';
 import { currency } from './ledger.dto.ts';
-import { MAX_PERIODS, PERIOD_UNITS } from './reports.types.ts';
+import { MAX_PERIODS, PERIOD_UNITS, REPORT_DETAILS } from './reports.types.ts';
 
 /**
  * The reports' JSON shapes (shared with the dashboard and the CLI). Amounts are decimal strings
@@ -20,6 +20,13 @@ const day = z.iso.date();
  */
 const ratesDetail = z.enum(['entities', 'currencies']).optional();
 
+/**
+ * `full` (default): everything. `summary`: the figures only: no `entities` (`entityCount`
+ * stays), no `rates` per entity, no lines' `accountIds`, no `eliminations` entries (the lines'
+ * `eliminated` amounts stay); about a tenth of the answer for a consolidation of many entities.
+ */
+const detail = z.enum(REPORT_DETAILS).optional();
+
 export const reportQuerySchema = z.strictObject({
   entityId: z.uuid(),
   /** The entity and all its descendants, translated, with intercompany balances eliminated. */
@@ -33,6 +40,7 @@ export const reportQuerySchema = z.strictObject({
   /** Default: the entity's base currency. */
   currency: currency.optional(),
   rates: ratesDetail,
+  detail,
 });
 
 /** The query of the comparative routes (`reports/<kind>/periods`). */
@@ -48,6 +56,7 @@ export const comparativeQuerySchema = z.strictObject({
   /** The last day (UTC, inclusive) of the last period; default today. */
   to: day.optional(),
   rates: ratesDetail,
+  detail,
 });
 
 export const accountBalanceQuery = z.strictObject({
@@ -99,15 +108,20 @@ const currencyRates = z.object({
   movements: z.array(rateInfo.extend({ firstDay: day, lastDay: day })),
 });
 
+/** Left out of `detail=summary` answers. */
+const entities = z.array(reportEntity).optional();
+const rates = z.array(entityRates).optional();
+
 const header = {
   entity: reportEntity,
   consolidated: z.boolean(),
-  entities: z.array(reportEntity),
+  entities,
+  entityCount: z.number().int(),
   currency: z.string(),
   from: day.nullable(),
   to: day,
   /** Per entity and currency; empty with `rates=currencies`. */
-  rates: z.array(entityRates),
+  rates,
   ratesByCurrency: z.array(currencyRates),
 };
 
@@ -117,7 +131,7 @@ const lineBase = {
   type: z.enum(ACCOUNT_TYPES),
   parentCode: z.string().nullable(),
   depth: z.number().int(),
-  accountIds: z.array(z.uuid()),
+  accountIds: z.array(z.uuid()).optional(),
 };
 
 const trialBalanceFigures = z.object({
@@ -140,13 +154,14 @@ const eliminationEntry = z.object({
   second: eliminationSide,
   difference: signed,
 });
+const eliminations = z.array(eliminationEntry).optional();
 
 export const trialBalanceSchema = z.object({
   ...header,
   lines: z.array(trialBalanceFigures.extend({ ...lineBase, eliminated: signed })),
   translationDifferences: trialBalanceFigures,
   totals: trialBalanceFigures,
-  eliminations: z.array(eliminationEntry),
+  eliminations,
 });
 
 const section = z.object({
@@ -164,7 +179,7 @@ export const balanceSheetSchema = z.object({
     translationDifferences: signed,
   }),
   liabilitiesAndEquity: signed,
-  eliminations: z.array(eliminationEntry),
+  eliminations,
 });
 
 export const profitAndLossSchema = z.object({
@@ -180,7 +195,7 @@ const cashFlowSection = z.object({
       code: z.string(),
       name: z.string(),
       type: z.enum(ACCOUNT_TYPES),
-      accountIds: z.array(z.uuid()),
+      accountIds: z.array(z.uuid()).optional(),
       inflows: signed,
       outflows: signed,
       net: signed,
@@ -205,12 +220,12 @@ export const cashFlowSchema = z.object({
     z.object({
       code: z.string(),
       name: z.string(),
-      accountIds: z.array(z.uuid()),
+      accountIds: z.array(z.uuid()).optional(),
       opening: signed,
       closing: signed,
     }),
   ),
-  eliminations: z.array(eliminationEntry),
+  eliminations,
 });
 
 const balanceTotals = z.object({ debits: signed, credits: signed, balance: signed });
@@ -241,6 +256,7 @@ const SHARED = {
   entity: true,
   consolidated: true,
   entities: true,
+  entityCount: true,
   currency: true,
   rates: true,
   ratesByCurrency: true,
@@ -255,10 +271,11 @@ function comparativeSchema<K extends string, S extends z.ZodObject<typeof header
   return z.object({
     entity: reportEntity,
     consolidated: z.boolean(),
-    entities: z.array(reportEntity),
+    entities,
+    entityCount: z.number().int(),
     currency: z.string(),
     /** Every rate any column used. */
-    rates: z.array(entityRates),
+    rates,
     ratesByCurrency: z.array(currencyRates),
     kind: z.literal(kind),
     period: z.enum(PERIOD_UNITS),

@@ -128,12 +128,41 @@ export async function readParts(
     const { flows, eliminated } = convertFlows(c, translator, flowsOf.get(entityId) ?? []);
     parts.set(entityId, {
       figures,
-      flows,
-      eliminatedFlows: eliminated,
+      flows: flowsPerAccount(flows),
+      eliminatedFlows: amountsPerAccount(eliminated),
       used: translator.used([entityOf.get(entityId)!]),
     });
   }
   return parts;
+}
+
+/**
+ * Flows summed per counterpart account and direction, in the order first met: the statement
+ * sums them per account and direction anyway, and a part then holds a few dozen flows rather
+ * than one per day.
+ */
+function flowsPerAccount(flows: readonly Flow[]): Flow[] {
+  const summed = new Map<string, Flow>();
+  for (const flow of flows) {
+    const key = `${flow.direction} ${flow.account.id}`;
+    const known = summed.get(key);
+    if (known) known.amount += flow.amount;
+    else summed.set(key, { ...flow });
+  }
+  return [...summed.values()];
+}
+
+/** Amounts summed per account, in the order first met (see `flowsPerAccount`). */
+function amountsPerAccount(
+  items: readonly { account: ReportAccount; amount: bigint }[],
+): { account: ReportAccount; amount: bigint }[] {
+  const summed = new Map<string, { account: ReportAccount; amount: bigint }>();
+  for (const item of items) {
+    const known = summed.get(item.account.id);
+    if (known) known.amount += item.amount;
+    else summed.set(item.account.id, { ...item });
+  }
+  return [...summed.values()];
 }
 
 /** The parts of `c.tree` in tree order (an entity without a part contributes nothing). */
@@ -145,24 +174,66 @@ function inOrder(c: ReportContext, parts: Parts): EntityPart[] {
 }
 
 /** The header of a statement assembled from parts: the rates each entity used, in tree order. */
-export function headerOfParts(c: ReportContext, parts: Parts): ReportHeader {
+function headerOfParts(c: ReportContext, parts: Parts): ReportHeader {
   return headerOf(
     c,
     inOrder(c, parts).flatMap((p) => p.used),
   );
 }
 
-/** The figure set of the parts, eliminated when consolidated (see `figureSetOf`). */
-export function figureSetOfParts(
-  c: ReportContext,
-  parts: Parts,
-  options: FigureOptions,
-): FigureSet {
+/**
+ * A statement's parts and what is assembled from them, kept between requests: every part's
+ * figures by account id, and the header.
+ */
+export interface Assembly {
+  parts: Parts;
+  figures: ReadonlyMap<string, Figures>;
+  header: ReportHeader;
+}
+
+/** The assembly of a statement's parts, all read. */
+export function assemble(c: ReportContext, parts: Parts): Assembly {
   const figures = new Map<string, Figures>();
   for (const part of inOrder(c, parts)) {
     for (const [id, f] of part.figures) figures.set(id, f);
   }
-  return eliminatedSet(c, accountsOf(c, options), figures, options);
+  return { parts, figures, header: headerOfParts(c, parts) };
+}
+
+/**
+ * The assembly after the parts of some entities were read again (`fresh`), from the one before,
+ * whose figures it takes over and changes in place: `before` is not to be used afterwards (the
+ * kept statement it belonged to is replaced by this one). The header stays when each fresh
+ * part used the same rates as before (the usual case: another posting on a day and in a
+ * currency already translated).
+ */
+export function reassemble(
+  c: ReportContext,
+  before: Assembly,
+  fresh: ReadonlyMap<string, EntityPart>,
+): Assembly {
+  const parts = new Map(before.parts);
+  const figures = before.figures as Map<string, Figures>;
+  let sameRates = true;
+  for (const [entityId, part] of fresh) {
+    const old = parts.get(entityId);
+    for (const id of old?.figures.keys() ?? []) {
+      if (!part.figures.has(id)) figures.delete(id);
+    }
+    for (const [id, f] of part.figures) figures.set(id, f);
+    sameRates &&= JSON.stringify(old?.used ?? null) === JSON.stringify(part.used);
+    parts.set(entityId, part);
+  }
+  return { parts, figures, header: sameRates ? before.header : headerOfParts(c, parts) };
+}
+
+/** The figure set of an assembly, eliminated when consolidated (see `figureSetOf`). */
+export function figureSetOfParts(
+  c: ReportContext,
+  assembly: Assembly,
+  options: FigureOptions,
+): FigureSet {
+  return eliminatedSet(c, accountsOf(c, options), assembly.figures, options);
 }
 
 /** The cash flows of the parts: kept ones, and the eliminated ones paired by entities. */

@@ -5,12 +5,13 @@ import { createReportCache, type KeptStatement } from './reports.cache.ts';
 import { comparativeStatements } from './reports.comparative.ts';
 import { loadContext, type ReportContext } from './reports.context.ts';
 import {
+  assemble,
   figureSetOfParts,
   flowsOfParts,
-  headerOfParts,
   readParts,
+  reassemble,
+  type Assembly,
   type PartOptions,
-  type Parts,
 } from './reports.parts.ts';
 import { accountTotals, loadAccount } from './reports.queries.ts';
 import { balanceWindow, resolvePeriod, startOfDay } from './reports.period.ts';
@@ -57,9 +58,13 @@ export function createReportsService(deps: ReportsServiceDeps) {
    * with `options`, kept per query and day and brought up to date one entity at a time.
    */
   const single =
-    <V>(kind: ReportKind, options: PartOptions, build: (c: ReportContext, parts: Parts) => V) =>
+    <V>(
+      kind: ReportKind,
+      options: PartOptions,
+      build: (c: ReportContext, assembly: Assembly) => V,
+    ) =>
     (orgId: string, query: ReportQuery): Promise<V> => {
-      const statement: KeptStatement<{ c: ReportContext; parts: Parts }, V> = {
+      const statement: KeptStatement<{ c: ReportContext; assembly: Assembly }, V> = {
         async compute(tx) {
           const c = await loadContext(tx, orgId, query, resolvePeriod(kind, query, today()));
           const parts = await readParts(
@@ -68,42 +73,37 @@ export function createReportsService(deps: ReportsServiceDeps) {
             c.tree.map((e) => e.id),
             options,
           );
-          return { state: { c, parts }, value: build(c, parts) };
+          const assembly = assemble(c, parts);
+          return { state: { c, assembly }, value: build(c, assembly) };
         },
         async update(tx, kept, changed) {
           const { c } = kept.state;
           const touched = changed.filter((a) => c.inTree.has(a.entityId));
           if (touched.length === 0) return kept;
           if (touched.some((a) => !c.accountById.has(a.id))) return undefined;
-          const parts = new Map(kept.state.parts);
           const entityIds = [...new Set(touched.map((a) => a.entityId))];
-          for (const [id, part] of await readParts(tx, c, entityIds, options)) parts.set(id, part);
-          return { state: { c, parts }, value: build(c, parts) };
+          const fresh = await readParts(tx, c, entityIds, options);
+          const assembly = reassemble(c, kept.state.assembly, fresh);
+          return { state: { c, assembly }, value: build(c, assembly) };
         },
       };
       return cache.kept(orgId, `${kind}|${today()}|${stableKey(query)}`, statement);
     };
 
   const statements = {
-    trialBalance: single('trial-balance', { debitsAndCredits: true }, (c, parts) =>
-      buildTrialBalance(
-        headerOfParts(c, parts),
-        figureSetOfParts(c, parts, { debitsAndCredits: true }),
-      ),
+    trialBalance: single('trial-balance', { debitsAndCredits: true }, (c, a) =>
+      buildTrialBalance(a.header, figureSetOfParts(c, a, { debitsAndCredits: true })),
     ),
-    balanceSheet: single('balance-sheet', {}, (c, parts) =>
-      buildBalanceSheet(headerOfParts(c, parts), figureSetOfParts(c, parts, {})),
+    balanceSheet: single('balance-sheet', {}, (c, a) =>
+      buildBalanceSheet(a.header, figureSetOfParts(c, a, {})),
     ),
-    profitAndLoss: single('profit-and-loss', PROFIT_AND_LOSS_PARTS, (c, parts) =>
-      buildProfitAndLoss(
-        headerOfParts(c, parts),
-        figureSetOfParts(c, parts, PROFIT_AND_LOSS_PARTS),
-      ),
+    profitAndLoss: single('profit-and-loss', PROFIT_AND_LOSS_PARTS, (c, a) =>
+      buildProfitAndLoss(a.header, figureSetOfParts(c, a, PROFIT_AND_LOSS_PARTS)),
     ),
-    cashFlow: single('cash-flow', { cashOnly: true, flows: true }, (c, parts) =>
-      buildCashFlow(headerOfParts(c, parts), {
-        cash: figureSetOfParts(c, parts, { cashOnly: true }),
-        ...flowsOfParts(c, parts),
+    cashFlow: single('cash-flow', { cashOnly: true, flows: true }, (c, a) =>
+      buildCashFlow(a.header, {
+        cash: figureSetOfParts(c, a, { cashOnly: true }),
+        ...flowsOfParts(c, a.parts),
       }),
     ),
   };
@@ -111,12 +111,17 @@ export function createReportsService(deps: ReportsServiceDeps) {
   return {
     ...statements,
 
-    /** One of the four statements by its kind (as in the URL). */
+    /**
+     * One of the four statements by its kind (as in the URL). `detail` is the route's to apply
+     * (see `withDetail`); a summary, which gives no rates per entity, is made from the statement
+     * kept with `rates=currencies`.
+     */
     report(
       orgId: string,
       kind: ReportKind,
-      query: ReportQuery,
+      asked: ReportQuery,
     ): Promise<TrialBalance | BalanceSheet | ProfitAndLoss | CashFlowStatement> {
+      const query = perCurrency(asked);
       switch (kind) {
         case 'trial-balance':
           return statements.trialBalance(orgId, query);
@@ -138,8 +143,9 @@ export function createReportsService(deps: ReportsServiceDeps) {
     comparative<K extends ComparativeKind>(
       orgId: string,
       kind: K,
-      query: ComparativeQuery,
+      asked: ComparativeQuery,
     ): Promise<ComparativeStatements<K>> {
+      const query = perCurrency(asked);
       return cache.kept(orgId, `${kind} periods|${today()}|${stableKey(query)}`, {
         compute: async (tx) => ({
           state: null,
@@ -196,8 +202,18 @@ export function createReportsService(deps: ReportsServiceDeps) {
 
 export type ReportsService = ReturnType<typeof createReportsService>;
 
-/** The same text for equal queries, whatever the order of their keys. */
+/** A summary's query computes the rates per currency only: it shows no others. */
+function perCurrency<Q extends ReportQuery | ComparativeQuery>(query: Q): Q {
+  return query.detail === 'summary' ? { ...query, rates: 'currencies' } : query;
+}
+
+/**
+ * The same text for equal queries, whatever the order of their keys; `detail` left out: a
+ * statement's summary is made from the statement kept in full (see `withDetail`).
+ */
 function stableKey(query: object): string {
-  const entries = Object.entries(query).filter(([, value]) => value !== undefined);
+  const entries = Object.entries(query).filter(
+    ([key, value]) => value !== undefined && key !== 'detail',
+  );
   return JSON.stringify(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -1,5 +1,5 @@
 import { CASH_FLOW_CLASSES, type AccountType, type CashFlowClass } from './ledger.types.ts';
-import { mergeLines, rollUp } from './reports.consolidate.ts';
+import { layoutOf, mergeLines, rollUp } from './reports.consolidate.ts';
 import type { ReportAccount } from './reports.queries.ts';
 import { compareText, ZERO_FIGURES, type Figures } from './reports.translate.ts';
 import type {
@@ -25,10 +25,15 @@ import type {
  * line equals the differences computed independently.
  */
 
+/** Translated figures by account id. */
+export interface FigureLookup {
+  get(accountId: string): Figures | undefined;
+}
+
 /** Translated figures per account id, with what elimination removed (closing balances). */
 export interface FigureSet {
   accounts: readonly ReportAccount[];
-  figures: ReadonlyMap<string, Figures>;
+  figures: FigureLookup;
   eliminated: ReadonlyMap<string, bigint>;
   eliminations: EliminationEntry[];
 }
@@ -42,7 +47,7 @@ const sum = (values: Iterable<bigint>): bigint => {
 const translationOf = (f: Figures): bigint => f.closing - f.opening - f.debits + f.credits;
 
 export function buildTrialBalance(header: ReportHeader, set: FigureSet): TrialBalance {
-  const lines: TrialBalanceLine[] = mergeLines(set.accounts, (a) => a.id).map((line) => {
+  const lines: TrialBalanceLine[] = layoutOf(set.accounts).map((line) => {
     const parts = line.values.map((id) => set.figures.get(id) ?? ZERO_FIGURES);
     const figures: Figures = {
       opening: sum(parts.map((f) => f.opening)),
@@ -99,10 +104,7 @@ const SIGN: Record<AccountType, bigint> = {
 
 /** The accounts of one type as statement lines, with a figure taken on the normal side. */
 function section(set: FigureSet, type: AccountType, pick: (f: Figures) => bigint): Section {
-  const merged = mergeLines(
-    set.accounts.filter((a) => a.type === type),
-    (a) => a.id,
-  );
+  const merged = layoutOf(set.accounts, type);
   const sign = SIGN[type];
   const own = merged.map((line) =>
     sum(line.values.map((id) => sign * pick(set.figures.get(id) ?? ZERO_FIGURES))),
@@ -176,18 +178,16 @@ export interface CashFlowInput {
 }
 
 export function buildCashFlow(header: ReportHeader, input: CashFlowInput): CashFlowStatement {
-  const cashAccounts: CashAccountLine[] = mergeLines(input.cash.accounts, (a) => a.id).map(
-    (line) => {
-      const parts = line.values.map((id) => input.cash.figures.get(id) ?? ZERO_FIGURES);
-      return {
-        code: line.code,
-        name: line.name,
-        accountIds: line.accountIds,
-        opening: sum(parts.map((f) => f.opening)),
-        closing: sum(parts.map((f) => f.closing)),
-      };
-    },
-  );
+  const cashAccounts: CashAccountLine[] = layoutOf(input.cash.accounts).map((line) => {
+    const parts = line.values.map((id) => input.cash.figures.get(id) ?? ZERO_FIGURES);
+    return {
+      code: line.code,
+      name: line.name,
+      accountIds: line.accountIds,
+      opening: sum(parts.map((f) => f.opening)),
+      closing: sum(parts.map((f) => f.closing)),
+    };
+  });
   const openingCash = sum(cashAccounts.map((l) => l.opening));
   const closingCash = sum(cashAccounts.map((l) => l.closing));
 

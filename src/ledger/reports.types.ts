@@ -26,6 +26,8 @@ export interface ReportQuery {
   currency?: string;
   /** Whether `rates` lists the rates per entity (default) or is left empty (see RatesDetail). */
   rates?: RatesDetail;
+  /** Everything (default) or the figures only (see ReportDetail). */
+  detail?: ReportDetail;
 }
 
 /**
@@ -34,6 +36,15 @@ export interface ReportQuery {
  * (`ratesByCurrency`, always), or per currency only.
  */
 export type RatesDetail = 'entities' | 'currencies';
+
+/**
+ * How much a statement says besides its figures. `full`: everything. `summary`: the figures
+ * only, for a reader of the statement: no entity list (`entityCount` still), no rates per entity,
+ * no lines' `accountIds` and no elimination entries (each line's `eliminated` amount stays). A
+ * consolidation of a thousand entities is then about a tenth of the full answer.
+ */
+export const REPORT_DETAILS = ['full', 'summary'] as const;
+export type ReportDetail = (typeof REPORT_DETAILS)[number];
 
 /** The statements that can be shown for several periods side by side. */
 export const COMPARATIVE_KINDS = ['balance-sheet', 'profit-and-loss', 'cash-flow'] as const;
@@ -57,6 +68,7 @@ export interface ComparativeQuery {
   /** The last day (UTC, inclusive) of the last period; default today. */
   to?: string;
   rates?: RatesDetail;
+  detail?: ReportDetail;
 }
 
 export interface ReportEntity {
@@ -130,6 +142,8 @@ export interface ReportHeader {
   consolidated: boolean;
   /** The entities included, the root first, then depth first by code. */
   entities: ReportEntity[];
+  /** How many entities are included (`entities.length`). */
+  entityCount: number;
   currency: string;
   /** Null for a report as of a day (balance sheet, trial balance without a range). */
   from: string | null;
@@ -308,7 +322,7 @@ export interface AccountBalance {
 
 /** The header fields a comparative answer gives once rather than in every column. */
 export type SharedHeader =
-  'entity' | 'consolidated' | 'entities' | 'currency' | 'rates' | 'ratesByCurrency';
+  'entity' | 'consolidated' | 'entities' | 'entityCount' | 'currency' | 'rates' | 'ratesByCurrency';
 
 /** A statement without the header fields its comparative answer shares. */
 export type StatementBody<S extends ReportHeader> = Omit<S, SharedHeader>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  REPORT_DETAILS,
   REPORT_KINDS,
   REPORT_SCHEMAS,
   currencyCode,
@@ -10,6 +11,7 @@ import {
   intercompanyResultSchema,
   intercompanyTransferSchema,
   reportJson,
+  withDetail,
   type LedgerService,
   type ReportsService,
 } from '../ledger/index.ts';
@@ -40,6 +42,12 @@ export function ledgerReportsToolset(ledger: LedgerService, reports: ReportsServ
         to: day.optional().describe('Last day, inclusive'),
         asOf: day.optional().describe('The day of a balance sheet or trial balance'),
         currency: currency.optional().describe("Default: the entity's base currency"),
+        detail: z
+          .enum(REPORT_DETAILS)
+          .optional()
+          .describe(
+            "full (default) or summary: the figures only, without the entity list, per-entity rates, lines' account ids and elimination entries (a tenth of a large consolidation)",
+          ),
       }),
       output: z.object({
         statement: z.enum(REPORT_KINDS),
@@ -53,7 +61,7 @@ export function ledgerReportsToolset(ledger: LedgerService, reports: ReportsServ
       annotations: { readOnlyHint: true, openWorldHint: false },
       run: async ({ statement, ...query }, { orgId }) => ({
         statement,
-        report: reportJson(await reports.report(orgId, statement, query)),
+        report: reportJson(withDetail(await reports.report(orgId, statement, query), query.detail)),
       }),
     }),
     defineTool({

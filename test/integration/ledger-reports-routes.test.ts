@@ -242,6 +242,44 @@ describe.each(storages)('ledger report routes on $name', { timeout: 120_000 }, (
     expect(anonymous.statusCode).toBe(401);
   });
 
+  it('gives the figures only with detail=summary', async () => {
+    const queries: [string, string][] = [
+      ['trial-balance', 'asOf=2026-01-31&consolidated=true'],
+      ['balance-sheet', 'asOf=2026-01-31&consolidated=true'],
+      ['profit-and-loss', 'from=2026-01-01&to=2026-01-31&consolidated=true'],
+      ['cash-flow', 'from=2026-01-01&to=2026-01-31&consolidated=true'],
+      ['balance-sheet/periods', 'period=month&count=2&to=2026-02-10&consolidated=true'],
+    ];
+    for (const [kind, query] of queries) {
+      const full = await report(kind, query);
+      const summary = await report(kind, `${query}&detail=summary`);
+      expect([full.statusCode, summary.statusCode], `${kind}: ${summary.body}`).toEqual([200, 200]);
+      const [f, s] = [full.json().data, summary.json().data];
+      expect(f.entityCount).toBe(2);
+      expect(s.entityCount).toBe(2);
+      expect(f.entities).toHaveLength(2);
+      for (const left of ['"entities":[', '"rates":[', '"accountIds":[', '"eliminations":[']) {
+        // the profit and loss eliminates nothing: it has no entries to leave out
+        if (!(kind === 'profit-and-loss' && left === '"eliminations":[')) {
+          expect(full.body, kind).toContain(left);
+        }
+        expect(summary.body, kind).not.toContain(left);
+      }
+      expect(s.ratesByCurrency).toEqual(f.ratesByCurrency);
+      expect(summary.body.length).toBeLessThan(full.body.length);
+    }
+    // the same figures, line for line
+    const tb = (detail: string) =>
+      report('trial-balance', `asOf=2026-01-31&consolidated=true&detail=${detail}`);
+    const [full, summary] = [(await tb('full')).json().data, (await tb('summary')).json().data];
+    const figures = (lines: Record<string, unknown>[]) =>
+      lines.map(({ accountIds: _ids, ...line }) => line);
+    expect(summary.lines).toEqual(figures(full.lines));
+    expect(full.lines.find((l: { code: string }) => l.code === '1100').accountIds).toHaveLength(2);
+    expect(summary.totals).toEqual(full.totals);
+    expect((await report('balance-sheet', 'detail=brief')).statusCode).toBe(400);
+  });
+
   it('refuses bad dates, currencies and flags with 400, and a missing rate with 422', async () => {
     for (const [kind, query] of [
       ['balance-sheet', 'asOf=2026-02-30'],

@@ -288,6 +288,19 @@ describe.each(storages)('MCP over HTTP on $name', { timeout: 120_000 }, (storage
     };
     expect(assets.total).toBe(liabilitiesAndEquity);
     expect(eliminations).toHaveLength(1);
+    // the figures only: the same totals, without the elimination entries and the entity list
+    const summary = await call(viewer, 'ledger_report', {
+      statement: 'balance-sheet',
+      entityId,
+      consolidated: true,
+      asOf: '2026-03-31',
+      detail: 'summary',
+    });
+    expect(summary.isError, JSON.stringify(summary)).toBeFalsy();
+    const brief = (summary.structuredContent as { report: Record<string, unknown> }).report;
+    expect(brief).toMatchObject({ liabilitiesAndEquity, entityCount: 2 });
+    expect(brief).not.toHaveProperty('eliminations');
+    expect(brief).not.toHaveProperty('entities');
     const bad = await call(viewer, 'ledger_report', {
       statement: 'balance-sheet',
       entityId,

@@ -127,10 +127,11 @@ interface ReportEntity {
   baseCurrency: string;
   parentId: string | null;
 }
+/** The statements as the dashboard asks for them: `detail=summary`, the figures only. */
 interface ReportHeader {
   entity: ReportEntity;
   consolidated: boolean;
-  entities: ReportEntity[];
+  entityCount: number;
   currency: string;
   from: string | null;
   to: string;
@@ -141,7 +142,6 @@ interface LineBase {
   type: AccountType;
   parentCode: string | null;
   depth: number;
-  accountIds: string[];
 }
 export interface SectionLine extends LineBase {
   amount: string;
@@ -152,17 +152,11 @@ export interface Section {
   lines: SectionLine[];
   total: string;
 }
-export interface Elimination {
-  first: { entityCode: string; amount: string };
-  second: { entityCode: string; amount: string };
-  difference: string;
-}
 export interface BalanceSheet extends ReportHeader {
   assets: Section;
   liabilities: Section;
   equity: Section & { accounts: string; unclosedEarnings: string; translationDifferences: string };
   liabilitiesAndEquity: string;
-  eliminations: Elimination[];
 }
 export interface ProfitAndLoss extends ReportHeader {
   revenue: Section;
@@ -211,13 +205,13 @@ export type PeriodUnit = 'month' | 'quarter' | 'year';
 /** A statement without the header fields a comparative answer gives once. */
 export type StatementBody<S extends ReportHeader> = Omit<
   S,
-  'entity' | 'consolidated' | 'entities' | 'currency'
+  'entity' | 'consolidated' | 'entityCount' | 'currency'
 >;
 /** `GET /api/v1/ledger/reports/<kind>/periods`: the statement per period, oldest first. */
 export interface Comparative<S extends ReportHeader> {
   entity: ReportEntity;
   consolidated: boolean;
-  entities: ReportEntity[];
+  entityCount: number;
   currency: string;
   kind: ReportKind;
   period: PeriodUnit;

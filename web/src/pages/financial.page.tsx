@@ -50,9 +50,9 @@ export function FinancialPage() {
     entityId: view.entityId,
     consolidated: view.consolidated ? 'true' : undefined,
     currency: view.currency || undefined,
-    // The page shows no rates per entity: for a consolidation of many entities they would be
-    // most of the answer.
-    rates: 'currencies',
+    // The figures only: the entity list, rates per entity, the lines' account ids and the
+    // elimination entries would be nine tenths of a consolidation of many entities.
+    detail: 'summary',
   };
   const query: Record<string, string | number | undefined> = view.columns
     ? { ...scope, period: view.unit, count: view.count, to: view.to }

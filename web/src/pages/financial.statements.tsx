@@ -30,10 +30,10 @@ export type Report = BalanceSheet | ProfitAndLoss | CashFlow | TrialBalance;
 export function scopeOf(report: {
   entity: { code: string; name: string };
   consolidated: boolean;
-  entities: unknown[];
+  entityCount: number;
 }): string {
   return report.consolidated
-    ? `${report.entity.code} and ${report.entities.length - 1} descendants, consolidated`
+    ? `${report.entity.code} and ${report.entityCount - 1} descendants, consolidated`
     : `${report.entity.code} · ${report.entity.name}`;
 }
 
