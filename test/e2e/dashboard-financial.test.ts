@@ -11,6 +11,7 @@ import {
   dbRows,
   eventually,
   expectAccessible as accessible,
+  expectNoOverflow as expectNoOverflowIn,
   launchBrowser,
   visitPage,
 } from '../helpers/browser.ts';
@@ -115,22 +116,8 @@ async function columns(): Promise<string[]> {
     .evaluateAll((ths: Attributed[]) => ths.map((th) => th.getAttribute('data-column') ?? ''));
 }
 
-async function expectNoOverflow(name: string): Promise<void> {
-  const wide: string[] = [];
-  for (const width of WIDTHS) {
-    await page.setViewportSize({ width, height: 800 });
-    await page.waitForTimeout(100);
-    const overflow = await page.evaluate(() => {
-      const { document } = globalThis as unknown as {
-        document: { documentElement: { scrollWidth: number; clientWidth: number } };
-      };
-      return document.documentElement.scrollWidth - document.documentElement.clientWidth;
-    });
-    if (overflow > 0) wide.push(`${name} at ${width}px: ${overflow}px too wide`);
-  }
-  await page.setViewportSize(DESKTOP);
-  expect(wide).toEqual([]);
-}
+/** No overflow at any width, with the elements that stick out named (see the shared helper). */
+const expectNoOverflow = (name: string) => expectNoOverflowIn(page, name);
 
 /** Light and dark, desktop and phone. */
 async function photograph(name: string): Promise<void> {

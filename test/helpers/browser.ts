@@ -92,6 +92,26 @@ export async function expectNoOverflow(page: Page, name: string): Promise<void> 
         sticking.forEach(walk);
       };
       walk(root);
+      if (out.length === 0) {
+        // Nothing in the tree's boxes sticks out (a scrolled or transformed ancestor): name the
+        // innermost elements that do, wherever they are.
+        const all = Array.from(
+          (root as unknown as { querySelectorAll(s: string): ArrayLike<Node> }).querySelectorAll(
+            '*',
+          ),
+        );
+        for (const node of all) {
+          const right = node.getBoundingClientRect().right;
+          const inner = Array.from(node.children).some(
+            (child) => child.getBoundingClientRect().right > limit + 1,
+          );
+          if (right > limit + 1 && !inner) {
+            out.push(
+              `${node.tagName.toLowerCase()}.${String(node.className).split(' ').join('.')} (right ${Math.round(right)})`,
+            );
+          }
+        }
+      }
       return { overflow: root.scrollWidth - root.clientWidth, culprits: out.slice(0, 3) };
     });
     if (overflow > 0) {
