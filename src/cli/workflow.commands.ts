@@ -245,6 +245,7 @@ export function workflowCommand(): Command {
               ['imported, unsupported types', r.importedUnsupported],
               ['refused', r.refused],
               ['activatable', share(r.activatable, r.files)],
+              ['activatable once an administrator turns a node on', r.needsSetting],
               ['  of which run a newer version as an earlier one', r.approximated],
               ['blocked by core nodes alone', share(r.coreBlocked, r.files)],
             ]),

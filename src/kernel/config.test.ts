@@ -59,6 +59,21 @@ describe('loadConfig', () => {
     expect(set.workflows.maxFileBytes).toBe(2048);
   });
 
+  it('keeps Execute Command off unless an administrator sets it to run sandboxed', () => {
+    const byDefault = loadConfig({ env: {}, cwd }).workflows;
+    expect(byDefault.executeCommand).toBe('off');
+    expect(byDefault.commandNetwork).toBe(false);
+    const on = loadConfig({
+      env: { IZA_WORKFLOWS_EXECUTE_COMMAND: 'sandbox', IZA_WORKFLOWS_COMMAND_TIMEOUT_MS: '5000' },
+      cwd,
+    }).workflows;
+    expect(on).toMatchObject({ executeCommand: 'sandbox', commandTimeoutMs: 5000 });
+    const [bad] = problemsOf(() =>
+      loadConfig({ env: { IZA_WORKFLOWS_EXECUTE_COMMAND: 'host' }, cwd }),
+    );
+    expect(bad).toMatch(/^IZA_WORKFLOWS_EXECUTE_COMMAND: .*"sandbox".*\(got "host"\)$/);
+  });
+
   it('names the environment variable and what is allowed when a value is bad', () => {
     const problems = problemsOf(() => loadConfig({ env: { IZA_PORT: 'abc' }, cwd }));
     expect(problems).toHaveLength(1);

@@ -216,6 +216,23 @@ const ConfigSchema = z.strictObject({
        * reads from disk or unpacks from archives (Compression) in all.
        */
       maxFileBytes: integer(1024, 2 ** 30).default(32 * 1024 * 1024),
+      /**
+       * n8n's Execute Command node: `off` (the default: workflows that use it cannot be activated
+       * and the node fails) or `sandbox` (each command runs in a bubblewrap sandbox in the
+       * organisation's files folder, with no network and no view of the server).
+       */
+      executeCommand: z.enum(['off', 'sandbox']).default('off'),
+      /** Longest run of one command, in milliseconds; then it is killed with all it started. */
+      commandTimeoutMs: integer(100, 3_600_000).default(60_000),
+      /** Address space each process of a command may use, in MB. */
+      commandMemoryMb: integer(16, 65_536).default(1024),
+      /** Processes (and threads) a command may run at once. */
+      commandProcesses: integer(1, 4096).default(64),
+      /**
+       * Whether commands reach the network. Off by default; on, they share the server's network
+       * without the outbound guard (loopback and private addresses included).
+       */
+      commandNetwork: boolean().default(false),
       /** Most executor processes running executions for one server or worker process. */
       executors: integer(1, 256).default(4),
       /** Most executor processes one organisation's executions may occupy (default: all but one). */
@@ -331,6 +348,11 @@ const ENV_KEYS: Record<string, readonly string[]> = {
   IZA_WORKFLOWS_MAX_STATE_BYTES: ['workflows', 'maxStateBytes'],
   IZA_WORKFLOWS_FILES_DIR: ['workflows', 'filesDir'],
   IZA_WORKFLOWS_MAX_FILE_BYTES: ['workflows', 'maxFileBytes'],
+  IZA_WORKFLOWS_EXECUTE_COMMAND: ['workflows', 'executeCommand'],
+  IZA_WORKFLOWS_COMMAND_TIMEOUT_MS: ['workflows', 'commandTimeoutMs'],
+  IZA_WORKFLOWS_COMMAND_MEMORY_MB: ['workflows', 'commandMemoryMb'],
+  IZA_WORKFLOWS_COMMAND_PROCESSES: ['workflows', 'commandProcesses'],
+  IZA_WORKFLOWS_COMMAND_NETWORK: ['workflows', 'commandNetwork'],
   IZA_WORKFLOWS_EXECUTORS: ['workflows', 'executors'],
   IZA_WORKFLOWS_EXECUTORS_PER_ORG: ['workflows', 'executorsPerOrg'],
   IZA_WORKFLOWS_EXECUTOR_MEMORY_MB: ['workflows', 'executorMemoryMb'],

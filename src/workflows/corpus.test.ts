@@ -28,26 +28,29 @@ describe('the corpus check', () => {
   write('b/core.json', [node('Start', 'manualTrigger'), node('Remote', 'ssh')]);
   write('b/core-and-app.json', [node('Remote', 'ssh'), node('Sheet', 'googleSheets', 4.5)]);
   write('b/app.json', [node('Start', 'manualTrigger'), node('Sheet', 'googleSheets', 4.5)]);
+  write('b/command.json', [node('Start', 'manualTrigger'), node('Shell', 'executeCommand')]);
   write('c/broken.json', '{"nodes": [');
   write('c/notes.txt', 'not a workflow');
 
-  it('says what is activatable, what core nodes alone block, and what would unblock most', () => {
+  it('says what is activatable, what needs a setting, what core nodes alone block, and what would unblock most', () => {
     const files = workflowFiles([dir]);
     expect(files.map((f) => f.slice(dir.length + 1))).toEqual([
       'a/newer.json',
       'a/runs.json',
       'b/app.json',
+      'b/command.json',
       'b/core-and-app.json',
       'b/core.json',
       'c/broken.json',
     ]);
     const report = checkCorpus(files);
     expect(report).toMatchObject({
-      files: 6,
-      imported: 2,
+      files: 7,
+      imported: 3,
       importedUnsupported: 3,
       refused: 1,
       activatable: 2,
+      needsSetting: 1,
       approximated: 1,
       coreBlocked: 1,
       refusals: { malformed_json: 1 },

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { importWorkflow } from './model/import.ts';
+import { nodesNeedingSettings } from './nodes/command.node.ts';
 import { isCoreNodeType } from './nodes/core.ts';
 import { createNodeRegistry } from './nodes/registry.ts';
 
@@ -25,8 +26,13 @@ export interface ConformanceReport {
   imported: number;
   importedUnsupported: number;
   refused: number;
-  /** Workflows every node of which runs here (activatable). */
+  /** Workflows every node of which runs here with the default settings (activatable). */
   activatable: number;
+  /**
+   * Workflows every node of which runs here, some only once an administrator turns them on
+   * (Execute Command): not counted as activatable.
+   */
+  needsSetting: number;
   /** Of those, workflows with a node version newer than the build knows, run as an earlier one. */
   approximated: number;
   /** Workflows that core nodes alone keep from running (n8n's "Core Nodes", see nodes/core.ts). */
@@ -57,6 +63,7 @@ export function checkCorpus(files: string[]): ConformanceReport {
     importedUnsupported: 0,
     refused: 0,
     activatable: 0,
+    needsSetting: 0,
     approximated: 0,
     coreBlocked: 0,
     refusals: {},
@@ -72,6 +79,10 @@ export function checkCorpus(files: string[]): ConformanceReport {
     }
     if (result.status === 'imported') {
       report.imported++;
+      if (nodesNeedingSettings(result.workflow.nodes, { executeCommand: false }).length > 0) {
+        report.needsSetting++;
+        continue;
+      }
       report.activatable++;
       if (
         result.workflow.nodes.some(

@@ -3,8 +3,15 @@ import { ErrorCodes, UserError, type DbOrTx } from '../kernel/index.ts';
 import type { NodeRegistry } from './engine/engine.types.ts';
 import type { UnsupportedType } from './model/import.ts';
 import type { Workflow, WorkflowNode } from './model/workflow.types.ts';
+import {
+  nodesNeedingSettings,
+  type NodeNeedingSetting,
+  type NodeSettings,
+} from './nodes/command.node.ts';
 import { triggerAuthentication, triggerSchedule, webhookSettings } from './nodes/trigger.node.ts';
 import { workflowWebhooks } from './workflows.schema.ts';
+
+export { nodesNeedingSettings, type NodeNeedingSetting, type NodeSettings };
 
 /**
  * What decides whether a workflow can be activated, and the webhook paths it then takes in its
@@ -76,14 +83,31 @@ export function authenticationRefusal(found: AuthenticatedTrigger[]): UserError 
   });
 }
 
+/** Why nodes turned off on this server keep a workflow from running: one sentence naming them. */
+export function settingsReason(found: NodeNeedingSetting[]): string {
+  const nodes = found.map((f) => `"${f.node}" (${f.type})`).join(', ');
+  const settings = [...new Set(found.map((f) => f.setting))].join(', ');
+  return `The node${found.length > 1 ? 's' : ''} ${nodes} run${found.length > 1 ? '' : 's'} shell commands, which are turned off on this server; an administrator turns them on with ${settings} (commands then run sandboxed in the organisation's files folder).`;
+}
+
+/** The refusal (409) for a workflow with nodes that are turned off on this server. */
+export function settingsRefusal(found: NodeNeedingSetting[]): UserError {
+  return new UserError(ErrorCodes.conflict, settingsReason(found), {
+    status: 409,
+    details: { needsSetting: found },
+  });
+}
+
 /**
  * Every reason a workflow cannot be activated, in words (empty: it can be): node types IZA OS
- * cannot run, triggers that expect authentication, no trigger that can activate it.
+ * cannot run, nodes turned off on this server, triggers that expect authentication, no trigger
+ * that can activate it.
  */
 export function activationProblems(
   nodes: WorkflowNode[],
   unsupported: UnsupportedType[],
   registry: Pick<NodeRegistry, 'get'>,
+  settings: NodeSettings,
 ): string[] {
   const problems: string[] = [];
   if (unsupported.length > 0) {
@@ -93,6 +117,8 @@ export function activationProblems(
         .join('; ')}.`,
     );
   }
+  const turnedOff = nodesNeedingSettings(nodes, settings);
+  if (turnedOff.length > 0) problems.push(settingsReason(turnedOff));
   const authenticated = authenticatedTriggers(nodes, registry);
   if (authenticated.length > 0) problems.push(authenticationReason(authenticated));
   if (!hasActivatingTrigger(nodes, registry)) {

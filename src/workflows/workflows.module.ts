@@ -38,6 +38,7 @@ export function createWorkflowsModule(context: { kernel: Kernel; access: Access 
     audit: context.access.audit,
     events: kernel.events,
     registry,
+    nodeSettings: { executeCommand: kernel.config.workflows.executeCommand === 'sandbox' },
     onChanged: hooks.invalidate,
   });
   return {

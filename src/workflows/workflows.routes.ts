@@ -227,7 +227,7 @@ export function registerWorkflowRoutes(
         ...(active
           ? {
               description:
-                'Refused (409) with the list of unsupported node types when the workflow has any, when a trigger expects authentication (credentials are not supported yet), or when another active workflow of the organisation has a webhook on the same method and path.',
+                'Refused (409) with the list of unsupported node types when the workflow has any, when a trigger expects authentication (credentials are not supported yet), when it uses a node an administrator has not turned on (Execute Command: `IZA_WORKFLOWS_EXECUTE_COMMAND`), or when another active workflow of the organisation has a webhook on the same method and path.',
             }
           : {}),
         params: idParams,

@@ -94,6 +94,16 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
       },
       code: { timeoutMs: config.codeTimeoutMs, memoryLimitMb: config.codeMemoryMb },
       files: { dir: config.filesDir, maxFileBytes: config.maxFileBytes },
+      ...(config.executeCommand === 'sandbox'
+        ? {
+            commands: {
+              timeoutMs: config.commandTimeoutMs,
+              memoryMb: config.commandMemoryMb,
+              processes: config.commandProcesses,
+              network: config.commandNetwork,
+            },
+          }
+        : {}),
       ...(config.allowEnv.length > 0 ? { env: deps.env } : {}),
       expressionTimeoutMs: config.expressionTimeoutMs,
       maxNodeDataBytes: config.maxNodeDataBytes,

@@ -23,7 +23,10 @@ import {
   authenticatedTriggers,
   authenticationRefusal,
   hasActivatingTrigger,
+  nodesNeedingSettings,
   registerWebhooks,
+  settingsRefusal,
+  type NodeSettings,
   webhookNodes,
   webhookUrls,
 } from './workflows.activation.ts';
@@ -83,6 +86,8 @@ export interface WorkflowsServiceDeps {
   audit: AuditLog;
   events: EventBus;
   registry: NodeRegistry;
+  /** Nodes an administrator turned on (default: none; workflows using them cannot be activated). */
+  nodeSettings?: NodeSettings;
   /** Called at once on every change in this process (other processes hear the event). */
   onChanged?: () => void;
 }
@@ -177,6 +182,7 @@ function columnsOf(workflow: Workflow) {
 
 export function createWorkflowsService(deps: WorkflowsServiceDeps) {
   const { db, clock, audit, events, registry } = deps;
+  const nodeSettings = deps.nodeSettings ?? { executeCommand: false };
 
   const parse = (input: unknown): ImportReport =>
     importWorkflow(input, { resolve: registry.resolve });
@@ -316,6 +322,7 @@ export function createWorkflowsService(deps: WorkflowsServiceDeps) {
           row.nodes as WorkflowNode[],
           row.unsupported as UnsupportedType[],
           registry,
+          nodeSettings,
         );
         out.push({
           file,
@@ -345,6 +352,8 @@ export function createWorkflowsService(deps: WorkflowsServiceDeps) {
             { status: 409, details: { unsupported } },
           );
         }
+        const turnedOff = nodesNeedingSettings(columns.nodes, nodeSettings);
+        if (before.active && turnedOff.length > 0) throw settingsRefusal(turnedOff);
         const authenticated = authenticatedTriggers(columns.nodes, registry);
         if (before.active && authenticated.length > 0) throw authenticationRefusal(authenticated);
         const now = clock.now();
@@ -436,6 +445,8 @@ export function createWorkflowsService(deps: WorkflowsServiceDeps) {
         }
         if (active) {
           const nodes = before.nodes as WorkflowNode[];
+          const turnedOff = nodesNeedingSettings(nodes, nodeSettings);
+          if (turnedOff.length > 0) throw settingsRefusal(turnedOff);
           const authenticated = authenticatedTriggers(nodes, registry);
           if (authenticated.length > 0) throw authenticationRefusal(authenticated);
           if (!hasActivatingTrigger(nodes, registry)) {

@@ -25,5 +25,13 @@ export interface ConformanceCase {
   /** Files the organisation's folder holds after the run: path -> text. */
   filesAfter?: Record<string, string>;
   error?: RegExp;
+  /** The failing node's error description, exactly. */
+  errorDescription?: string;
+  /** The input item the node failed on. */
+  errorItemIndex?: number;
+  /** Node settings beside the parameters (`onError`, `continueOnFail`). */
+  nodeSettings?: Record<string, unknown>;
+  /** Runs with Execute Command's sandbox turned on (skipped, saying why, where it cannot run). */
+  commands?: boolean;
   source: string;
 }

@@ -6,9 +6,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { json, testEngine, wf } from '../engine/test-helpers.test-support.ts';
 import { runWorkflow } from '../engine/executor.ts';
 import type { Item } from '../engine/engine.types.ts';
+import { createCommandSandbox, sandboxProblem } from '../nodes/command.sandbox.ts';
 import { createDiskAccess } from '../nodes/disk.ts';
 import type { ConformanceCase } from './case.ts';
 import { codeCases } from './code.cases.ts';
+import { conditionCases } from './conditions.cases.ts';
+import { commandCases } from './command.cases.ts';
 import { compareCases } from './compare.cases.ts';
 import { dateTimeCases } from './datetime.cases.ts';
 import { defaultsCases } from './defaults.cases.ts';
@@ -26,6 +29,7 @@ import { transformCases } from './transform.cases.ts';
  */
 const SUITES: [string, ConformanceCase[]][] = [
   ['Date & Time', dateTimeCases],
+  ['If, Filter and Switch conditions', conditionCases],
   ['parameter defaults', defaultsCases],
   ['parameter defaults from the node descriptions', descriptionDefaultsCases],
   ['item lists and transforms', transformCases],
@@ -35,7 +39,11 @@ const SUITES: [string, ConformanceCase[]][] = [
   ['Edit Image', editImageCases],
   ['files on disk and Compression', fileCases],
   ['Extract from File, Convert to File, Spreadsheet File', fileConvertCases],
+  ['Execute Command', commandCases],
 ];
+
+/** Why Execute Command's cases cannot run here (no bubblewrap), or undefined. */
+const sandboxMissing = await sandboxProblem();
 
 /** Each case's files live in an organisation folder of their own under this one. */
 const filesDir = mkdtempSync(join(tmpdir(), 'iza-conformance-files-'));
@@ -63,7 +71,7 @@ async function runCase(c: ConformanceCase) {
   } else {
     edges.push('Start>Node');
   }
-  nodes.push(['Node', c.node, c.parameters, { typeVersion: c.version }]);
+  nodes.push(['Node', c.node, c.parameters, { typeVersion: c.version, ...c.nodeSettings }]);
   const workflow = wf(nodes, edges, { executionOrder: 'v1', ...c.settings });
   const orgId = `case${++caseCount}`;
   const orgFolder = join(filesDir, orgId);
@@ -74,6 +82,19 @@ async function runCase(c: ConformanceCase) {
   const deps = testEngine({
     ...(c.instanceTimezone ? { timezone: c.instanceTimezone } : {}),
     files: createDiskAccess({ filesDir, orgId, maxFileBytes: 1024 * 1024 }),
+    ...(c.commands
+      ? {
+          commands: createCommandSandbox({
+            filesDir,
+            orgId,
+            timeoutMs: 10_000,
+            memoryMb: 512,
+            processes: 64,
+            maxFileBytes: 1024 * 1024,
+            network: false,
+          }),
+        }
+      : {}),
   });
   const result = await runWorkflow(deps, {
     workflow,
@@ -100,12 +121,22 @@ async function runCase(c: ConformanceCase) {
 
 for (const [suite, cases] of SUITES) {
   describe(`conformance with n8n: ${suite}`, () => {
-    it.each(cases.map((c) => [`${c.node} ${c.version}: ${c.title}`, c] as const))(
+    const skipped = sandboxMissing === undefined ? [] : cases.filter((c) => c.commands);
+    for (const c of skipped) {
+      it.skip(`${c.node} ${c.version}: ${c.title} (skipped: ${sandboxMissing})`, () => {});
+    }
+    const runnable = cases.filter((c) => !skipped.includes(c));
+    it.each(runnable.map((c) => [`${c.node} ${c.version}: ${c.title}`, c] as const))(
       '%s',
       async (_, c) => {
         const { result, outputs, binaryOutputs, filesAfter, run } = await runCase(c);
         if (c.error) {
-          expect(run?.error?.message ?? result.error?.message).toMatch(c.error);
+          const error = run?.error ?? result.error;
+          expect(error?.message).toMatch(c.error);
+          if (c.errorDescription !== undefined) {
+            expect(error?.description).toBe(c.errorDescription);
+          }
+          if (c.errorItemIndex !== undefined) expect(error?.itemIndex).toBe(c.errorItemIndex);
           return;
         }
         expect(run?.error, JSON.stringify(run?.error)).toBeUndefined();

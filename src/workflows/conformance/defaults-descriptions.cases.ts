@@ -46,7 +46,12 @@ export const descriptionDefaultsCases: ConformanceCase[] = [
     version: 2.2,
     parameters: {
       conditions: {
-        options: { caseSensitive: true, leftValue: '', typeValidation: 'strict' },
+        // n8n's editor writes the setting into the filter's options, which n8n evaluates by.
+        options: {
+          caseSensitive: true,
+          leftValue: '',
+          typeValidation: looseTypeValidation ? 'loose' : 'strict',
+        },
         combinator: 'and',
         conditions: [
           {

@@ -14,9 +14,10 @@ const switchRules = (version: number): ConformanceCase => ({
     dataType: 'string',
     value1: '={{ $json.kind }}',
     rules: {
+      // Version 2's rules have no `output` (n8n checks one given against its outputs).
       rules: [
-        { operation: 'equal', value2: 'a', output: 2 },
-        { operation: 'equal', value2: 'b', output: 0 },
+        { operation: 'equal', value2: 'a', ...(version < 2 ? { output: 2 } : {}) },
+        { operation: 'equal', value2: 'b', ...(version < 2 ? { output: 0 } : {}) },
       ],
     },
   },

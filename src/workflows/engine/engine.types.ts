@@ -34,6 +34,8 @@ export interface SerializedError {
   name: string;
   node?: string;
   description?: string;
+  /** The input item the node failed on, when known. */
+  itemIndex?: number;
   stack?: string;
 }
 
@@ -131,6 +133,22 @@ export interface FileAccess {
   write(path: string, bytes: Uint8Array, options?: { append?: boolean }): Promise<void>;
 }
 
+/** What a command run in the sandbox left: its exit code and output (trimmed, as n8n). */
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs shell commands for Execute Command, sandboxed in one organisation's folder
+ * (`nodes/command.sandbox.ts`). A command that ends, whatever its exit code, resolves; one that
+ * cannot start, or is stopped (time limit, cancelled execution), rejects.
+ */
+export interface CommandRunner {
+  run(command: string, options?: { signal?: AbortSignal | undefined }): Promise<CommandResult>;
+}
+
 /** The per-node view the engine gives a node implementation. */
 export interface NodeContext {
   readonly node: WorkflowNode;
@@ -166,6 +184,8 @@ export interface NodeContext {
   readonly code: CodeLimits;
   /** The organisation's files; without a configured folder every call fails, saying so. */
   readonly files: FileAccess;
+  /** Shell commands (Execute Command); absent unless an administrator turned them on. */
+  readonly commands: CommandRunner | undefined;
   readonly signal: AbortSignal | undefined;
   /** Runs another workflow from its executeWorkflowTrigger; resolves to its last node's output. */
   runSubWorkflow: (reference: unknown, items: Item[]) => Promise<Item[]>;
@@ -222,9 +242,15 @@ export interface ResolvedType {
 /** Raised by nodes for a problem with the node's configuration or data. */
 export class NodeError extends Error {
   readonly description: string | undefined;
-  constructor(message: string, options: { description?: string; cause?: unknown } = {}) {
+  /** The input item the node failed on, when it failed on one (n8n's `context.itemIndex`). */
+  readonly itemIndex: number | undefined;
+  constructor(
+    message: string,
+    options: { description?: string; cause?: unknown; itemIndex?: number } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'NodeError';
     this.description = options.description;
+    this.itemIndex = options.itemIndex;
   }
 }

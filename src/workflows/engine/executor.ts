@@ -7,6 +7,7 @@ import { buildGraph, inputCount, type WorkflowGraph } from '../model/graph.ts';
 import { executionOrderOf, type Workflow, type WorkflowNode } from '../model/workflow.types.ts';
 import type {
   CodeLimits,
+  CommandRunner,
   ErrorWorkflowPayload,
   ExecutionMode,
   ExecutionObserver,
@@ -41,6 +42,11 @@ export interface EngineDeps {
    * nodes fail, saying file access is not configured.
    */
   files?: FileAccess;
+  /**
+   * Runs Execute Command's commands in the organisation's sandbox. Absent (the default): the node
+   * fails, saying an administrator has not turned it on.
+   */
+  commands?: CommandRunner;
   /** `$env` for expressions; `undefined` denies access (the default). */
   env?: Record<string, string>;
   vars?: Record<string, string>;
@@ -106,12 +112,13 @@ const NO_FILES: FileAccess = {
 
 function serializeError(error: unknown, node?: string): SerializedError {
   if (error instanceof Error) {
-    const description = (error as { description?: unknown }).description;
+    const { description, itemIndex } = error as { description?: unknown; itemIndex?: unknown };
     return {
       message: error.message,
       name: error.name,
       ...(node === undefined ? {} : { node }),
       ...(typeof description === 'string' ? { description } : {}),
+      ...(typeof itemIndex === 'number' ? { itemIndex } : {}),
       ...(error.stack === undefined ? {} : { stack: error.stack }),
     };
   }
@@ -184,6 +191,7 @@ export async function runWorkflow(deps: EngineDeps, options: RunOptions): Promis
     http: deps.http ?? {},
     code: deps.code ?? {},
     files: deps.files ?? NO_FILES,
+    commands: deps.commands,
     signal: options.signal,
     meter,
     runSubWorkflow: async (reference, items) => {
@@ -493,7 +501,15 @@ async function runNode(
       if (result !== null && isWait(result)) {
         return { kind: 'wait', until: result.waitUntil, tries: attempt };
       }
-      const output = shared.meter.run(() => pairOutput(result ?? [], run.inputs));
+      const output = shared.meter.run(() => {
+        const given = result ?? [];
+        return pairOutput(
+          node.onError === 'continueErrorOutput'
+            ? moveErrorItems(given, run.inputs, type.outputs?.(node) ?? 1)
+            : given,
+          run.inputs,
+        );
+      });
       if (node.alwaysOutputData && output.every((o) => o.length === 0)) {
         output[0] = [{ json: {}, pairedItem: { item: 0 } }];
       }
@@ -529,6 +545,34 @@ async function runNode(
   }
   void graph;
   return { kind: 'failed', tries: maxTries, error };
+}
+
+/**
+ * n8n's `handleNodeErrorOutput`: for a node set to `continueErrorOutput` that ran, the items it
+ * answered with an error of its own (an `error` field, or JSON of only `error`, `message` and
+ * `details`) leave the regular outputs for the error output, with the fields of the input item
+ * they pair with (Switch's `{ error }` for an item whose condition failed).
+ */
+function moveErrorItems(output: Item[][], inputs: (Item[] | null)[], regular: number): Item[][] {
+  const errors: Item[] = [];
+  const kept = output.slice(0, regular).map((items) =>
+    items.filter((item) => {
+      const own =
+        Boolean(item.error) ||
+        (Boolean(item.json.error) &&
+          Object.keys(item.json).every((k) => ['error', 'message', 'details'].includes(k)));
+      if (!own) return true;
+      const paired = Array.isArray(item.pairedItem) ? item.pairedItem[0] : item.pairedItem;
+      const source =
+        paired !== undefined && typeof paired === 'object'
+          ? inputs[paired.input ?? 0]?.[paired.item]
+          : undefined;
+      errors.push(source ? { ...item, json: { ...source.json, ...item.json } } : item);
+      return false;
+    }),
+  );
+  while (kept.length < regular) kept.push([]);
+  return [...kept, errors];
 }
 
 /**

@@ -6,6 +6,7 @@ import type { ExpressionData, Item, NodeDataAccess } from '../expressions/expres
 import type { WorkflowNode } from '../model/workflow.types.ts';
 import type {
   CodeLimits,
+  CommandRunner,
   ExecutionMode,
   ExecutionState,
   FileAccess,
@@ -35,6 +36,7 @@ export interface ContextShared {
   http: HttpOptions;
   code: CodeLimits;
   files: FileAccess;
+  commands: CommandRunner | undefined;
   signal: AbortSignal | undefined;
   meter: ExecutionMeter;
   runSubWorkflow: (reference: unknown, items: Item[]) => Promise<Item[]>;
@@ -143,6 +145,7 @@ export function createNodeContext(
     http: shared.http,
     code: shared.code,
     files: shared.files,
+    commands: shared.commands,
     signal: shared.signal,
     runSubWorkflow: shared.runSubWorkflow,
     work: (fn) => meter.run(fn),

@@ -6,6 +6,7 @@ import { runWorkflow, type ExecutionResult } from '../engine/executor.ts';
 import { budgetMeter } from '../engine/meter.ts';
 import { ExpressionEvaluator } from '../expressions/evaluator.ts';
 import type { Workflow } from '../model/workflow.types.ts';
+import { createCommandSandbox } from '../nodes/command.sandbox.ts';
 import { createDiskAccess } from '../nodes/disk.ts';
 import { createNodeRegistry } from '../nodes/registry.ts';
 import type { ExecutorSetup, FinishedExecution, FromExecutor, ToExecutor } from './protocol.ts';
@@ -90,6 +91,17 @@ async function run(
         ...(config.files
           ? {
               files: createDiskAccess({
+                filesDir: config.files.dir,
+                orgId: message.orgId,
+                maxFileBytes: config.files.maxFileBytes,
+              }),
+            }
+          : {}),
+        // Commands, when turned on, work in the same folder.
+        ...(config.files && config.commands
+          ? {
+              commands: createCommandSandbox({
+                ...config.commands,
                 filesDir: config.files.dir,
                 orgId: message.orgId,
                 maxFileBytes: config.files.maxFileBytes,

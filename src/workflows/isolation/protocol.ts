@@ -12,6 +12,16 @@ export interface ExecutorSetup {
    * each execution gets its organisation's folder in it. Absent: file nodes fail, saying so.
    */
   files?: { dir: string; maxFileBytes: number };
+  /**
+   * Execute Command's sandbox limits (`nodes/command.sandbox.ts`), each execution working in its
+   * organisation's files folder. Absent: the node is turned off and fails, saying so.
+   */
+  commands?: {
+    timeoutMs: number;
+    memoryMb: number;
+    processes: number;
+    network: boolean;
+  };
   /** `$env` for expressions; absent denies it. */
   env?: Record<string, string>;
   /** Longest single sandboxed expression evaluation, in milliseconds. */

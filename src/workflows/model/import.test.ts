@@ -166,7 +166,7 @@ describe('importWorkflow', () => {
       {
         nodes: [
           node('Fetch', 'n8n-nodes-base.httpRequest', { typeVersion: 4.5 }),
-          node('Check', 'n8n-nodes-base.if', { typeVersion: 2.3 }),
+          node('Check', 'n8n-nodes-base.if', { typeVersion: 2.4 }),
           node('Also', 'n8n-nodes-base.httpRequest', { typeVersion: 4.5 }),
           node('Known', 'n8n-nodes-base.httpRequest', { typeVersion: 4.2 }),
           node('Hash', 'n8n-nodes-base.crypto', { typeVersion: 2 }),
@@ -183,7 +183,7 @@ describe('importWorkflow', () => {
     ]);
     expect(report.warnings).toEqual([
       'n8n-nodes-base.httpRequest v4.5 is newer than this build knows: runs as v4.2 ("Fetch", "Also")',
-      'n8n-nodes-base.if v2.3 is newer than this build knows: runs as v2.2 ("Check")',
+      'n8n-nodes-base.if v2.4 is newer than this build knows: runs as v2.3 ("Check")',
     ]);
   });
 

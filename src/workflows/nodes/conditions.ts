@@ -1,280 +1,240 @@
-import { DateTime } from 'luxon';
+import { DateTime, type Zone } from 'luxon';
 import { NodeError } from '../engine/engine.types.ts';
-import { text } from './define.ts';
+import {
+  compareArrays,
+  compareBooleans,
+  compareDates,
+  compareNumbers,
+  compareText,
+} from './conditions.compare.ts';
+import { jsString, parseFilterValue, type FilterType } from './conditions.values.ts';
 
 /**
- * n8n's condition evaluators: the "filter" parameter of If v2, Filter v2 and Switch v3, and
- * the typed lists of If v1 / Filter v1 / Switch v1-2.
+ * n8n's "filter" parameter (If 2+, Filter 2+, each rule of Switch 3+), evaluated as n8n-workflow's
+ * `executeFilter` does. The filter carries its own options, written by n8n's editor from the
+ * node's settings: `caseSensitive` (from Ignore Case), `typeValidation` (strict, or loose with
+ * "Convert types where required") and `version` (1 for If 2-2.1, 2 for 2.2, 3 for 2.3; Switch
+ * 3-3.1, 3.2-3.3, 3.4), which changes how booleans and empty numbers are read.
  */
+
+export interface FilterOperator {
+  type?: string;
+  operation?: string;
+  /** The right value's type when it differs (array lengths: number; array contains: any). */
+  rightType?: string;
+  /** Operators without a right value (exists, empty, true...): it is not checked. */
+  singleValue?: boolean;
+}
 
 export interface FilterCondition {
   leftValue?: unknown;
   rightValue?: unknown;
-  operator?: { type?: string; operation?: string; rightType?: string };
+  operator?: FilterOperator;
+}
+
+export interface FilterOptions {
+  caseSensitive?: boolean;
+  typeValidation?: string;
+  version?: number;
 }
 
 export interface FilterValue {
-  options?: { caseSensitive?: boolean; typeValidation?: 'strict' | 'loose' };
-  conditions?: FilterCondition[];
-  combinator?: 'and' | 'or';
+  options: FilterOptions;
+  conditions: FilterCondition[];
+  combinator: string;
 }
 
-function isEmpty(v: unknown): boolean {
-  if (v === undefined || v === null || v === '') return true;
-  if (Array.isArray(v)) return v.length === 0;
-  if (typeof v === 'object') return Object.keys(v).length === 0;
-  return false;
-}
-
-function toNumber(v: unknown, strict: boolean): number {
-  if (typeof v === 'number') return v;
-  const n =
-    typeof v === 'string' && v.trim() !== ''
-      ? Number(v)
-      : typeof v === 'boolean' && !strict
-        ? Number(v)
-        : NaN;
-  if (Number.isNaN(n) && v !== undefined && v !== null && v !== '') {
-    throw new NodeError(`Wrong type: '${text(v)}' is not a number`);
-  }
-  return n;
-}
-
-function toDate(v: unknown): number {
-  if (v instanceof Date) return v.getTime();
-  if (typeof v === 'number') return v;
-  const s = String(v);
-  const d = DateTime.fromISO(s);
-  if (d.isValid) return d.toMillis();
-  const ms = Date.parse(s);
-  if (Number.isNaN(ms)) throw new NodeError(`Wrong type: '${s}' is not a date`);
-  return ms;
-}
-
-function toBool(v: unknown): boolean {
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'string') return ['true', '1', 'yes'].includes(v.trim().toLowerCase());
-  return Boolean(v);
-}
-
-function asArray(v: unknown): unknown[] {
-  if (Array.isArray(v)) return v;
-  if (typeof v === 'string') {
-    try {
-      const parsed = JSON.parse(v) as unknown;
-      if (Array.isArray(parsed)) return parsed;
-    } catch {
-      // not JSON: not an array
-    }
-  }
-  return [];
-}
-
-/** One condition of the v2 filter format. */
-export function evaluateCondition(c: FilterCondition, opts: FilterValue['options'] = {}): boolean {
-  const type = c.operator?.type ?? 'string';
-  const op = c.operator?.operation ?? 'equals';
-  const strict = opts.typeValidation !== 'loose';
-  const left = c.leftValue;
-  const right = c.rightValue;
-  if (op === 'exists') return left !== undefined && left !== null;
-  if (op === 'notExists') return left === undefined || left === null;
-  if (op === 'empty') return isEmpty(left);
-  if (op === 'notEmpty') return !isEmpty(left);
-  switch (type) {
-    case 'string': {
-      const cs = opts.caseSensitive !== false;
-      const norm = (v: unknown): string => {
-        const s = text(v);
-        return cs ? s : s.toLowerCase();
-      };
-      const l = norm(left);
-      const r = norm(right);
-      switch (op) {
-        case 'equals':
-          return l === r;
-        case 'notEquals':
-          return l !== r;
-        case 'contains':
-          return l.includes(r);
-        case 'notContains':
-          return !l.includes(r);
-        case 'startsWith':
-          return l.startsWith(r);
-        case 'notStartsWith':
-          return !l.startsWith(r);
-        case 'endsWith':
-          return l.endsWith(r);
-        case 'notEndsWith':
-          return !l.endsWith(r);
-        case 'regex':
-        case 'notRegex': {
-          const m = /^\/(.*)\/([a-z]*)$/s.exec(text(right));
-          const re = m ? new RegExp(m[1]!, m[2]) : new RegExp(text(right), cs ? '' : 'i');
-          return re.test(l) === (op === 'regex');
-        }
-        default:
-          throw new NodeError(`unknown string operation "${op}"`);
-      }
-    }
-    case 'number': {
-      const l = toNumber(left, strict);
-      const r = toNumber(right, strict);
-      const table: Record<string, boolean> = {
-        equals: l === r,
-        notEquals: l !== r,
-        gt: l > r,
-        lt: l < r,
-        gte: l >= r,
-        lte: l <= r,
-      };
-      if (!(op in table)) throw new NodeError(`unknown number operation "${op}"`);
-      return table[op]!;
-    }
-    case 'dateTime': {
-      const l = toDate(left);
-      const r = toDate(right);
-      const table: Record<string, boolean> = {
-        equals: l === r,
-        notEquals: l !== r,
-        after: l > r,
-        before: l < r,
-        afterOrEquals: l >= r,
-        beforeOrEquals: l <= r,
-      };
-      if (!(op in table)) throw new NodeError(`unknown date operation "${op}"`);
-      return table[op]!;
-    }
-    case 'boolean': {
-      const l = toBool(left);
-      if (op === 'true') return l;
-      if (op === 'false') return !l;
-      if (op === 'equals') return l === toBool(right);
-      if (op === 'notEquals') return l !== toBool(right);
-      throw new NodeError(`unknown boolean operation "${op}"`);
-    }
-    case 'array': {
-      const l = asArray(left);
-      const n = Number(right);
-      switch (op) {
-        case 'contains':
-          return l.some((x) => x === right || JSON.stringify(x) === JSON.stringify(right));
-        case 'notContains':
-          return !l.some((x) => x === right || JSON.stringify(x) === JSON.stringify(right));
-        case 'lengthEquals':
-          return l.length === n;
-        case 'lengthNotEquals':
-          return l.length !== n;
-        case 'lengthGt':
-          return l.length > n;
-        case 'lengthLt':
-          return l.length < n;
-        case 'lengthGte':
-          return l.length >= n;
-        case 'lengthLte':
-          return l.length <= n;
-        default:
-          throw new NodeError(`unknown array operation "${op}"`);
-      }
-    }
-    case 'object':
-      throw new NodeError(`unknown object operation "${op}"`);
-    default:
-      throw new NodeError(`unknown condition type "${type}"`);
-  }
-}
-
-/** A whole v2 filter: conditions joined by `and`/`or`. */
-export function evaluateFilter(filter: FilterValue | undefined, looseTypes = false): boolean {
-  const conditions = filter?.conditions ?? [];
-  const options = {
-    ...filter?.options,
-    ...(looseTypes ? { typeValidation: 'loose' as const } : {}),
-  };
-  if (conditions.length === 0) return true;
-  const results = conditions.map((c) => evaluateCondition(c, options));
-  return filter?.combinator === 'or' ? results.some(Boolean) : results.every(Boolean);
-}
-
-/** The operation of a v1 condition that names none: n8n's default per kind of value. */
-const V1_DEFAULT_OPERATION: Readonly<Record<string, string>> = {
-  boolean: 'equal',
-  dateTime: 'after',
-  number: 'smaller',
-  string: 'equal',
+/** What n8n gives a filter whose options leave some out (`getNodeParameters`). */
+const DEFAULT_OPTIONS = {
+  caseSensitive: true,
+  leftValue: '',
+  typeValidation: 'strict',
+  version: 1,
 };
 
-/** One condition of If v1 / Filter v1 (typed lists). */
-export function evaluateV1Condition(
-  kind: string,
-  c: { value1?: unknown; value2?: unknown; operation?: string },
-): boolean {
-  const op = c.operation ?? V1_DEFAULT_OPERATION[kind] ?? 'equal';
-  const v1 = c.value1;
-  const v2 = c.value2;
-  if (op === 'isEmpty') return isEmpty(v1);
-  if (op === 'isNotEmpty') return !isEmpty(v1);
-  if (kind === 'number') {
-    const a = Number(v1 ?? 0);
-    const b = Number(v2 ?? 0);
-    const table: Record<string, boolean> = {
-      equal: a === b,
-      notEqual: a !== b,
-      larger: a > b,
-      largerEqual: a >= b,
-      smaller: a < b,
-      smallerEqual: a <= b,
-    };
-    return table[op] ?? false;
+/**
+ * A filter parameter as n8n completes it before a run: a missing combinator is `and`, missing
+ * options take their defaults. Anything but an object is left as it is.
+ */
+export function completeFilter(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const filter = raw as Record<string, unknown>;
+  return {
+    ...filter,
+    combinator: filter.combinator ?? 'and',
+    options: { ...DEFAULT_OPTIONS, ...(filter.options as object | undefined) },
+  };
+}
+
+/** n8n's `isFilterValue`: other values (an empty `{}`) are not evaluated, only tested for truth. */
+export function isFilterValue(value: unknown): value is FilterValue {
+  return (
+    typeof value === 'object' && value !== null && 'conditions' in value && 'combinator' in value
+  );
+}
+
+/**
+ * Luxon dates inside a resolved parameter become their ISO text, as n8n's
+ * `cleanupParameterData` does before a node reads an object parameter.
+ */
+export function datesAsText(value: unknown): unknown {
+  if (DateTime.isDateTime(value)) return value.toString();
+  if (Array.isArray(value)) return value.map(datesAsText);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, datesAsText(v)]));
   }
-  if (kind === 'dateTime') {
-    const a = toDate(v1);
-    const b = toDate(v2);
-    return op === 'after' ? a > b : op === 'before' ? a < b : a === b;
-  }
-  if (kind === 'boolean') {
-    return op === 'notEqual' ? Boolean(v1) !== Boolean(v2) : Boolean(v1) === Boolean(v2);
-  }
-  const a = text(v1);
-  const b = text(v2);
-  switch (op) {
-    case 'equal':
-      return a === b;
-    case 'notEqual':
-      return a !== b;
-    case 'contains':
-      return a.includes(b);
-    case 'notContains':
-      return !a.includes(b);
-    case 'startsWith':
-      return a.startsWith(b);
-    case 'notStartsWith':
-      return !a.startsWith(b);
-    case 'endsWith':
-      return a.endsWith(b);
-    case 'notEndsWith':
-      return !a.endsWith(b);
-    case 'regex':
-    case 'notRegex': {
-      const m = /^\/(.*)\/([a-z]*)$/s.exec(b);
-      const re = m ? new RegExp(m[1]!, m[2]) : new RegExp(b);
-      return re.test(a) === (op === 'regex');
-    }
-    default:
-      throw new NodeError(`unknown operation "${op}"`);
+  return value;
+}
+
+/** A condition whose values are not of its type, with n8n's message and description. */
+export class FilterError extends NodeError {
+  constructor(message: string, description: string) {
+    super(message, { description });
   }
 }
 
-/** All typed condition lists of If v1 / Filter v1, joined by `all`/`any`. */
-export function evaluateV1Conditions(
-  conditions:
-    Record<string, { value1?: unknown; value2?: unknown; operation?: string }[]> | undefined,
-  combine: string | undefined,
-): boolean {
-  const results: boolean[] = [];
-  for (const [kind, list] of Object.entries(conditions ?? {})) {
-    for (const c of list ?? []) results.push(evaluateV1Condition(kind, c));
+const KNOWN_TYPES = new Set(['string', 'number', 'boolean', 'dateTime', 'array', 'object', 'any']);
+const parseType = (type: string): FilterType =>
+  KNOWN_TYPES.has(type) ? (type as FilterType) : 'any';
+
+const withArticle = (noun: string): string =>
+  `${'aeiou'.includes(noun.charAt(0)) ? 'an' : 'a'} ${noun}`;
+
+const typeDescription = (strict: boolean): string =>
+  strict
+    ? "Try changing the type of comparison. Alternatively you can enable 'Convert types where required'."
+    : 'Try changing the type of the comparison.';
+
+function invalidTypeDescription(type: string, fromType: string, side: string, strict: boolean) {
+  const conversion =
+    type === 'string'
+      ? '.toString()'
+      : type === 'number'
+        ? '.toNumber()'
+        : type === 'boolean'
+          ? '.toBoolean()'
+          : '';
+  if (!strict || !conversion) return typeDescription(strict);
+  // n8n's text, its surrounding whitespace included.
+  return `
+<p>Try either:</p>
+<ol>
+  <li>Enabling 'Convert types where required'</li>
+  <li>Converting the ${side} field to ${withArticle(type)} by adding <code>${conversion}</code></li>
+</ol>
+\t\t\t`;
+}
+
+interface Place {
+  /** The condition's position in the filter. */
+  index: number;
+  itemIndex: number;
+  /** The zone text without an offset is read in: the execution's. */
+  zone: Zone | string;
+}
+
+/** n8n's `parseFilterConditionValues`: both sides read, or n8n's error for the first bad one. */
+function parseSides(
+  c: FilterCondition,
+  operator: FilterOperator,
+  options: FilterOptions,
+  at: Place,
+) {
+  const strict = options.typeValidation === 'strict';
+  const version = options.version ?? 1;
+  const type = String(operator.type);
+  const rightType = String(operator.rightType ?? operator.type);
+  const left = parseFilterValue(c.leftValue, parseType(type), strict, version, at.zone);
+  const right = parseFilterValue(c.rightValue, parseType(rightType), strict, version, at.zone);
+  const rightValid = right.valid || operator.singleValue === true;
+  const suffix = `[condition ${at.index}, item ${at.itemIndex}]`;
+  const message = (expected: string, value: unknown) =>
+    strict
+      ? `Wrong type: '${jsString(value)}' is ${withArticle(typeof value)} but was expecting ${withArticle(expected)} ${suffix}`
+      : `Conversion error: the ${typeof value} '${jsString(value)}' can't be converted to ${withArticle(expected)} ${suffix}`;
+  if (!left.valid && !rightValid && typeof c.leftValue === typeof c.rightValue) {
+    throw new FilterError(
+      `Comparison type expects ${withArticle(type)} but both fields are ${withArticle(typeof c.leftValue)}`,
+      typeDescription(strict),
+    );
   }
-  if (results.length === 0) return true;
-  return combine === 'any' ? results.some(Boolean) : results.every(Boolean);
+  if (!left.valid) {
+    throw new FilterError(
+      message(type, c.leftValue),
+      invalidTypeDescription(type, typeof c.leftValue, 'first', strict),
+    );
+  }
+  if (!rightValid) {
+    throw new FilterError(
+      message(rightType, c.rightValue),
+      invalidTypeDescription(rightType, typeof c.rightValue, 'second', strict),
+    );
+  }
+  return { left: left.value, right: right.valid ? right.value : undefined };
+}
+
+/**
+ * One condition, as n8n's `executeFilterCondition`: its values read by the filter's type
+ * validation (a bad one throws `FilterError` naming the condition and item), then compared.
+ * An unknown type or operation is false, as in n8n.
+ */
+export function executeFilterCondition(
+  c: FilterCondition,
+  options: FilterOptions,
+  at: Place,
+): boolean {
+  const operator = c.operator;
+  if (operator === undefined || operator === null) {
+    throw new TypeError("Cannot read properties of undefined (reading 'rightType')");
+  }
+  const { left, right } = parseSides(c, operator, options, at);
+  const ignoreCase = !options.caseSensitive;
+  const exists = left !== undefined && left !== null && !Number.isNaN(left);
+  const op = String(operator.operation);
+  if (op === 'exists') return exists;
+  if (op === 'notExists') return !exists;
+  let result: boolean | undefined;
+  switch (String(operator.type)) {
+    case 'string':
+      result = compareText(op, left, right, ignoreCase);
+      break;
+    case 'number':
+      result = compareNumbers(op, left as number, right as number, exists);
+      break;
+    case 'dateTime':
+      result = compareDates(op, left, right, exists);
+      break;
+    case 'boolean':
+      result = compareBooleans(op, left, right, exists);
+      break;
+    case 'array':
+      result = compareArrays(op, left, right, ignoreCase);
+      break;
+    case 'object':
+      if (op === 'empty') result = !left || Object.keys(left).length === 0;
+      else if (op === 'notEmpty') result = !!left && Object.keys(left).length !== 0;
+      break;
+    default:
+      // An unknown type: n8n logs it and the condition is false.
+      break;
+  }
+  return result ?? false;
+}
+
+/**
+ * A whole filter, as n8n's `executeFilter`: `and` stops at the first false condition, `or` at
+ * the first true one (later conditions are not read, so cannot fail); an unknown combinator is
+ * false, and so is `or` without conditions.
+ */
+export function executeFilter(
+  filter: FilterValue,
+  at: { itemIndex: number; zone: Zone | string },
+): boolean {
+  const options = filter.options ?? {};
+  const conditions = Array.isArray(filter.conditions) ? filter.conditions : [];
+  const pass = (c: FilterCondition, index: number) =>
+    executeFilterCondition(c, options, { ...at, index });
+  if (filter.combinator === 'and') return conditions.every(pass);
+  if (filter.combinator === 'or') return conditions.some(pass);
+  return false;
 }

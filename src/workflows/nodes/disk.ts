@@ -33,28 +33,37 @@ export interface DiskOptions {
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
+/**
+ * The real path of one organisation's folder in `filesDir`, made (0700) when missing. Execute
+ * Command's sandbox works in the same folder (`command.sandbox.ts`).
+ */
+export async function organisationFolder(filesDir: string, orgId: string): Promise<string> {
+  if (!SAFE_ID.test(orgId)) throw new Error(`not an organisation id: ${JSON.stringify(orgId)}`);
+  try {
+    await mkdir(filesDir, { recursive: true, mode: 0o700 });
+    const folder = join(filesDir, orgId);
+    await mkdir(folder, { mode: 0o700 }).catch((error: unknown) => {
+      if (code(error) !== 'EEXIST') throw error;
+    });
+    return await realpath(folder);
+  } catch (error) {
+    throw new NodeError(
+      `The organisation's files folder is not available (${code(error) ?? 'error'})`,
+      { cause: error },
+    );
+  }
+}
+
 /** Builds the file access of one organisation's executions. The folder is made (0700) on first use. */
 export function createDiskAccess(options: DiskOptions): FileAccess {
   const { filesDir, orgId, maxFileBytes } = options;
   if (!SAFE_ID.test(orgId)) throw new Error(`not an organisation id: ${JSON.stringify(orgId)}`);
   let rootPromise: Promise<string> | undefined;
   const root = (): Promise<string> =>
-    (rootPromise ??= (async () => {
-      try {
-        await mkdir(filesDir, { recursive: true, mode: 0o700 });
-        const folder = join(filesDir, orgId);
-        await mkdir(folder, { mode: 0o700 }).catch((error: unknown) => {
-          if (code(error) !== 'EEXIST') throw error;
-        });
-        return await realpath(folder);
-      } catch (error) {
-        rootPromise = undefined;
-        throw new NodeError(
-          `The organisation's files folder is not available (${code(error) ?? 'error'})`,
-          { cause: error },
-        );
-      }
-    })());
+    (rootPromise ??= organisationFolder(filesDir, orgId).catch((error: unknown) => {
+      rootPromise = undefined;
+      throw error;
+    }));
 
   return {
     maxFileBytes,

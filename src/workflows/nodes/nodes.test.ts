@@ -102,7 +102,7 @@ describe('If, Filter, Switch', () => {
   });
 
   it('If v2 filter operators, case-insensitive option and strict types', async () => {
-    const cond = (operator: Record<string, string>, rightValue: unknown, options = {}) => ({
+    const cond = (operator: Record<string, unknown>, rightValue: unknown, options = {}) => ({
       conditions: {
         options,
         combinator: 'and',
@@ -126,9 +126,17 @@ describe('If, Filter, Switch', () => {
         '2026-02-01T00:00:00Z',
       ),
     ).toBe(true);
-    expect(await check(cond({ type: 'array', operation: 'lengthGt' }, 1), [1, 2])).toBe(true);
-    expect(await check(cond({ type: 'string', operation: 'notEmpty' }, ''), '')).toBe(false);
-    expect(await check(cond({ type: 'boolean', operation: 'true' }, ''), true)).toBe(true);
+    // As n8n's editor writes them: array lengths compare with a number, single-value
+    // operators have no right value to check.
+    expect(
+      await check(cond({ type: 'array', operation: 'lengthGt', rightType: 'number' }, 1), [1, 2]),
+    ).toBe(true);
+    expect(
+      await check(cond({ type: 'string', operation: 'notEmpty', singleValue: true }, ''), ''),
+    ).toBe(false);
+    expect(
+      await check(cond({ type: 'boolean', operation: 'true', singleValue: true }, ''), true),
+    ).toBe(true);
     const strict = await runNode('if', 2, cond({ type: 'number', operation: 'equals' }, 1), [
       { v: 'abc' },
     ]);

@@ -9,7 +9,7 @@ describe('the node registry', () => {
     expect(registry.resolve('n8n-nodes-base.httpRequest', 4.2)?.runsAs).toBe(4.2);
     expect(registry.resolve('n8n-nodes-base.httpRequest', 4.5)?.runsAs).toBe(4.2);
     expect(registry.resolve('n8n-nodes-base.httpRequest', 4.15)?.runsAs).toBe(4.1);
-    expect(registry.resolve('n8n-nodes-base.switch', 3.4)?.runsAs).toBe(3.2);
+    expect(registry.resolve('n8n-nodes-base.switch', 3.5)?.runsAs).toBe(3.4);
     expect(registry.get('n8n-nodes-base.set', 3.5)?.type).toBe('n8n-nodes-base.set');
     expect(registry.isSupported('n8n-nodes-base.scheduleTrigger', 1.4)).toBe(true);
   });

@@ -1,5 +1,6 @@
 import type { NodeRegistry, NodeType, ResolvedType } from '../engine/engine.types.ts';
 import { codeNodes } from './code.node.ts';
+import { executeCommandNode } from './command.node.ts';
 import { compareDatasetsNode } from './compare.node.ts';
 import { compressionNode } from './compression.node.ts';
 import { dataNodes } from './data.node.ts';
@@ -26,6 +27,7 @@ export const STANDARD_NODE_TYPES: readonly NodeType[] = [
   compareDatasetsNode,
   setNode,
   ...codeNodes,
+  executeCommandNode,
   httpRequestNode,
   ...feedNodes,
   ...dataNodes,

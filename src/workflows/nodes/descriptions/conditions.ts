@@ -16,7 +16,7 @@ export const conditionsDescriptions: Descriptions = {
   if: [
     describe([1], [fixed('conditions'), opt('combineOperation', 'all', ['all', 'any'])]),
     describe(
-      [2, 2.1, 2.2],
+      [2, 2.1, 2.2, 2.3],
       [
         param('filter', 'conditions', {}),
         bool('looseTypeValidation', false, { show: { '@version': [gte(2.1)] } }),
@@ -27,7 +27,7 @@ export const conditionsDescriptions: Descriptions = {
   filter: [
     describe([1], [fixed('conditions'), opt('combineConditions', 'AND', ['AND', 'OR'])]),
     describe(
-      [2, 2.1, 2.2],
+      [2, 2.1, 2.2, 2.3],
       [
         param('filter', 'conditions', {}),
         bool('looseTypeValidation', false, { show: { '@version': [gte(2.1)] } }),
@@ -76,7 +76,7 @@ export const conditionsDescriptions: Descriptions = {
       ],
     ),
     describe(
-      [3, 3.1, 3.2],
+      [3, 3.1, 3.2, 3.3, 3.4],
       [
         opt('mode', 'rules', ['rules', 'expression']),
         num('numberOutputs', 4, { show: { mode: ['expression'], '@version': [gte(3.3)] } }),

@@ -1,5 +1,6 @@
 import type { NodeDescription } from '../../model/parameters.ts';
 import { codeDescriptions } from './code.ts';
+import { commandDescriptions } from './command.ts';
 import { conditionsDescriptions } from './conditions.ts';
 import { dataDescriptions } from './data.ts';
 import { datetimeDescriptions } from './datetime.ts';
@@ -23,6 +24,7 @@ const FAMILIES: readonly Descriptions[] = [
   mergeDescriptions,
   setDescriptions,
   codeDescriptions,
+  commandDescriptions,
   httpDescriptions,
   dataDescriptions,
   itemListsDescriptions,
