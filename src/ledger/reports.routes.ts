@@ -57,7 +57,8 @@ const COMPARATIVE_DESCRIPTION =
   'dates (a balance sheet as of its last day); `total` is the flow statement over the whole ' +
   'span (null for the balance sheet). One read-only snapshot for every column. The header ' +
   '(entity, entities, currency, rates) is given once; `rates` lists every rate a column used. ' +
-  'Consolidation, currency and errors as for the one-period statements. See the ledger README.';
+  'Consolidation, currency, `detail` and errors as for the one-period statements. See the ' +
+  'ledger README.';
 
 /**
  * The statements under `/api/v1/ledger/reports/` (permission `read`, the caller's organisation),

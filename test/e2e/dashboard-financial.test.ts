@@ -31,8 +31,6 @@ import {
  * 1440 px; photographed light and dark, desktop and phone, into test-results/screenshots/.
  */
 
-const WIDTHS = [360, 390, 768, 1024, 1440];
-
 let server: DashboardServer;
 let browser: Browser;
 let context: BrowserContext;
