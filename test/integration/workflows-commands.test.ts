@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxProblem } from '../../src/workflows/nodes/command.sandbox.ts';
 import { createAccessWorld } from '../helpers/access.ts';
 import { pgliteStorage } from '../helpers/storage.ts';
-import { manualWorkflow, node } from '../helpers/workflows.ts';
+import { manualWorkflow, node, runNewWorkflow } from '../helpers/workflows.ts';
 
 /**
  * Execute Command through the whole server. Off (the default): a workflow that uses it imports,
@@ -28,12 +28,6 @@ const scheduled = {
   connections: { Nightly: { main: [[{ node: 'Command', type: 'main', index: 0 }]] } },
 };
 
-interface Run {
-  status: string;
-  error: { message: string } | null;
-  output?: Record<string, unknown>[];
-}
-
 async function world(env: Record<string, string>) {
   const storage = await pgliteStorage.create();
   const w = await createAccessWorld(storage.target, {
@@ -44,32 +38,11 @@ async function world(env: Record<string, string>) {
   const header = (role: string) => ({
     authorization: w.callers.find((c) => c.role === role)!.authorization!,
   });
-  const create = async (headers: Record<string, string>, body: unknown) => {
-    const created = await w.inject({
-      method: 'POST',
-      url: '/api/v1/workflows',
-      headers,
-      payload: body as object,
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    return (created.json().data as { id: string }).id;
-  };
-  const run = async (headers: Record<string, string>, body: unknown): Promise<Run> => {
-    const id = await create(headers, body);
-    const res = await w.inject({
-      method: 'POST',
-      url: `/api/v1/workflows/${id}/run`,
-      headers,
-      payload: { waitMs: 120_000 },
-    });
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json().data as Run;
-  };
+  const run = (headers: Record<string, string>, body: unknown) => runNewWorkflow(w, headers, body);
   return {
     w,
     a: header('editor'),
     b: header('other-org-admin'),
-    create,
     run,
     close: async () => {
       await w.close();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccessWorld, type AccessWorld } from '../helpers/access.ts';
 import { pgliteStorage } from '../helpers/storage.ts';
-import { manualWorkflow, node, type TestNode } from '../helpers/workflows.ts';
+import { manualWorkflow, node, runNewWorkflow, type TestNode } from '../helpers/workflows.ts';
 
 /**
  * Workflows' files through the whole server: executions run in executor processes, each given
@@ -39,12 +39,6 @@ const decode = node(
   2,
 );
 
-interface Run {
-  status: string;
-  error: { message: string } | null;
-  output?: Record<string, unknown>[];
-}
-
 describe("an organisation's files, through the executor processes", { timeout: 180_000 }, () => {
   let w: AccessWorld;
   let drop: () => Promise<void>;
@@ -52,24 +46,7 @@ describe("an organisation's files, through the executor processes", { timeout: 1
   let a: Record<string, string>;
   let b: Record<string, string>;
 
-  const run = async (headers: Record<string, string>, body: unknown): Promise<Run> => {
-    const created = await w.inject({
-      method: 'POST',
-      url: '/api/v1/workflows',
-      headers,
-      payload: body as object,
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    const id = (created.json().data as { id: string }).id;
-    const res = await w.inject({
-      method: 'POST',
-      url: `/api/v1/workflows/${id}/run`,
-      headers,
-      payload: { waitMs: 120_000 },
-    });
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json().data as Run;
-  };
+  const run = (headers: Record<string, string>, body: unknown) => runNewWorkflow(w, headers, body);
 
   beforeAll(async () => {
     filesDir = mkdtempSync(join(tmpdir(), 'iza-org-files-'));
