@@ -134,12 +134,14 @@ describe('iza on a first run', { timeout: 240_000 }, () => {
 
   it('refuses a second server on the same folder at once, naming the folder, pid and URL', async () => {
     const dataDir = join(folder(), '.iza');
+    const starting = Date.now();
     const first = start(process.execPath, [IZA, 'start'], {
       IZA_DATA_DIR: dataDir,
       IZA_PORT: '0',
     });
     groups.push(first.child.pid!);
     const url = await waitForUrl(dataDir, first);
+    const startTook = Date.now() - starting;
     const holder = readLiveLockHolder(dataDir)!;
 
     const began = Date.now();
@@ -150,8 +152,9 @@ describe('iza on a first run', { timeout: 240_000 }, () => {
       `The data folder ${dataDir} is in use by process ${holder.pid}`,
     );
     expect(second.output).toContain(`serving ${url}`);
-    // Before the database, the modules and the server load: about a process start.
-    expect(took).toBeLessThan(2_000);
+    // Before the database, the modules and the server load: a fraction of a whole start, on
+    // whatever machine (a fixed bound fails on a slow or busy one).
+    expect(took).toBeLessThan(startTook);
   });
 
   it('never creates a data folder for a command that only reads, and says which it uses', async () => {
