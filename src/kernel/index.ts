@@ -7,6 +7,7 @@ export * from './errors.ts';
 export * from './events.ts';
 export * from './ids.ts';
 export * from './jobs.ts';
+export * from './kept.ts';
 export * from './kernel.ts';
 export * from './log.ts';
 export * from './version.ts';

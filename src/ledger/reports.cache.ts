@@ -1,5 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { changedSince, type Database, type Transaction } from '../kernel/index.ts';
+import {
+  changedSince,
+  createKeptStates,
+  type Database,
+  type Transaction,
+} from '../kernel/index.ts';
 
 /**
  * Statements kept per organisation and query, brought up to date at every request from what
@@ -13,19 +18,24 @@ import { changedSince, type Database, type Transaction } from '../kernel/index.t
  *
  * Requests for one statement take turns (each starts from the answer of the one before), so a
  * long first computation is shared, not repeated. Least recently used statements go first
- * beyond `maxEntries`; a failed request keeps nothing.
+ * beyond `maxEntries`, and any unused for `idleMs` (default 30 minutes: a large consolidation
+ * keeps tens of megabytes); a failed request keeps nothing (see `createKeptStates`).
  */
-export function createReportCache(db: Database, maxEntries = 24) {
-  const entries = new Map<string, Promise<Entry<unknown, unknown>>>();
+export function createReportCache(
+  db: Database,
+  options: { maxEntries?: number; idleMs?: number } = {},
+) {
+  const states = createKeptStates<Entry<unknown, unknown>>({
+    maxEntries: options.maxEntries ?? 24,
+    idleMs: options.idleMs ?? 30 * 60_000,
+  });
 
   return {
     async kept<S, V>(orgId: string, key: string, statement: KeptStatement<S, V>): Promise<V> {
-      const id = `${orgId}|${key}`;
-      const previous = entries.get(id) as Promise<Entry<S, V>> | undefined;
-      const next = (async (): Promise<Entry<S, V>> => {
-        const base = previous ? await previous.catch(() => undefined) : undefined;
+      const entry = await states.next(`${orgId}|${key}`, (before) => {
+        const base = before as Entry<S, V> | undefined;
         return db.transaction(
-          async (tx) => {
+          async (tx): Promise<Entry<S, V>> => {
             const changes = await ledgerChanges(tx, orgId, base?.snapshot ?? null);
             const at = { snapshot: changes.snapshot, structure: changes.structure };
             if (base && base.structure === changes.structure && changes.accounts) {
@@ -37,17 +47,8 @@ export function createReportCache(db: Database, maxEntries = 24) {
           },
           { isolationLevel: 'repeatable read', accessMode: 'read only' },
         );
-      })();
-      entries.delete(id);
-      entries.set(id, next);
-      next.catch(() => {
-        if (entries.get(id) === next) entries.delete(id);
       });
-      for (const oldest of entries.keys()) {
-        if (entries.size <= maxEntries) break;
-        entries.delete(oldest);
-      }
-      return (await next).value;
+      return (entry as Entry<S, V>).value;
     },
   };
 }

@@ -114,16 +114,46 @@ export function eliminateBalances(
   figures: { get(id: string): Figures | undefined },
   tree: readonly ReportEntity[],
 ): { entries: EliminationEntry[]; eliminated: Map<string, bigint> } {
-  const inTree = new Set(tree.map((e) => e.id));
   const eliminated = new Map<string, bigint>();
   const items: { account: ReportAccount; amount: bigint }[] = [];
-  for (const account of accounts) {
-    if (!isEliminated(account, inTree)) continue;
+  for (const account of eliminable(accounts, tree).accounts) {
     const closing = figures.get(account.id)?.closing ?? 0n;
     items.push({ account, amount: closing });
     eliminated.set(account.id, closing);
   }
   return { entries: pairEntries(items, tree), eliminated };
+}
+
+/** Per account selection (see `accountsOf`): its intercompany accounts within a tree. */
+const eliminables = new WeakMap<
+  readonly ReportAccount[],
+  { tree: readonly ReportEntity[]; accounts: ReportAccount[]; ids: ReadonlySet<string> }
+>();
+
+/**
+ * The accounts of `accounts` that consolidation over `tree` eliminates, found once per selection
+ * and tree: a statement brought up to date after a write walks only them, not every account.
+ */
+function eliminable(accounts: readonly ReportAccount[], tree: readonly ReportEntity[]) {
+  const known = eliminables.get(accounts);
+  if (known?.tree === tree) return known;
+  const inTree = new Set(tree.map((e) => e.id));
+  const found = accounts.filter((account) => isEliminated(account, inTree));
+  const entry = { tree, accounts: found, ids: new Set(found.map((a) => a.id)) };
+  eliminables.set(accounts, entry);
+  return entry;
+}
+
+/** Whether consolidating `accounts` over `tree` eliminates any of the accounts `ids`. */
+export function eliminatesAny(
+  accounts: readonly ReportAccount[],
+  tree: readonly ReportEntity[],
+  ids: Iterable<string>,
+): boolean {
+  const { ids: eliminated } = eliminable(accounts, tree);
+  if (eliminated.size === 0) return false;
+  for (const id of ids) if (eliminated.has(id)) return true;
+  return false;
 }
 
 /** Accounts of one code and type across the entities, as one statement line. */

@@ -14,6 +14,7 @@ import {
 import { loadCloseHistory, loadRateBook, type RateBook } from './reports.rates.ts';
 import {
   buildCashFlow,
+  counterpartTotals,
   type FigureLookup,
   type FigureSet,
   type Flow,
@@ -273,7 +274,7 @@ export function cashFlowOf(
   const { flows, eliminated } = convertFlows(c, c.translator, buckets);
   return buildCashFlow(headerOf(c), {
     cash,
-    flows,
+    counterparts: counterpartTotals(flows),
     eliminations: pairEntries(eliminated, c.tree),
   });
 }

@@ -8,6 +8,7 @@ import {
   assemble,
   figureSetOfParts,
   flowsOfParts,
+  readChangedAccounts,
   readParts,
   reassemble,
   type Assembly,
@@ -20,6 +21,7 @@ import {
   buildCashFlow,
   buildProfitAndLoss,
   buildTrialBalance,
+  type Reuse,
 } from './reports.statements.ts';
 import type {
   AccountBalance,
@@ -61,7 +63,8 @@ export function createReportsService(deps: ReportsServiceDeps) {
     <V>(
       kind: ReportKind,
       options: PartOptions,
-      build: (c: ReportContext, assembly: Assembly) => V,
+      /** `before`: the statement kept, to take over what the changes did not touch. */
+      build: (c: ReportContext, assembly: Assembly, before?: V) => V,
     ) =>
     (orgId: string, query: ReportQuery): Promise<V> => {
       const statement: KeptStatement<{ c: ReportContext; assembly: Assembly }, V> = {
@@ -81,26 +84,41 @@ export function createReportsService(deps: ReportsServiceDeps) {
           const touched = changed.filter((a) => c.inTree.has(a.entityId));
           if (touched.length === 0) return kept;
           if (touched.some((a) => !c.accountById.has(a.id))) return undefined;
-          const entityIds = [...new Set(touched.map((a) => a.entityId))];
-          const fresh = await readParts(tx, c, entityIds, options);
+          // A few accounts of many (the usual write): only they are read again.
+          const fresh =
+            (touched.length * 4 <= c.accounts.length
+              ? await readChangedAccounts(tx, c, kept.state.assembly.parts, touched, options)
+              : undefined) ??
+            (await readParts(tx, c, [...new Set(touched.map((a) => a.entityId))], options));
           const assembly = reassemble(c, kept.state.assembly, fresh);
-          return { state: { c, assembly }, value: build(c, assembly) };
+          return { state: { c, assembly }, value: build(c, assembly, kept.value) };
         },
       };
       return cache.kept(orgId, `${kind}|${today()}|${stableKey(query)}`, statement);
     };
 
   const statements = {
-    trialBalance: single('trial-balance', { debitsAndCredits: true }, (c, a) =>
-      buildTrialBalance(a.header, figureSetOfParts(c, a, { debitsAndCredits: true })),
+    trialBalance: single<TrialBalance>(
+      'trial-balance',
+      { debitsAndCredits: true },
+      (c, a, before) =>
+        buildTrialBalance(
+          a.header,
+          figureSetOfParts(c, a, { debitsAndCredits: true }),
+          reuseOf(a, before),
+        ),
     ),
-    balanceSheet: single('balance-sheet', {}, (c, a) =>
-      buildBalanceSheet(a.header, figureSetOfParts(c, a, {})),
+    balanceSheet: single<BalanceSheet>('balance-sheet', {}, (c, a, before) =>
+      buildBalanceSheet(a.header, figureSetOfParts(c, a, {}), reuseOf(a, before)),
     ),
-    profitAndLoss: single('profit-and-loss', PROFIT_AND_LOSS_PARTS, (c, a) =>
-      buildProfitAndLoss(a.header, figureSetOfParts(c, a, PROFIT_AND_LOSS_PARTS)),
+    profitAndLoss: single<ProfitAndLoss>('profit-and-loss', PROFIT_AND_LOSS_PARTS, (c, a, before) =>
+      buildProfitAndLoss(
+        a.header,
+        figureSetOfParts(c, a, PROFIT_AND_LOSS_PARTS),
+        reuseOf(a, before),
+      ),
     ),
-    cashFlow: single('cash-flow', { cashOnly: true, flows: true }, (c, a) =>
+    cashFlow: single<CashFlowStatement>('cash-flow', { cashOnly: true, flows: true }, (c, a) =>
       buildCashFlow(a.header, {
         cash: figureSetOfParts(c, a, { cashOnly: true }),
         ...flowsOfParts(c, a.parts),
@@ -201,6 +219,13 @@ export function createReportsService(deps: ReportsServiceDeps) {
 }
 
 export type ReportsService = ReturnType<typeof createReportsService>;
+
+/** What a statement brought up to date can take over from the one kept (see `Reuse`). */
+function reuseOf<T>(assembly: Assembly, before: T | undefined): Reuse<T> | undefined {
+  return before !== undefined && assembly.changed
+    ? { before, changed: assembly.changed }
+    : undefined;
+}
 
 /** A summary's query computes the rates per currency only: it shows no others. */
 function perCurrency<Q extends ReportQuery | ComparativeQuery>(query: Q): Q {

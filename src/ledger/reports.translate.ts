@@ -98,6 +98,66 @@ export function createTranslator(book: RateBook): Translator {
   };
 }
 
+/** A movement rate and the days it was used from and to. */
+type Movement = RateInfo & { firstDay: string; lastDay: string };
+
+/** What identifies a rate: its value, the day it took effect and whether it is inverted. */
+const rateKey = (r: RateInfo) => `${r.rate}|${r.effectiveOn}|${r.inverted}`;
+
+/**
+ * Adds `movements` to `list` (indexed by `rateKey` in `byRate`): a rate not there yet as a copy,
+ * one already there widened to the days of both.
+ */
+function addMovements(
+  list: Movement[],
+  byRate: Map<string, Movement>,
+  movements: readonly Movement[],
+): void {
+  for (const movement of movements) {
+    const known = byRate.get(rateKey(movement));
+    if (!known) {
+      const copy = { ...movement };
+      byRate.set(rateKey(movement), copy);
+      list.push(copy);
+    } else {
+      if (movement.firstDay < known.firstDay) known.firstDay = movement.firstDay;
+      if (movement.lastDay > known.lastDay) known.lastDay = movement.lastDay;
+    }
+  }
+}
+
+/**
+ * The rates of several translators of one entity's amounts as one translator over all of them
+ * would have recorded them (see `Translator.used`): per currency, its closing and opening rate
+ * (the same day and so the same rate for every account of the entity), and each movement rate
+ * from the first to the last day any of them used it. Lets an entity's figures be translated
+ * one account at a time, and only the accounts that changed be translated again.
+ */
+export function mergeUses(lists: Iterable<readonly EntityRates[]>): EntityRates[] {
+  const merged = new Map<string, EntityRates>();
+  const movementKeys = new Map<EntityRates, Map<string, Movement>>();
+  for (const list of lists) {
+    for (const use of list) {
+      const key = `${use.entityId} ${use.currency}`;
+      let known = merged.get(key);
+      if (!known) {
+        known = { ...use, movements: [] };
+        merged.set(key, known);
+        movementKeys.set(known, new Map());
+      }
+      known.closing ??= use.closing;
+      known.opening ??= use.opening;
+      addMovements(known.movements, movementKeys.get(known)!, use.movements);
+    }
+  }
+  return [...merged.values()]
+    .map((use) => ({
+      ...use,
+      movements: use.movements.sort((a, b) => compareText(a.firstDay, b.firstDay)),
+    }))
+    .sort((a, b) => compareText(a.entityId, b.entityId) || compareText(a.currency, b.currency));
+}
+
 /** The header's rates: per entity (unless only `currencies` were asked for) and per currency. */
 export function ratesOf(
   used: readonly EntityRates[],
@@ -109,7 +169,6 @@ export function ratesOf(
     string,
     Map<string, RateInfo & { firstDay: string; lastDay: string }>
   >();
-  const rateKey = (r: RateInfo) => `${r.rate}|${r.effectiveOn}|${r.inverted}`;
   const sameRate = (a: RateInfo, b: RateInfo) => rateKey(a) === rateKey(b);
   const addPoint = (
     list: (RateInfo & { day: string })[],
@@ -136,17 +195,7 @@ export function ratesOf(
     entry.entities += 1;
     addPoint(entry.closing, use.closing);
     addPoint(entry.opening, use.opening);
-    for (const movement of use.movements) {
-      const known = movements.get(rateKey(movement));
-      if (!known) {
-        const copy = { ...movement };
-        movements.set(rateKey(movement), copy);
-        entry.movements.push(copy);
-      } else {
-        if (movement.firstDay < known.firstDay) known.firstDay = movement.firstDay;
-        if (movement.lastDay > known.lastDay) known.lastDay = movement.lastDay;
-      }
-    }
+    addMovements(entry.movements, movements, use.movements);
   }
   const ratesByCurrency = [...byCurrency.values()]
     .map((entry) => ({

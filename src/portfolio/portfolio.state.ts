@@ -1,5 +1,10 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { changedSince, type Database, type Transaction } from '../kernel/index.ts';
+import {
+  changedSince,
+  createKeptStates,
+  type Database,
+  type Transaction,
+} from '../kernel/index.ts';
 import { coveredUntil } from './health.ts';
 import { compareText, fromColumn } from './portfolio.values.ts';
 
@@ -58,35 +63,24 @@ interface Entry {
 }
 
 /**
- * Keeps one state per organisation, window and day (the `maxEntries` most recently used).
- * Requests for one state take turns, each starting from the state the one before left, so a
- * first read is shared, not repeated. A failed request keeps nothing.
+ * Keeps one state per organisation, window and day (the `maxEntries` most recently used, each
+ * dropped once unused for `idleMs`). Requests for one state take turns, each starting from the
+ * state the one before left, so a first read is shared, not repeated. A failed request keeps
+ * nothing (see `createKeptStates`).
  */
-export function createPortfolioStates(db: Database, maxEntries = 16) {
-  const entries = new Map<string, Promise<Entry>>();
+export function createPortfolioStates(db: Database, maxEntries = 16, idleMs = 30 * 60_000) {
+  const states = createKeptStates<Entry>({ maxEntries, idleMs });
 
   return {
     /** The state of the organisation's open ventures for months `first`..`last`, as of `asOf`. */
     async state(orgId: string, first: string, last: string, asOf: string): Promise<PortfolioState> {
-      const id = `${orgId}|${first}|${last}|${asOf}`;
-      const previous = entries.get(id);
-      const next = (async (): Promise<Entry> => {
-        const base = previous ? await previous.catch(() => undefined) : undefined;
-        return db.transaction((tx) => refresh(tx, orgId, { first, last, asOf }, base), {
+      const entry = await states.next(`${orgId}|${first}|${last}|${asOf}`, (base) =>
+        db.transaction((tx) => refresh(tx, orgId, { first, last, asOf }, base), {
           isolationLevel: 'repeatable read',
           accessMode: 'read only',
-        });
-      })();
-      entries.delete(id);
-      entries.set(id, next);
-      next.catch(() => {
-        if (entries.get(id) === next) entries.delete(id);
-      });
-      for (const oldest of entries.keys()) {
-        if (entries.size <= maxEntries) break;
-        entries.delete(oldest);
-      }
-      return (await next).state;
+        }),
+      );
+      return entry.state;
     },
   };
 }
