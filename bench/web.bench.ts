@@ -425,7 +425,7 @@ try {
 const ended = new Date();
 const loads = [...latency.load, ...(lighthouse?.load ?? [])];
 console.log(
-  `${machineLine(0).replace(', 0 s per run', '')}; ${began.toISOString().slice(0, 16).replace('T', ' ')} to ${ended.toISOString().slice(11, 16)} UTC; load average (1 min) ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} while measuring`,
+  `${machineLine(0)}; ${began.toISOString().slice(0, 16).replace('T', ' ')} to ${ended.toISOString().slice(11, 16)} UTC; load average (1 min) ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} while measuring`,
 );
 console.log('');
 console.log('| what index.html loads | files | raw | gzip -9 | brotli |');

@@ -10,16 +10,14 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { machineLine, sharedPath } from './lib.ts';
+import { createBenchAdmin, izaCommand, machineLine, sharedPath } from './lib.ts';
 import { startIza } from './web.server.ts';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const file = process.env.WF_FILE ?? sharedPath('bench', 'wf-respond.json');
 const peer = process.env.N8N_PEER ?? join(homedir(), 'n8n-peer');
 const path = '/webhook/bench-respond?name=x';
-const bin = fileURLToPath(new URL('../bin/iza.mjs', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'iza-bench-wf-'));
 const env: Record<string, string> = {
   ...(process.env as Record<string, string>),
@@ -41,15 +39,7 @@ interface Row {
   errors: number;
 }
 
-const iza = (args: string[], input?: string) => {
-  const r = spawnSync(process.execPath, ['--no-node-snapshot', bin, ...args], {
-    env,
-    encoding: 'utf8',
-    ...(input === undefined ? {} : { input }),
-  });
-  if (r.status !== 0) throw new Error(`iza ${args.join(' ')}: ${r.stdout}${r.stderr}`);
-  return r.stdout;
-};
+const iza = izaCommand(env);
 const json = <T>(text: string): T => JSON.parse(text.slice(text.indexOf('{'))) as T;
 
 async function load(
@@ -89,20 +79,7 @@ const stop = async (child: ChildProcess) => {
 const rows: Row[] = [];
 let executions: number;
 try {
-  iza(
-    [
-      'user',
-      'create-admin',
-      '--org',
-      'Bench',
-      '--email',
-      'bench@example.test',
-      '--name',
-      'Bench',
-      '--password-stdin',
-    ],
-    'correct horse battery staple 42\n',
-  );
+  createBenchAdmin(iza);
   const report = json<{ files: { id?: string; status: string }[] }>(
     iza(['workflow', 'import', file, '--json']),
   );

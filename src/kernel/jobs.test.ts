@@ -112,4 +112,28 @@ describe.each(storages)('jobs on $name', (storage) => {
       interval: 100,
     });
   });
+
+  it('drains a backlog one job after another, not one job per polling interval', async () => {
+    const { target, drop } = await durableTarget(storage);
+    cleanup.push(drop);
+    // Queued while nothing works the queue (as schedules queue a minute's runs for workers).
+    const first = await createTestKernel({ target, workJobs: false });
+    await first.jobs.define({ name: 'test.backlog', handler: async () => undefined });
+    for (let order = 0; order < 6; order++) await first.jobs.send('test.backlog', { order });
+    await first.close();
+
+    // One worker polling every 60 s: each job it finds is followed by the next at once.
+    const second = await createTestKernel({ target, env: { IZA_JOBS_POLL_SECONDS: '60' } });
+    cleanup.push(() => second.close());
+    const done: unknown[] = [];
+    await second.jobs.define({
+      name: 'test.backlog',
+      concurrency: 1,
+      handler: async (job) => {
+        done.push(job.data);
+      },
+    });
+    await vi.waitFor(() => expect(done).toHaveLength(6), { timeout: 30_000, interval: 100 });
+    expect(done).toEqual([0, 1, 2, 3, 4, 5].map((order) => ({ order })));
+  });
 });

@@ -144,18 +144,29 @@ export async function createJobs(options: CreateJobsOptions): Promise<Jobs> {
       const concurrency = definition.concurrency ?? 2;
       const ids: string[] = [];
       for (let i = 0; i < concurrency; i++) {
-        ids.push(
-          await boss.work<Envelope<unknown>>(
-            definition.name,
-            {
-              batchSize: 1,
-              pollingIntervalSeconds: options.pollingIntervalSeconds,
-              // NOTIFY wakes workers for new jobs; retries and deferred jobs still need the poll.
-              notifyPollingIntervalSeconds: options.pollingIntervalSeconds,
-            },
-            async ([job]) => (job ? run(definition as QueueDefinition<unknown>, job) : undefined),
-          ),
+        let id: string | undefined;
+        id = await boss.work<Envelope<unknown>>(
+          definition.name,
+          {
+            batchSize: 1,
+            pollingIntervalSeconds: options.pollingIntervalSeconds,
+            // NOTIFY wakes workers for new jobs; retries and deferred jobs still need the poll.
+            notifyPollingIntervalSeconds: options.pollingIntervalSeconds,
+          },
+          async ([job]) => {
+            if (!job) return undefined;
+            try {
+              return await run(definition as QueueDefinition<unknown>, job);
+            } finally {
+              // A worker that found a job fetches again at once rather than after its polling
+              // interval: a backlog (a minute's schedules, a burst of error workflows) drains
+              // at the speed of its jobs, not at one job per worker per interval. The first
+              // fetch that finds nothing waits the interval again.
+              if (id !== undefined) boss.notifyWorker(id);
+            }
+          },
         );
+        ids.push(id);
       }
       workerIds.set(definition.name, ids);
     },
