@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { orgOf } from '../server/access.ts';
-import { addRoute } from '../server/route.ts';
+import { addRoute, kept } from '../server/route.ts';
 import {
   accountCreateSchema,
   accountJson,
@@ -65,7 +65,9 @@ function registerEntityRoutes(app: FastifyInstance, ledger: LedgerService): void
       summary: 'Legal entities (ventures and holding companies)',
       response: z.array(entitySchema),
     },
-    async ({ request }) => (await ledger.listEntities(orgOf(request))).map(entityJson),
+    // Kept while no entity is created or closed: serialized (and compressed) once.
+    async ({ request }) =>
+      kept(await ledger.entityList(orgOf(request)), (list) => list.map(entityJson)),
   );
   addRoute(
     app,

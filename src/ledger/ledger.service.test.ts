@@ -54,6 +54,41 @@ describe.each(storages)('ledger service on $name', { timeout: 60_000 }, (storage
       expect(await world.ledger.getEntity(orgId, entity.id)).toEqual(entity);
     });
 
+    it('keeps the entity list while nothing changes it, and lists a new entity and a close', async () => {
+      const { orgId, entity, chart } = await createBook(world.ledger);
+      const first = await world.ledger.entityList(orgId);
+      expect(first).toEqual(await world.ledger.listEntities(orgId));
+      // A transfer changes no entity: the same list object (the route's JSON is kept with it).
+      const code = (c: string) => chart.find((a) => a.code === c)!.id;
+      const transfer = {
+        id: newId(),
+        debitAccountId: code('1100'),
+        creditAccountId: code('3000'),
+        amount: 100n,
+        currency: 'EUR',
+      };
+      expect(await results(orgId, [transfer])).toEqual(['ok']);
+      expect(await world.ledger.entityList(orgId)).toBe(first);
+      const child = await world.ledger.createEntity(orgId, {
+        code: 'ZETA',
+        name: 'Zeta',
+        kind: 'venture',
+        baseCurrency: 'EUR',
+        parentId: entity.id,
+      });
+      const second = await world.ledger.entityList(orgId);
+      expect(second.map((e) => e.code)).toEqual([...first.map((e) => e.code), 'ZETA']);
+      await world.ledger.closePeriod(orgId, child.entity.id, { through: '2025-12-31' });
+      const third = await world.ledger.entityList(orgId);
+      expect(third.find((e) => e.code === 'ZETA')!.closedThrough).toBe('2025-12-31');
+      expect(third).toEqual(await world.ledger.listEntities(orgId));
+      // Another organisation's list is its own.
+      const other = await createBook(world.ledger);
+      expect((await world.ledger.entityList(other.orgId)).map((e) => e.id)).toEqual([
+        other.entity.id,
+      ]);
+    });
+
     it('keeps entity codes unique per organisation and parents in the organisation', async () => {
       const { orgId, entity } = await createBook(world.ledger);
       const again = { code: 'ACME', name: 'Other', kind: 'venture' as const, baseCurrency: 'EUR' };

@@ -3,6 +3,7 @@ import {
   changedSince,
   createKeptStates,
   type Database,
+  type DbOrTx,
   type Transaction,
 } from '../kernel/index.ts';
 
@@ -105,7 +106,7 @@ export interface LedgerChanges {
  * did not see.
  */
 export async function ledgerChanges(
-  tx: Transaction,
+  tx: DbOrTx,
   orgId: string,
   since: string | null,
 ): Promise<LedgerChanges> {
