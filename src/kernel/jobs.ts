@@ -144,7 +144,8 @@ export async function createJobs(options: CreateJobsOptions): Promise<Jobs> {
       const concurrency = definition.concurrency ?? 2;
       const ids: string[] = [];
       for (let i = 0; i < concurrency; i++) {
-        let id: string | undefined;
+        // Read by the handler, which may run before `work` answers (then it stays undefined).
+        let id: string | undefined = undefined;
         id = await boss.work<Envelope<unknown>>(
           definition.name,
           {
