@@ -2,7 +2,6 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import {
   ErrorCodes,
   UserError,
-  createKeptStates,
   isUuid,
   newId,
   notFound,
@@ -100,11 +99,8 @@ export function createLedgerService(deps: LedgerServiceDeps) {
   const postings = createPostings({ db, getAccount });
   const periods = createPeriods({ db, clock, audit });
 
-  /** The entity list per organisation (see `entityList`). */
-  const entityLists = createKeptStates<{ structure: string; entities: Entity[] }>({
-    maxEntries: 64,
-    idleMs: 30 * 60_000,
-  });
+  /** The entity list per organisation, the least recently asked for first (see `entityList`). */
+  const entityLists = new Map<string, { structure: string; entities: Entity[] }>();
 
   const service = {
     createTransfers: transfers.createTransfers,
@@ -223,13 +219,20 @@ export function createLedgerService(deps: LedgerServiceDeps) {
      * it made before (1,001 entities are about 250 KB).
      */
     async entityList(orgId: string): Promise<readonly Entity[]> {
-      const kept = await entityLists.next(orgId, async (before) => {
-        // Read before the list: a list read later is never older than the text it is kept with.
-        const { structure } = await ledgerChanges(db, orgId, null);
-        if (before?.structure === structure) return before;
-        return { structure, entities: await service.listEntities(orgId) };
-      });
-      return kept.entities;
+      // Read before the list: a list read later is never older than the text it is kept with.
+      const { structure } = await ledgerChanges(db, orgId, null);
+      const known = entityLists.get(orgId);
+      entityLists.delete(orgId);
+      const entry =
+        known?.structure === structure
+          ? known
+          : { structure, entities: await service.listEntities(orgId) };
+      entityLists.set(orgId, entry);
+      for (const oldest of entityLists.keys()) {
+        if (entityLists.size <= 64) break;
+        entityLists.delete(oldest);
+      }
+      return entry.entities;
     },
 
     getEntity,

@@ -91,6 +91,12 @@ export function createReportsService(deps: ReportsServiceDeps) {
               : undefined) ??
             (await readParts(tx, c, [...new Set(touched.map((a) => a.entityId))], options));
           const assembly = reassemble(c, kept.state.assembly, fresh);
+          // No figure it shows changed (a write to accounts it leaves out), nor its rates: the
+          // kept answer itself, whose JSON the route made before. Cash flows change only with
+          // their cash accounts' figures.
+          if (assembly.changed?.size === 0 && assembly.header === kept.state.assembly.header) {
+            return { state: { c, assembly }, value: kept.value };
+          }
           return { state: { c, assembly }, value: build(c, assembly, kept.value) };
         },
       };
