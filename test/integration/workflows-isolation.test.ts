@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccessWorld, type AccessWorld } from '../helpers/access.ts';
 import { pgliteStorage } from '../helpers/storage.ts';
-import { manualWorkflow, node } from '../helpers/workflows.ts';
+import { createWorkflow, manualWorkflow, node } from '../helpers/workflows.ts';
 
 /**
  * Hostile workflows against the executor processes: each only hurts itself. Organisation B
@@ -84,16 +84,8 @@ describe('executor processes: a hostile workflow only hurts itself', { timeout: 
   let a: Record<string, string>;
   let b: Record<string, string>;
 
-  const create = async (headers: Record<string, string>, body: unknown, world = w) => {
-    const res = await world.inject({
-      method: 'POST',
-      url: '/api/v1/workflows',
-      headers,
-      payload: body as object,
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    return (res.json().data as { id: string }).id;
-  };
+  const create = (headers: Record<string, string>, body: unknown, world = w) =>
+    createWorkflow(world, headers, body);
   const run = async (headers: Record<string, string>, id: string, world = w): Promise<Run> => {
     const res = await world.inject({
       method: 'POST',
