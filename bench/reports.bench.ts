@@ -6,7 +6,9 @@
 // in a transaction that is rolled back).
 //
 //   npm run bench:reports   (BENCH_ROUNDS writes per statement, default 10; PostgreSQL
-//                                  when BENCH_DATABASE_URL names a server to restore into)
+//                                  when BENCH_DATABASE_URL names a server to restore into; the
+//                                  heap each kept statement holds is measured with the script's
+//                                  --expose-gc)
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
@@ -70,16 +72,24 @@ async function benchStorage(name: string, target: StorageTarget, dataDir: string
       () => reports.cashFlow(orgId, { ...base, from: `${today.slice(0, 4)}-01-01`, to: today }),
     ],
   ] as const;
+  // The heap a kept statement holds (with `node --expose-gc`: collected before each reading).
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const heapMb = () => {
+    gc?.();
+    return process.memoryUsage().heapUsed / 2 ** 20;
+  };
   for (const [label, statement] of statements) {
+    const heapBefore = heapMb();
     let t = performance.now();
     await statement();
     const first = performance.now() - t;
-    const kept: number[] = [];
+    const kept = gc ? `${ms(heapMb() - heapBefore)} MB` : 'run with --expose-gc';
+    const keptTimes: number[] = [];
     const updated: number[] = [];
     for (let i = 0; i < rounds; i++) {
       t = performance.now();
       await statement();
-      kept.push(performance.now() - t);
+      keptTimes.push(performance.now() - t);
       await transfers.createTransfers(orgId, [
         {
           id: newId(),
@@ -94,7 +104,7 @@ async function benchStorage(name: string, target: StorageTarget, dataDir: string
       updated.push(performance.now() - t);
     }
     console.log(
-      `| ${name} | ${label} | ${ms(first)} | ${ms(median(kept))} | ${ms(median(updated))} | ${ms(Math.max(...updated))} |`,
+      `| ${name} | ${label} | ${ms(first)} | ${ms(median(keptTimes))} | ${ms(median(updated))} | ${ms(Math.max(...updated))} | ${kept} |`,
     );
   }
   // The changed accounts' query (reports.cache.ts), with and without its index.
@@ -131,9 +141,9 @@ async function benchStorage(name: string, target: StorageTarget, dataDir: string
 
 console.log(`${machineLine(0)}; ${rounds} writes per statement`);
 console.log(
-  '| storage | statement | first ms | kept median ms | updated median ms | updated max ms |',
+  '| storage | statement | first ms | kept median ms | updated median ms | updated max ms | heap kept |',
 );
-console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
 const pglite = await pgliteDataset(today);
 try {
   await benchStorage('PGlite', { kind: 'pglite', dataDir: pglite.dir }, pglite.dir);
