@@ -125,10 +125,11 @@ export interface LedgerClient {
    * the API's 4xx when it is not applied.
    */
   createTransfer(transfer: TransferInputJson): Promise<SubmittedTransferJson>;
+  /** A reversal: answered as stored, or waiting for approval when a policy caught it. */
   reverseTransfer(
     id: string,
     body: { id: string; description?: string; effectiveAt?: string },
-  ): Promise<SingleTransferJson>;
+  ): Promise<SubmittedTransferJson>;
   recordFxRates(
     rates: FxRateInput[],
   ): Promise<{ recorded: number; unchanged: number; rates: FxRateJson[] }>;
@@ -294,10 +295,6 @@ function localLedger(ledger: LedgerService, reports: ReportsService, orgId: stri
   const entity = (value: unknown) => entitySchema.parse(jsonify(value));
   const account = (value: unknown) => accountSchema.parse(jsonify(value));
   const transfer = (value: unknown) => transferSchema.parse(jsonify(value));
-  const single = (outcome: { result: 'ok' | 'exists'; transfer: unknown }): SingleTransferJson => {
-    const t = transfer(outcome.transfer);
-    return { id: t.id, index: 0, result: outcome.result, transfer: t };
-  };
   return {
     via: 'database',
     listEntities: async () => (await ledger.listEntities(orgId)).map(entity),
@@ -328,11 +325,17 @@ function localLedger(ledger: LedgerService, reports: ReportsService, orgId: stri
         await ledger.submitTransfer(orgId, validTransfer(input, 0), LOCAL_ADMINISTRATOR),
       ),
     reverseTransfer: async (id, body) =>
-      single(
-        await ledger.reverseTransferOrFail(orgId, id, body.id, {
-          ...(body.description === undefined ? {} : { description: body.description }),
-          ...(body.effectiveAt === undefined ? {} : { effectiveAt: new Date(body.effectiveAt) }),
-        }),
+      submittedJson(
+        await ledger.submitReversal(
+          orgId,
+          id,
+          body.id,
+          {
+            ...(body.description === undefined ? {} : { description: body.description }),
+            ...(body.effectiveAt === undefined ? {} : { effectiveAt: new Date(body.effectiveAt) }),
+          },
+          LOCAL_ADMINISTRATOR,
+        ),
       ),
     recordFxRates: async (rates) => {
       const out = await ledger.recordFxRates(orgId, rates);

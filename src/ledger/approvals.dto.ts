@@ -78,6 +78,8 @@ export const transferRequestSchema = z.object({
     effectiveAt: timestamp.optional(),
     description: z.string().optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
+    /** Set when the request is the reversal of this posted transfer. */
+    reversesId: z.uuid().optional(),
   }),
   policies: z.array(caughtBySchema),
   approvals: z.array(
@@ -201,6 +203,7 @@ export function transferRequestJson(r: TransferRequest): z.input<typeof transfer
       ...(t.effectiveAt === undefined ? {} : { effectiveAt: t.effectiveAt.toISOString() }),
       ...(t.description === undefined ? {} : { description: t.description }),
       ...(t.metadata === undefined ? {} : { metadata: t.metadata }),
+      ...(t.reversesId === undefined ? {} : { reversesId: t.reversesId }),
     },
     policies: r.policies.map((p) => caughtByJson(p, r)),
     approvals: r.approvals.map((a) => ({

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import {
   ErrorCodes,
   UserError,
@@ -27,10 +27,14 @@ import {
   type TransferRequest,
   type TransferRequestFilter,
 } from './approvals.types.ts';
-import { ledgerTransferApprovals, ledgerTransferRequests } from './ledger.schema.ts';
-import type { TransferResult } from './ledger.types.ts';
-import { normalise } from './transfers.input.ts';
-import { isSuccess, type EngineTransfer } from './transfers.rules.ts';
+import {
+  ledgerTransferApprovals,
+  ledgerTransferRequests,
+  ledgerTransfers,
+} from './ledger.schema.ts';
+import type { Transfer, TransferResult } from './ledger.types.ts';
+import { normalise, uuid } from './transfers.input.ts';
+import { isSuccess, reversalOf, type EngineTransfer } from './transfers.rules.ts';
 import type { LedgerAudit, TransfersService } from './transfers.service.ts';
 import {
   transferRefused,
@@ -49,6 +53,14 @@ export interface ApprovalsDeps {
   transfers: Pick<TransfersService, 'transact' | 'applyWithin' | 'lookupTransfers'>;
   /** One transfer straight into the ledger (what happens when no policy catches it). */
   createTransfer: (orgId: string, input: SingleTransferInput) => Promise<SingleTransferOutcome>;
+  /** A reversal straight into the ledger (what happens when no policy catches it). */
+  reverseTransferOrFail: (
+    orgId: string,
+    id: string,
+    newId: string,
+    options: { description?: string; effectiveAt?: Date },
+  ) => Promise<SingleTransferOutcome>;
+  getTransfer: (orgId: string, id: string) => Promise<Transfer>;
   /**
    * The person an API key answers for (`user:<id>` of its creator), so that they cannot approve
    * what they asked for through their key. Without it a key stands for itself only.
@@ -86,8 +98,16 @@ export function createApprovals(deps: ApprovalsDeps) {
     maxFutureDays: deps.maxFutureDays,
   });
 
-  /** The answer to a transfer id asked for again: the request as it stands, or a conflict. */
-  async function replay(orgId: string, t: EngineTransfer, row: RequestRow): Promise<SubmitOutcome> {
+  /**
+   * The answer to a transfer id asked for again: the request as it stands, or a conflict. A
+   * request that posted answers as the ledger does (`direct`: `exists`).
+   */
+  async function replay(
+    orgId: string,
+    t: EngineTransfer,
+    row: RequestRow,
+    direct: () => Promise<SingleTransferOutcome>,
+  ): Promise<SubmitOutcome> {
     if (!sameRequest(row, t)) {
       throw new UserError(
         'transfer_request_conflict',
@@ -95,7 +115,7 @@ export function createApprovals(deps: ApprovalsDeps) {
         { status: 409, details: { id: t.id, status: row.status } },
       );
     }
-    if (row.status === 'posted') return deps.createTransfer(orgId, t);
+    if (row.status === 'posted') return direct();
     if (row.status === 'rejected') {
       throw new UserError(
         'transfer_request_rejected',
@@ -134,6 +154,88 @@ export function createApprovals(deps: ApprovalsDeps) {
     return { own, counts, roles: [...new Set(caught.map((p) => p.approverRole))] };
   }
 
+  /**
+   * A transfer asked for by `actor`: stored as a request waiting for approval when a policy
+   * catches it (balances do not move), else `direct` (the ledger). The transfer id stays the
+   * idempotency key: the same request again answers the request as it stands; with other
+   * fields it is a conflict.
+   */
+  async function submitGuarded(
+    orgId: string,
+    t: EngineTransfer,
+    actor: ApprovalActor,
+    direct: () => Promise<SingleTransferOutcome>,
+  ): Promise<SubmitOutcome> {
+    const state = await guard.lookFirst(orgId, t.id);
+    if (state.requested) {
+      const row = await readRequest(db, orgId, t.id);
+      if (row) return replay(orgId, t, row, direct);
+    }
+    if (!state.guarded) return direct();
+    const { entityId, caught } = await guard.catchOne(orgId, t);
+    if (caught.length === 0) return direct();
+
+    const now = clock.now();
+    const row: RequestRow = {
+      id: t.id,
+      orgId,
+      status: 'awaiting_approval',
+      entityId,
+      debitAccountId: t.debitAccountId!,
+      creditAccountId: t.creditAccountId!,
+      amount: t.amount!,
+      currency: t.currency!,
+      ...toStored(t, caught),
+      requestedBy: actor.key,
+      requestedFor: await personOf(orgId, actor),
+      requestedAt: now,
+      decidedAt: null,
+      rejectedBy: null,
+      rejectionReason: null,
+      postedTransferId: null,
+      lastFailure: null,
+    };
+    const created = await db.transaction(async (tx) => {
+      const [inserted] = await tx
+        .insert(ledgerTransferRequests)
+        .values(row)
+        .onConflictDoNothing()
+        .returning({ id: ledgerTransferRequests.id });
+      if (!inserted) return false;
+      await audit.record(tx, {
+        action: 'ledger.transfer_request.create',
+        entityType: 'ledger_transfer_request',
+        entityId: row.id,
+        orgId,
+        after: {
+          transfer: row.transfer,
+          policies: caught.map((p) => p.policyId),
+          requestedFor: row.requestedFor,
+        },
+      });
+      return true;
+    });
+    // A concurrent call with the same id stored it first: answer as a replay does.
+    if (!created) return replay(orgId, t, (await readRequest(db, orgId, t.id))!, direct);
+    return { result: 'awaiting_approval', request: toRequest(row, []) };
+  }
+
+  /** Whether a transfer has a reversal in the ledger already (the ledger refuses another). */
+  async function reversedAlready(orgId: string, id: string): Promise<boolean> {
+    const [row] = await db
+      .select({ id: ledgerTransfers.id })
+      .from(ledgerTransfers)
+      .where(
+        and(
+          eq(ledgerTransfers.orgId, orgId),
+          eq(ledgerTransfers.reversesId, id),
+          ne(ledgerTransfers.status, 'failed'),
+        ),
+      )
+      .limit(1);
+    return row !== undefined;
+  }
+
   return {
     getTransferRequest: (orgId: string, id: string) => getRequest(db, orgId, id),
 
@@ -146,64 +248,34 @@ export function createApprovals(deps: ApprovalsDeps) {
      * `createTransfer` would. The transfer id stays the idempotency key: the same request again
      * answers the request as it stands; with other fields it is a conflict.
      */
-    submitTransfer: async (
+    submitTransfer: (
       orgId: string,
       input: SingleTransferInput,
       actor: ApprovalActor,
     ): Promise<SubmitOutcome> => {
       const t = normalise(input, 0);
-      const state = await guard.lookFirst(orgId, t.id);
-      if (state.requested) {
-        const row = await readRequest(db, orgId, t.id);
-        if (row) return replay(orgId, t, row);
-      }
-      if (!state.guarded) return deps.createTransfer(orgId, t);
-      const { entityId, caught } = await guard.catchOne(orgId, t);
-      if (caught.length === 0) return deps.createTransfer(orgId, t);
+      return submitGuarded(orgId, t, actor, () => deps.createTransfer(orgId, t));
+    },
 
-      const now = clock.now();
-      const row: RequestRow = {
-        id: t.id,
-        orgId,
-        status: 'awaiting_approval',
-        entityId,
-        debitAccountId: t.debitAccountId!,
-        creditAccountId: t.creditAccountId!,
-        amount: t.amount!,
-        currency: t.currency!,
-        ...toStored(t, caught),
-        requestedBy: actor.key,
-        requestedFor: await personOf(orgId, actor),
-        requestedAt: now,
-        decidedAt: null,
-        rejectedBy: null,
-        rejectionReason: null,
-        postedTransferId: null,
-        lastFailure: null,
-      };
-      const created = await db.transaction(async (tx) => {
-        const [inserted] = await tx
-          .insert(ledgerTransferRequests)
-          .values(row)
-          .onConflictDoNothing()
-          .returning({ id: ledgerTransferRequests.id });
-        if (!inserted) return false;
-        await audit.record(tx, {
-          action: 'ledger.transfer_request.create',
-          entityType: 'ledger_transfer_request',
-          entityId: row.id,
-          orgId,
-          after: {
-            transfer: row.transfer,
-            policies: caught.map((p) => p.policyId),
-            requestedFor: row.requestedFor,
-          },
-        });
-        return true;
-      });
-      // A concurrent call with the same id stored it first: answer as a replay does.
-      if (!created) return replay(orgId, t, (await readRequest(db, orgId, t.id))!);
-      return { result: 'awaiting_approval', request: toRequest(row, []) };
+    /**
+     * Asks for the reversal of a posted transfer under `newId`: like `submitTransfer`, it waits
+     * for approval when a policy catches it (the reversal moves the amount back), and posts once
+     * approved; otherwise it posts at once as `reverseTransferOrFail` does. A transfer reversed
+     * already gets the ledger's own answer (`transfer_already_reversed`), never a request.
+     * @throws UserError 404 for a transfer not in the organisation, 409 when not reversible.
+     */
+    submitReversal: async (
+      orgId: string,
+      originalId: string,
+      newId: string,
+      options: { description?: string; effectiveAt?: Date },
+      actor: ApprovalActor,
+    ): Promise<SubmitOutcome> => {
+      const direct = () => deps.reverseTransferOrFail(orgId, originalId, newId, options);
+      const original = await deps.getTransfer(orgId, originalId);
+      const t = reversalOf(original, uuid(newId, 'id'), options);
+      if (await reversedAlready(orgId, original.id)) return direct();
+      return submitGuarded(orgId, t, actor, direct);
     },
 
     catchInBatch: guard.catchInBatch,

@@ -10,7 +10,7 @@ import type {
   TransferRequestStatus,
 } from './approvals.types.ts';
 import { ledgerTransferApprovals, ledgerTransferRequests } from './ledger.schema.ts';
-import type { TransferInput, TransferKind } from './ledger.types.ts';
+import type { TransferKind } from './ledger.types.ts';
 import { canonicalJson, type EngineTransfer } from './transfers.rules.ts';
 
 /**
@@ -34,6 +34,8 @@ interface StoredTransfer {
   effectiveAt?: string;
   description?: string;
   metadata?: Record<string, unknown>;
+  /** A reversal's original transfer. */
+  reversesId?: string;
 }
 
 interface StoredPolicy extends Omit<CaughtBy, 'thresholdAmount' | 'comparedAmount'> {
@@ -52,6 +54,7 @@ function storedTransfer(t: EngineTransfer): StoredTransfer {
     ...(t.effectiveAt ? { effectiveAt: t.effectiveAt.toISOString() } : {}),
     ...(t.description === undefined ? {} : { description: t.description }),
     ...(t.metadata === undefined ? {} : { metadata: t.metadata }),
+    ...(t.reversesId === undefined ? {} : { reversesId: t.reversesId }),
   };
 }
 
@@ -71,9 +74,9 @@ export function sameRequest(row: RequestRow, t: EngineTransfer): boolean {
 }
 
 /** The transfer and policies of a stored request. */
-export function fromStored(row: RequestRow): { transfer: TransferInput; policies: CaughtBy[] } {
+export function fromStored(row: RequestRow): { transfer: EngineTransfer; policies: CaughtBy[] } {
   const t = row.transfer as StoredTransfer;
-  const transfer: TransferInput = {
+  const transfer: EngineTransfer = {
     id: row.id,
     kind: t.kind,
     debitAccountId: t.debitAccountId,
@@ -84,6 +87,7 @@ export function fromStored(row: RequestRow): { transfer: TransferInput; policies
     ...(t.effectiveAt === undefined ? {} : { effectiveAt: new Date(t.effectiveAt) }),
     ...(t.description === undefined ? {} : { description: t.description }),
     ...(t.metadata === undefined ? {} : { metadata: t.metadata }),
+    ...(t.reversesId === undefined ? {} : { reversesId: t.reversesId }),
   };
   const policies = (row.policies as StoredPolicy[]).map((p) => ({
     ...p,

@@ -93,8 +93,8 @@ export interface TransferRequest {
   creditAccountId: string;
   amount: bigint;
   currency: string;
-  /** The transfer as asked (its id is the request's). */
-  transfer: TransferInput;
+  /** The transfer as asked (its id is the request's); a reversal names its original. */
+  transfer: TransferInput & { reversesId?: string };
   policies: CaughtBy[];
   approvals: TransferApproval[];
   requestedBy: string;

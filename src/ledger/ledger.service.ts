@@ -393,6 +393,8 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     policies,
     transfers,
     createTransfer: service.createTransfer,
+    reverseTransferOrFail: service.reverseTransferOrFail,
+    getTransfer: service.getTransfer,
     apiKeyOwner: deps.apiKeyOwner,
     maxFutureDays: deps.maxFutureDays,
   });
@@ -419,6 +421,11 @@ export function createLedgerService(deps: LedgerServiceDeps) {
      * policy catches it, else posts as `createTransfer` does (approvals.service.ts).
      */
     submitTransfer: approvals.submitTransfer,
+    /**
+     * The reversal of a posted transfer asked for by someone: it waits for approval when a policy
+     * catches it, else posts as `reverseTransferOrFail` does (approvals.service.ts).
+     */
+    submitReversal: approvals.submitReversal,
     /**
      * A batch asked for by someone: refused whole (`409 ledger_approval_required`, naming them)
      * when a policy catches any of its transfers, since a batch cannot wait for approval; else

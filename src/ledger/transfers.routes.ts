@@ -72,18 +72,30 @@ export function registerTransferRoutes(app: FastifyInstance, ledger: LedgerServi
       summary: 'Corrects a posted transfer with its opposite, under a new id you choose',
       description:
         'The history is never edited. A transfer is reversed at most once ' +
-        '(`transfer_already_reversed`); the reversal obeys balance limits like any transfer.',
+        '(`transfer_already_reversed`); the reversal obeys balance limits like any transfer. ' +
+        'Approval policies look at a reversal as at any transfer of its amount: when one catches ' +
+        'it, the answer is 202 with `result` `awaiting_approval` and the transfer request ' +
+        '(`transfer.reversesId` names the original); it posts under the new id once approved.',
       params: idParams,
       body: reverseBodySchema,
       response: singleTransferResultSchema,
+      accepted: transferAwaitingSchema,
     },
-    async ({ request, params, body }) =>
-      singleJson(
-        await ledger.reverseTransferOrFail(orgOf(request), params.id, body.id, {
+    async ({ request, params, body }) => {
+      const outcome = await ledger.submitReversal(
+        orgOf(request),
+        params.id,
+        body.id,
+        {
           ...(body.description === undefined ? {} : { description: body.description }),
           ...(body.effectiveAt === undefined ? {} : { effectiveAt: new Date(body.effectiveAt) }),
-        }),
-      ),
+        },
+        approvalActor(principalOf(request)),
+      );
+      return outcome.result === 'awaiting_approval'
+        ? accepted(awaitingJson(outcome.request))
+        : singleJson(outcome);
+    },
   );
   addRoute(
     app,

@@ -1,3 +1,4 @@
+import { UserError } from '../kernel/index.ts';
 import { isCurrency } from './currencies.ts';
 import {
   MAX_AMOUNT,
@@ -17,6 +18,36 @@ import {
 /** A transfer as the engine takes it: `reversesId` is set only by `reverseTransfer`. */
 export interface EngineTransfer extends TransferInput {
   reversesId?: string;
+}
+
+/**
+ * The transfer that corrects a posted one: its opposite (the same amount between the same
+ * accounts, the other way), under `id`, linked to it by `reversesId`.
+ * @throws UserError 409 when `original` is not a posted movement (a hold, or a voided one).
+ */
+export function reversalOf(
+  original: Transfer,
+  id: string,
+  options: { description?: string; effectiveAt?: Date } = {},
+): EngineTransfer {
+  if (original.status !== 'posted' || original.kind === 'void_pending') {
+    throw new UserError(
+      'ledger_transfer_not_reversible',
+      `Transfer ${original.id} is ${original.kind}/${original.status}: only posted movements can be reversed`,
+      { status: 409 },
+    );
+  }
+  return {
+    id,
+    kind: 'single',
+    debitAccountId: original.creditAccountId!,
+    creditAccountId: original.debitAccountId!,
+    amount: original.amount!,
+    currency: original.currency!,
+    description: options.description ?? `Reversal of ${original.id}`,
+    ...(options.effectiveAt ? { effectiveAt: options.effectiveAt } : {}),
+    reversesId: original.id,
+  };
 }
 
 /** `timeout_seconds` is an int4 column. */

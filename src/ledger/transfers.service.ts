@@ -32,7 +32,7 @@ import {
 } from './transfers.group.ts';
 import type { AccountState, EngineOutput } from './transfers.journal.ts';
 import { normalise, uuid } from './transfers.input.ts';
-import { validateTransfer, type EngineTransfer } from './transfers.rules.ts';
+import { reversalOf, validateTransfer, type EngineTransfer } from './transfers.rules.ts';
 import {
   dueHolds,
   expiredHolds,
@@ -359,9 +359,13 @@ export function createTransfersService(deps: TransfersDeps) {
     applyWithin: async (
       tx: Transaction,
       orgId: string,
-      transfers: readonly TransferInput[],
+      transfers: readonly EngineTransfer[],
     ): Promise<TransferResult[]> => {
-      const normalised = transfers.map((t, i) => normalise(t, i));
+      // A reversal asked for and approved keeps the transfer it corrects (input never sets it).
+      const normalised: EngineTransfer[] = transfers.map((t, i) => ({
+        ...normalise(t, i),
+        ...(t.reversesId === undefined ? {} : { reversesId: t.reversesId }),
+      }));
       const latest = new Date(clock.now().getTime() + maxFutureDays * DAY_MS);
       const caller: Caller = {
         transfers: normalised,
@@ -384,25 +388,8 @@ export function createTransfersService(deps: TransfersDeps) {
       options: { description?: string; effectiveAt?: Date } = {},
     ): Promise<TransferResult> => {
       const original = await getTransfer(orgId, id);
-      if (original.status !== 'posted' || original.kind === 'void_pending') {
-        throw new UserError(
-          'ledger_transfer_not_reversible',
-          `Transfer ${id} is ${original.kind}/${original.status}: only posted movements can be reversed`,
-          { status: 409 },
-        );
-      }
       const [result] = await submit(orgId, [
-        {
-          id: uuid(newTransferId, 'newId'),
-          kind: 'single',
-          debitAccountId: original.creditAccountId!,
-          creditAccountId: original.debitAccountId!,
-          amount: original.amount!,
-          currency: original.currency!,
-          description: options.description ?? `Reversal of ${original.id}`,
-          ...(options.effectiveAt ? { effectiveAt: options.effectiveAt } : {}),
-          reversesId: original.id,
-        },
+        reversalOf(original, uuid(newTransferId, 'newId'), options),
       ]);
       return result!;
     },

@@ -294,6 +294,78 @@ describe.each(storages)(
       expect(fine.statusCode).toBe(200);
     });
 
+    it('holds a reversal a policy catches until approved; one reversed already gets the ledger answer', async () => {
+      const original = newId();
+      expect((await ask('editor', '110000', original)).statusCode).toBe(202);
+      const first = await call(
+        'admin',
+        'POST',
+        `${LEDGER}/transfer-requests/${original}/approve`,
+        {},
+      );
+      expect(first.statusCode, first.body).toBe(200);
+      const before = BigInt(await balance('admin', cash));
+      const reversal = newId();
+      const reverse = (who: string, id = reversal, description = 'Rent paid twice') =>
+        call(who, 'POST', `${LEDGER}/transfers/${original}/reverse`, { id, description });
+
+      expect((await reverse('viewer')).statusCode).toBe(403);
+      expect((await reverse('admin of another organisation')).statusCode).toBe(404);
+      const asked = await reverse('editor');
+      expect(asked.statusCode, asked.body).toBe(202);
+      expect(asked.json().data).toMatchObject({
+        id: reversal,
+        result: 'awaiting_approval',
+        request: {
+          status: 'awaiting_approval',
+          amount: '110000',
+          debitAccountId: cash,
+          creditAccountId: rent,
+          transfer: { id: reversal, reversesId: original, description: 'Rent paid twice' },
+        },
+      });
+      expect(BigInt(await balance('admin', cash))).toBe(before);
+      expect((await reverse('editor')).statusCode).toBe(202);
+      const changed = await reverse('editor', reversal, 'Something else');
+      expect(changed.statusCode).toBe(409);
+      expect(changed.json().error.code).toBe('transfer_request_conflict');
+      const own = await call(
+        'editor',
+        'POST',
+        `${LEDGER}/transfer-requests/${reversal}/approve`,
+        {},
+      );
+      expect(own.statusCode).toBe(403);
+
+      const approved = await call(
+        'admin',
+        'POST',
+        `${LEDGER}/transfer-requests/${reversal}/approve`,
+        {},
+      );
+      expect(approved.statusCode, approved.body).toBe(200);
+      expect(approved.json().data).toMatchObject({ status: 'posted', postedTransferId: reversal });
+      expect(BigInt(await balance('admin', cash))).toBe(before + 110000n);
+      const posted = await call('viewer', 'GET', `${LEDGER}/transfers/${reversal}`);
+      expect(posted.json().data).toMatchObject({ status: 'posted', reversesId: original });
+      // asked again once posted: the ledger's answer; a second reversal: the ledger's refusal
+      const replay = await reverse('editor');
+      expect(replay.statusCode, replay.body).toBe(200);
+      expect(replay.json().data.result).toBe('exists');
+      const twice = await reverse('editor', newId());
+      expect(twice.statusCode).toBe(409);
+      expect(twice.json().error.code).toBe('transfer_already_reversed');
+
+      // a reversal under the threshold posts at once
+      const small = newId();
+      expect((await ask('editor', '500', small)).statusCode).toBe(200);
+      const undo = await call('editor', 'POST', `${LEDGER}/transfers/${small}/reverse`, {
+        id: newId(),
+      });
+      expect(undo.statusCode, undo.body).toBe(200);
+      expect(undo.json().data.transfer).toMatchObject({ reversesId: small, amount: '500' });
+    });
+
     it('rejects with a reason, and documents every route', async () => {
       const id = newId();
       expect((await ask('editor', '120000', id)).statusCode).toBe(202);

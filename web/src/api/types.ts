@@ -246,7 +246,14 @@ export interface TransferRequest {
   creditAccountId: string;
   amount: string;
   currency: string;
-  transfer: { id: string; kind: string; effectiveAt?: string; description?: string };
+  transfer: {
+    id: string;
+    kind: string;
+    effectiveAt?: string;
+    description?: string;
+    /** Set when the request reverses this posted transfer. */
+    reversesId?: string;
+  };
   policies: {
     policyId: string;
     description: string | null;

@@ -214,6 +214,7 @@ export function TransferApprovals() {
             <li key={request.id} data-request={request.id}>
               <div className="waiting-what">
                 <strong>{formatMoney(request.amount, request.currency)}</strong>{' '}
+                {request.transfer.reversesId ? <span className="badge">Reversal</span> : null}{' '}
                 <span className="muted small">
                   {entityCode(request.entityId)} ·{' '}
                   {labels.get(request.debitAccountId) ?? 'debit account'} →{' '}
