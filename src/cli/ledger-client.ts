@@ -84,6 +84,10 @@ export type IntercompanyBody = Omit<IntercompanyTransferInput, 'amount' | 'effec
 export type IntercompanyResultJson = Omit<IntercompanyTransferResult, 'legs'> & {
   legs: (Omit<IntercompanyLeg, 'amount'> & { amount: string })[];
 };
+/** An intercompany transfer asked for: booked, or both legs waiting for approval as one request. */
+export type IntercompanySubmittedJson =
+  | IntercompanyResultJson
+  | { id: string; index?: number; result: 'awaiting_approval'; request: TransferRequestJson };
 export type PeriodCloseJson = Omit<PeriodClose, 'createdAt'> & { createdAt: string };
 /** The rate in force on a day: `numerator / denominator` units of `quote` per unit of `base`. */
 export interface FxRateAppliedJson {
@@ -140,7 +144,8 @@ export interface LedgerClient {
     to?: string;
   }): Promise<FxRateJson[]>;
   lookupFxRate(base: string, quote: string, on: string): Promise<FxRateAppliedJson>;
-  createIntercompanyTransfer(body: IntercompanyBody): Promise<IntercompanyResultJson>;
+  /** Booked, or waiting for approval when a policy caught either leg. */
+  createIntercompanyTransfer(body: IntercompanyBody): Promise<IntercompanySubmittedJson>;
   closePeriod(entityId: string, body: { through: string; note?: string }): Promise<PeriodCloseJson>;
   listPeriodCloses(entityId: string): Promise<PeriodCloseJson[]>;
   /** A financial statement, as `/api/v1/ledger/reports/<kind>` answers it. */
@@ -352,14 +357,24 @@ function localLedger(ledger: LedgerService, reports: ReportsService, orgId: stri
         denominator: fraction.denominator.toString(),
       };
     },
-    createIntercompanyTransfer: async ({ amount, effectiveAt, ...rest }) =>
-      jsonify(
-        await ledger.createIntercompanyTransfer(orgId, {
+    createIntercompanyTransfer: async ({ amount, effectiveAt, ...rest }) => {
+      const outcome = await ledger.submitIntercompanyTransfer(
+        orgId,
+        {
           ...rest,
           amount: BigInt(amount),
           ...(effectiveAt === undefined ? {} : { effectiveAt: new Date(effectiveAt) }),
-        }),
-      ) as IntercompanyResultJson,
+        },
+        LOCAL_ADMINISTRATOR,
+      );
+      return outcome.result === 'awaiting_approval'
+        ? {
+            id: outcome.id,
+            result: outcome.result,
+            request: transferRequestJson(outcome.request),
+          }
+        : (jsonify(outcome) as IntercompanyResultJson);
+    },
     closePeriod: async (entityId, body) =>
       jsonify(await ledger.closePeriod(orgId, entityId, body)) as PeriodCloseJson,
     listPeriodCloses: async (entityId) =>

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { UserError, isUuid, newId } from '../kernel/index.ts';
 import { INTERCOMPANY_KINDS, type IntercompanyKind } from '../ledger/index.ts';
-import { act, common, inLedger, type Flags } from './ledger-actions.ts';
+import { act, common, inLedger, reportResult, type Flags } from './ledger-actions.ts';
 import type { FxRateJson, IntercompanyResultJson } from './ledger-client.ts';
 import { money, toCsv, toInstant, toMinor } from './ledger-format.ts';
 import { emit, keyValues, table } from './output.ts';
@@ -226,6 +226,7 @@ export function intercompanyCommand(): Command {
                   ...(flags.description === undefined ? {} : { description: flags.description }),
                 });
                 const names = new Map<string, string>();
+                if (result.result === 'awaiting_approval') return [result, names] as const;
                 for (const leg of result.legs) {
                   for (const id of [leg.debitAccountId, leg.creditAccountId]) {
                     names.set(id, await resolve.label(id));
@@ -234,6 +235,12 @@ export function intercompanyCommand(): Command {
                 return [result, names] as const;
               },
             );
+            if (out.result === 'awaiting_approval') {
+              reportResult(out, flags.json ?? false, [
+                ['intercompany', 'both legs wait for approval as one request'],
+              ]);
+              return;
+            }
             emit(out, flags.json ?? false, (o) => intercompanyDetails(o, labels));
             if (out.result !== 'ok' && out.result !== 'exists') {
               throw new UserError(out.result, `Intercompany transfer ${out.id} was not applied`);

@@ -9,9 +9,17 @@ import {
   type CaughtBy,
   type TransferRequest,
 } from './approvals.types.ts';
-import { amount, currency, transferJson, transferSchema } from './ledger.dto.ts';
+import {
+  amount,
+  currency,
+  intercompanyJson,
+  intercompanyResultSchema,
+  transferJson,
+  transferSchema,
+} from './ledger.dto.ts';
 import { TRANSFER_KINDS } from './ledger.types.ts';
 import type { SubmitOutcome } from './approvals.service.ts';
+import type { IntercompanyOutcome } from './intercompany.ts';
 
 /**
  * JSON of approval policies and transfer requests (shared with the dashboard). Amounts are
@@ -81,6 +89,21 @@ export const transferRequestSchema = z.object({
     /** Set when the request is the reversal of this posted transfer. */
     reversesId: z.uuid().optional(),
   }),
+  /**
+   * Transfers that post with it or not at all, each in its entity (an intercompany transfer's
+   * second leg, in the other entity's base currency); empty for a transfer on its own.
+   */
+  linked: z.array(
+    z.object({
+      id: z.uuid(),
+      entityId: z.uuid(),
+      debitAccountId: z.uuid(),
+      creditAccountId: z.uuid(),
+      amount,
+      currency: z.string(),
+      description: z.string().optional(),
+    }),
+  ),
   policies: z.array(caughtBySchema),
   approvals: z.array(
     z.object({
@@ -140,6 +163,16 @@ export const submittedTransferSchema = z.object({
   index: z.literal(0),
   result: z.enum(['ok', 'exists', 'awaiting_approval']),
   transfer: transferSchema.optional(),
+  request: transferRequestSchema.optional(),
+});
+
+/**
+ * MCP `ledger_intercompany_transfer`: booked (`legs`, `rate`), or both legs waiting for approval
+ * as one transfer request (`result` `awaiting_approval`, `request`).
+ */
+export const submittedIntercompanySchema = intercompanyResultSchema.partial().extend({
+  id: z.uuid(),
+  result: z.string(),
   request: transferRequestSchema.optional(),
 });
 
@@ -205,6 +238,15 @@ export function transferRequestJson(r: TransferRequest): z.input<typeof transfer
       ...(t.metadata === undefined ? {} : { metadata: t.metadata }),
       ...(t.reversesId === undefined ? {} : { reversesId: t.reversesId }),
     },
+    linked: r.linked.map(({ entityId, transfer: l }) => ({
+      id: l.id,
+      entityId,
+      debitAccountId: l.debitAccountId!,
+      creditAccountId: l.creditAccountId!,
+      amount: l.amount!.toString(),
+      currency: l.currency!,
+      ...(l.description === undefined ? {} : { description: l.description }),
+    })),
     policies: r.policies.map((p) => caughtByJson(p, r)),
     approvals: r.approvals.map((a) => ({
       approver: a.approver,
@@ -242,4 +284,18 @@ export function submittedJson(outcome: SubmitOutcome): z.input<typeof submittedT
     result: outcome.result,
     transfer: transferJson(outcome.transfer),
   };
+}
+
+/** An intercompany transfer asked for: booked, or its legs waiting for approval together. */
+export function submittedIntercompanyJson(
+  outcome: IntercompanyOutcome,
+): z.input<typeof submittedIntercompanySchema> {
+  if (outcome.result === 'awaiting_approval') {
+    return {
+      id: outcome.id,
+      result: outcome.result,
+      request: transferRequestJson(outcome.request),
+    };
+  }
+  return intercompanyJson(outcome);
 }

@@ -116,6 +116,35 @@ export function createApprovalGuard(deps: ApprovalGuardDeps) {
     },
 
     /**
+     * The policies catching any transfer of a linked chain (an intercompany transfer's legs, each
+     * in its own entity), each policy once, and each transfer's entity. None when the chain's
+     * first id is in the ledger already, or when any transfer of it would be refused anyway.
+     */
+    catchChain: async (orgId: string, chain: readonly EngineTransfer[]) => {
+      const none = { entityIds: [] as string[], caught: [] as CaughtBy[] };
+      if ((await deps.lookupTransfers(orgId, [chain[0]!.id])).length > 0) return none;
+      const inForce = await policies.activePolicies(db, orgId);
+      if (inForce.length === 0) return none;
+      const accounts = await accountsOf(
+        db,
+        orgId,
+        chain
+          .flatMap((t) => [t.debitAccountId, t.creditAccountId])
+          .filter((id) => id !== undefined),
+      );
+      const rates: Rates = new Map();
+      const entityIds: string[] = [];
+      const caught = new Map<string, CaughtBy>();
+      for (const t of chain) {
+        const leg = await caughtBy(orgId, t, inForce, accounts, rates);
+        if (leg.entityId === '') return none;
+        entityIds.push(leg.entityId);
+        for (const p of leg.caught) if (!caught.has(p.policyId)) caught.set(p.policyId, p);
+      }
+      return { entityIds, caught: [...caught.values()] };
+    },
+
+    /**
      * The transfers of a batch that policies catch or whose id waits for approval (a batch
      * cannot wait, so the caller refuses it). Empty when none: two queries when the organisation
      * has no policies.

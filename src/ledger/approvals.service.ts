@@ -24,6 +24,7 @@ import {
   holdsRole,
   type ApprovalActor,
   type ApproverRole,
+  type CaughtBy,
   type TransferRequest,
   type TransferRequestFilter,
 } from './approvals.types.ts';
@@ -32,7 +33,7 @@ import {
   ledgerTransferRequests,
   ledgerTransfers,
 } from './ledger.schema.ts';
-import type { Transfer, TransferResult } from './ledger.types.ts';
+import type { Transfer, TransferInput, TransferResult } from './ledger.types.ts';
 import { normalise, uuid } from './transfers.input.ts';
 import { isSuccess, reversalOf, type EngineTransfer } from './transfers.rules.ts';
 import type { LedgerAudit, TransfersService } from './transfers.service.ts';
@@ -69,9 +70,14 @@ export interface ApprovalsDeps {
   maxFutureDays?: number | undefined;
 }
 
+/** A transfer (or linked chain) a policy caught: stored as a request, waiting for approval. */
+export interface Awaiting {
+  result: 'awaiting_approval';
+  request: TransferRequest;
+}
+
 /** What asking for one transfer gives: posted at once, or waiting for approval. */
-export type SubmitOutcome =
-  SingleTransferOutcome | { result: 'awaiting_approval'; request: TransferRequest };
+export type SubmitOutcome = SingleTransferOutcome | Awaiting;
 
 const MAX_REASON = 500;
 
@@ -102,13 +108,14 @@ export function createApprovals(deps: ApprovalsDeps) {
    * The answer to a transfer id asked for again: the request as it stands, or a conflict. A
    * request that posted answers as the ledger does (`direct`: `exists`).
    */
-  async function replay(
+  async function replay<R>(
     orgId: string,
-    t: EngineTransfer,
+    chain: readonly EngineTransfer[],
     row: RequestRow,
-    direct: () => Promise<SingleTransferOutcome>,
-  ): Promise<SubmitOutcome> {
-    if (!sameRequest(row, t)) {
+    direct: () => Promise<R>,
+  ): Promise<R | Awaiting> {
+    const t = chain[0]!;
+    if (!sameRequest(row, t, chain.slice(1))) {
       throw new UserError(
         'transfer_request_conflict',
         `Transfer ${t.id} was asked for before with other fields: send a new id for another transfer`,
@@ -160,32 +167,42 @@ export function createApprovals(deps: ApprovalsDeps) {
    * idempotency key: the same request again answers the request as it stands; with other
    * fields it is a conflict.
    */
-  async function submitGuarded(
+  async function submitGuarded<R>(
     orgId: string,
-    t: EngineTransfer,
+    chain: readonly EngineTransfer[],
     actor: ApprovalActor,
-    direct: () => Promise<SingleTransferOutcome>,
-  ): Promise<SubmitOutcome> {
+    direct: () => Promise<R>,
+  ): Promise<R | Awaiting> {
+    const t = chain[0]!;
     const state = await guard.lookFirst(orgId, t.id);
     if (state.requested) {
       const row = await readRequest(db, orgId, t.id);
-      if (row) return replay(orgId, t, row, direct);
+      if (row) return replay(orgId, chain, row, direct);
     }
     if (!state.guarded) return direct();
-    const { entityId, caught } = await guard.catchOne(orgId, t);
+    let entityIds: string[];
+    let caught: CaughtBy[];
+    if (chain.length === 1) {
+      const one = await guard.catchOne(orgId, t);
+      ({ caught } = one);
+      entityIds = [one.entityId];
+    } else {
+      ({ entityIds, caught } = await guard.catchChain(orgId, chain));
+    }
     if (caught.length === 0) return direct();
+    const linked = chain.slice(1).map((transfer, i) => ({ entityId: entityIds[i + 1]!, transfer }));
 
     const now = clock.now();
     const row: RequestRow = {
       id: t.id,
       orgId,
       status: 'awaiting_approval',
-      entityId,
+      entityId: entityIds[0]!,
       debitAccountId: t.debitAccountId!,
       creditAccountId: t.creditAccountId!,
       amount: t.amount!,
       currency: t.currency!,
-      ...toStored(t, caught),
+      ...toStored(t, caught, linked),
       requestedBy: actor.key,
       requestedFor: await personOf(orgId, actor),
       requestedAt: now,
@@ -209,6 +226,7 @@ export function createApprovals(deps: ApprovalsDeps) {
         orgId,
         after: {
           transfer: row.transfer,
+          ...(row.linked === null ? {} : { linked: row.linked }),
           policies: caught.map((p) => p.policyId),
           requestedFor: row.requestedFor,
         },
@@ -216,7 +234,7 @@ export function createApprovals(deps: ApprovalsDeps) {
       return true;
     });
     // A concurrent call with the same id stored it first: answer as a replay does.
-    if (!created) return replay(orgId, t, (await readRequest(db, orgId, t.id))!, direct);
+    if (!created) return replay(orgId, chain, (await readRequest(db, orgId, t.id))!, direct);
     return { result: 'awaiting_approval', request: toRequest(row, []) };
   }
 
@@ -254,7 +272,7 @@ export function createApprovals(deps: ApprovalsDeps) {
       actor: ApprovalActor,
     ): Promise<SubmitOutcome> => {
       const t = normalise(input, 0);
-      return submitGuarded(orgId, t, actor, () => deps.createTransfer(orgId, t));
+      return submitGuarded(orgId, [t], actor, () => deps.createTransfer(orgId, t));
     },
 
     /**
@@ -275,7 +293,31 @@ export function createApprovals(deps: ApprovalsDeps) {
       const original = await deps.getTransfer(orgId, originalId);
       const t = reversalOf(original, uuid(newId, 'id'), options);
       if (await reversedAlready(orgId, original.id)) return direct();
-      return submitGuarded(orgId, t, actor, direct);
+      return submitGuarded(orgId, [t], actor, direct);
+    },
+
+    /**
+     * Asks for a linked chain (an intercompany transfer's legs, each in its own entity): stored
+     * as one request waiting for approval when a policy catches any of its transfers (all post
+     * together once approved), answered as such; `undefined` when it goes to the ledger as it is
+     * (no policy catches it, or its request posted already). The first id is the request's.
+     */
+    submitChain: async (
+      orgId: string,
+      chain: readonly TransferInput[],
+      actor: ApprovalActor,
+    ): Promise<Awaiting | undefined> => {
+      const normalised = chain.map((t, i) => normalise(t, i));
+      return submitGuarded(orgId, normalised, actor, async () => undefined);
+    },
+
+    /**
+     * The transfer a request holds under `id` as it was asked (its date, description and
+     * metadata), while it has not posted: a retry of what it asked for builds the same transfers.
+     */
+    askedTransfer: async (orgId: string, id: string): Promise<EngineTransfer | undefined> => {
+      const row = await readRequest(db, orgId, id);
+      return row ? fromStored(row).transfer : undefined;
     },
 
     catchInBatch: guard.catchInBatch,
@@ -334,8 +376,18 @@ export function createApprovals(deps: ApprovalsDeps) {
               p.approvalsRequired,
           );
           if (complete) {
-            const [result] = await transfers.applyWithin(tx, orgId, [fromStored(row).transfer]);
-            if (!isSuccess(result!.result)) throw new PostRefused(result!);
+            const stored = fromStored(row);
+            const chain = [stored.transfer, ...stored.linked.map((l) => l.transfer)];
+            const results = await transfers.applyWithin(
+              tx,
+              orgId,
+              chain.map((t, i) => (i < chain.length - 1 ? { ...t, linked: true } : t)),
+            );
+            // The transfer that stopped the chain, rather than the others' linked_event_failed.
+            const refused =
+              results.find((r) => !isSuccess(r.result) && r.result !== 'linked_event_failed') ??
+              results.find((r) => !isSuccess(r.result));
+            if (refused) throw new PostRefused(refused);
             const [posted] = await tx
               .update(ledgerTransferRequests)
               .set({

@@ -38,6 +38,18 @@ interface StoredTransfer {
   reversesId?: string;
 }
 
+/** A transfer linked after the request's own, as stored in `linked`: with its id and entity. */
+interface StoredLinked extends StoredTransfer {
+  id: string;
+  entityId: string;
+}
+
+/** A transfer linked after a request's own (an intercompany transfer's second leg). */
+export interface LinkedTransfer {
+  entityId: string;
+  transfer: EngineTransfer;
+}
+
 interface StoredPolicy extends Omit<CaughtBy, 'thresholdAmount' | 'comparedAmount'> {
   thresholdAmount: string;
   comparedAmount: string | null;
@@ -59,25 +71,64 @@ function storedTransfer(t: EngineTransfer): StoredTransfer {
 }
 
 /** The JSON columns of a new request. */
-export function toStored(t: EngineTransfer, caught: readonly CaughtBy[]) {
+export function toStored(
+  t: EngineTransfer,
+  caught: readonly CaughtBy[],
+  linked: readonly LinkedTransfer[] = [],
+) {
   const policies: StoredPolicy[] = caught.map((p) => ({
     ...p,
     thresholdAmount: p.thresholdAmount.toString(),
     comparedAmount: p.comparedAmount?.toString() ?? null,
   }));
-  return { transfer: storedTransfer(t), policies };
+  return { transfer: storedTransfer(t), linked: storedLinked(linked), policies };
+}
+
+function storedLinked(linked: readonly LinkedTransfer[]): StoredLinked[] | null {
+  if (linked.length === 0) return null;
+  return linked.map((l) => ({
+    id: l.transfer.id,
+    entityId: l.entityId,
+    ...storedTransfer(l.transfer),
+  }));
 }
 
 /** Whether a transfer asked for again is the one the request holds (every field, as JSON). */
-export function sameRequest(row: RequestRow, t: EngineTransfer): boolean {
-  return canonicalJson(row.transfer) === canonicalJson(storedTransfer(t));
+export function sameRequest(
+  row: RequestRow,
+  t: EngineTransfer,
+  linked: readonly EngineTransfer[] = [],
+): boolean {
+  const held = ((row.linked ?? []) as StoredLinked[]).map(({ entityId: _entity, ...rest }) => rest);
+  return (
+    canonicalJson(row.transfer) === canonicalJson(storedTransfer(t)) &&
+    canonicalJson(held) === canonicalJson(linked.map((l) => ({ id: l.id, ...storedTransfer(l) })))
+  );
 }
 
-/** The transfer and policies of a stored request. */
-export function fromStored(row: RequestRow): { transfer: EngineTransfer; policies: CaughtBy[] } {
-  const t = row.transfer as StoredTransfer;
-  const transfer: EngineTransfer = {
-    id: row.id,
+/** The transfer, the transfers linked after it and the policies of a stored request. */
+export function fromStored(row: RequestRow): {
+  transfer: EngineTransfer;
+  linked: LinkedTransfer[];
+  policies: CaughtBy[];
+} {
+  const transfer = engineTransfer(row.id, row.transfer as StoredTransfer);
+  const linked = ((row.linked ?? []) as StoredLinked[]).map((l) => ({
+    entityId: l.entityId,
+    transfer: engineTransfer(l.id, l),
+  }));
+  const policies = (row.policies as StoredPolicy[]).map((p) => ({
+    ...p,
+    approverRole: p.approverRole,
+    thresholdAmount: BigInt(p.thresholdAmount),
+    comparedAmount: p.comparedAmount === null ? null : BigInt(p.comparedAmount),
+  }));
+  return { transfer, linked, policies };
+}
+
+function engineTransfer(id: string, t: StoredTransfer): EngineTransfer {
+  return {
+    id,
     kind: t.kind,
     debitAccountId: t.debitAccountId,
     creditAccountId: t.creditAccountId,
@@ -89,17 +140,10 @@ export function fromStored(row: RequestRow): { transfer: EngineTransfer; policie
     ...(t.metadata === undefined ? {} : { metadata: t.metadata }),
     ...(t.reversesId === undefined ? {} : { reversesId: t.reversesId }),
   };
-  const policies = (row.policies as StoredPolicy[]).map((p) => ({
-    ...p,
-    approverRole: p.approverRole,
-    thresholdAmount: BigInt(p.thresholdAmount),
-    comparedAmount: p.comparedAmount === null ? null : BigInt(p.comparedAmount),
-  }));
-  return { transfer, policies };
 }
 
 export function toRequest(row: RequestRow, approvals: TransferApproval[]): TransferRequest {
-  const { transfer, policies } = fromStored(row);
+  const { transfer, linked, policies } = fromStored(row);
   return {
     id: row.id,
     orgId: row.orgId,
@@ -110,6 +154,7 @@ export function toRequest(row: RequestRow, approvals: TransferApproval[]): Trans
     amount: row.amount,
     currency: row.currency,
     transfer,
+    linked,
     policies,
     approvals,
     requestedBy: row.requestedBy,

@@ -95,6 +95,11 @@ export interface TransferRequest {
   currency: string;
   /** The transfer as asked (its id is the request's); a reversal names its original. */
   transfer: TransferInput & { reversesId?: string };
+  /**
+   * Transfers that post with it or not at all, each in its entity (an intercompany transfer's
+   * second leg); empty for a transfer on its own.
+   */
+  linked: { entityId: string; transfer: TransferInput }[];
   policies: CaughtBy[];
   approvals: TransferApproval[];
   requestedBy: string;

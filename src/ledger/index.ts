@@ -70,6 +70,8 @@ export {
   approvalPolicyJson,
   approvalPolicySchema,
   fromPolicyJson,
+  submittedIntercompanyJson,
+  submittedIntercompanySchema,
   submittedJson,
   submittedTransferSchema,
   transferRequestJson,

@@ -226,6 +226,52 @@ describe.each(storages)('intercompany transfers on $name', { timeout: 60_000 }, 
     expect(legs.map((t) => t.description)).toEqual(['Seed loan', 'Seed loan']);
   });
 
+  it('waits for approval as one request, at the rate and date first asked, then books both legs', async () => {
+    const { orgId, hold, us } = await group();
+    const asker = { key: 'user:editor', type: 'user' as const, role: 'editor' };
+    const approver = { key: 'user:admin', type: 'user' as const, role: 'admin' };
+    await world.ledger.recordFxRates(orgId, [
+      { base: 'USD', quote: 'EUR', rate: '0.92', effectiveOn: '2026-02-20' },
+    ]);
+    // a policy on the borrower's books: 500 USD or more
+    await world.ledger.createApprovalPolicy(
+      orgId,
+      { entityId: us.id, thresholdAmount: 500_00n, thresholdCurrency: 'USD' },
+      approver,
+    );
+    const request = transfer(hold, us, 1_000_00n, 'EUR');
+    const asked = await world.ledger.submitIntercompanyTransfer(orgId, request, asker);
+    if (asked.result !== 'awaiting_approval') throw new Error(`not caught: ${asked.result}`);
+    expect(asked.request.linked).toEqual([
+      {
+        entityId: us.id,
+        transfer: expect.objectContaining({ id: secondLegId(request.id), amount: 1_086_96n }),
+      },
+    ]);
+    // a new rate and a day later: a retry is the same request, not a conflict
+    await world.ledger.recordFxRates(orgId, [
+      { base: 'EUR', quote: 'USD', rate: '1.2', effectiveOn: '2026-02-25' },
+    ]);
+    world.clock.advance(86_400_000);
+    const retried = await world.ledger.submitIntercompanyTransfer(orgId, request, asker);
+    expect(retried).toMatchObject({ result: 'awaiting_approval', id: request.id });
+    expect((await books(orgId, us)).balance.get('1100')).toBe(10_000_00n);
+
+    const approved = await world.ledger.approveTransferRequest(orgId, request.id, approver);
+    expect(approved.status).toBe('posted');
+    const legs = await world.ledger.lookupTransfers(orgId, [request.id, secondLegId(request.id)]);
+    expect(legs.map((t) => [t.status, t.amount, t.effectiveAt])).toEqual([
+      ['posted', 1_000_00n, asked.request.transfer.effectiveAt],
+      ['posted', 1_086_96n, asked.request.transfer.effectiveAt],
+    ]);
+    const borrower = await books(orgId, us);
+    expect(borrower.balance.get('1100')).toBe(10_000_00n + 1_086_96n);
+    expect(borrower.debits).toBe(borrower.credits);
+    // asked again once booked: the ledger's answer for both legs
+    const replay = await world.ledger.submitIntercompanyTransfer(orgId, request, asker);
+    expect(replay.result).toBe('exists');
+  });
+
   it('leaves nothing when a leg fails: the lender cannot overdraw its cash', async () => {
     const { orgId, hold, eu } = await group();
     const cash = hold.byCode('1000');

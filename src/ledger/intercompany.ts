@@ -26,6 +26,8 @@ import {
   type TransferResult,
   type TransferResultCode,
 } from './ledger.types.ts';
+import type { Awaiting } from './approvals.service.ts';
+import type { ApprovalActor } from './approvals.types.ts';
 import { invalid, uuid } from './transfers.input.ts';
 
 /**
@@ -49,7 +51,27 @@ export interface IntercompanyDeps {
   createAccount(orgId: string, input: AccountInput): Promise<Account>;
   createTransfers(orgId: string, transfers: readonly TransferInput[]): Promise<TransferResult[]>;
   lookupTransfers(orgId: string, ids: readonly string[]): Promise<Transfer[]>;
+  /**
+   * Approval policies over the legs someone asks for (approvals.service.ts `submitChain`): the
+   * request waiting for approval when a policy catches either leg, else undefined (book them).
+   */
+  submitLegs?(
+    orgId: string,
+    legs: readonly TransferInput[],
+    actor: ApprovalActor,
+  ): Promise<Awaiting | undefined>;
+  /** The first leg a request under `id` holds, as asked (its date and rate), if any. */
+  askedFirstLeg?(orgId: string, id: string): Promise<AskedLeg | undefined>;
 }
+
+/** What a retry reads back from a first leg asked for before: its date and recorded rate. */
+interface AskedLeg {
+  effectiveAt?: Date | undefined;
+  metadata?: Record<string, unknown> | null | undefined;
+}
+
+/** An intercompany transfer booked (or refused), or waiting for approval as one request. */
+export type IntercompanyOutcome = IntercompanyTransferResult | (Awaiting & { id: string });
 
 /** What the legs record in `metadata.intercompany` (and a replay reads back). */
 interface IntercompanyMetadata {
@@ -163,7 +185,7 @@ export function createIntercompany(deps: IntercompanyDeps) {
   }
 
   /** The rate a stored first leg was booked with, when it is an intercompany leg of this request. */
-  function storedRate(stored: Transfer | undefined, sourceCurrency: string): Rate | undefined {
+  function storedRate(stored: AskedLeg | undefined, sourceCurrency: string): Rate | undefined {
     const meta = stored?.metadata?.intercompany as Partial<IntercompanyMetadata> | undefined;
     if (
       typeof meta?.rate !== 'string' ||
@@ -254,68 +276,90 @@ export function createIntercompany(deps: IntercompanyDeps) {
     return { legs, rate: { base: currency, quote: other, ...rate } };
   }
 
+  /**
+   * Moves cash from one entity to another as a loan or its repayment, in one atomic call:
+   * a transfer in each entity's books (in its base currency, the other leg converted at the rate
+   * in force on the effective day, half to even), linked so both apply or neither does. The
+   * request's `id` is the first leg's id and the idempotency key: a retry answers `exists` for
+   * both legs, with the amounts first booked whatever rate was recorded since.
+   */
+  async function book(
+    orgId: string,
+    input: IntercompanyTransferInput,
+    actor: ApprovalActor | undefined,
+  ): Promise<IntercompanyOutcome> {
+    const request = check(input);
+    const [from, to] = await Promise.all([
+      deps.getEntity(orgId, request.fromEntityId),
+      deps.getEntity(orgId, request.toEntityId),
+    ]);
+    if (request.currency !== from.baseCurrency && request.currency !== to.baseCurrency) {
+      throw invalid(
+        'currency',
+        `must be the base currency of ${from.code} (${from.baseCurrency}) or ${to.code} (${to.baseCurrency})`,
+      );
+    }
+    // A retry books what the first call booked: its date and rate are in the stored first leg
+    // (a concurrent first call may store it meanwhile: then the second round uses it).
+    for (let round = 0; ; round++) {
+      const [stored] = await deps.lookupTransfers(orgId, [request.id]);
+      // Waiting for approval: the legs as first asked (their date and rate), not today's.
+      const asked: AskedLeg | undefined =
+        stored ?? (actor ? await deps.askedFirstLeg?.(orgId, request.id) : undefined);
+      const known = storedRate(asked, request.currency);
+      const effectiveAt = request.effectiveAt ?? asked?.effectiveAt ?? clock.now();
+      const { legs, rate } = await buildLegs(orgId, request, from, to, effectiveAt, known);
+      if (actor && deps.submitLegs) {
+        const waiting = await deps.submitLegs(orgId, legs, actor);
+        if (waiting) return { ...waiting, id: request.id };
+      }
+      const results = await deps.createTransfers(orgId, legs);
+      const codes = results.map((r) => r.result);
+      if (round === 0 && !known && codes.some((c) => c.startsWith('exists_with_different'))) {
+        continue;
+      }
+      const leg = (t: TransferInput, entity: Entity, result: TransferResultCode) =>
+        ({
+          id: t.id,
+          entityId: entity.id,
+          result,
+          debitAccountId: t.debitAccountId!,
+          creditAccountId: t.creditAccountId!,
+          amount: t.amount!,
+          currency: t.currency!,
+        }) satisfies IntercompanyLeg;
+      return {
+        id: request.id,
+        kind: request.kind,
+        fromEntityId: from.id,
+        toEntityId: to.id,
+        result: overall(codes),
+        legs: [leg(legs[0]!, from, codes[0]!), leg(legs[1]!, to, codes[1]!)],
+        rate: {
+          base: rate.base,
+          quote: rate.quote,
+          rate: rate.rate,
+          effectiveOn: rate.effectiveOn,
+          inverted: rate.inverted,
+        },
+      };
+    }
+  }
+
   return {
+    /** An intercompany transfer the ledger itself books: approval policies never look at it. */
+    createIntercompanyTransfer: (orgId: string, input: IntercompanyTransferInput) =>
+      book(orgId, input, undefined) as Promise<IntercompanyTransferResult>,
     /**
-     * Moves cash from one entity to another as a loan or its repayment, in one atomic call:
-     * a transfer in each entity's books (in its base currency, the other leg converted at the rate
-     * in force on the effective day, half to even), linked so both apply or neither does. The
-     * request's `id` is the first leg's id and the idempotency key: a retry answers `exists` for
-     * both legs, with the amounts first booked whatever rate was recorded since.
+     * An intercompany transfer someone asks for: when an approval policy catches either leg, both
+     * wait as one transfer request (answered `awaiting_approval`) and post together once
+     * approved; a retry with the same id answers the request as it stands.
      */
-    createIntercompanyTransfer: async (
+    submitIntercompanyTransfer: (
       orgId: string,
       input: IntercompanyTransferInput,
-    ): Promise<IntercompanyTransferResult> => {
-      const request = check(input);
-      const [from, to] = await Promise.all([
-        deps.getEntity(orgId, request.fromEntityId),
-        deps.getEntity(orgId, request.toEntityId),
-      ]);
-      if (request.currency !== from.baseCurrency && request.currency !== to.baseCurrency) {
-        throw invalid(
-          'currency',
-          `must be the base currency of ${from.code} (${from.baseCurrency}) or ${to.code} (${to.baseCurrency})`,
-        );
-      }
-      // A retry books what the first call booked: its date and rate are in the stored first leg
-      // (a concurrent first call may store it meanwhile: then the second round uses it).
-      for (let round = 0; ; round++) {
-        const [stored] = await deps.lookupTransfers(orgId, [request.id]);
-        const known = storedRate(stored, request.currency);
-        const effectiveAt = request.effectiveAt ?? stored?.effectiveAt ?? clock.now();
-        const { legs, rate } = await buildLegs(orgId, request, from, to, effectiveAt, known);
-        const results = await deps.createTransfers(orgId, legs);
-        const codes = results.map((r) => r.result);
-        if (round === 0 && !known && codes.some((c) => c.startsWith('exists_with_different'))) {
-          continue;
-        }
-        const leg = (t: TransferInput, entity: Entity, result: TransferResultCode) =>
-          ({
-            id: t.id,
-            entityId: entity.id,
-            result,
-            debitAccountId: t.debitAccountId!,
-            creditAccountId: t.creditAccountId!,
-            amount: t.amount!,
-            currency: t.currency!,
-          }) satisfies IntercompanyLeg;
-        return {
-          id: request.id,
-          kind: request.kind,
-          fromEntityId: from.id,
-          toEntityId: to.id,
-          result: overall(codes),
-          legs: [leg(legs[0]!, from, codes[0]!), leg(legs[1]!, to, codes[1]!)],
-          rate: {
-            base: rate.base,
-            quote: rate.quote,
-            rate: rate.rate,
-            effectiveOn: rate.effectiveOn,
-            inverted: rate.inverted,
-          },
-        };
-      }
-    },
+      actor: ApprovalActor,
+    ) => book(orgId, input, actor),
   };
 }
 

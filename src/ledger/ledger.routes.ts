@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { orgOf } from '../server/access.ts';
-import { addRoute, kept } from '../server/route.ts';
+import { orgOf, principalOf } from '../server/access.ts';
+import { accepted, addRoute, kept } from '../server/route.ts';
+import { awaitingJson, transferAwaitingSchema } from './approvals.dto.ts';
+import { approvalActor } from './approvals.types.ts';
 import {
   accountCreateSchema,
   accountJson,
@@ -246,14 +248,24 @@ function registerIntercompanyRoutes(app: FastifyInstance, ledger: LedgerService)
         "Books a transfer in each entity's own base currency through their intercompany " +
         'accounts (created on first use), as one linked pair: both apply or neither. The other ' +
         'side is converted at the rate in force on the effective day. `id` is the idempotency ' +
-        'key: a retry answers `exists` for both legs with the amounts first booked.',
+        'key: a retry answers `exists` for both legs with the amounts first booked. When an ' +
+        'approval policy catches either leg, neither posts: the answer is 202 with `result` ' +
+        '`awaiting_approval` and one transfer request holding both (`request.linked` is the ' +
+        "second leg, in the other entity's currency); both post together once approved.",
       body: intercompanyTransferSchema,
       response: intercompanyResultSchema,
+      accepted: transferAwaitingSchema,
     },
-    async ({ request, body }) =>
-      intercompanyJson(
-        await ledger.createIntercompanyTransfer(orgOf(request), fromIntercompanyJson(body)),
-      ),
+    async ({ request, body }) => {
+      const outcome = await ledger.submitIntercompanyTransfer(
+        orgOf(request),
+        fromIntercompanyJson(body),
+        approvalActor(principalOf(request)),
+      );
+      return outcome.result === 'awaiting_approval'
+        ? accepted(awaitingJson(outcome.request))
+        : intercompanyJson(outcome);
+    },
   );
 }
 

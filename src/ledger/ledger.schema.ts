@@ -403,6 +403,11 @@ export const ledgerTransferRequests = pgTable(
     currency: text('currency').notNull(),
     /** The whole transfer as asked, in its JSON form (amount as a string of minor units). */
     transfer: jsonb('transfer').notNull(),
+    /**
+     * The transfers linked after it, in the same JSON form with their entity (an intercompany
+     * transfer's second leg): all post together or none. Null for a transfer on its own.
+     */
+    linked: jsonb('linked'),
     /** The policies that caught it, as they were then, with the amount compared. */
     policies: jsonb('policies').notNull(),
     /** Who asked: `user:<id>`, `apikey:<id>` or `local`. */

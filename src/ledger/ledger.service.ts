@@ -375,15 +375,6 @@ export function createLedgerService(deps: LedgerServiceDeps) {
       postings.transferPostings(orgId, transferId),
   };
 
-  const intercompany = createIntercompany({
-    db,
-    clock,
-    getEntity,
-    createAccount: (orgId, input) => service.createAccount(orgId, input),
-    createTransfers: transfers.createTransfers,
-    lookupTransfers: transfers.lookupTransfers,
-  });
-
   const policies = createApprovalPolicies({ db, clock, audit, getEntity });
   const approvals = createApprovals({
     db,
@@ -397,6 +388,17 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     getTransfer: service.getTransfer,
     apiKeyOwner: deps.apiKeyOwner,
     maxFutureDays: deps.maxFutureDays,
+  });
+
+  const intercompany = createIntercompany({
+    db,
+    clock,
+    getEntity,
+    createAccount: (orgId, input) => service.createAccount(orgId, input),
+    createTransfers: transfers.createTransfers,
+    lookupTransfers: transfers.lookupTransfers,
+    submitLegs: approvals.submitChain,
+    askedFirstLeg: approvals.askedTransfer,
   });
 
   const revaluation = createRevaluation({
@@ -445,8 +447,13 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     },
     approveTransferRequest: approvals.approve,
     rejectTransferRequest: approvals.reject,
-    /** Cash between two entities, in each one's currency, as one linked pair (intercompany.ts). */
+    /**
+     * Cash between two entities, in each one's currency, as one linked pair (intercompany.ts);
+     * `submitIntercompanyTransfer` when someone asks: it waits for approval when a policy catches
+     * either leg.
+     */
     createIntercompanyTransfer: intercompany.createIntercompanyTransfer,
+    submitIntercompanyTransfer: intercompany.submitIntercompanyTransfer,
     /** Foreign-currency monetary accounts re-measured at the closing rate (revaluation.ts). */
     revalue: revaluation.revalue,
     /**

@@ -4,16 +4,17 @@ import {
   REPORT_KINDS,
   REPORT_SCHEMAS,
   currencyCode,
+  approvalActor,
   fromIntercompanyJson,
   fxRateAppliedJson,
   fxRateAppliedSchema,
-  intercompanyJson,
-  intercompanyResultSchema,
   intercompanyTransferSchema,
   reportJson,
   withDetail,
   type LedgerService,
   type ReportsService,
+  submittedIntercompanyJson,
+  submittedIntercompanySchema,
 } from '../ledger/index.ts';
 import { ErrorCodes, UserError } from '../kernel/index.ts';
 import { defineTool, type McpResourceTemplate, type McpToolset } from './mcp.tools.ts';
@@ -80,14 +81,19 @@ export function ledgerReportsToolset(ledger: LedgerService, reports: ReportsServ
       name: 'ledger_intercompany_transfer',
       title: 'Intercompany loan or repayment',
       description:
-        "Moves cash between two entities: a transfer in each entity's own base currency through their intercompany accounts, both or neither, the other side converted at the rate in force on the day. `id` is the idempotency key (a retry answers `exists`). `amount` is a string of minor units of `currency`.",
+        "Moves cash between two entities: a transfer in each entity's own base currency through their intercompany accounts, both or neither, the other side converted at the rate in force on the day. `id` is the idempotency key (a retry answers `exists`). `amount` is a string of minor units of `currency`. " +
+        'When an approval policy catches either leg, neither posts: `result` is `awaiting_approval` with the `request` holding both, and they post together once people approve it.',
       permission: 'write',
       input: intercompanyTransferSchema,
-      output: intercompanyResultSchema,
+      output: submittedIntercompanySchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
-      run: async (args, { orgId }) =>
-        intercompanyJson(
-          await ledger.createIntercompanyTransfer(orgId, fromIntercompanyJson(args)),
+      run: async (args, { orgId, principal }) =>
+        submittedIntercompanyJson(
+          await ledger.submitIntercompanyTransfer(
+            orgId,
+            fromIntercompanyJson(args),
+            approvalActor(principal),
+          ),
         ),
     }),
   ];

@@ -251,4 +251,58 @@ describe('transfer approvals in the dashboard', { timeout: 120_000 }, () => {
     );
     await eventually(() => page.getByTestId('waiting').count()).toBe(0);
   });
+
+  it('shows an intercompany transfer as one request, and posts both legs when approved', async () => {
+    const [other] = await rows<{ id: string; code: string }>(
+      sql`select id::text, code from ledger_entities
+          where org_id = ${server.orgId} and id <> ${entity.id}
+          order by (base_currency = ${entity.currency}) desc, code limit 1`,
+    );
+    const [eda] = await rows<{ id: string }>(
+      sql`select id::text from users where email = ${EDITOR.email}`,
+    );
+    // The editor asks through an API key of theirs: they stay the one asking.
+    const { key } = await server.access.apiKeys.create(
+      server.orgId,
+      { name: 'Eda script', role: 'editor' },
+      { role: 'editor', userId: eda!.id },
+    );
+    const id = crypto.randomUUID();
+    const res = await fetch(`${server.url}/api/v1/ledger/intercompany-transfers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id,
+        kind: 'loan',
+        fromEntityId: entity.id,
+        toEntityId: other!.id,
+        amount: '300000',
+        currency: entity.currency,
+        description: 'Bridge loan',
+      }),
+    });
+    expect(res.status).toBe(202);
+    const secondLeg = ((await res.json()) as { data: { request: { linked: { id: string }[] } } })
+      .data.request.linked[0]!.id;
+
+    await visit(page, `/financial?entity=${entity.id}`, 'Financial');
+    const item = page.getByTestId('transfer-approvals').locator(`li[data-request="${id}"]`);
+    await eventually(() => item.textContent()).toMatch(/Intercompany/);
+    expect(await item.textContent()).toMatch(new RegExp(`with .*3,000\\.00 in ${other!.code}`));
+    await expectAccessible(page, 'financial with an intercompany transfer waiting');
+    await page.screenshot({ path: `${SHOTS}/approvals-intercompany.png` });
+    await item.getByRole('button', { name: /^Approve/ }).click();
+    await eventually(async () =>
+      (
+        await rows<{ id: string; status: string; amount: string }>(
+          sql`select id::text, status, amount::text from ledger_transfers
+              where org_id = ${server.orgId} and id in (${id}, ${secondLeg}) order by amount, id`,
+        )
+      ).map((t) => t.status),
+    ).toEqual(['posted', 'posted']);
+    const [request] = await rows<{ status: string }>(
+      sql`select status from ledger_transfer_requests where id = ${id}`,
+    );
+    expect(request).toEqual({ status: 'posted' });
+  });
 });

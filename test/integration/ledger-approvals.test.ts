@@ -366,6 +366,106 @@ describe.each(storages)(
       expect(undo.json().data.transfer).toMatchObject({ reversesId: small, amount: '500' });
     });
 
+    it('holds both legs of an intercompany transfer a policy catches as one request', async () => {
+      const acme = (await call('admin', 'GET', `${LEDGER}/accounts/${cash}`)).json().data
+        .entityId as string;
+      const beta = await call('admin', 'POST', `${LEDGER}/entities`, {
+        code: 'BETA',
+        name: 'Beta Ventures',
+        kind: 'venture',
+        baseCurrency: 'EUR',
+      });
+      expect(beta.statusCode, beta.body).toBe(201);
+      const betaId = beta.json().data.id as string;
+      const betaCash = (beta.json().data.accounts as { id: string; code: string }[]).find(
+        (a) => a.code === '1000',
+      )!.id;
+      const before = BigInt(await balance('admin', cash));
+      const id = newId();
+      const body = {
+        id,
+        kind: 'loan',
+        fromEntityId: acme,
+        toEntityId: betaId,
+        amount: '120000',
+        currency: 'EUR',
+        fromAccountId: cash,
+        toAccountId: betaCash,
+      };
+      const lend = (who: string, payload: Record<string, unknown> = body) =>
+        call(who, 'POST', `${LEDGER}/intercompany-transfers`, payload);
+
+      expect((await lend('viewer')).statusCode).toBe(403);
+      const asked = await lend('editor');
+      expect(asked.statusCode, asked.body).toBe(202);
+      const request = asked.json().data.request;
+      expect(request).toMatchObject({
+        id,
+        status: 'awaiting_approval',
+        entityId: acme,
+        amount: '120000',
+        creditAccountId: cash,
+        linked: [{ entityId: betaId, amount: '120000', currency: 'EUR', debitAccountId: betaCash }],
+      });
+      expect(BigInt(await balance('admin', cash))).toBe(before);
+      expect(await balance('admin', betaCash)).toBe('0');
+      // asked again: the same request; with another amount: a conflict
+      const again = await lend('editor');
+      expect(again.statusCode, again.body).toBe(202);
+      expect(again.json().data.request.linked).toEqual(request.linked);
+      const other = await lend('editor', { ...body, amount: '130000' });
+      expect(other.statusCode).toBe(409);
+      expect(other.json().error.code).toBe('transfer_request_conflict');
+      const elsewhere = await call(
+        'admin of another organisation',
+        'GET',
+        `${LEDGER}/transfer-requests/${id}`,
+      );
+      expect(elsewhere.statusCode).toBe(404);
+
+      const approved = await call('admin', 'POST', `${LEDGER}/transfer-requests/${id}/approve`, {});
+      expect(approved.statusCode, approved.body).toBe(200);
+      expect(approved.json().data.status).toBe('posted');
+      expect(BigInt(await balance('admin', cash))).toBe(before - 120000n);
+      expect(await balance('admin', betaCash)).toBe('120000');
+      const legs = await call(
+        'viewer',
+        'GET',
+        `${LEDGER}/transfers?ids=${id},${request.linked[0].id}`,
+      );
+      expect(legs.json().data.map((t: { status: string }) => t.status)).toEqual([
+        'posted',
+        'posted',
+      ]);
+      const replay = await lend('editor');
+      expect(replay.statusCode, replay.body).toBe(200);
+      expect(replay.json().data.result).toBe('exists');
+
+      // a policy on the second entity alone catches the pair through its leg
+      const policy = await call('admin', 'POST', `${LEDGER}/approval-policies`, {
+        entityId: betaId,
+        thresholdAmount: '1000',
+        thresholdCurrency: 'EUR',
+      });
+      expect(policy.statusCode, policy.body).toBe(201);
+      const small = { ...body, id: newId(), amount: '5000' };
+      const caught = await lend('editor', small);
+      expect(caught.statusCode, caught.body).toBe(202);
+      expect(caught.json().data.request.policies).toEqual([
+        expect.objectContaining({ policyId: policy.json().data.id, entityId: betaId }),
+      ]);
+      const removed = await call(
+        'admin',
+        'DELETE',
+        `${LEDGER}/approval-policies/${policy.json().data.id as string}`,
+      );
+      expect(removed.statusCode).toBeLessThan(300);
+      // under every threshold: booked at once
+      const booked = await lend('editor', { ...body, id: newId(), amount: '700' });
+      expect(booked.statusCode, booked.body).toBe(200);
+      expect(booked.json().data.result).toBe('ok');
+    });
+
     it('rejects with a reason, and documents every route', async () => {
       const id = newId();
       expect((await ask('editor', '120000', id)).statusCode).toBe(202);
@@ -396,6 +496,12 @@ describe.each(storages)(
         expect(docs.paths[path], path).toBeDefined();
       }
       expect(docs.paths['/api/v1/ledger/transfers/{id}'].put.responses['202']).toBeDefined();
+      for (const path of [
+        '/api/v1/ledger/transfers/{id}/reverse',
+        '/api/v1/ledger/intercompany-transfers',
+      ]) {
+        expect(docs.paths[path].post.responses['202'], path).toBeDefined();
+      }
     });
   },
 );

@@ -271,6 +271,30 @@ describe.each(storages)('MCP over HTTP on $name', { timeout: 120_000 }, (storage
         { entityId: childId, amount: '12500', currency: 'USD', result: 'ok' },
       ],
     });
+    // a policy on the borrower's books holds the next loan: both legs wait as one request
+    const policy = await w.inject({
+      method: 'POST',
+      url: '/api/v1/ledger/approval-policies',
+      headers: { authorization: admin },
+      payload: { entityId: childId, thresholdAmount: '1000', thresholdCurrency: 'USD' },
+    });
+    expect(policy.statusCode, policy.body).toBe(201);
+    const held = await call(editor, 'ledger_intercompany_transfer', { ...loan, id: randomUUID() });
+    expect(held.isError, JSON.stringify(held)).toBeFalsy();
+    expect(held.structuredContent).toMatchObject({
+      result: 'awaiting_approval',
+      request: {
+        status: 'awaiting_approval',
+        entityId,
+        linked: [{ entityId: childId, amount: '12500', currency: 'USD' }],
+      },
+    });
+    const removed = await w.inject({
+      method: 'DELETE',
+      url: `/api/v1/ledger/approval-policies/${policy.json().data.id as string}`,
+      headers: { authorization: admin },
+    });
+    expect(removed.statusCode).toBeLessThan(300);
 
     const sheet = await call(viewer, 'ledger_report', {
       statement: 'balance-sheet',

@@ -254,6 +254,16 @@ export interface TransferRequest {
     /** Set when the request reverses this posted transfer. */
     reversesId?: string;
   };
+  /** Transfers that post with it or not at all (an intercompany transfer's second leg). */
+  linked: {
+    id: string;
+    entityId: string;
+    debitAccountId: string;
+    creditAccountId: string;
+    amount: string;
+    currency: string;
+    description?: string;
+  }[];
   policies: {
     policyId: string;
     description: string | null;

@@ -201,7 +201,9 @@ export function TransferApprovals() {
     queryFn: () => api.get<Entity[]>('/api/v1/ledger/entities'),
     staleTime: 60_000,
   });
-  const labels = useAccountLabels([...new Set(requests.map((r) => r.entityId))]);
+  const labels = useAccountLabels([
+    ...new Set(requests.flatMap((r) => [r.entityId, ...r.linked.map((l) => l.entityId)])),
+  ]);
   const askedBy = useAskedBy(me);
   if (requests.length === 0) return null;
   const entityCode = (id: string) => entities.data?.find((e) => e.id === id)?.code ?? '';
@@ -214,7 +216,10 @@ export function TransferApprovals() {
             <li key={request.id} data-request={request.id}>
               <div className="waiting-what">
                 <strong>{formatMoney(request.amount, request.currency)}</strong>{' '}
-                {request.transfer.reversesId ? <span className="badge">Reversal</span> : null}{' '}
+                {request.transfer.reversesId ? <span className="badge">Reversal</span> : null}
+                {request.linked.length > 0 ? (
+                  <span className="badge">Intercompany</span>
+                ) : null}{' '}
                 <span className="muted small">
                   {entityCode(request.entityId)} ·{' '}
                   {labels.get(request.debitAccountId) ?? 'debit account'} →{' '}
@@ -223,6 +228,13 @@ export function TransferApprovals() {
                     ? ` · dated ${formatDate(request.transfer.effectiveAt)}`
                     : ''}
                 </span>
+                {request.linked.map((leg) => (
+                  <div className="muted small" key={leg.id}>
+                    with <span className="num">{formatMoney(leg.amount, leg.currency)}</span> in{' '}
+                    {entityCode(leg.entityId)} · {labels.get(leg.debitAccountId) ?? 'debit account'}{' '}
+                    → {labels.get(leg.creditAccountId) ?? 'credit account'}
+                  </div>
+                ))}
                 {request.transfer.description ? (
                   <div className="small">{request.transfer.description}</div>
                 ) : null}

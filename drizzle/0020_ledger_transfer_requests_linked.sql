@@ -1,0 +1,1 @@
+ALTER TABLE "ledger_transfer_requests" ADD COLUMN "linked" jsonb;
