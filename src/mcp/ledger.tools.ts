@@ -47,7 +47,6 @@ const balanceSchema = accountSchema.pick({
   closedAt: true,
 });
 
-const reverseResultSchema = transferResultsSchema.shape.results.element;
 const uuid = z.uuid();
 
 export function ledgerToolset(ledger: LedgerService): McpToolset {
@@ -235,7 +234,8 @@ export function ledgerToolset(ledger: LedgerService): McpToolset {
       name: 'ledger_reverse_transfer',
       title: 'Reverse a transfer',
       description:
-        'Corrects a posted transfer by booking its opposite under a new id you choose (`reversalId`, the idempotency key). History is never edited; a transfer is reversed at most once.',
+        'Corrects a posted transfer by booking its opposite under a new id you choose (`reversalId`, the idempotency key). History is never edited; a transfer is reversed at most once. ' +
+        'When an approval policy catches the reversal (it moves the amount back), it does not post: `result` is `awaiting_approval` with the `request`, and it posts under `reversalId` once people approve it.',
       permission: 'write',
       input: z.strictObject({
         id: uuid.describe('The transfer to reverse'),
@@ -246,15 +246,21 @@ export function ledgerToolset(ledger: LedgerService): McpToolset {
           .optional()
           .describe('When the reversal counts in the books (default: now)'),
       }),
-      output: reverseResultSchema,
+      output: submittedTransferSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
-      run: async ({ id, reversalId, description, effectiveAt }, { orgId }) => {
-        const { result, transfer } = await ledger.reverseTransferOrFail(orgId, id, reversalId, {
-          ...(description === undefined ? {} : { description }),
-          ...(effectiveAt === undefined ? {} : { effectiveAt: new Date(effectiveAt) }),
-        });
-        return { id: transfer.id, index: 0, result };
-      },
+      run: async ({ id, reversalId, description, effectiveAt }, { orgId, principal }) =>
+        submittedJson(
+          await ledger.submitReversal(
+            orgId,
+            id,
+            reversalId,
+            {
+              ...(description === undefined ? {} : { description }),
+              ...(effectiveAt === undefined ? {} : { effectiveAt: new Date(effectiveAt) }),
+            },
+            approvalActor(principal),
+          ),
+        ),
     }),
   ];
 

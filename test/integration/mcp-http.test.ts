@@ -168,7 +168,12 @@ describe.each(storages)('MCP over HTTP on $name', { timeout: 120_000 }, (storage
       reversalId,
       description: 'booked twice',
     });
-    expect(reversed.structuredContent).toEqual({ id: reversalId, index: 0, result: 'ok' });
+    expect(reversed.structuredContent).toMatchObject({
+      id: reversalId,
+      index: 0,
+      result: 'ok',
+      transfer: { id: reversalId, reversesId: id, description: 'booked twice' },
+    });
     const journal = await call(client, 'ledger_list_transfers', { accountId: cash });
     const listed = journal.structuredContent as { transfers: { id: string }[] };
     expect(listed.transfers.map((t) => t.id)).toEqual([id, reversalId]);
