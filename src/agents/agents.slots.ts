@@ -101,7 +101,9 @@ export function createSlotLeases(deps: {
       if (others) target = Math.min(target, Math.ceil(live.max / (others + 1)));
       // Slots in use are never given back: a grant only shrinks as running tasks end.
       target = Math.max(live.running, Math.min(target, live.max));
-      if (target === holding.granted && wanted === holding.wanted) {
+      // The scheduler's grant is compared too: a shrink applied there before its write failed
+      // (the database refusing for a while) is written again, or the slot would stay lost.
+      if (target === holding.granted && wanted === holding.wanted && live.granted === target) {
         holdings.set(id, holding);
         continue;
       }
