@@ -285,6 +285,10 @@ describe('transfer approvals in the dashboard', { timeout: 120_000 }, () => {
     const secondLeg = ((await res.json()) as { data: { request: { linked: { id: string }[] } } })
       .data.request.linked[0]!.id;
 
+    await visit(page, '/', 'Portfolio');
+    await eventually(() =>
+      page.getByTestId('waiting').locator(`li[data-transfer-request="${id}"]`).textContent(),
+    ).toMatch(/Intercompany transfer of .*3,000\.00/);
     await visit(page, `/financial?entity=${entity.id}`, 'Financial');
     const item = page.getByTestId('transfer-approvals').locator(`li[data-request="${id}"]`);
     await eventually(() => item.textContent()).toMatch(/Intercompany/);

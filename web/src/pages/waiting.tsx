@@ -81,7 +81,14 @@ export function WaitingForYou(props: { canDecide: boolean }) {
         {transfers.slice(0, 5).map((request) => (
           <li key={request.id} data-transfer-request={request.id}>
             <div className="waiting-what">
-              <strong>Transfer of {formatMoney(request.amount, request.currency)}</strong>
+              <strong>
+                {request.linked.length > 0
+                  ? 'Intercompany transfer'
+                  : request.transfer.reversesId
+                    ? 'Reversal'
+                    : 'Transfer'}{' '}
+                of {formatMoney(request.amount, request.currency)}
+              </strong>
               <span className="muted small">
                 {' '}
                 · approval · since {formatDateTime(request.requestedAt)}
