@@ -103,25 +103,15 @@ export function createApprovalGuard(deps: ApprovalGuardDeps) {
       return { guarded: state?.guarded === true, requested: state?.requested === true };
     },
 
-    /** The policies catching one transfer (none: it goes to the ledger), and its entity. */
-    catchOne: async (orgId: string, t: EngineTransfer) => {
-      if (!GUARDED_KINDS.has(t.kind ?? 'single')) return { entityId: '', caught: [] };
-      // An id in the ledger already answers as the ledger does (`exists`, or the difference).
-      if ((await deps.lookupTransfers(orgId, [t.id])).length > 0) {
-        return { entityId: '', caught: [] };
-      }
-      const inForce = await policies.activePolicies(db, orgId);
-      const ids = [t.debitAccountId, t.creditAccountId].filter((id) => id !== undefined);
-      return caughtBy(orgId, t, inForce, await accountsOf(db, orgId, ids), new Map());
-    },
-
     /**
-     * The policies catching any transfer of a linked chain (an intercompany transfer's legs, each
-     * in its own entity), each policy once, and each transfer's entity. None when the chain's
-     * first id is in the ledger already, or when any transfer of it would be refused anyway.
+     * The policies catching a transfer, or any transfer of a linked chain (an intercompany
+     * transfer's legs, each in its own entity), each policy once, and each transfer's entity.
+     * None when the first id is in the ledger already (it answers as the ledger does: `exists`,
+     * or the difference), or when any transfer would be refused anyway.
      */
-    catchChain: async (orgId: string, chain: readonly EngineTransfer[]) => {
+    catching: async (orgId: string, chain: readonly EngineTransfer[]) => {
       const none = { entityIds: [] as string[], caught: [] as CaughtBy[] };
+      if (!chain.every((t) => GUARDED_KINDS.has(t.kind ?? 'single'))) return none;
       if ((await deps.lookupTransfers(orgId, [chain[0]!.id])).length > 0) return none;
       const inForce = await policies.activePolicies(db, orgId);
       if (inForce.length === 0) return none;

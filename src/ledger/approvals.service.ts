@@ -1,4 +1,4 @@
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import {
   ErrorCodes,
   UserError,
@@ -24,19 +24,15 @@ import {
   holdsRole,
   type ApprovalActor,
   type ApproverRole,
-  type CaughtBy,
   type TransferRequest,
   type TransferRequestFilter,
 } from './approvals.types.ts';
-import {
-  ledgerTransferApprovals,
-  ledgerTransferRequests,
-  ledgerTransfers,
-} from './ledger.schema.ts';
+import { ledgerTransferApprovals, ledgerTransferRequests } from './ledger.schema.ts';
 import type { Transfer, TransferInput, TransferResult } from './ledger.types.ts';
 import { normalise, uuid } from './transfers.input.ts';
 import { isSuccess, reversalOf, type EngineTransfer } from './transfers.rules.ts';
 import type { LedgerAudit, TransfersService } from './transfers.service.ts';
+import { reversedAmong } from './transfers.store.ts';
 import {
   transferRefused,
   type SingleTransferInput,
@@ -180,15 +176,7 @@ export function createApprovals(deps: ApprovalsDeps) {
       if (row) return replay(orgId, chain, row, direct);
     }
     if (!state.guarded) return direct();
-    let entityIds: string[];
-    let caught: CaughtBy[];
-    if (chain.length === 1) {
-      const one = await guard.catchOne(orgId, t);
-      ({ caught } = one);
-      entityIds = [one.entityId];
-    } else {
-      ({ entityIds, caught } = await guard.catchChain(orgId, chain));
-    }
+    const { entityIds, caught } = await guard.catching(orgId, chain);
     if (caught.length === 0) return direct();
     const linked = chain.slice(1).map((transfer, i) => ({ entityId: entityIds[i + 1]!, transfer }));
 
@@ -238,22 +226,6 @@ export function createApprovals(deps: ApprovalsDeps) {
     return { result: 'awaiting_approval', request: toRequest(row, []) };
   }
 
-  /** Whether a transfer has a reversal in the ledger already (the ledger refuses another). */
-  async function reversedAlready(orgId: string, id: string): Promise<boolean> {
-    const [row] = await db
-      .select({ id: ledgerTransfers.id })
-      .from(ledgerTransfers)
-      .where(
-        and(
-          eq(ledgerTransfers.orgId, orgId),
-          eq(ledgerTransfers.reversesId, id),
-          ne(ledgerTransfers.status, 'failed'),
-        ),
-      )
-      .limit(1);
-    return row !== undefined;
-  }
-
   return {
     getTransferRequest: (orgId: string, id: string) => getRequest(db, orgId, id),
 
@@ -292,7 +264,7 @@ export function createApprovals(deps: ApprovalsDeps) {
       const direct = () => deps.reverseTransferOrFail(orgId, originalId, newId, options);
       const original = await deps.getTransfer(orgId, originalId);
       const t = reversalOf(original, uuid(newId, 'id'), options);
-      if (await reversedAlready(orgId, original.id)) return direct();
+      if ((await reversedAmong(db, orgId, new Set([original.id]))).size > 0) return direct();
       return submitGuarded(orgId, [t], actor, direct);
     },
 

@@ -161,7 +161,7 @@ export async function orgsWithDueHolds(db: DbOrTx, now: Date): Promise<string[]>
 
 /** Of `ids`, those already reversed by a transfer that did not fail. */
 export async function reversedAmong(
-  tx: Transaction,
+  tx: DbOrTx,
   orgId: string,
   ids: ReadonlySet<string>,
 ): Promise<Set<string>> {
