@@ -51,7 +51,7 @@ const visit = (target: Page, path: string, heading: string | RegExp) =>
 /** A demo venture's entity, and its bank (1100) and rent (6200) accounts. */
 let entity: { id: string; code: string; currency: string };
 let bank: string;
-let rent: string;
+let rentAccount: string;
 
 const bankCredits = async () =>
   (
@@ -60,12 +60,19 @@ const bankCredits = async () =>
     )
   )[0]!.credits;
 
+const bankDebits = async () =>
+  (
+    await rows<{ debits: string }>(
+      sql`select debits_posted::text as debits from ledger_accounts where id = ${bank}`,
+    )
+  )[0]!.debits;
+
 /** Books a transfer from the editor's dialog; answers the outcome notice's result. */
 async function bookAsEditor(amount: string, description: string): Promise<string | null> {
   await visit(editor, `/financial?entity=${entity.id}`, 'Financial');
   await editor.getByRole('button', { name: 'New transfer' }).click();
   const form = editor.getByTestId('transfer-form');
-  await form.getByLabel('Debit account').selectOption(rent);
+  await form.getByLabel('Debit account').selectOption(rentAccount);
   await form.getByLabel('Credit account').selectOption(bank);
   await form.getByLabel(/^Amount/).fill(amount);
   await form.getByLabel('Description').fill(description);
@@ -95,7 +102,7 @@ describe('transfer approvals in the dashboard', { timeout: 120_000 }, () => {
       sql`select id::text, code from ledger_accounts
           where entity_id = ${entity.id} and code in ('1100', '6200') order by code`,
     );
-    [bank, rent] = [accounts[0]!.id, accounts[1]!.id];
+    [bank, rentAccount] = [accounts[0]!.id, accounts[1]!.id];
     ({ browser, context, page } = await launchBrowser());
     await signIn(page, server.email, server.password);
     editorContext = await browser.newContext({
@@ -215,7 +222,7 @@ describe('transfer approvals in the dashboard', { timeout: 120_000 }, () => {
     expect(transfer).toEqual({
       status: 'posted',
       amount: '150000',
-      debit: rent,
+      debit: rentAccount,
       credit: bank,
       description: 'Office rent, April',
     });
@@ -252,38 +259,139 @@ describe('transfer approvals in the dashboard', { timeout: 120_000 }, () => {
     await eventually(() => page.getByTestId('waiting').count()).toBe(0);
   });
 
-  it('shows an intercompany transfer as one request, and posts both legs when approved', async () => {
-    const [other] = await rows<{ id: string; code: string }>(
-      sql`select id::text, code from ledger_entities
+  it('reverses a posted transfer from its account’s postings, with approval above the threshold', async () => {
+    const [chairs, rent] = await rows<{ id: string }>(
+      sql`select id::text from ledger_transfers where org_id = ${server.orgId}
+          and description in ('Desk chairs', 'Office rent, April') order by description`,
+    );
+    const before = await bankDebits();
+    const reverse = async (description: string) => {
+      await visit(editor, `/financial?entity=${entity.id}`, 'Financial');
+      await editor.getByRole('button', { name: /^Postings of 1100 / }).click();
+      const postings = editor.getByTestId('account-postings');
+      const line = postings.locator('tr[data-transfer]', { hasText: description });
+      await line.getByRole('button', { name: /^Reverse / }).click();
+      const form = postings.getByTestId('reverse-form');
+      expect(await form.getByLabel('Description').inputValue()).toBe(`Reversal of ${description}`);
+      await form.getByRole('button', { name: 'Reverse transfer' }).click();
+      const outcome = form.getByTestId('reverse-outcome');
+      await outcome.waitFor();
+      return { form, result: await outcome.getAttribute('data-result') };
+    };
+
+    // Under the threshold: the opposite movement posts at once, the original stays.
+    const { form } = await reverse('Desk chairs');
+    await expectAccessible(editor, 'postings, a transfer reversed');
+    await editor.screenshot({ path: `${SHOTS}/approvals-reversed.png` });
+    const [reversal] = await rows<Record<string, unknown>>(
+      sql`select status, amount::text as amount, debit_account_id::text as debit,
+            credit_account_id::text as credit, description
+          from ledger_transfers where org_id = ${server.orgId} and reverses_id = ${chairs!.id}`,
+    );
+    expect(reversal).toEqual({
+      status: 'posted',
+      amount: '99999',
+      debit: bank,
+      credit: rentAccount,
+      description: 'Reversal of Desk chairs',
+    });
+    expect(await bankDebits()).toBe(String(BigInt(before) + 99_999n));
+    // Back in the list, the line says it is reversed and offers no second reversal.
+    await form.getByRole('button', { name: 'Back to the postings' }).click();
+    const postings = editor.getByTestId('account-postings');
+    const line = postings.locator(`tr[data-transfer="${chairs!.id}"]`);
+    await eventually(() => line.textContent()).toMatch(/Reversed/);
+    expect(await line.getByRole('button', { name: /^Reverse / }).count()).toBe(0);
+
+    // Above it: the reversal waits for an administrator, who sees it as a reversal.
+    const held = await reverse('Office rent, April');
+    expect(held.result).toBe('awaiting_approval');
+    expect(await bankDebits()).toBe(String(BigInt(before) + 99_999n));
+    const [request] = await rows<{ id: string }>(
+      sql`select id::text from ledger_transfer_requests where org_id = ${server.orgId}
+          and status = 'awaiting_approval' and transfer->>'reversesId' = ${rent!.id}`,
+    );
+    await visit(page, '/', 'Portfolio');
+    await eventually(() =>
+      page
+        .getByTestId('waiting')
+        .locator(`li[data-transfer-request="${request!.id}"]`)
+        .textContent(),
+    ).toMatch(/Reversal/);
+    await visit(page, `/financial?entity=${entity.id}`, 'Financial');
+    const item = page
+      .getByTestId('transfer-approvals')
+      .locator(`li[data-request="${request!.id}"]`);
+    await item.getByRole('button', { name: /^Approve/ }).click();
+    await eventually(async () =>
+      (
+        await rows<{ status: string }>(
+          sql`select status from ledger_transfers where org_id = ${server.orgId}
+              and id = ${request!.id} and reverses_id = ${rent!.id}`,
+        )
+      ).map((t) => t.status),
+    ).toEqual(['posted']);
+    expect(await bankDebits()).toBe(String(BigInt(before) + 99_999n + 150_000n));
+  });
+
+  it('books an intercompany loan from the dialog: both legs under the threshold, one request above', async () => {
+    const [other] = await rows<{ id: string; code: string; currency: string }>(
+      sql`select id::text, code, base_currency as currency from ledger_entities
           where org_id = ${server.orgId} and id <> ${entity.id}
           order by (base_currency = ${entity.currency}) desc, code limit 1`,
     );
-    const [eda] = await rows<{ id: string }>(
-      sql`select id::text from users where email = ${EDITOR.email}`,
+    /** Books a loan to the other entity from the editor's dialog; answers the outcome. */
+    const lend = async (amount: string, description: string) => {
+      await visit(editor, `/financial?entity=${entity.id}`, 'Financial');
+      await editor.getByRole('button', { name: 'Intercompany transfer' }).click();
+      const form = editor.getByTestId('intercompany-form');
+      await form.getByLabel('Kind').selectOption('loan');
+      const to = form.getByLabel('To entity');
+      await to.fill(other!.code);
+      await to.press('Enter');
+      await form.getByLabel('Amount').fill(amount);
+      await form.getByLabel('Currency').selectOption(entity.currency);
+      await form.getByLabel('Description').fill(description);
+      await form.getByRole('button', { name: 'Book transfer' }).click();
+      const outcome = form.getByTestId('intercompany-outcome');
+      await outcome.waitFor();
+      return { form, outcome };
+    };
+
+    const small = await lend('250', 'Working capital');
+    expect(await small.outcome.getAttribute('data-result')).toBe('ok');
+    expect(await small.outcome.textContent()).toMatch(
+      new RegExp(`Booked .*250\\.00 in ${entity.code} and .* in ${other!.code}`),
     );
-    // The editor asks through an API key of theirs: they stay the one asking.
-    const { key } = await server.access.apiKeys.create(
-      server.orgId,
-      { name: 'Eda script', role: 'editor' },
-      { role: 'editor', userId: eda!.id },
+    await expectAccessible(editor, 'intercompany dialog, booked');
+    await editor.screenshot({ path: `${SHOTS}/intercompany-booked.png` });
+    const legs = await rows<{ entity: string; status: string; amount: string }>(
+      sql`select a.entity_id::text as entity, t.status, t.amount::text as amount
+          from ledger_transfers t join ledger_accounts a on a.id = t.debit_account_id
+          where t.org_id = ${server.orgId} and t.description = 'Working capital'
+          order by (a.entity_id = ${entity.id}) desc`,
     );
-    const id = crypto.randomUUID();
-    const res = await fetch(`${server.url}/api/v1/ledger/intercompany-transfers`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id,
-        kind: 'loan',
-        fromEntityId: entity.id,
-        toEntityId: other!.id,
-        amount: '300000',
-        currency: entity.currency,
-        description: 'Bridge loan',
-      }),
-    });
-    expect(res.status).toBe(202);
-    const secondLeg = ((await res.json()) as { data: { request: { linked: { id: string }[] } } })
-      .data.request.linked[0]!.id;
+    expect(legs.map((l) => [l.entity, l.status])).toEqual([
+      [entity.id, 'posted'],
+      [other!.id, 'posted'],
+    ]);
+    if (other!.currency === entity.currency)
+      expect(legs.map((l) => l.amount)).toEqual(['25000', '25000']);
+    await small.form.getByRole('button', { name: 'Cancel' }).click();
+
+    const large = await lend('3000', 'Bridge loan');
+    expect(await large.outcome.getAttribute('data-result')).toBe('awaiting_approval');
+    await large.form.getByRole('button', { name: 'Cancel' }).click();
+    const [request] = await rows<{ id: string; linked: { id: string }[] }>(
+      sql`select id::text, linked from ledger_transfer_requests
+          where org_id = ${server.orgId} and status = 'awaiting_approval'
+            and transfer->>'description' = 'Bridge loan'`,
+    );
+    const id = request!.id;
+    const secondLeg = request!.linked[0]!.id;
+    expect(
+      await rows(sql`select 1 from ledger_transfers where id in (${id}, ${secondLeg})`),
+    ).toHaveLength(0);
 
     await visit(page, '/', 'Portfolio');
     await eventually(() =>
@@ -304,9 +412,9 @@ describe('transfer approvals in the dashboard', { timeout: 120_000 }, () => {
         )
       ).map((t) => t.status),
     ).toEqual(['posted', 'posted']);
-    const [request] = await rows<{ status: string }>(
+    const [done] = await rows<{ status: string }>(
       sql`select status from ledger_transfer_requests where id = ${id}`,
     );
-    expect(request).toEqual({ status: 'posted' });
+    expect(done).toEqual({ status: 'posted' });
   });
 });

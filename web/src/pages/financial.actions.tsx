@@ -16,10 +16,10 @@ interface LedgerAccount {
   closedAt: string | null;
 }
 
-const todayUtc = () => new Date().toISOString().slice(0, 10);
+export const todayUtc = () => new Date().toISOString().slice(0, 10);
 
 /** The ledger's queries are under `['ledger']`: every statement shows the write at once. */
-function useLedgerWrite<T>(write: () => Promise<T>, onDone: (result: T) => void) {
+export function useLedgerWrite<T>(write: () => Promise<T>, onDone: (result: T) => void) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: write,
@@ -30,7 +30,8 @@ function useLedgerWrite<T>(write: () => Promise<T>, onDone: (result: T) => void)
   });
 }
 
-function Actions(props: { busy: boolean; label: string; onCancel: () => void }) {
+/** A dialog form's Cancel and submit buttons; the submit one says it is saving. */
+export function FormActions(props: { busy: boolean; label: string; onCancel: () => void }) {
   return (
     <div className="dialog-actions">
       <button type="button" className="button" onClick={props.onCancel}>
@@ -207,7 +208,7 @@ export function TransferDialog(props: { entity: Entity; open: boolean; onClose: 
             <p>{booked.text}</p>
           </div>
         ) : null}
-        <Actions busy={save.isPending} label="Book transfer" onCancel={close} />
+        <FormActions busy={save.isPending} label="Book transfer" onCancel={close} />
       </form>
     </Dialog>
   );
@@ -292,7 +293,7 @@ export function FxRateDialog(props: { currencies: string[]; open: boolean; onClo
           />
         </div>
         {problems.size === 0 ? <FormError error={save.error} /> : null}
-        <Actions busy={save.isPending} label="Record rate" onCancel={props.onClose} />
+        <FormActions busy={save.isPending} label="Record rate" onCancel={props.onClose} />
       </form>
     </Dialog>
   );
@@ -365,7 +366,7 @@ export function ClosePeriodDialog(props: { entity: Entity; open: boolean; onClos
           dated on or before it.
         </p>
         {problems.size === 0 ? <FormError error={save.error} /> : null}
-        <Actions busy={save.isPending} label="Close period" onCancel={props.onClose} />
+        <FormActions busy={save.isPending} label="Close period" onCancel={props.onClose} />
       </form>
     </Dialog>
   );

@@ -1,9 +1,16 @@
 import { useQuery } from '@tanstack/react-query';
-import { createContext, useContext } from 'react';
+import { createContext, useContext, useState } from 'react';
 import { api } from '../api/client.ts';
+import { useMe } from '../api/queries.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { ErrorNotice, Loading } from '../components/ui.tsx';
 import { formatDate, formatMoney } from '../format.ts';
+import {
+  ReverseTransferForm,
+  reversible,
+  transferLabel,
+  type JournalTransfer,
+} from './financial.reverse.tsx';
 
 /** Opens an account's postings from a statement line (null: lines are not links). */
 export const DrillContext = createContext<((code: string) => void) | null>(null);
@@ -63,21 +70,11 @@ interface Account {
   name: string;
   currency: string;
 }
-interface Transfer {
-  id: string;
-  debitAccountId: string | null;
-  creditAccountId: string | null;
-  amount: string | null;
-  currency: string | null;
-  effectiveAt: string;
-  description: string | null;
-  status: string;
-}
-
 /**
  * The postings of one account of an entity over the statement's dates: each transfer with its
  * accounting date, description, the other side and the amount on this account's debit or
- * credit side (read from the ledger's journal, `GET /api/v1/ledger/journal`).
+ * credit side (read from the ledger's journal, `GET /api/v1/ledger/journal`). Editors and
+ * administrators may reverse a posted transfer from its line.
  */
 export function AccountPostingsDialog(props: {
   entityId: string;
@@ -93,10 +90,13 @@ export function AccountPostingsDialog(props: {
     enabled: props.code !== null,
   });
   const account = accounts.data?.find((a) => a.code === props.code);
+  const role = useMe().data?.role;
+  const canWrite = role === 'admin' || role === 'editor';
+  const [reversing, setReversing] = useState<JournalTransfer | null>(null);
   const journal = useQuery({
     queryKey: ['ledger', 'journal', account?.id, props.from, props.to],
     queryFn: () =>
-      api.get<{ transfers: Transfer[]; next: string | null }>('/api/v1/ledger/journal', {
+      api.get<{ transfers: JournalTransfer[]; next: string | null }>('/api/v1/ledger/journal', {
         query: {
           accountId: account!.id,
           ...(props.from ? { from: props.from } : {}),
@@ -107,13 +107,18 @@ export function AccountPostingsDialog(props: {
     enabled: Boolean(account),
   });
   const names = new Map((accounts.data ?? []).map((a) => [a.id, `${a.code} ${a.name}`]));
+  /** The transfers of this page that a listed one reverses. */
+  const reversed = new Set((journal.data?.transfers ?? []).map((t) => t.reversesId));
   return (
     <Dialog
       id="account-postings"
       title={account ? `${account.code} ${account.name}` : 'Postings'}
       description={`${props.from ? `${formatDate(props.from)} to ` : 'Up to '}${formatDate(props.to)}`}
       open={props.code !== null}
-      onClose={props.onClose}
+      onClose={() => {
+        setReversing(null);
+        props.onClose();
+      }}
     >
       {accounts.error ? <ErrorNotice error={accounts.error} /> : null}
       {journal.error ? <ErrorNotice error={journal.error} /> : null}
@@ -121,7 +126,14 @@ export function AccountPostingsDialog(props: {
       {journal.data?.transfers.length === 0 ? (
         <p className="muted">No posting in these dates.</p>
       ) : null}
-      {journal.data && journal.data.transfers.length > 0 ? (
+      {reversing ? (
+        <ReverseTransferForm
+          key={reversing.id}
+          transfer={reversing}
+          onDone={() => setReversing(null)}
+        />
+      ) : null}
+      {journal.data && journal.data.transfers.length > 0 && !reversing ? (
         <div className="table-scroll" tabIndex={0} role="region" aria-label="Postings">
           <table className="data-table compact">
             <caption className="visually-hidden">Postings of the account</caption>
@@ -136,6 +148,11 @@ export function AccountPostingsDialog(props: {
                 <th scope="col" className="num">
                   Credit
                 </th>
+                {canWrite ? (
+                  <th scope="col">
+                    <span className="visually-hidden">Correction</span>
+                  </th>
+                ) : null}
               </tr>
             </thead>
             <tbody>
@@ -147,10 +164,29 @@ export function AccountPostingsDialog(props: {
                 return (
                   <tr key={t.id} data-transfer={t.id}>
                     <td className="nowrap">{formatDate(t.effectiveAt)}</td>
-                    <td>{t.description ?? '—'}</td>
+                    <td>
+                      {t.reversesId ? <span className="badge">Reversal</span> : null}{' '}
+                      {t.description ?? '—'}
+                    </td>
                     <td>{other ? (names.get(other) ?? 'another entity') : '—'}</td>
                     <td className="num">{debit ? amount : ''}</td>
                     <td className="num">{debit ? '' : amount}</td>
+                    {canWrite ? (
+                      <td className="nowrap">
+                        {reversed.has(t.id) ? (
+                          <span className="muted small">Reversed</span>
+                        ) : reversible(t) && !t.reversesId ? (
+                          <button
+                            type="button"
+                            className="link-button"
+                            aria-label={`Reverse ${transferLabel(t)}`}
+                            onClick={() => setReversing(t)}
+                          >
+                            Reverse
+                          </button>
+                        ) : null}
+                      </td>
+                    ) : null}
                   </tr>
                 );
               })}

@@ -10,6 +10,7 @@ import { ComparativeStatement, type ComparativeReport } from './financial.column
 import { FinancialFilters, readView, type View } from './financial.filters.tsx';
 import { KINDS, Statement, type Report } from './financial.statements.tsx';
 import { EntityDialog } from './financial.entity.tsx';
+import { IntercompanyDialog } from './financial.intercompany.tsx';
 import { TransferApprovals } from './financial.approvals.tsx';
 
 type Shown =
@@ -26,7 +27,9 @@ export function FinancialPage() {
   const [params, setParams] = useSearchParams();
   const role = useMe().data?.role;
   const canWrite = role === 'admin' || role === 'editor';
-  const [dialog, setDialog] = useState<'transfer' | 'rate' | 'close' | 'entity' | null>(null);
+  const [dialog, setDialog] = useState<
+    'transfer' | 'intercompany' | 'rate' | 'close' | 'entity' | null
+  >(null);
   const entities = useQuery({
     queryKey: keys.entities,
     queryFn: () => api.get<Entity[]>('/api/v1/ledger/entities'),
@@ -103,6 +106,11 @@ export function FinancialPage() {
               <button type="button" className="button" onClick={() => setDialog('close')}>
                 Close period
               </button>
+              {list.length > 1 ? (
+                <button type="button" className="button" onClick={() => setDialog('intercompany')}>
+                  Intercompany transfer
+                </button>
+              ) : null}
               <button
                 type="button"
                 className="button button-primary"
@@ -120,6 +128,13 @@ export function FinancialPage() {
             key={`t-${entity.id}`}
             entity={entity}
             open={dialog === 'transfer'}
+            onClose={() => setDialog(null)}
+          />
+          <IntercompanyDialog
+            key={`i-${entity.id}`}
+            entity={entity}
+            entities={list}
+            open={dialog === 'intercompany'}
             onClose={() => setDialog(null)}
           />
           <ClosePeriodDialog
