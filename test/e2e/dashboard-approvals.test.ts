@@ -133,7 +133,8 @@ describe('transfer approvals in the dashboard', { timeout: 120_000 }, () => {
     await expectAccessible(page, 'settings with an approval policy');
     const [policy] = await rows<Record<string, unknown>>(
       sql`select threshold_amount::text as amount, threshold_currency as currency,
-            currency as only, approvals_required as approvals, approver_role as role
+            currency as only, approvals_required as approvals, approver_role as role,
+            entity_id as entity
           from ledger_approval_policies where org_id = ${server.orgId} and removed_at is null`,
     );
     expect(policy).toEqual({
@@ -142,7 +143,32 @@ describe('transfer approvals in the dashboard', { timeout: 120_000 }, () => {
       only: null,
       approvals: 1,
       role: 'admin',
+      entity: null,
     });
+
+    // A policy for one entity, chosen in the entity tree, then removed (confirmed).
+    await section.getByLabel('Applies to').selectOption('one');
+    const picker = section.getByRole('combobox', { name: 'Entity' });
+    await picker.fill(entity.code);
+    await picker.press('Enter');
+    await section.getByLabel('From (amount)').fill('50000');
+    await section.getByLabel('Description').fill('One venture, very large');
+    await section.getByRole('button', { name: 'Add policy' }).click();
+    await eventually(() => section.locator('tr[data-policy]').count()).toBe(2);
+    const scoped = section.locator('tr[data-policy]', { hasText: 'One venture, very large' });
+    expect(await scoped.textContent()).toContain(entity.code);
+    expect(
+      await rows(sql`select 1 from ledger_approval_policies where org_id = ${server.orgId}
+                     and entity_id = ${entity.id} and removed_at is null`),
+    ).toHaveLength(1);
+    await expectAccessible(page, 'settings with a policy for one entity');
+    page.once('dialog', (confirm) => void confirm.accept());
+    await scoped.getByRole('button', { name: /Remove/ }).click();
+    await eventually(() => section.locator('tr[data-policy]').count()).toBe(1);
+    expect(
+      await rows(sql`select 1 from ledger_approval_policies where org_id = ${server.orgId}
+                     and entity_id = ${entity.id} and removed_at is not null`),
+    ).toHaveLength(1);
 
     await visit(editor, '/settings', 'Settings');
     const seen = editor.locator('section[aria-labelledby="approval-policies-title"]');

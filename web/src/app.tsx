@@ -21,13 +21,19 @@ import { VenturePage } from './pages/venture.page.tsx';
 /**
  * Route-level code splitting: the pages people open first (Home, Businesses, a venture) are in
  * the entry, so opening them waits for no further script; the others (and Recharts, with the
- * charts) load on demand.
+ * charts) load on demand. A page's code is asked for by `preloadPage` as the app starts, beside
+ * `/auth/me` and the page's data, not once the person is known and the page renders.
  */
 function page<K extends string>(
   load: () => Promise<Record<K, () => ReactNode>>,
   name: K,
-): LazyExoticComponent<() => ReactNode> {
-  return lazy(() => load().then((module) => ({ default: module[name] })));
+): LazyExoticComponent<() => ReactNode> & { preload: () => void } {
+  let loading: Promise<Record<K, () => ReactNode>> | undefined;
+  const start = () => (loading ??= load());
+  const component = lazy(() => start().then((module) => ({ default: module[name] })));
+  return Object.assign(component, {
+    preload: () => void start().catch(() => (loading = undefined)),
+  });
 }
 
 const FinancialPage = page(() => import('./pages/financial.page.tsx'), 'FinancialPage');
@@ -39,6 +45,27 @@ const MonitoringPage = page(() => import('./pages/monitoring.page.tsx'), 'Monito
 const SettingsPage = page(() => import('./pages/settings.page.tsx'), 'SettingsPage');
 const InvitePage = page(() => import('./pages/invite.page.tsx'), 'InvitePage');
 const NotFoundPage = page(() => import('./pages/not-found.page.tsx'), 'NotFoundPage');
+
+/** The pages loaded on demand, by the first part of their path. */
+const LAZY_PAGES: Record<string, { preload: () => void }> = {
+  financial: FinancialPage,
+  agents: AgentsPage,
+  monitoring: MonitoringPage,
+  settings: SettingsPage,
+  invite: InvitePage,
+};
+
+/** Starts loading the code of the page at `pathname` (nothing for the pages in the entry). */
+export function preloadPage(pathname: string): void {
+  const parts = pathname.split('/').filter(Boolean);
+  if (parts[0] === 'workflows') {
+    if (parts.length === 1) WorkflowsPage.preload();
+    else if (parts[1] === 'executions') ExecutionPage.preload();
+    else WorkflowPage.preload();
+    return;
+  }
+  if (parts[0]) LAZY_PAGES[parts[0]]?.preload();
+}
 
 export function App() {
   const navigate = useNavigate();

@@ -4,7 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { ApiError } from './api/client.ts';
 import { prefetchRoute } from './api/queries.ts';
-import { App } from './app.tsx';
+import { App, preloadPage } from './app.tsx';
 import { warmFormatters } from './format.ts';
 import { applyTheme, currentTheme, storedTheme, systemTheme } from './theme.ts';
 import './styles/base.css';
@@ -35,9 +35,10 @@ const queryClient = new QueryClient({
   },
 });
 
-// The page's requests start now, together with /auth/me (not one after the other, nor after
-// the page's code), while the browser sets up the rest.
+// The page's requests and its code start now, together with /auth/me (not one after the other,
+// nor the code after the answer), while the browser sets up the rest.
 prefetchRoute(queryClient, window.location);
+preloadPage(window.location.pathname);
 
 const root = document.getElementById('root');
 if (root) {

@@ -1,5 +1,5 @@
 import type { Entity, PeriodUnit, ReportKind } from '../api/types.ts';
-import { EntityPicker } from './financial.picker.tsx';
+import { EntityPicker } from '../components/entity-picker.tsx';
 import { KINDS } from './financial.statements.tsx';
 
 /**

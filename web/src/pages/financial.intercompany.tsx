@@ -6,7 +6,7 @@ import { Field, FormError, TextField, fieldProblems } from '../components/form.t
 import { formatDate, formatMoney, majorToMinor, minorDigits } from '../format.ts';
 import { FormActions, todayUtc, useLedgerWrite } from './financial.actions.tsx';
 import { approvalProgress } from './financial.approvals.tsx';
-import { EntityPicker } from './financial.picker.tsx';
+import { EntityPicker } from '../components/entity-picker.tsx';
 
 type Kind = 'loan' | 'repayment';
 

@@ -4,6 +4,7 @@ import { api } from '../../api/client.ts';
 import { keys } from '../../api/queries.ts';
 import type { ApprovalPolicy, ApproverRole, Entity } from '../../api/types.ts';
 import { fieldProblems } from '../../components/form.tsx';
+import { EntityPicker } from '../../components/entity-picker.tsx';
 import { ErrorNotice, Loading, Panel } from '../../components/ui.tsx';
 import { formatDateTime, formatMoney, majorToMinor, minorDigits } from '../../format.ts';
 
@@ -26,10 +27,16 @@ const ROLE_LABEL: Record<ApproverRole, string> = {
 export function ApprovalPoliciesSection(props: { canManage: boolean }) {
   const queryClient = useQueryClient();
   const policies = useQuery(policiesQuery);
+  const [scope, setScope] = useState<'every' | 'one'>('every');
+  // The entity list (a few hundred kilobytes for a thousand ventures) only once a policy names
+  // an entity or one is being chosen.
   const entities = useQuery({
     queryKey: keys.entities,
     queryFn: () => api.get<Entity[]>('/api/v1/ledger/entities'),
     staleTime: 60_000,
+    enabled:
+      (props.canManage && scope === 'one') ||
+      Boolean(policies.data?.some((p) => p.entityId !== null)),
   });
   const [threshold, setThreshold] = useState('');
   const [currency, setCurrency] = useState('EUR');
@@ -46,7 +53,7 @@ export function ApprovalPoliciesSection(props: { canManage: boolean }) {
         thresholdAmount: majorToMinor(threshold, code) ?? threshold,
         thresholdCurrency: code,
         ...(onlyCurrency ? { currency: code } : {}),
-        ...(entityId ? { entityId } : {}),
+        ...(scope === 'one' ? { entityId } : {}),
         approvalsRequired: Number(approvals),
         approverRole: role,
         ...(description.trim() ? { description: description.trim() } : {}),
@@ -189,20 +196,28 @@ export function ApprovalPoliciesSection(props: { canManage: boolean }) {
               {problem('thresholdCurrency')}
             </div>
             <div className="field">
-              <label htmlFor="policy-entity">Entity</label>
+              <label htmlFor="policy-scope">Applies to</label>
               <select
-                id="policy-entity"
-                value={entityId}
-                onChange={(e) => setEntityId(e.target.value)}
+                id="policy-scope"
+                value={scope}
+                onChange={(e) => setScope(e.target.value as 'every' | 'one')}
               >
-                <option value="">Every entity</option>
-                {(entities.data ?? []).map((e) => (
-                  <option key={e.id} value={e.id}>
-                    {e.code} {e.name}
-                  </option>
-                ))}
+                <option value="every">Every entity</option>
+                <option value="one">One entity</option>
               </select>
             </div>
+            {scope === 'one' ? (
+              <div className="field field-grow">
+                <label htmlFor="policy-entity">Entity</label>
+                <EntityPicker
+                  id="policy-entity"
+                  entities={entities.data ?? []}
+                  value={entityId}
+                  onChange={setEntityId}
+                />
+                {problem('entityId')}
+              </div>
+            ) : null}
             <div className="field">
               <label htmlFor="policy-approvals">Approvals needed</label>
               <select

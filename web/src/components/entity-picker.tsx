@@ -8,14 +8,14 @@ import {
   type ReactNode,
 } from 'react';
 import type { Entity } from '../api/types.ts';
-import { CheckIcon, ChevronIcon } from '../components/icons.tsx';
+import { CheckIcon, ChevronIcon } from './icons.tsx';
 import {
   ancestorIds,
   buildEntityTree,
   splitMatch,
   visibleRows,
   type EntityRow,
-} from './financial.entity-tree.ts';
+} from './entity-tree.ts';
 
 /** Rows drawn at most: past that, typing narrows the list (a phone lays out 400 rows quickly). */
 const MAX_ROWS = 400;
