@@ -130,6 +130,9 @@ export const executionSchema = z.object({
   error: errorSchema,
   lastNode: z.string().nullable(),
   waitUntil: z.string().nullable(),
+  customData: z
+    .record(z.string(), z.string())
+    .describe('What the execution saved to be found by (`$execution.customData`, Execution Data)'),
 });
 
 export const runResultSchema = executionSchema.extend({
@@ -145,6 +148,16 @@ export const executionListQuery = z.object({
   mode: executionSchema.shape.mode.optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
+  customData: z
+    .string()
+    .regex(
+      /^[\p{L}\p{N}\p{M}_]{0,50}(:[^]{0,512})?$/u,
+      'must be `key` or `key:value` (a key of letters, digits and _; the value exact)',
+    )
+    .optional()
+    .describe(
+      'Executions whose custom data holds `key`, or `key` with exactly `value` (`key:value`)',
+    ),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });

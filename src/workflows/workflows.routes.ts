@@ -301,6 +301,7 @@ export function registerWorkflowRoutes(
         mode: query.mode,
         from: query.from,
         to: query.to,
+        customData: parseCustomDataFilter(query.customData),
         limit: query.limit,
         offset: query.offset,
       });
@@ -337,4 +338,11 @@ export function registerWorkflowRoutes(
       };
     },
   );
+}
+
+/** `key` or `key:value` (keys hold no colon) as the executions list filters on it. */
+function parseCustomDataFilter(text: string | undefined) {
+  if (text === undefined) return undefined;
+  const colon = text.indexOf(':');
+  return colon < 0 ? { key: text } : { key: text.slice(0, colon), value: text.slice(colon + 1) };
 }

@@ -258,6 +258,7 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps) {
           }
         : null,
       lastNode: result.lastNodeExecuted ?? null,
+      customData: result.customData ?? null,
       state: status === 'waiting' ? jsonb(finished.state) : null,
       waitUntil: result.waitUntil ?? null,
       owner: null,

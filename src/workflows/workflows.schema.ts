@@ -100,6 +100,8 @@ export const workflowExecutions = pgTable(
     leaseUntil: at('lease_until'),
     /** Trigger items of a queued run (schedule, manual run through the queue). */
     input: jsonb('input'),
+    /** Key/value pairs the execution saved to be found by (`$execution.customData`). */
+    customData: jsonb('custom_data').$type<Record<string, string>>(),
     /** Times recovery started it again after its process stopped (at most once). */
     recoveries: integer('recoveries').notNull().default(0),
   },

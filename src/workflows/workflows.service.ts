@@ -76,6 +76,8 @@ export interface ExecutionListQuery {
   mode?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
+  /** Executions whose custom data holds this key (with this value, when one is given). */
+  customData?: { key: string; value?: string | undefined } | undefined;
   limit: number;
   offset: number;
 }
@@ -486,6 +488,7 @@ export function createWorkflowsService(deps: WorkflowsServiceDeps) {
         query.mode ? eq(workflowExecutions.mode, query.mode) : undefined,
         query.from ? gte(workflowExecutions.startedAt, new Date(query.from)) : undefined,
         query.to ? lt(workflowExecutions.startedAt, new Date(query.to)) : undefined,
+        customDataCondition(query.customData),
       ];
       const where = and(...conditions);
       const [rows, [count]] = await Promise.all([
@@ -526,6 +529,13 @@ export function createWorkflowsService(deps: WorkflowsServiceDeps) {
 
 export type WorkflowsService = ReturnType<typeof createWorkflowsService>;
 
+function customDataCondition(filter: ExecutionListQuery['customData']): SQL | undefined {
+  if (!filter) return undefined;
+  return filter.value === undefined
+    ? sql`jsonb_exists(${workflowExecutions.customData}, ${filter.key})`
+    : sql`${workflowExecutions.customData} @> ${JSON.stringify({ [filter.key]: filter.value })}::jsonb`;
+}
+
 export type ExecutionStatusName =
   'new' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'crashed' | 'cancelled';
 export type ExecutionModeName = 'manual' | 'webhook' | 'schedule' | 'error' | 'subworkflow';
@@ -544,5 +554,6 @@ export function executionJson(row: ExecutionRow & { workflowName?: string | null
     error: (row.error as { message: string; name?: string; node?: string } | null) ?? null,
     lastNode: row.lastNode,
     waitUntil: row.waitUntil?.toISOString() ?? null,
+    customData: row.customData ?? {},
   };
 }

@@ -47,6 +47,7 @@ describe.each(storages)('execution records written together on $name', (storage)
       startedAt: new Date(),
       finishedAt: new Date(),
       lastNode: `Node ${nodes - 1}`,
+      customData: null,
       error: null,
       state: null,
       waitUntil: null,

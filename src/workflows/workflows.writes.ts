@@ -32,6 +32,7 @@ const FINAL_COLUMNS = [
   'finishedAt',
   'error',
   'lastNode',
+  'customData',
   'state',
   'waitUntil',
   'owner',

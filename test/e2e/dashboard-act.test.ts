@@ -428,7 +428,10 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
           type: 'n8n-nodes-base.code',
           typeVersion: 2,
           position: [220, 0],
-          parameters: { jsCode: "return [{ json: { customer: 'Ada', total: 12 } }];" },
+          parameters: {
+            jsCode:
+              "$execution.customData.set('customer', 'Ada');\nreturn [{ json: { customer: 'Ada', total: 12 } }];",
+          },
         },
         {
           id: 'c',
@@ -466,6 +469,17 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
     await eventually(() => page.getByTestId('execution-error').textContent()).toMatch(
       /total below minimum/,
     );
+    // What the workflow saved to be found by shows, and the list finds the execution by it.
+    expect(
+      await page
+        .locator(
+          'section[aria-labelledby="execution-custom-data-title"] [data-custom-key="customer"]',
+        )
+        .textContent(),
+    ).toBe('customerAda');
+    await page
+      .locator('section[aria-labelledby="execution-custom-data-title"]')
+      .screenshot({ path: `${SHOTS}/act-execution-custom-data.png` });
     // The failing node is chosen first and drawn as failed on the canvas.
     await eventually(() =>
       page.locator('button[data-node="Check"]').getAttribute('aria-pressed'),
@@ -486,10 +500,11 @@ describe('acting from the dashboard', { timeout: 120_000 }, () => {
     );
     await expectAccessible('execution page');
     await page.screenshot({ path: `${SHOTS}/act-execution.png` });
-    const [row] = await rows<{ status: string }>(
-      sql`select status from workflow_executions where workflow_id = ${id}`,
+    const [row] = await rows<{ status: string; customData: unknown }>(
+      sql`select status, custom_data as "customData" from workflow_executions
+          where workflow_id = ${id}`,
     );
-    expect(row).toEqual({ status: 'failed' });
+    expect(row).toEqual({ status: 'failed', customData: { customer: 'Ada' } });
   });
 
   it('registers and edits an agent, dispatches a task and opens it with its log', async () => {

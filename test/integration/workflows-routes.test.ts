@@ -23,6 +23,13 @@ const setNode = (name: string, field: string, value: string) => ({
     options: {},
   },
 });
+const manualStart = {
+  name: 'Start',
+  type: 'n8n-nodes-base.manualTrigger',
+  typeVersion: 1,
+  position: [0, 0],
+  parameters: {},
+};
 /** Organisation A's webhook URLs (two organisations: no un-prefixed default). */
 const hooks = '/o/alpha-studio';
 
@@ -413,16 +420,7 @@ describe.each(storages)('workflows over HTTP on $name', { timeout: 120_000 }, (s
   it('runs a workflow manually and filters executions', async () => {
     const { id } = await create({
       name: 'manual',
-      nodes: [
-        {
-          name: 'Start',
-          type: 'n8n-nodes-base.manualTrigger',
-          typeVersion: 1,
-          position: [0, 0],
-          parameters: {},
-        },
-        setNode('Set', 'x', '={{ 1 + 2 }}'),
-      ],
+      nodes: [manualStart, setNode('Set', 'x', '={{ 1 + 2 }}')],
       connections: link('Start', 'Set'),
     });
     const run = await w.inject({
@@ -440,13 +438,7 @@ describe.each(storages)('workflows over HTTP on $name', { timeout: 120_000 }, (s
     const failing = await create({
       name: 'failing',
       nodes: [
-        {
-          name: 'Start',
-          type: 'n8n-nodes-base.manualTrigger',
-          typeVersion: 1,
-          position: [0, 0],
-          parameters: {},
-        },
+        manualStart,
         {
           name: 'Stop',
           type: 'n8n-nodes-base.stopAndError',
@@ -493,6 +485,78 @@ describe.each(storages)('workflows over HTTP on $name', { timeout: 120_000 }, (s
       headers: viewer,
     });
     expect(badFilter.statusCode).toBe(400);
+  });
+
+  it("saves custom data with an execution and finds executions by it, in the caller's organisation only", async () => {
+    const tagged = (name: string) => ({
+      name,
+      nodes: [
+        manualStart,
+        {
+          name: 'Execution Data',
+          type: 'n8n-nodes-base.executionData',
+          typeVersion: 1.1,
+          position: [200, 0],
+          parameters: {
+            dataToSave: {
+              values: [
+                { key: 'orderId', value: '={{ $json.order }}' },
+                { key: 'source', value: 'shop' },
+              ],
+            },
+          },
+        },
+      ],
+      connections: link('Start', 'Execution Data'),
+    });
+    const other = headersOf(w, 'other-org-admin');
+    const mine = await create(tagged('tagged'));
+    const theirs = await create(tagged('tagged elsewhere'), other);
+    const run = async (id: string, order: string, headers = admin) => {
+      const res = await w.inject({
+        method: 'POST',
+        url: `/api/v1/workflows/${id}/run`,
+        headers,
+        payload: { items: [{ order }] },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().data as { id: string; customData: Record<string, string> };
+    };
+    const first = await run(mine.id, 'A-17');
+    expect(first.customData).toEqual({ orderId: 'A-17', source: 'shop' });
+    await run(mine.id, 'A-18');
+    await run(theirs.id, 'A-17', other);
+
+    const detail = await w.inject({
+      method: 'GET',
+      url: `/api/v1/workflows/executions/${first.id}`,
+      headers: viewer,
+    });
+    expect(detail.json().data.customData).toEqual({ orderId: 'A-17', source: 'shop' });
+    const found = async (filter: string, headers = viewer) => {
+      const res = await w.inject({
+        method: 'GET',
+        url: `/api/v1/workflows/executions?customData=${encodeURIComponent(filter)}`,
+        headers,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json().data.executions as { workflowId: string; customData: object }[]).map(
+        (e) => [e.workflowId, e.customData],
+      );
+    };
+    expect(await found('orderId:A-17')).toEqual([[mine.id, { orderId: 'A-17', source: 'shop' }]]);
+    expect(await found('orderId')).toHaveLength(2);
+    expect(await found('orderId:A-1')).toEqual([]);
+    expect(await found('orderId:A-17', other)).toEqual([
+      [theirs.id, { orderId: 'A-17', source: 'shop' }],
+    ]);
+    const bad = await w.inject({
+      method: 'GET',
+      url: `/api/v1/workflows/executions?customData=${encodeURIComponent('order id:1')}`,
+      headers: viewer,
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toMatch(/customData/);
   });
 
   it('refuses loopback HTTP from a workflow unless the configuration allows it', async () => {

@@ -31,6 +31,8 @@ export interface ConformanceCase {
   errorItemIndex?: number;
   /** Node settings beside the parameters (`onError`, `continueOnFail`). */
   nodeSettings?: Record<string, unknown>;
+  /** The execution's custom data after the run (`$execution.customData`), exactly. */
+  customData?: Record<string, string>;
   /** Runs with Execute Command's sandbox turned on (skipped, saying why, where it cannot run). */
   commands?: boolean;
   source: string;

@@ -17,6 +17,7 @@ import { dateTimeCases } from './datetime.cases.ts';
 import { defaultsCases } from './defaults.cases.ts';
 import { descriptionDefaultsCases } from './defaults-descriptions.cases.ts';
 import { editImageCases } from './edit-image.cases.ts';
+import { executionDataCases } from './execution-data.cases.ts';
 import { fileCases } from './files.cases.ts';
 import { fileConvertCases } from './files-convert.cases.ts';
 import { mergeCases } from './merge.cases.ts';
@@ -40,6 +41,7 @@ const SUITES: [string, ConformanceCase[]][] = [
   ['files on disk and Compression', fileCases],
   ['Extract from File, Convert to File, Spreadsheet File', fileConvertCases],
   ['Execute Command', commandCases],
+  ['Execution Data and custom data', executionDataCases],
 ];
 
 /** Why Execute Command's cases cannot run here (no bubblewrap), or undefined. */
@@ -143,6 +145,7 @@ for (const [suite, cases] of SUITES) {
         expect(outputs).toEqual(c.outputs);
         if (c.binaryOutputs) expect(binaryOutputs).toEqual(c.binaryOutputs);
         if (c.filesAfter) expect(filesAfter).toEqual(c.filesAfter);
+        if (c.customData) expect({ ...result.state.customData }).toEqual(c.customData);
       },
     );
   });

@@ -19,6 +19,18 @@ const BINARY_CODE = "n8n's createBinaryFromJson (utils/binary.ts) and n8n-core's
 const PDF_CODE =
   "n8n's Extract from File PDF (actions/pdf.operation.ts, utils/binary.ts extractDataFromPDF)";
 
+/** What pdfjs tells of a plain PDF 1.4 made by `makePdf`, before its own info entries. */
+const PDF_INFO = {
+  PDFFormatVersion: '1.4',
+  Language: null,
+  EncryptFilterName: null,
+  IsLinearized: false,
+  IsAcroFormPresent: false,
+  IsXFAPresent: false,
+  IsCollectionPresent: false,
+  IsSignaturesPresent: false,
+};
+
 const base64 = (bytes: string | Buffer) => Buffer.from(bytes).toString('base64');
 
 const file = (bytes: string | Buffer, mimeType: string, fileName: string) => ({
@@ -447,17 +459,7 @@ export const fileConvertCases: ConformanceCase[] = [
         {
           numpages: 2,
           numrender: 2,
-          info: {
-            PDFFormatVersion: '1.4',
-            Language: null,
-            EncryptFilterName: null,
-            IsLinearized: false,
-            IsAcroFormPresent: false,
-            IsXFAPresent: false,
-            IsCollectionPresent: false,
-            IsSignaturesPresent: false,
-            Title: 'Invoice',
-          },
+          info: { ...PDF_INFO, Title: 'Invoice' },
           text: 'Invoice 42\nTotal: 10 EUR\n\nThank you',
           version: '5.4.296',
         },
@@ -465,5 +467,48 @@ export const fileConvertCases: ConformanceCase[] = [
     ],
     binaryOutputs: [[{}]],
     source: PDF_CODE,
+  },
+  {
+    title: 'Read PDF: the same text and metadata, all pages joined; the file stays',
+    node: 'readPDF',
+    version: 1,
+    parameters: {},
+    inputBinary: [
+      file(makePdf({ pages: [['Receipt 7'], ['Page two']] }), 'application/pdf', 'receipt.pdf'),
+    ],
+    outputs: [
+      [
+        {
+          numpages: 2,
+          numrender: 2,
+          info: PDF_INFO,
+          text: 'Receipt 7\n\nPage two',
+          version: '5.4.296',
+        },
+      ],
+    ],
+    binaryOutputs: [
+      [
+        {
+          data: {
+            mimeType: 'application/pdf',
+            fileName: 'receipt.pdf',
+            fileExtension: 'pdf',
+          },
+        },
+      ],
+    ],
+    source:
+      "n8n's Read PDF node (nodes/ReadPdf/ReadPDF.node.ts): extractDataFromPDF with joinPages, the item's binary kept",
+  },
+  {
+    title: 'Read PDF without the file fails with n8n-core’s message',
+    node: 'readPDF',
+    version: 1,
+    parameters: { binaryPropertyName: 'document' },
+    input: [{}],
+    error:
+      /^This operation expects the node's input data to contain a binary file 'document', but none was found \[item 0\]$/,
+    source: "n8n's Read PDF node with n8n-core's assertBinaryData",
   },
 ];

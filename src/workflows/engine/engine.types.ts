@@ -61,6 +61,8 @@ export interface ExecutionState {
   lastNodeExecuted?: string;
   response?: WebhookResponse;
   staticData: Record<string, unknown>;
+  /** The execution's custom data (`$execution.customData`, the Execution Data node). */
+  customData?: Record<string, string>;
 }
 
 /** What `respondToWebhook` (or the webhook's own response mode) sends back. */
@@ -174,6 +176,8 @@ export interface NodeContext {
   state: Record<string, unknown>;
   /** Workflow static data (`$getWorkflowStaticData('global')`). */
   staticData: Record<string, unknown>;
+  /** The execution's custom data, kept with its record (`custom-data.ts` sets it). */
+  customData: Record<string, string>;
   /** Whether this run resumes a Wait node. */
   readonly resumed: boolean;
   readonly continueOnFail: boolean;

@@ -161,6 +161,7 @@ export async function runWorkflow(deps: EngineDeps, options: RunOptions): Promis
         waiting: dict(),
         nodeState: dict(),
         staticData: toDict(structuredClone((workflow.staticData ?? {}) as Record<string, unknown>)),
+        customData: dict(),
       };
   const meter = deps.meter ?? UNMETERED;
 
@@ -309,6 +310,7 @@ function restoreState(state: ExecutionState): ExecutionState {
     waiting: toDict(state.waiting),
     nodeState: toDict(state.nodeState),
     staticData: toDict(state.staticData),
+    customData: toDict(state.customData ?? {}),
   };
 }
 

@@ -132,6 +132,7 @@ export function createNodeContext(
     expressionData,
     state: nodeState,
     staticData: shared.state.staticData,
+    customData: (shared.state.customData ??= dict()),
     resumed: entry.resumed === true,
     continueOnFail:
       node.continueOnFail === true ||

@@ -170,6 +170,9 @@ function finish(
       status: unrecordable ? 'error' : result.status,
       lastNodeOutput: result.lastNodeOutput,
       staticData: result.state.staticData,
+      ...(result.state.customData && Object.keys(result.state.customData).length > 0
+        ? { customData: result.state.customData }
+        : {}),
       ...(result.lastNodeExecuted ? { lastNodeExecuted: result.lastNodeExecuted } : {}),
       ...(error ? { error } : {}),
       ...(result.response ? { response: result.response } : {}),

@@ -56,6 +56,8 @@ export interface ExecutionOutcome {
   response?: WebhookResponse;
   waitUntil?: Date;
   staticData: Record<string, unknown>;
+  /** The execution's custom data (`$execution.customData`), when any was set. */
+  customData?: Record<string, string>;
 }
 
 /** An ended execution with what to store. */

@@ -1,5 +1,6 @@
 import ivm from 'isolated-vm';
 import { BUFFER_SOURCE } from './code.buffer.ts';
+import { CUSTOM_DATA_SOURCE, setAllCustomData } from '../engine/custom-data.ts';
 import { NodeError, type Item, type NodeContext, type NodeType } from '../engine/engine.types.ts';
 import { nodeRefs } from '../expressions/node-refs.ts';
 import { preludeSource } from '../expressions/sandbox.ts';
@@ -47,7 +48,8 @@ function wrapper(code: string, mode: CodeMode): string {
   });
   const $now = DateTime.fromMillis(d.now, { zone: d.zone });
   const $today = $now.startOf('day');
-  const $workflow = d.workflow, $execution = d.execution, $runIndex = d.runIndex, $vars = d.vars;
+  const $workflow = d.workflow, $runIndex = d.runIndex, $vars = d.vars;
+  const $execution = { ...d.execution, customData: (${CUSTOM_DATA_SOURCE})(d.customData) };
   const $env = d.env || new Proxy({}, { get: () => { throw new Error('access to $env is not allowed on this server'); } });
   const $jmespath = __jmespath;
   const $getWorkflowStaticData = () => d.staticData;
@@ -71,7 +73,7 @@ ${code}
       result.push({ r: r === undefined && mode === 'functionItem' ? inputItems[i].json : r, i });
     }
   }
-  return JSON.stringify({ result, staticData: d.staticData, logs }, (k, v) => (v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? String(v) : v));
+  return JSON.stringify({ result, staticData: d.staticData, customData: d.customData, logs }, (k, v) => (v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? String(v) : v));
 })`;
 }
 
@@ -216,6 +218,7 @@ export async function runCode(ctx: NodeContext, code: string, mode: CodeMode): P
       vars: data.vars,
       env: data.env,
       staticData: ctx.staticData,
+      customData: ctx.customData,
     };
     const fn = (await context.eval(wrapper(code, mode), {
       reference: true,
@@ -230,6 +233,7 @@ export async function runCode(ctx: NodeContext, code: string, mode: CodeMode): P
       const parsed = JSON.parse(String(output)) as {
         result: unknown;
         staticData: Record<string, unknown>;
+        customData: Record<string, unknown>;
       };
       // Static data changes made by the code are kept for the rest of the execution (own
       // keys only: a key named `__proto__` stays a key).
@@ -237,6 +241,8 @@ export async function runCode(ctx: NodeContext, code: string, mode: CodeMode): P
       for (const key of Object.keys(parsed.staticData)) {
         ctx.staticData[key] = parsed.staticData[key];
       }
+      // Custom data set by the code, checked again here: the isolate's copy is not trusted.
+      setAllCustomData(ctx.customData, parsed.customData);
       return normalize(parsed.result, mode);
     });
   } catch (error) {

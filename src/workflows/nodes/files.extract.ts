@@ -119,3 +119,26 @@ export const extractFromFileNode = defineNode({
     }
   },
 });
+
+/**
+ * Read PDF (1), the node Extract from File replaced: a PDF's text and metadata as the item's
+ * JSON, all pages joined, the item's files kept; `encrypted` gives the password.
+ */
+export const readPdfNode = defineNode({
+  name: 'readPDF',
+  versions: [1],
+  async execute(ctx) {
+    return [
+      await perItem(ctx, async (item, i) => {
+        const key: unknown = ctx.param('binaryPropertyName', i, 'data');
+        const bytes = boundedBytes(ctx, inputFile(item, key, i), 'PDF file');
+        const password =
+          ctx.param('encrypted', i, false) === true
+            ? String(ctx.param('password', i, ''))
+            : undefined;
+        const data = await extractPdf(ctx, bytes, password === undefined ? {} : { password });
+        return { json: data as unknown as Item['json'], binary: item.binary ?? {} };
+      }),
+    ];
+  },
+});

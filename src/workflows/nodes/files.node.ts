@@ -1,7 +1,7 @@
 import { NodeError, type Item, type NodeContext, type NodeType } from '../engine/engine.types.ts';
 import { defineNode } from './define.ts';
 import { convertToFileNode } from './files.convert.ts';
-import { extractFromFileNode } from './files.extract.ts';
+import { extractFromFileNode, readPdfNode } from './files.extract.ts';
 import {
   readSpreadsheets,
   SPREADSHEET_FORMATS,
@@ -61,4 +61,9 @@ export const spreadsheetFileNode = defineNode({
   },
 });
 
-export const fileNodes: NodeType[] = [convertToFileNode, extractFromFileNode, spreadsheetFileNode];
+export const fileNodes: NodeType[] = [
+  convertToFileNode,
+  extractFromFileNode,
+  readPdfNode,
+  spreadsheetFileNode,
+];

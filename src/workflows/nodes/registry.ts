@@ -8,6 +8,7 @@ import { dateTimeNode } from './datetime.node.ts';
 import { NODE_DESCRIPTIONS } from './descriptions/index.ts';
 import { diskNodes } from './disk.node.ts';
 import { editImageNode } from './edit-image.node.ts';
+import { executionDataNode } from './execution-data.node.ts';
 import { feedNodes } from './feeds.node.ts';
 import { fileNodes } from './files.node.ts';
 import { flowNodes } from './flow.node.ts';
@@ -23,6 +24,7 @@ import { triggerNodes } from './trigger.node.ts';
 export const STANDARD_NODE_TYPES: readonly NodeType[] = [
   ...triggerNodes,
   ...flowNodes,
+  executionDataNode,
   mergeNode,
   compareDatasetsNode,
   setNode,

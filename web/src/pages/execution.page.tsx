@@ -156,6 +156,22 @@ export function ExecutionPage() {
           {e.error.description ? <p className="small">{e.error.description}</p> : null}
         </div>
       ) : null}
+      {Object.keys(e.customData).length > 0 ? (
+        <Panel title="Custom data" id="execution-custom-data">
+          <p className="muted small">
+            Saved by the workflow to find this execution by (Execution Data node,
+            $execution.customData; the API lists executions by it with ?customData=key:value).
+          </p>
+          <dl className="details">
+            {Object.entries(e.customData).map(([key, value]) => (
+              <div key={key} className="contents" data-custom-key={key}>
+                <dt>{key}</dt>
+                <dd>{value}</dd>
+              </div>
+            ))}
+          </dl>
+        </Panel>
+      ) : null}
       {workflow.data ? (
         <Panel title="Canvas" id="execution-canvas">
           <WorkflowCanvas

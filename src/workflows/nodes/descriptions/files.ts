@@ -39,6 +39,16 @@ export const filesDescriptions: Descriptions = {
       ],
     ),
   ],
+  readPDF: [
+    describe(
+      [1],
+      [
+        str('binaryPropertyName', 'data'),
+        bool('encrypted', false),
+        str('password', '', { show: { encrypted: [true] } }),
+      ],
+    ),
+  ],
   extractFromFile: [
     describe(
       [1, 1.1],

@@ -16,6 +16,15 @@ import {
 
 export const flowDescriptions: Descriptions = {
   noOp: [describe([1], [])],
+  executionData: [
+    describe(
+      [1, 1.1],
+      [
+        opt('operation', 'save', ['save']),
+        fixed('dataToSave', {}, { show: { operation: ['save'] } }),
+      ],
+    ),
+  ],
   stickyNote: [
     describe(
       [1],
