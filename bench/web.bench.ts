@@ -13,7 +13,8 @@
 //                              BENCH_WARMUPS, default 20, within BENCH_CALL_SECONDS, default 120;
 //                              BENCH_LIGHTHOUSE_RUNS per page and setting, default 3;
 //                              BENCH_DATABASE_URL; CHROMIUM_PATH; BENCH_SKIP=api,lighthouse;
-//                              BENCH_CALLS="Home: overview|Financial" to time only those calls)
+//                              BENCH_CALLS="Home: overview|Financial" to time only those calls;
+//                              BENCH_PAGES="Financial|Settings" for Lighthouse on those pages)
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -42,6 +43,7 @@ const LIGHTHOUSE_RUNS = Math.max(1, Number(process.env.BENCH_LIGHTHOUSE_RUNS ?? 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const POSTGRES = process.env.BENCH_DATABASE_URL;
+const PAGES = (process.env.BENCH_PAGES ?? '').split('|').filter(Boolean);
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const say = (line: string) => console.error(line);
@@ -396,7 +398,7 @@ try {
     { name: 'Agents', path: '/agents', signedIn: true },
     { name: 'Monitoring', path: '/monitoring', signedIn: true },
     { name: 'Settings', path: '/settings', signedIn: true },
-  ];
+  ].filter((page) => PAGES.length === 0 || PAGES.includes(page.name));
   if (!SKIP.has('lighthouse')) {
     lighthouse = await runLighthouse({
       baseUrl: running[0]!.server.url,

@@ -463,4 +463,57 @@ describe('Financial in a browser', { timeout: 180_000 }, () => {
     await page.emulateMedia({ colorScheme: 'light' });
     await photograph('financial-twelve-months');
   });
+
+  it('folds an account with more than twenty sub-accounts until asked, its figures whole', async () => {
+    const ledger = createLedgerService({
+      db: server.kernel.db,
+      clock: server.kernel.clock,
+      audit: server.access.audit,
+    });
+    const [rent] = await dbRows<{ id: string }>(
+      server.kernel,
+      sql`select id::text from ledger_accounts where entity_id = ${venture.id} and code = '6200'`,
+    );
+    const [bank] = await dbRows<{ id: string }>(
+      server.kernel,
+      sql`select id::text from ledger_accounts where entity_id = ${venture.id} and code = '1100'`,
+    );
+    const now = server.kernel.clock.now();
+    const transfers = [];
+    for (let n = 1; n <= 22; n++) {
+      const shop = await ledger.createAccount(server.orgId, {
+        entityId: venture.id,
+        code: `6200-${String(n).padStart(2, '0')}`,
+        name: `Shop ${n} rent`,
+        type: 'expense',
+        parentAccountId: rent!.id,
+      });
+      transfers.push({
+        id: newId(),
+        debitAccountId: shop.id,
+        creditAccountId: bank!.id,
+        amount: 1_000n * BigInt(n),
+        currency: 'GBP',
+        effectiveAt: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 5, 10)),
+        description: `Shop ${n} rent`,
+      });
+    }
+    const results = await ledger.createTransfers(server.orgId, transfers);
+    expect(results.map((r) => r.result)).toEqual(transfers.map(() => 'ok'));
+
+    await visit(`/financial?entity=${venture.id}&report=profit-and-loss&period=month&count=3`);
+    const fold = page.locator('button[data-fold="6200"]');
+    await eventually(() => fold.textContent()).toBe('Show its 22 accounts');
+    expect(await fold.getAttribute('aria-expanded')).toBe('false');
+    const shops = page.locator('#statement-table tr[data-account^="6200-"]');
+    expect(await shops.count()).toBe(0);
+    await expectAccessible('a folded account');
+    await fold.click();
+    await eventually(() => shops.count()).toBe(22);
+    expect(await fold.getAttribute('aria-expanded')).toBe('true');
+    expect(await fold.textContent()).toBe('Hide its accounts');
+    await photograph('financial-unfolded');
+    await fold.press('Enter');
+    await eventually(() => shops.count()).toBe(0);
+  });
 });

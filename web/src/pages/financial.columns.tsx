@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type {
   BalanceSheet,
   CashFlow,
@@ -11,6 +11,7 @@ import type {
 } from '../api/types.ts';
 import {
   formatChangePercent,
+  formatCount,
   formatDate,
   formatDayMonth,
   formatMonth,
@@ -41,6 +42,42 @@ interface Row {
   metric?: string;
   values: string[];
   sum: string | null;
+  /** An account with many sub-accounts: how many, and whether they are shown. */
+  fold?: { count: number; open: boolean };
+}
+
+/** Past this many direct sub-accounts (a holding's line per venture), a line starts folded. */
+const FOLD_FROM = 20;
+
+/**
+ * The rows with the sub-accounts (and theirs) of a line that has more than `FOLD_FROM` of them
+ * left out,
+ * unless the line is opened: a holding's statement has a line per venture, a thousand rows a
+ * phone would lay out before showing anything. The line's own figures include them.
+ */
+function folded(rows: Row[], opened: ReadonlySet<string>): Row[] {
+  const out: Row[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const depth = row.account?.depth;
+    if (depth === undefined) {
+      out.push(row);
+      continue;
+    }
+    let end = i + 1;
+    let count = 0;
+    for (; end < rows.length && (rows[end]!.account?.depth ?? -1) > depth; end++) {
+      if (rows[end]!.account!.depth === depth + 1) count++;
+    }
+    if (count <= FOLD_FROM) {
+      out.push(row);
+      continue;
+    }
+    const open = opened.has(row.account!.code);
+    out.push({ ...row, fold: { count, open } });
+    if (!open) i = end - 1;
+  }
+  return out;
 }
 
 interface Group {
@@ -89,15 +126,23 @@ export function ComparativeStatement(props: { kind: ReportKind; report: Comparat
 function ColumnsTable(props: { kind: ReportKind; report: ComparativeReport; hideZero: boolean }) {
   const { kind, report } = props;
   const [scroller, overflowing] = useOverflowing();
-  const groups = groupsOf(kind, report).map((group) => ({
-    ...group,
-    rows: props.hideZero
+  const all = useMemo(() => groupsOf(kind, report), [kind, report]);
+  const [opened, setOpened] = useState<ReadonlySet<string>>(() => new Set());
+  const groups = all.map((group) => {
+    const shown = props.hideZero
       ? group.rows.filter(
           (row) =>
             !row.account || !row.values.every(isZero) || (row.sum !== null && !isZero(row.sum)),
         )
-      : group.rows,
-  }));
+      : group.rows;
+    return { ...group, rows: folded(shown, opened) };
+  });
+  const toggle = (code: string) =>
+    setOpened((before) => {
+      const next = new Set(before);
+      if (!next.delete(code)) next.add(code);
+      return next;
+    });
   const money = (minor: string) => formatMoney(minor, report.currency);
   const periods = report.periods;
   const hasTotal = report.total !== null;
@@ -178,6 +223,22 @@ function ColumnsTable(props: { kind: ReportKind; report: ComparativeReport; hide
                     }
                   >
                     {row.label}
+                    {row.fold ? (
+                      <>
+                        {' '}
+                        <button
+                          type="button"
+                          className="link-button fold-button"
+                          aria-expanded={row.fold.open}
+                          data-fold={row.account?.code}
+                          onClick={() => toggle(row.account!.code)}
+                        >
+                          {row.fold.open
+                            ? 'Hide its accounts'
+                            : `Show its ${formatCount(row.fold.count)} accounts`}
+                        </button>
+                      </>
+                    ) : null}
                   </th>
                   {row.values.map((value, i) => (
                     <td
@@ -290,7 +351,7 @@ function sectionRows(
 ): Group {
   const lines = unionOf(sections.map((s) => s.lines));
   const valueIn = (section: Section | null, code: string) =>
-    section?.lines.find((l) => l.code === code)?.total ?? '0';
+    (section ? lineIn(section.lines, code)?.total : undefined) ?? '0';
   return {
     title,
     rows: [
@@ -311,6 +372,21 @@ function sectionRows(
       },
     ],
   };
+}
+
+const linesByCode = new WeakMap<readonly { code: string }[], Map<string, { code: string }>>();
+
+/**
+ * A column's line of an account, found through an index of the column's lines made once: a
+ * holding's statement has a line per venture (a thousand and more), looked up in every column.
+ */
+function lineIn<L extends { code: string }>(lines: readonly L[], code: string): L | undefined {
+  let index = linesByCode.get(lines);
+  if (!index) {
+    index = new Map(lines.map((line) => [line.code, line]));
+    linesByCode.set(lines, index);
+  }
+  return index.get(code) as L | undefined;
 }
 
 /** The lines of every column, each code once, in the order they first come. */
@@ -400,7 +476,7 @@ function cashFlowGroups(r: Comparative<CashFlow>): Group[] {
       const total = r.total?.[key] ?? null;
       const lines = unionOf(sections.map((s) => s.lines));
       const netIn = (section: typeof total, code: string) =>
-        section?.lines.find((l) => l.code === code)?.net ?? '0';
+        (section ? lineIn(section.lines, code)?.net : undefined) ?? '0';
       return {
         title,
         rows: [
