@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../api/client.ts';
 import type { ApprovalPolicy, Entity, TransferRequest } from '../api/types.ts';
 import { Dialog } from '../components/dialog.tsx';
@@ -40,6 +40,71 @@ export function FormActions(props: { busy: boolean; label: string; onCancel: () 
       <button type="submit" className="button button-primary" disabled={props.busy}>
         {props.busy ? 'Saving…' : props.label}
       </button>
+    </div>
+  );
+}
+
+/** The day a write counts in the books (`effectiveAt`), with the API's problem beside it. */
+export function AccountingDateField(props: {
+  id: string;
+  value: string;
+  onChange: (day: string) => void;
+  problems: Map<string, string>;
+}) {
+  return (
+    <TextField
+      id={props.id}
+      label="Accounting date"
+      type="date"
+      required
+      problem={props.problems.get('effectiveAt')}
+      value={props.value}
+      onChange={props.onChange}
+    />
+  );
+}
+
+/** A transfer's description (at most 500 characters), with the API's problem beside it. */
+export function DescriptionField(props: {
+  id: string;
+  value: string;
+  onChange: (text: string) => void;
+  problems: Map<string, string>;
+}) {
+  return (
+    <TextField
+      id={props.id}
+      label="Description"
+      maxLength={500}
+      problem={props.problems.get('description')}
+      value={props.value}
+      onChange={props.onChange}
+    />
+  );
+}
+
+/** What became of a write: posted (green), sent for approval (plain) or refused (an alert). */
+export function WriteOutcome(props: {
+  testId: string;
+  outcome: { result: string; text: string };
+  failed?: boolean;
+  children?: ReactNode;
+}) {
+  const { result, text } = props.outcome;
+  const tone = props.failed
+    ? 'notice-error'
+    : result === 'awaiting_approval'
+      ? ''
+      : 'notice-success';
+  return (
+    <div
+      className={`notice ${tone}`}
+      role={props.failed ? 'alert' : 'status'}
+      data-testid={props.testId}
+      data-result={result}
+    >
+      <p>{text}</p>
+      {props.children}
     </div>
   );
 }
@@ -179,35 +244,21 @@ export function TransferDialog(props: { entity: Entity; open: boolean; onClose: 
             value={amount}
             onChange={setAmount}
           />
-          <TextField
+          <AccountingDateField
             id="transfer-day"
-            label="Accounting date"
-            type="date"
-            required
-            problem={problems.get('effectiveAt')}
             value={day}
             onChange={setDay}
+            problems={problems}
           />
         </div>
-        <TextField
+        <DescriptionField
           id="transfer-description"
-          label="Description"
-          maxLength={500}
-          problem={problems.get('description')}
           value={description}
           onChange={setDescription}
+          problems={problems}
         />
         {problems.size === 0 ? <FormError error={save.error} /> : null}
-        {booked ? (
-          <div
-            className={`notice ${booked.result === 'awaiting_approval' ? '' : 'notice-success'}`}
-            role="status"
-            data-testid="transfer-outcome"
-            data-result={booked.result}
-          >
-            <p>{booked.text}</p>
-          </div>
-        ) : null}
+        {booked ? <WriteOutcome testId="transfer-outcome" outcome={booked} /> : null}
         <FormActions busy={save.isPending} label="Book transfer" onCancel={close} />
       </form>
     </Dialog>

@@ -4,7 +4,14 @@ import type { Entity, TransferRequest } from '../api/types.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { Field, FormError, TextField, fieldProblems } from '../components/form.tsx';
 import { formatDate, formatMoney, majorToMinor, minorDigits } from '../format.ts';
-import { FormActions, todayUtc, useLedgerWrite } from './financial.actions.tsx';
+import {
+  AccountingDateField,
+  DescriptionField,
+  FormActions,
+  WriteOutcome,
+  todayUtc,
+  useLedgerWrite,
+} from './financial.actions.tsx';
 import { approvalProgress } from './financial.approvals.tsx';
 import { EntityPicker } from '../components/entity-picker.tsx';
 
@@ -165,34 +172,22 @@ export function IntercompanyDialog(props: {
               </select>
             )}
           </Field>
-          <TextField
+          <AccountingDateField
             id="intercompany-day"
-            label="Accounting date"
-            type="date"
-            required
-            problem={problems.get('effectiveAt')}
             value={day}
             onChange={setDay}
+            problems={problems}
           />
         </div>
-        <TextField
+        <DescriptionField
           id="intercompany-description"
-          label="Description"
-          maxLength={500}
-          problem={problems.get('description')}
           value={description}
           onChange={setDescription}
+          problems={problems}
         />
         {problems.size === 0 ? <FormError error={save.error} /> : null}
         {outcome ? (
-          <div
-            className={`notice ${failed ? 'notice-error' : outcome.result === 'awaiting_approval' ? '' : 'notice-success'}`}
-            role={failed ? 'alert' : 'status'}
-            data-testid="intercompany-outcome"
-            data-result={outcome.result}
-          >
-            <p>{outcome.text}</p>
-          </div>
+          <WriteOutcome testId="intercompany-outcome" outcome={outcome} failed={failed} />
         ) : null}
         <FormActions busy={save.isPending} label="Book transfer" onCancel={close} />
       </form>

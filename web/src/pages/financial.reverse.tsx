@@ -1,9 +1,16 @@
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/client.ts';
 import type { TransferRequest } from '../api/types.ts';
-import { FormError, TextField, fieldProblems } from '../components/form.tsx';
+import { FormError, fieldProblems } from '../components/form.tsx';
 import { formatDate, formatMoney } from '../format.ts';
-import { FormActions, todayUtc, useLedgerWrite } from './financial.actions.tsx';
+import {
+  AccountingDateField,
+  DescriptionField,
+  FormActions,
+  WriteOutcome,
+  todayUtc,
+  useLedgerWrite,
+} from './financial.actions.tsx';
 import { approvalProgress } from './financial.approvals.tsx';
 
 /** A posted movement of the journal, as the account's postings list it. */
@@ -91,38 +98,27 @@ export function ReverseTransferForm(props: { transfer: JournalTransfer; onDone: 
         to where they were before it.
       </p>
       {outcome ? (
-        <div
-          className={`notice ${outcome.result === 'awaiting_approval' ? '' : 'notice-success'}`}
-          role="status"
-          data-testid="reverse-outcome"
-          data-result={outcome.result}
-        >
-          <p>{outcome.text}</p>
+        <WriteOutcome testId="reverse-outcome" outcome={outcome}>
           <p>
             <button type="button" className="button" onClick={props.onDone}>
               Back to the postings
             </button>
           </p>
-        </div>
+        </WriteOutcome>
       ) : (
         <>
           <div className="form-grid" ref={first}>
-            <TextField
+            <AccountingDateField
               id="reverse-day"
-              label="Accounting date"
-              type="date"
-              required
-              problem={problems.get('effectiveAt')}
               value={day}
               onChange={setDay}
+              problems={problems}
             />
-            <TextField
+            <DescriptionField
               id="reverse-description"
-              label="Description"
-              maxLength={500}
-              problem={problems.get('description')}
               value={description}
               onChange={setDescription}
+              problems={problems}
             />
           </div>
           {problems.size === 0 ? <FormError error={save.error} /> : null}
