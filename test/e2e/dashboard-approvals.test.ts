@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { sql, type SQL } from 'drizzle-orm';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DESKTOP,
@@ -66,6 +66,20 @@ const bankDebits = async () =>
       sql`select debits_posted::text as debits from ledger_accounts where id = ${bank}`,
     )
   )[0]!.debits;
+
+/**
+ * Chooses an entity in an entity picker by typing its code: Enter once the tree's active item
+ * is that entity (the filter applies a frame later), then the box shows it.
+ */
+async function chooseEntity(picker: Locator, target: { id: string; code: string }) {
+  await picker.fill(target.code);
+  await eventually(async () => {
+    const active = await picker.getAttribute('aria-activedescendant');
+    return active ? picker.page().locator(`[id="${active}"]`).getAttribute('data-entity') : null;
+  }).toBe(target.id);
+  await picker.press('Enter');
+  await eventually(() => picker.inputValue()).toMatch(new RegExp(`^${target.code} · `));
+}
 
 /** Books a transfer from the editor's dialog; answers the outcome notice's result. */
 async function bookAsEditor(amount: string, description: string): Promise<string | null> {
@@ -148,9 +162,7 @@ describe('transfer approvals in the dashboard', { timeout: 120_000 }, () => {
 
     // A policy for one entity, chosen in the entity tree, then removed (confirmed).
     await section.getByLabel('Applies to').selectOption('one');
-    const picker = section.getByRole('combobox', { name: 'Entity' });
-    await picker.fill(entity.code);
-    await picker.press('Enter');
+    await chooseEntity(section.getByRole('combobox', { name: 'Entity' }), entity);
     await section.getByLabel('From (amount)').fill('50000');
     await section.getByLabel('Description').fill('One venture, very large');
     await section.getByRole('button', { name: 'Add policy' }).click();
@@ -372,9 +384,7 @@ describe('transfer approvals in the dashboard', { timeout: 120_000 }, () => {
       await editor.getByRole('button', { name: 'Intercompany transfer' }).click();
       const form = editor.getByTestId('intercompany-form');
       await form.getByLabel('Kind').selectOption('loan');
-      const to = form.getByLabel('To entity');
-      await to.fill(other!.code);
-      await to.press('Enter');
+      await chooseEntity(form.getByLabel('To entity'), other!);
       await form.getByLabel('Amount').fill(amount);
       await form.getByLabel('Currency').selectOption(entity.currency);
       await form.getByLabel('Description').fill(description);

@@ -209,12 +209,20 @@ export function ApprovalPoliciesSection(props: { canManage: boolean }) {
             {scope === 'one' ? (
               <div className="field field-grow">
                 <label htmlFor="policy-entity">Entity</label>
-                <EntityPicker
-                  id="policy-entity"
-                  entities={entities.data ?? []}
-                  value={entityId}
-                  onChange={setEntityId}
-                />
+                {entities.data ? (
+                  <EntityPicker
+                    id="policy-entity"
+                    entities={entities.data}
+                    value={entityId}
+                    onChange={setEntityId}
+                  />
+                ) : entities.error ? (
+                  <ErrorNotice error={entities.error} />
+                ) : (
+                  <span className="muted small" role="status">
+                    Loading the entities…
+                  </span>
+                )}
                 {problem('entityId')}
               </div>
             ) : null}
